@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_CONFIG_H
+#define SIPWARDEN_CONFIG_H
+
+/*
+ * config - the YAML configuration file turned into a validated struct.
+ *
+ * Loading never half-succeeds: either every key is valid and a complete
+ * struct config is returned, or every error found is reported as
+ * "FILE:LINE:COL: message" and nothing is returned. That is what lets a
+ * reload with a broken file keep the old configuration running.
+ */
+
+#include <regex.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "addr.h"
+
+#define CONFIG_MAX_PORTS 32
+#define CONFIG_MAX_LIST 4096 /* whitelist / peers / regex list entries */
+#define CONFIG_DEFAULT_PATH "/etc/sipwarden/sipwarden.yml"
+
+enum config_mode { CONFIG_MODE_ENFORCE = 0, CONFIG_MODE_MONITOR };
+enum config_malformed { CONFIG_MALFORMED_DROP = 0, CONFIG_MALFORMED_ACCEPT };
+enum config_auth_target {
+	CONFIG_AUTH_BAN_USER = 1,
+	CONFIG_AUTH_BAN_IP = 2,
+	CONFIG_AUTH_BAN_BOTH = 3,
+};
+
+/* SIP methods as a bit set, for ua_blacklist_methods. Bit numbers are
+ * enum sip_method values (sip.h). */
+typedef uint32_t config_method_set;
+
+struct config_regex {
+	char *pattern;
+	regex_t re; /* compiled REG_EXTENDED | REG_NOSUB */
+};
+
+struct config {
+	char *path;
+	enum config_mode mode;                 /* mode: enforce|monitor */
+
+	/* queue: */
+	uint16_t queue_first;                  /* queue.first, default 0 */
+	uint16_t queue_count;                  /* queue.count, default 2, 1..64 */
+	uint32_t queue_maxlen;                 /* queue.maxlen, default 16384 */
+	uint32_t queue_rcvbuf;                 /* queue.rcvbuf bytes, default 16 MiB */
+	bool queue_fail_open;                  /* queue.fail_open, default yes */
+
+	/* sip: */
+	uint16_t udp_ports[CONFIG_MAX_PORTS];  /* sip.udp_ports, default [5060] */
+	unsigned n_udp_ports;
+	uint16_t tcp_ports[CONFIG_MAX_PORTS];  /* sip.tcp_ports, default [5060] */
+	unsigned n_tcp_ports;
+	uint16_t tls_ports[CONFIG_MAX_PORTS];  /* sip.tls_ports, default [5061] */
+	unsigned n_tls_ports;
+
+	/* security: (Sipwise NGCP key names first) */
+	bool dos_ban_enable;                   /* default yes */
+	uint32_t dos_ban_time;                 /* seconds, default 3600, 1..31536000 */
+	uint32_t dos_reqs_density_per_unit;    /* default 50, 1..100000 */
+	uint32_t dos_sampling_time_unit;       /* seconds, default 2, 1..3600 */
+	struct addr_net *whitelist;            /* dos_whitelisted_ips (as /32, /128) */
+	unsigned n_whitelist;                  /*  followed by dos_whitelisted_subnets */
+	bool failed_auth_ban_enable;           /* default yes */
+	uint32_t failed_auth_attempts;         /* default 3, 1..1000 */
+	uint32_t failed_auth_ban_time;         /* seconds, default 3600 */
+	enum config_auth_target failed_auth_ban_target; /* user|ip|both, default user */
+
+	struct config_regex *ua_blacklist;     /* default friendly-scanner, sipvicious, ^sipcli.+ */
+	unsigned n_ua_blacklist;
+	config_method_set ua_blacklist_methods;/* default REGISTER, INVITE */
+	bool ua_ban_ip;                        /* default yes */
+	uint32_t ua_ban_time;                  /* seconds, default 3600 */
+	enum config_malformed malformed;       /* drop|accept, default drop */
+	bool reject_sqli_chars;                /* default no */
+
+	struct addr_net *peering_servers;      /* top-level peering_servers: never DoS-banned */
+	unsigned n_peering_servers;
+
+	/* limits: */
+	uint32_t max_sources;                  /* limits.max_sources, default 1000000 */
+	uint32_t max_bans;                     /* limits.max_bans, default 100000 */
+	uint32_t source_idle_time;             /* limits.source_idle_time s, default 60 */
+
+	/* daemon: */
+	char *state_dir;                       /* daemon.state_dir, default /var/lib/sipwarden */
+	char *socket_path;                     /* daemon.socket, default /run/sipwarden/control.sock */
+	char *stats_file;                      /* daemon.stats_file, default NULL (off) */
+};
+
+/* A config with every default filled in (never fails short of ENOMEM:
+ * returns NULL then). */
+struct config *config_new_default(void);
+
+/*
+ * Load and validate a YAML file. On success returns 0 and *out. On invalid
+ * content prints every error as "FILE:LINE:COL: message\n" to err (which may
+ * be NULL) and returns -EINVAL; on I/O failure prints "FILE: strerror" and
+ * returns the negative errno. *out is untouched on failure.
+ */
+int config_load_file(const char *path, struct config **out, FILE *err);
+/* Same, from memory; name is used in messages in place of the file name. */
+int config_load_buffer(const char *name, const char *text, size_t len,
+		       struct config **out, FILE *err);
+void config_free(struct config *cfg);
+
+/* True when the address is whitelisted or a peering server. */
+bool config_is_trusted(const struct config *cfg, const struct addr *a);
+
+/* Print the settings sipwarden-rules needs as shell assignments
+ * (QUEUE_FIRST=0 QUEUE_COUNT=2 UDP_PORTS=5060,5062 ...), one per line. */
+void config_print_rules_env(const struct config *cfg, FILE *out);
+
+#endif

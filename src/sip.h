@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_SIP_H
+#define SIPWARDEN_SIP_H
+
+/*
+ * sip - a zero-copy scan of one SIP message for the fields policy needs.
+ *
+ * sip_scan() walks the start line and the header block once, recording
+ * where each interesting header value lies in the caller's buffer; it copies
+ * nothing and allocates nothing, because it runs for every packet. Values
+ * are raw spans: leading/trailing whitespace trimmed, but folded lines
+ * (CRLF followed by SP/HT) left inside. The sip_*_extract() helpers turn a
+ * span into a NUL-terminated, unfolded, decoded string in a caller buffer,
+ * using libosip2 where its parser is worth its cost (name-addr and
+ * credentials); they are only called on the slow path.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum sip_method {
+	SIP_METHOD_NONE = 0, /* a reply */
+	SIP_METHOD_INVITE,
+	SIP_METHOD_ACK,
+	SIP_METHOD_BYE,
+	SIP_METHOD_CANCEL,
+	SIP_METHOD_REGISTER,
+	SIP_METHOD_OPTIONS,
+	SIP_METHOD_SUBSCRIBE,
+	SIP_METHOD_NOTIFY,
+	SIP_METHOD_PUBLISH,
+	SIP_METHOD_INFO,
+	SIP_METHOD_PRACK,
+	SIP_METHOD_UPDATE,
+	SIP_METHOD_MESSAGE,
+	SIP_METHOD_REFER,
+	SIP_METHOD_OTHER, /* a syntactically valid token we do not know */
+	SIP_METHOD__MAX
+};
+
+struct sip_str {
+	const char *s; /* points into the scanned buffer; NULL when absent */
+	uint32_t len;
+};
+
+/* Why a message is not SIP at all (sip_scan() < 0) or is suspect. */
+enum sip_flaw {
+	SIP_FLAW_NONE = 0,
+	SIP_FLAW_EMPTY,         /* nothing but CRLF keep-alives */
+	SIP_FLAW_START_LINE,    /* not "METHOD URI SIP/x.y" nor "SIP/x.y NNN reason" */
+	SIP_FLAW_HEADER_SYNTAX, /* a header line without a name and colon */
+	SIP_FLAW_NO_END,        /* no empty line ending the header block */
+	SIP_FLAW_BINARY,        /* NUL or other control bytes in the header block */
+	SIP_FLAW_TOO_MANY_HEADERS,
+};
+
+struct sip_msg {
+	bool is_request;
+	enum sip_method method;      /* request method, SIP_METHOD_NONE for replies */
+	struct sip_str method_name;  /* as written */
+	struct sip_str ruri;         /* request URI */
+	struct sip_str version;      /* "SIP/2.0" as written */
+	unsigned status;             /* reply status code, 0 for requests */
+
+	/* First occurrence of each header (value span, trimmed); n_* count
+	 * every occurrence, so repeated headers are visible to policy. Names
+	 * are matched case-insensitively, compact forms included
+	 * (f t i v m l k s c e). */
+	struct sip_str from, to, call_id, cseq, via, contact, user_agent,
+		authorization, proxy_authorization, content_length, expires,
+		max_forwards;
+	uint8_t n_from, n_to, n_call_id, n_cseq, n_via, n_contact,
+		n_user_agent, n_authorization, n_proxy_authorization,
+		n_content_length, n_expires;
+
+	/* CSeq parsed: number and method. cseq_ok is false when the CSeq
+	 * value is not "1*DIGIT LWS method" or the number exceeds 2^31-1. */
+	bool cseq_ok;
+	uint32_t cseq_num;
+	enum sip_method cseq_method;
+	struct sip_str cseq_method_name;
+
+	/* Content-Length parsed. content_length_ok is false when absent or
+	 * not a plain decimal number below 2^31. */
+	bool content_length_ok;
+	uint32_t content_length_val;
+
+	struct sip_str body;       /* bytes after the empty line (may be empty) */
+	uint32_t header_len;       /* bytes from start through the empty line */
+};
+
+/* Longest header block sip_scan() looks at; anything longer is a flaw. */
+#define SIP_MAX_HEADERS 128
+
+/*
+ * Scan buf[0..len). Returns 0 when the start line and header block are
+ * well-formed enough to be SIP (policy may still find it insane), or
+ * -EBADMSG with *flaw set. Never reads past buf+len; buf need not be
+ * NUL-terminated. m is fully overwritten.
+ */
+int sip_scan(const char *buf, size_t len, struct sip_msg *m, enum sip_flaw *flaw);
+
+/* Map a method token (any case? no: methods are case-sensitive in SIP) */
+enum sip_method sip_method_from_str(const char *s, size_t len);
+const char *sip_method_name(enum sip_method m);
+const char *sip_flaw_name(enum sip_flaw f);
+
+/*
+ * Copy a span into out (size outlen), unfolding CRLF+WS to one space and
+ * NUL-terminating; truncates to outlen-1. Returns the length written.
+ */
+size_t sip_str_copy(struct sip_str v, char *out, size_t outlen);
+
+/*
+ * From/To value ("Alice" <sip:alice@Example.org;x=y>;tag=abc, or a bare
+ * addr-spec) -> user (percent-decoded, as the server will compare it) and
+ * host (lower-cased). Uses libosip2's osip_from_parse(). Returns 0,
+ * -EINVAL when the value does not parse, -ENOSPC when a part does not fit.
+ * user may come back empty (sip:example.org).
+ */
+int sip_extract_userhost(struct sip_str v, char *user, size_t ulen, char *host, size_t hlen);
+/* The tag parameter of a From/To value; "" when absent. Returns 0 or -EINVAL/-ENOSPC. */
+int sip_extract_tag(struct sip_str v, char *tag, size_t tlen);
+/* The username of Digest credentials (Authorization / Proxy-Authorization
+ * value), unquoted. Uses osip_authorization_parse(). 0, -EINVAL, -ENOSPC. */
+int sip_extract_auth_username(struct sip_str v, char *user, size_t ulen);
+/* The request-URI's user and host, as sip_extract_userhost() does. */
+int sip_extract_uri_userhost(struct sip_str uri, char *user, size_t ulen, char *host, size_t hlen);
+
+#endif
