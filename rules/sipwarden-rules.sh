@@ -1,1 +1,160 @@
 #!/bin/sh
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# sipwarden-rules - install, remove or show sipwarden's netfilter rules.
+#
+# sipwarden owns only chains whose names start with "sipwarden". This tool
+# creates and fills those, adds one jump to each, and on removal takes out
+# exactly those jumps and chains. It never flushes, reorders or deletes a rule
+# or chain it does not own: the rtpengine kernel-forwarding rule and the
+# operator's own rules stay byte-for-byte as they were.
+#
+# Where the queue sits: mangle/PREROUTING, appended. An NFQUEUE ACCEPT ends
+# the traversal of the chain that queued the packet (here the rest of
+# mangle/PREROUTING, which at install time is nothing after our jump), but
+# the packet then goes on through nat and filter INPUT/FORWARD as usual: an
+# ACCEPT from sipwarden means "no objection", not "skip the firewall".
+set -eu
+
+PROG=sipwarden-rules
+CONF=/etc/sipwarden/sipwarden.yml
+CHAIN=sipwarden
+
+usage() {
+	cat <<USAGE
+Usage: $PROG install|remove|status [-c FILE]
+  install   create sipwarden's chains and queue rules (idempotent)
+  remove    remove them, leaving every other rule untouched
+  status    show sipwarden's rules, counters and queue bindings
+  -c FILE   configuration file (default $CONF)
+USAGE
+}
+
+die() { echo "$PROG: $*" >&2; exit 1; }
+
+[ $# -ge 1 ] || { usage >&2; exit 2; }
+CMD=$1; shift
+case "$CMD" in
+install|remove|status) ;;
+-h|--help|help) usage; exit 0 ;;
+*) echo "$PROG: unknown command '$CMD'" >&2; usage >&2; exit 2 ;;
+esac
+while [ $# -gt 0 ]; do
+	case "$1" in
+	-c) [ $# -ge 2 ] || { usage >&2; exit 2; }; CONF=$2; shift 2 ;;
+	-c*) CONF=${1#-c}; shift ;;
+	*) echo "$PROG: unknown argument '$1'" >&2; usage >&2; exit 2 ;;
+	esac
+done
+
+# The daemon parses the configuration, so both agree on what it says.
+find_daemon() {
+	if [ -n "${SIPWARDEN_BIN:-}" ]; then echo "$SIPWARDEN_BIN"; return; fi
+	here=$(dirname "$0")
+	if [ -x "$here/sipwarden" ]; then echo "$here/sipwarden"; return; fi
+	command -v sipwarden || echo /usr/sbin/sipwarden
+}
+
+QUEUE_FIRST=0 QUEUE_COUNT=1 FAIL_OPEN=1 UDP_PORTS=5060 TCP_PORTS= TLS_PORTS=
+load_config() {
+	daemon=$(find_daemon)
+	env=$("$daemon" -c "$CONF" --rules-env) || die "cannot read configuration $CONF"
+	# Accept only the known keys with plain values: this output is eval'd by
+	# nobody, parsed here line by line.
+	while IFS='=' read -r key val; do
+		case "$val" in *[!0-9,a-z]*) die "bad value for $key: '$val'" ;; esac
+		case "$key" in
+		QUEUE_FIRST) QUEUE_FIRST=$val ;;
+		QUEUE_COUNT) QUEUE_COUNT=$val ;;
+		FAIL_OPEN) FAIL_OPEN=$val ;;
+		UDP_PORTS) UDP_PORTS=$val ;;
+		TCP_PORTS) TCP_PORTS=$val ;;
+		TLS_PORTS) TLS_PORTS=$val ;;
+		esac
+	done <<ENV
+$env
+ENV
+}
+
+queue_target() {
+	if [ "$QUEUE_COUNT" -gt 1 ]; then
+		t="NFQUEUE --queue-balance $QUEUE_FIRST:$((QUEUE_FIRST + QUEUE_COUNT - 1))"
+	else
+		t="NFQUEUE --queue-num $QUEUE_FIRST"
+	fi
+	# --queue-bypass: with no daemon bound, SIP flows on (fail-open).
+	[ "$FAIL_OPEN" = 1 ] && t="$t --queue-bypass"
+	echo "$t"
+}
+
+# Print the iptables-restore body for our mangle chain.
+chain_rules() {
+	target=$(queue_target)
+	echo "*mangle"
+	echo ":$CHAIN - [0:0]"
+	for p in $(echo "$UDP_PORTS" | tr ',' ' '); do
+		echo "-A $CHAIN -p udp -m udp --dport $p -j $target"
+	done
+	echo "COMMIT"
+}
+
+install_family() {
+	ipt=$1
+	command -v "$ipt" >/dev/null 2>&1 || die "$ipt not found"
+	# --noflush: the restore touches nothing but the chain it declares; the
+	# declaration empties our chain and the rules refill it in one
+	# transaction, so there is no moment without the queue rule.
+	chain_rules | "$ipt-restore" --noflush || die "$ipt-restore failed"
+	"$ipt" -w -t mangle -C PREROUTING -j "$CHAIN" 2>/dev/null ||
+		"$ipt" -w -t mangle -A PREROUTING -j "$CHAIN"
+}
+
+remove_family() {
+	ipt=$1
+	command -v "$ipt" >/dev/null 2>&1 || return 0
+	while "$ipt" -w -t mangle -C PREROUTING -j "$CHAIN" 2>/dev/null; do
+		"$ipt" -w -t mangle -D PREROUTING -j "$CHAIN"
+	done
+	if "$ipt" -w -t mangle -n -L "$CHAIN" >/dev/null 2>&1; then
+		"$ipt" -w -t mangle -F "$CHAIN"
+		"$ipt" -w -t mangle -X "$CHAIN"
+	fi
+}
+
+status_family() {
+	ipt=$1
+	echo "== $ipt"
+	if ! "$ipt" -w -t mangle -n -L "$CHAIN" >/dev/null 2>&1; then
+		echo "not installed"
+		return 1
+	fi
+	if "$ipt" -w -t mangle -C PREROUTING -j "$CHAIN" 2>/dev/null; then
+		echo "jump: mangle PREROUTING -> $CHAIN"
+	else
+		echo "jump: MISSING (run '$PROG install')"
+	fi
+	"$ipt" -w -t mangle -n -v -L "$CHAIN"
+}
+
+case "$CMD" in
+install)
+	load_config
+	install_family iptables
+	install_family ip6tables
+	echo "$PROG: installed (queues $QUEUE_FIRST..$((QUEUE_FIRST + QUEUE_COUNT - 1)), udp ports $UDP_PORTS)"
+	;;
+remove)
+	remove_family iptables
+	remove_family ip6tables
+	echo "$PROG: removed"
+	;;
+status)
+	rc=0
+	status_family iptables || rc=1
+	status_family ip6tables || rc=1
+	echo "== queues bound (/proc/net/netfilter/nfnetlink_queue)"
+	echo "queue portid waiting copy_mode copy_range dropped user_dropped id_seq"
+	cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null || echo "(none)"
+	exit $rc
+	;;
+esac

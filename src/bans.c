@@ -1,1 +1,370 @@
-/* stub */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "bans.h"
+
+#define NSHARDS 64
+#define SHARD_BUCKETS 1024
+
+struct ban {
+	struct ban *next;
+	uint64_t created_ms;
+	uint64_t expires_ms;
+	uint64_t hits;
+	enum ban_reason reason;
+	struct ban_key key; /* only the used part of data is allocated */
+};
+
+struct shard {
+	pthread_mutex_t lock;
+	struct ban *buckets[SHARD_BUCKETS];
+} __attribute__((aligned(64)));
+
+struct bantab {
+	uint32_t max_bans;
+	uint32_t seed;
+	uint32_t count[3];  /* by kind; atomic */
+	uint32_t total;     /* atomic */
+	uint64_t refused;   /* atomic */
+	struct shard shards[NSHARDS];
+};
+
+struct bantab *
+bantab_new(uint32_t max_bans)
+{
+	struct bantab *t;
+	unsigned i;
+
+	if (max_bans == 0)
+		return NULL;
+	t = calloc(1, sizeof(*t));
+	if (!t)
+		return NULL;
+	t->max_bans = max_bans;
+	t->seed = (uint32_t)random() | 1u;
+	for (i = 0; i < NSHARDS; i++)
+		pthread_mutex_init(&t->shards[i].lock, NULL);
+	return t;
+}
+
+void
+bantab_free(struct bantab *t)
+{
+	if (!t)
+		return;
+	bantab_clear(t);
+	for (unsigned i = 0; i < NSHARDS; i++)
+		pthread_mutex_destroy(&t->shards[i].lock);
+	free(t);
+}
+
+void
+ban_key_ip(struct ban_key *k, const struct addr *a)
+{
+	k->kind = BAN_KIND_IP;
+	k->plen = a->family == AF_INET ? 32 : 128;
+	k->len = sizeof(*a);
+	memcpy(k->data, a, sizeof(*a));
+}
+
+int
+ban_key_user(struct ban_key *k, const char *user)
+{
+	size_t n = strlen(user);
+
+	if (n > BAN_KEY_MAX)
+		return -ENAMETOOLONG;
+	k->kind = BAN_KIND_USER;
+	k->plen = 0;
+	k->len = (uint16_t)n;
+	memcpy(k->data, user, n);
+	return 0;
+}
+
+const char *
+ban_key_format(const struct ban_key *k, char *buf, size_t len)
+{
+	if (k->kind == BAN_KIND_IP) {
+		struct addr a;
+
+		memcpy(&a, k->data, sizeof(a));
+		return addr_format(&a, buf, len);
+	}
+	snprintf(buf, len, "%.*s", (int)k->len, k->data);
+	return buf;
+}
+
+const char *
+ban_reason_name(enum ban_reason r)
+{
+	static const char *const names[BAN_REASON__MAX] = {
+		[BAN_REASON_MANUAL] = "manual",
+		[BAN_REASON_DENSITY] = "density",
+		[BAN_REASON_UA] = "ua",
+		[BAN_REASON_AUTH] = "auth",
+		[BAN_REASON_MALFORMED] = "malformed",
+	};
+
+	return (unsigned)r < BAN_REASON__MAX ? names[r] : "unknown";
+}
+
+/* FNV-1a over the used key bytes, finished with a multiply-xorshift: keys
+ * are attacker-chosen, so the seed is random per process. */
+static uint32_t
+key_hash(const struct bantab *t, const struct ban_key *k)
+{
+	uint32_t h = 2166136261u ^ t->seed;
+
+	h = (h ^ k->kind) * 16777619u;
+	h = (h ^ k->plen) * 16777619u;
+	for (uint16_t i = 0; i < k->len; i++)
+		h = (h ^ (uint8_t)k->data[i]) * 16777619u;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	return h;
+}
+
+static bool
+key_equal(const struct ban_key *x, const struct ban_key *y)
+{
+	return x->kind == y->kind && x->plen == y->plen && x->len == y->len &&
+	       memcmp(x->data, y->data, x->len) == 0;
+}
+
+/* Lock the key's shard and return the link that points at its entry (or
+ * the NULL link at the end of its chain). The caller unlocks *sp. */
+static struct ban **
+lock_lookup(struct bantab *t, const struct ban_key *k, struct shard **sp)
+{
+	uint32_t h = key_hash(t, k);
+	struct shard *s = &t->shards[h % NSHARDS];
+	struct ban **pp = &s->buckets[(h / NSHARDS) % SHARD_BUCKETS];
+
+	pthread_mutex_lock(&s->lock);
+	*sp = s;
+	while (*pp && !key_equal(&(*pp)->key, k))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static void
+unlink_ban(struct bantab *t, struct ban **pp)
+{
+	struct ban *b = *pp;
+
+	*pp = b->next;
+	__atomic_sub_fetch(&t->count[b->key.kind], 1, __ATOMIC_RELAXED);
+	__atomic_sub_fetch(&t->total, 1, __ATOMIC_RELAXED);
+	free(b);
+}
+
+static void
+fill_info(const struct ban *b, struct ban_info *bi)
+{
+	bi->key = &b->key;
+	bi->reason = b->reason;
+	bi->expires_ms = b->expires_ms;
+	bi->created_ms = b->created_ms;
+	bi->hits = b->hits;
+}
+
+static int
+insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
+       uint64_t created_ms, uint64_t expires_ms, bool exact, uint64_t now_ms)
+{
+	struct shard *s;
+	struct ban **pp, *b;
+
+	if ((k->kind != BAN_KIND_IP && k->kind != BAN_KIND_USER) || k->len > BAN_KEY_MAX)
+		return -EINVAL;
+	if (__atomic_load_n(&t->total, __ATOMIC_RELAXED) >= t->max_bans)
+		bantab_expire(t, now_ms, NULL, NULL);
+
+	pp = lock_lookup(t, k, &s);
+	if (*pp) {
+		b = *pp;
+		if (b->expires_ms <= now_ms) {
+			/* An expired ban not yet swept: this is a new ban. */
+			b->created_ms = created_ms;
+			b->expires_ms = expires_ms;
+			b->hits = 0;
+			b->reason = r;
+			pthread_mutex_unlock(&s->lock);
+			return 1;
+		}
+		if (exact || expires_ms > b->expires_ms) {
+			b->expires_ms = expires_ms;
+			b->reason = r;
+		}
+		pthread_mutex_unlock(&s->lock);
+		return 0;
+	}
+	if (__atomic_add_fetch(&t->total, 1, __ATOMIC_RELAXED) > t->max_bans) {
+		__atomic_sub_fetch(&t->total, 1, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&s->lock);
+		__atomic_add_fetch(&t->refused, 1, __ATOMIC_RELAXED);
+		return -ENOSPC;
+	}
+	b = malloc(offsetof(struct ban, key.data) + k->len);
+	if (!b) {
+		__atomic_sub_fetch(&t->total, 1, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&s->lock);
+		__atomic_add_fetch(&t->refused, 1, __ATOMIC_RELAXED);
+		return -ENOMEM;
+	}
+	b->next = NULL;
+	b->created_ms = created_ms;
+	b->expires_ms = expires_ms;
+	b->hits = 0;
+	b->reason = r;
+	b->key.kind = k->kind;
+	b->key.plen = k->plen;
+	b->key.len = k->len;
+	memcpy(b->key.data, k->data, k->len);
+	*pp = b;
+	__atomic_add_fetch(&t->count[k->kind], 1, __ATOMIC_RELAXED);
+	pthread_mutex_unlock(&s->lock);
+	return 1;
+}
+
+int
+bantab_add(struct bantab *t, const struct ban_key *k, enum ban_reason r,
+	   uint64_t now_ms, uint64_t duration_ms)
+{
+	return insert(t, k, r, now_ms, now_ms + duration_ms, false, now_ms);
+}
+
+int
+bantab_set(struct bantab *t, const struct ban_key *k, enum ban_reason r,
+	   uint64_t created_ms, uint64_t expires_ms)
+{
+	return insert(t, k, r, created_ms, expires_ms, true, created_ms);
+}
+
+bool
+bantab_any(const struct bantab *t, enum ban_kind kind)
+{
+	return __atomic_load_n(&t->count[kind], __ATOMIC_RELAXED) != 0;
+}
+
+bool
+bantab_check(struct bantab *t, const struct ban_key *k, uint64_t now_ms)
+{
+	struct shard *s;
+	struct ban **pp;
+	bool banned = false;
+
+	pp = lock_lookup(t, k, &s);
+	if (*pp && (*pp)->expires_ms > now_ms) {
+		(*pp)->hits++;
+		banned = true;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return banned;
+}
+
+int
+bantab_del(struct bantab *t, const struct ban_key *k)
+{
+	struct shard *s;
+	struct ban **pp;
+	int ret = -ENOENT;
+
+	pp = lock_lookup(t, k, &s);
+	if (*pp) {
+		unlink_ban(t, pp);
+		ret = 0;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return ret;
+}
+
+uint32_t
+bantab_clear(struct bantab *t)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < NSHARDS; i++) {
+		struct shard *s = &t->shards[i];
+
+		pthread_mutex_lock(&s->lock);
+		for (unsigned j = 0; j < SHARD_BUCKETS; j++)
+			while (s->buckets[j]) {
+				unlink_ban(t, &s->buckets[j]);
+				n++;
+			}
+		pthread_mutex_unlock(&s->lock);
+	}
+	return n;
+}
+
+uint32_t
+bantab_expire(struct bantab *t, uint64_t now_ms, bantab_cb cb, void *arg)
+{
+	uint32_t n = 0;
+
+	for (unsigned i = 0; i < NSHARDS; i++) {
+		struct shard *s = &t->shards[i];
+
+		pthread_mutex_lock(&s->lock);
+		for (unsigned j = 0; j < SHARD_BUCKETS; j++) {
+			struct ban **pp = &s->buckets[j];
+
+			while (*pp) {
+				if ((*pp)->expires_ms <= now_ms) {
+					if (cb) {
+						struct ban_info bi;
+
+						fill_info(*pp, &bi);
+						cb(&bi, arg);
+					}
+					unlink_ban(t, pp);
+					n++;
+				} else {
+					pp = &(*pp)->next;
+				}
+			}
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	return n;
+}
+
+void
+bantab_foreach(struct bantab *t, uint64_t now_ms, bantab_cb cb, void *arg)
+{
+	for (unsigned i = 0; i < NSHARDS; i++) {
+		struct shard *s = &t->shards[i];
+
+		pthread_mutex_lock(&s->lock);
+		for (unsigned j = 0; j < SHARD_BUCKETS; j++)
+			for (struct ban *b = s->buckets[j]; b; b = b->next) {
+				struct ban_info bi;
+
+				if (b->expires_ms <= now_ms)
+					continue;
+				fill_info(b, &bi);
+				cb(&bi, arg);
+			}
+		pthread_mutex_unlock(&s->lock);
+	}
+}
+
+uint32_t
+bantab_count(const struct bantab *t, enum ban_kind kind)
+{
+	return __atomic_load_n(&t->count[kind], __ATOMIC_RELAXED);
+}
+
+uint64_t
+bantab_refused(const struct bantab *t)
+{
+	return __atomic_load_n(&t->refused, __ATOMIC_RELAXED);
+}

@@ -1,1 +1,312 @@
-/* stub */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <systemd/sd-daemon.h>
+
+#include "clock.h"
+#include "daemon.h"
+#include "log.h"
+#include "stats.h"
+#include "worker.h"
+
+#define TICK_MS 1000
+#define WORKER_STALL_MS 5000 /* a worker silent this long is stuck */
+
+struct daemon {
+	const struct daemon_opts *opts;
+	struct worker_shared sh;
+	struct worker *workers;
+	unsigned nworkers;
+	bool watchdog;
+	uint64_t watchdog_usec;
+};
+
+static void
+sum_stats(const struct daemon *d, struct worker_stats *sum, struct nfq_stats *nsum)
+{
+	memset(sum, 0, sizeof(*sum));
+	memset(nsum, 0, sizeof(*nsum));
+	for (unsigned i = 0; i < d->nworkers; i++) {
+		const struct worker_stats *s = &d->workers[i].st;
+		struct nfq_stats n;
+
+		sum->packets += STAT_GET(s->packets);
+		sum->accepted += STAT_GET(s->accepted);
+		sum->dropped += STAT_GET(s->dropped);
+		for (unsigned r = 0; r < POLICY_REASON__MAX; r++)
+			sum->reason[r] += STAT_GET(s->reason[r]);
+		sum->would_drop += STAT_GET(s->would_drop);
+		sum->tcp_passed += STAT_GET(s->tcp_passed);
+		sum->fragments += STAT_GET(s->fragments);
+		sum->truncated += STAT_GET(s->truncated);
+		sum->not_ip += STAT_GET(s->not_ip);
+		sum->bans_created += STAT_GET(s->bans_created);
+		sum->bans_refused += STAT_GET(s->bans_refused);
+		worker_get_nfq_stats(&d->workers[i], &n);
+		nsum->enobufs += n.enobufs;
+		nsum->recv_errors += n.recv_errors;
+		nsum->send_errors += n.send_errors;
+	}
+}
+
+static void
+log_stats(const struct daemon *d)
+{
+	struct worker_stats s;
+	struct nfq_stats n;
+	char reasons[512];
+	size_t off = 0;
+
+	sum_stats(d, &s, &n);
+	for (unsigned r = 0; r < POLICY_REASON__MAX; r++)
+		off += (size_t)snprintf(reasons + off, sizeof(reasons) - off, " %s=%llu",
+					policy_reason_name(r), (unsigned long long)s.reason[r]);
+	log_msg(LOG_INFO,
+		"stats: packets=%llu accepted=%llu dropped=%llu would_drop=%llu%s "
+		"tcp_passed=%llu fragments=%llu truncated=%llu bans_created=%llu "
+		"bans_refused=%llu ip_bans=%u user_bans=%u enobufs=%llu recv_errors=%llu",
+		(unsigned long long)s.packets, (unsigned long long)s.accepted,
+		(unsigned long long)s.dropped, (unsigned long long)s.would_drop, reasons,
+		(unsigned long long)s.tcp_passed, (unsigned long long)s.fragments,
+		(unsigned long long)s.truncated, (unsigned long long)s.bans_created,
+		(unsigned long long)s.bans_refused, bantab_count(d->sh.bans, BAN_KIND_IP),
+		bantab_count(d->sh.bans, BAN_KIND_USER), (unsigned long long)n.enobufs,
+		(unsigned long long)n.recv_errors);
+}
+
+static void
+notify_status(const struct daemon *d)
+{
+	struct worker_stats s;
+	struct nfq_stats n;
+
+	sum_stats(d, &s, &n);
+	sd_notifyf(0, "STATUS=%u queues, %llu packets, %llu dropped, %u IP bans, %u user bans",
+		   d->nworkers, (unsigned long long)s.packets, (unsigned long long)s.dropped,
+		   bantab_count(d->sh.bans, BAN_KIND_IP), bantab_count(d->sh.bans, BAN_KIND_USER));
+}
+
+static void
+expired_cb(const struct ban_info *b, void *arg)
+{
+	char key[BAN_KEY_MAX + 1];
+
+	(void)arg;
+	log_msg(LOG_INFO, "ban of '%s' (%s) expired",
+		ban_key_format(b->key, key, sizeof(key)), ban_reason_name(b->reason));
+}
+
+/* Workers are alive when each has looped recently: nfq_recv() returns at
+ * least every NFQ_TIMEOUT_MS even without traffic, so a silent worker is
+ * stuck, and then the watchdog must not be fed. */
+static bool
+workers_alive(const struct daemon *d, uint64_t now)
+{
+	for (unsigned i = 0; i < d->nworkers; i++) {
+		uint64_t hb = STAT_GET(d->workers[i].st.heartbeat_ms);
+
+		if (hb + WORKER_STALL_MS < now)
+			return false;
+	}
+	return true;
+}
+
+/* Report every line of a failed config load through the log. */
+static void
+log_config_errors(char *text)
+{
+	char *save = NULL;
+
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		log_msg(LOG_ERR, "%s", line);
+}
+
+static void
+reload(struct daemon *d)
+{
+	struct config *old = d->sh.cfg, *cfg = NULL;
+	char *errs = NULL;
+	size_t errlen = 0;
+	FILE *ef = open_memstream(&errs, &errlen);
+	uint32_t gen;
+	int ret;
+
+	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
+		   (unsigned long long)clock_mono_ms() * 1000ull);
+	ret = config_load_file(d->opts->config_path, &cfg, ef);
+	if (ef)
+		fclose(ef);
+	if (ret < 0) {
+		log_msg(LOG_ERR, "reload rejected, keeping the running configuration:");
+		if (errs)
+			log_config_errors(errs);
+		free(errs);
+		sd_notify(0, "READY=1");
+		return;
+	}
+	free(errs);
+	if (cfg->queue_first != old->queue_first || cfg->queue_count != old->queue_count)
+		log_msg(LOG_WARNING, "queue.first/queue.count changes take effect at restart");
+
+	/* Publish, then wait until every worker has picked up the new
+	 * generation before the old config (and its compiled regexes) goes. */
+	d->sh.cfg = cfg;
+	gen = d->sh.cfg_gen + 1;
+	__atomic_store_n(&d->sh.cfg_gen, gen, __ATOMIC_RELEASE);
+	for (int tries = 0; tries < 400; tries++) {
+		unsigned done = 0;
+
+		for (unsigned i = 0; i < d->nworkers; i++)
+			if (__atomic_load_n(&d->workers[i].pol.cfg_gen, __ATOMIC_ACQUIRE) == gen)
+				done++;
+		if (done == d->nworkers) {
+			config_free(old);
+			old = NULL;
+			break;
+		}
+		usleep(10000);
+	}
+	if (old)
+		log_msg(LOG_WARNING, "a worker did not confirm the reload; keeping the old "
+			"configuration's memory");
+	log_msg(LOG_NOTICE, "configuration reloaded from %s", d->opts->config_path);
+	sd_notify(0, "READY=1");
+}
+
+static int
+setup_signals(sigset_t *set)
+{
+	sigemptyset(set);
+	sigaddset(set, SIGTERM);
+	sigaddset(set, SIGINT);
+	sigaddset(set, SIGHUP);
+	sigaddset(set, SIGUSR1);
+	/* Blocked before the workers start, so they inherit the mask and all
+	 * signals are read here through the signalfd. */
+	if (pthread_sigmask(SIG_BLOCK, set, NULL) != 0)
+		return -errno;
+	signal(SIGPIPE, SIG_IGN);
+	return signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
+}
+
+static int
+start_workers(struct daemon *d)
+{
+	const struct config *cfg = d->sh.cfg;
+	int ret;
+
+	d->nworkers = cfg->queue_count;
+	d->workers = calloc(d->nworkers, sizeof(*d->workers));
+	if (!d->workers)
+		return -ENOMEM;
+	for (unsigned i = 0; i < d->nworkers; i++) {
+		uint16_t q = (uint16_t)(cfg->queue_first + i);
+
+		ret = worker_init(&d->workers[i], i, q, &d->sh);
+		if (ret < 0) {
+			log_msg(LOG_ERR, "cannot bind NFQUEUE queue %u: %s%s", q, strerror(-ret),
+				ret == -EPERM ? " (CAP_NET_ADMIN is needed)" :
+				ret == -EBUSY ? " (another process holds this queue)" : "");
+			d->nworkers = i;
+			return ret;
+		}
+	}
+	for (unsigned i = 0; i < d->nworkers; i++) {
+		STAT_SET(d->workers[i].st.heartbeat_ms, clock_mono_ms());
+		ret = worker_start(&d->workers[i]);
+		if (ret < 0) {
+			log_msg(LOG_ERR, "cannot start worker %u: %s", i, strerror(-ret));
+			return ret;
+		}
+	}
+	return 0;
+}
+
+static void
+stop_workers(struct daemon *d)
+{
+	__atomic_store_n(&d->sh.stop, 1, __ATOMIC_RELEASE);
+	for (unsigned i = 0; i < d->nworkers; i++)
+		worker_fini(&d->workers[i]);
+}
+
+int
+daemon_run(struct config *cfg, const struct daemon_opts *o)
+{
+	struct daemon d = { .opts = o };
+	struct pollfd pfd;
+	sigset_t set;
+	int sfd, ret, status = EXIT_SUCCESS;
+	bool running = true;
+
+	d.sh.cfg = cfg;
+	d.sh.bans = bantab_new(cfg->max_bans);
+	if (!d.sh.bans) {
+		log_msg(LOG_CRIT, "out of memory");
+		config_free(cfg);
+		return EXIT_FAILURE;
+	}
+	sfd = setup_signals(&set);
+	if (sfd < 0) {
+		log_msg(LOG_CRIT, "signal setup failed: %s", strerror(errno));
+		status = EXIT_FAILURE;
+		goto out;
+	}
+	ret = start_workers(&d);
+	if (ret < 0) {
+		status = EXIT_FAILURE;
+		goto out;
+	}
+	d.watchdog = sd_watchdog_enabled(0, &d.watchdog_usec) > 0;
+
+	log_msg(LOG_NOTICE, "sipwarden ready: queues %u-%u, mode %s, density %u/%us, %u workers",
+		cfg->queue_first, cfg->queue_first + cfg->queue_count - 1,
+		cfg->mode == CONFIG_MODE_MONITOR ? "monitor" : "enforce",
+		cfg->dos_reqs_density_per_unit, cfg->dos_sampling_time_unit, d.nworkers);
+	sd_notify(0, "READY=1");
+
+	pfd.fd = sfd;
+	pfd.events = POLLIN;
+	while (running) {
+		struct signalfd_siginfo si;
+		uint64_t now;
+
+		if (poll(&pfd, 1, TICK_MS) > 0 && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+			switch (si.ssi_signo) {
+			case SIGTERM:
+			case SIGINT:
+				running = false;
+				break;
+			case SIGHUP:
+				reload(&d);
+				break;
+			case SIGUSR1:
+				log_stats(&d);
+				break;
+			}
+		}
+		now = clock_mono_ms();
+		bantab_expire(d.sh.bans, now, expired_cb, NULL);
+		notify_status(&d);
+		if (d.watchdog && workers_alive(&d, now))
+			sd_notify(0, "WATCHDOG=1");
+	}
+	sd_notify(0, "STOPPING=1");
+	log_msg(LOG_NOTICE, "sipwarden stopping");
+out:
+	stop_workers(&d);
+	log_stats(&d); /* the counters outlive the threads */
+	free(d.workers);
+	if (sfd >= 0)
+		close(sfd);
+	bantab_free(d.sh.bans);
+	config_free(d.sh.cfg);
+	return status;
+}

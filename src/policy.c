@@ -1,1 +1,136 @@
-/* stub */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <string.h>
+
+#include "policy.h"
+
+#define UA_MAX 512 /* longer User-Agents are matched on their first bytes */
+
+const char *
+policy_reason_name(enum policy_reason r)
+{
+	static const char *const names[POLICY_REASON__MAX] = {
+		[POLICY_PASS] = "pass",
+		[POLICY_TRUSTED] = "trusted",
+		[POLICY_REPLY] = "reply",
+		[POLICY_BANNED_IP] = "banned-ip",
+		[POLICY_DENSITY] = "density",
+		[POLICY_MALFORMED] = "malformed",
+		[POLICY_UA] = "ua",
+		[POLICY_BANNED_USER] = "banned-user",
+	};
+
+	return (unsigned)r < POLICY_REASON__MAX ? names[r] : "unknown";
+}
+
+bool
+policy_ua_blacklisted(const struct config *cfg, enum sip_method method, const char *ua)
+{
+	if (!(cfg->ua_blacklist_methods & (1u << method)))
+		return false;
+	for (unsigned i = 0; i < cfg->n_ua_blacklist; i++)
+		if (regexec(&cfg->ua_blacklist[i].re, ua, 0, NULL, 0) == 0)
+			return true;
+	return false;
+}
+
+static void
+set_verdict(struct policy_verdict *v, bool drop, enum policy_reason r)
+{
+	v->drop = drop;
+	v->reason = r;
+}
+
+static void
+ban_source(struct policy *p, const struct addr *src, enum ban_reason why,
+	   uint32_t secs, uint64_t now_ms, struct policy_verdict *v)
+{
+	struct ban_key k;
+	int r;
+
+	ban_key_ip(&k, src);
+	r = bantab_add(p->bans, &k, why, now_ms, (uint64_t)secs * 1000u);
+	v->ban_reason = why;
+	v->ban_time_s = secs;
+	v->new_ban = r > 0;
+	if (r > 0)
+		v->event = POLICY_EV_BAN_IP;
+	else if (r < 0)
+		v->event = POLICY_EV_BAN_REFUSED;
+}
+
+void
+policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
+	     size_t len, uint64_t now_ms, struct sip_msg *m, struct policy_verdict *v)
+{
+	const struct config *cfg = p->cfg;
+	struct src_entry *e;
+	bool created, trusted;
+	int scan;
+
+	memset(v, 0, sizeof(*v));
+
+	/* Banned sources first: it is the cheapest answer and the one a flood
+	 * gets until the kernel set takes over. */
+	if (bantab_any(p->bans, BAN_KIND_IP)) {
+		struct ban_key k;
+
+		ban_key_ip(&k, src);
+		if (bantab_check(p->bans, &k, now_ms)) {
+			set_verdict(v, true, POLICY_BANNED_IP);
+			return;
+		}
+	}
+
+	e = srctab_get(p->src, src, now_ms, &created);
+	if (created || e->cfg_gen != p->cfg_gen) {
+		e->trusted = config_is_trusted(cfg, src);
+		e->cfg_gen = p->cfg_gen;
+	}
+	trusted = e->trusted;
+
+	scan = sip_scan((const char *)payload, len, m, &v->flaw);
+	v->parsed = scan == 0;
+
+	/* Every packet to a SIP port counts, malformed ones and replies
+	 * included: an attacker must not escape the density rule by sending
+	 * garbage or fake replies. */
+	if (cfg->dos_ban_enable && !trusted &&
+	    srctab_hit(p->src, e, now_ms, cfg->dos_sampling_time_unit * 1000u)) {
+		srctab_reset(e);
+		ban_source(p, src, BAN_REASON_DENSITY, cfg->dos_ban_time, now_ms, v);
+		set_verdict(v, true, POLICY_DENSITY);
+		return;
+	}
+
+	if (scan < 0) {
+		v->event = POLICY_EV_MALFORMED;
+		set_verdict(v, cfg->malformed == CONFIG_MALFORMED_DROP, POLICY_MALFORMED);
+		return;
+	}
+
+	if (!m->is_request) {
+		set_verdict(v, false, POLICY_REPLY);
+		return;
+	}
+
+	if (m->user_agent.s && cfg->n_ua_blacklist &&
+	    (cfg->ua_blacklist_methods & (1u << m->method))) {
+		char ua[UA_MAX];
+
+		sip_str_copy(m->user_agent, ua, sizeof(ua));
+		if (policy_ua_blacklisted(cfg, m->method, ua)) {
+			v->event = POLICY_EV_UA;
+			if (cfg->ua_ban_ip && !trusted) {
+				ban_source(p, src, BAN_REASON_UA, cfg->ua_ban_time, now_ms, v);
+				/* The UA line is what is logged; the ban rides on it
+				 * (fail2ban's jail did the same from that line). */
+				if (v->event == POLICY_EV_BAN_IP)
+					v->event = POLICY_EV_UA;
+			}
+			set_verdict(v, true, POLICY_UA);
+			return;
+		}
+	}
+
+	set_verdict(v, false, trusted ? POLICY_TRUSTED : POLICY_PASS);
+}

@@ -1,1 +1,248 @@
-/* stub */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "clock.h"
+#include "event.h"
+#include "log.h"
+#include "packet.h"
+#include "stats.h"
+#include "worker.h"
+
+#define NFQ_TIMEOUT_MS 250
+#define MAINT_INTERVAL_MS 1000
+#define EXPIRE_PER_ROUND 8192
+
+/* Per-batch scratch space: events are logged after the verdicts go out. */
+struct batch {
+	struct nfq_pkt pkts[NFQ_BATCH_MAX];
+	struct event events[NFQ_BATCH_MAX];
+	unsigned n_events;
+};
+
+static struct srctab *
+new_srctab(const struct config *cfg, unsigned nworkers)
+{
+	uint32_t cap = cfg->max_sources / (nworkers ? nworkers : 1);
+
+	if (cap < 1024)
+		cap = 1024;
+	return srctab_new(cap, cfg->dos_reqs_density_per_unit + 1);
+}
+
+int
+worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_shared *sh)
+{
+	const struct config *cfg = sh->cfg;
+	struct nfq_opts o = {
+		.maxlen = cfg->queue_maxlen,
+		.rcvbuf = cfg->queue_rcvbuf,
+		.fail_open = cfg->queue_fail_open,
+		.timeout_ms = NFQ_TIMEOUT_MS,
+	};
+	int ret;
+
+	memset(w, 0, sizeof(*w));
+	w->index = index;
+	w->qnum = qnum;
+	w->sh = sh;
+	w->src = new_srctab(cfg, cfg->queue_count);
+	if (!w->src)
+		return -ENOMEM;
+	ret = nfq_queue_open(&w->q, qnum, &o);
+	if (ret < 0) {
+		srctab_free(w->src);
+		w->src = NULL;
+		return ret;
+	}
+	w->pol.cfg = cfg;
+	w->pol.cfg_gen = sh->cfg_gen;
+	w->pol.src = w->src;
+	w->pol.bans = sh->bans;
+	return 0;
+}
+
+/* Pick up a reloaded config at a batch boundary. A changed density limit
+ * changes the size of every entry, so the source table starts afresh
+ * (bans live elsewhere and are kept). */
+static void
+follow_config(struct worker *w)
+{
+	uint32_t gen = __atomic_load_n(&w->sh->cfg_gen, __ATOMIC_ACQUIRE);
+	const struct config *cfg;
+
+	if (gen == w->pol.cfg_gen)
+		return;
+	cfg = w->sh->cfg;
+	if (cfg->dos_reqs_density_per_unit + 1 != srctab_ring_size(w->src)) {
+		struct srctab *t = new_srctab(cfg, cfg->queue_count);
+
+		if (t) {
+			srctab_free(w->src);
+			w->src = t;
+			w->pol.src = t;
+		} else {
+			log_msg(LOG_ERR, "worker %u: no memory for a new source table; "
+				"density limit unchanged", w->index);
+			return;
+		}
+	}
+	w->pol.cfg = cfg;
+	w->pol.cfg_gen = gen;
+}
+
+static bool
+judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
+{
+	const struct config *cfg = w->pol.cfg;
+	struct packet_info pi;
+	struct policy_verdict v;
+	struct sip_msg m;
+	enum packet_flaw pf;
+	const uint8_t *payload;
+	size_t plen;
+
+	pf = packet_parse(p->data, p->len, &pi);
+	switch (pf) {
+	case PACKET_OK:
+		payload = pi.payload;
+		plen = pi.payload_len;
+		if (pi.proto == IPPROTO_TCP) {
+			/* TCP is a byte stream: judging segments needs the
+			 * framing of a later release. Pass it untouched. */
+			STAT_INC(w->st.tcp_passed);
+			return true;
+		}
+		break;
+	case PACKET_FRAGMENT:
+	case PACKET_TRUNCATED:
+	case PACKET_EXT_HEADERS:
+		if (pi.src.family == 0) {
+			STAT_INC(w->st.not_ip);
+			return cfg->malformed != CONFIG_MALFORMED_DROP;
+		}
+		/* The source is known: charge it like any malformed message
+		 * (empty payload reads as not-SIP). */
+		if (pf == PACKET_FRAGMENT)
+			STAT_INC(w->st.fragments);
+		else
+			STAT_INC(w->st.truncated);
+		payload = NULL;
+		plen = 0;
+		break;
+	default:
+		STAT_INC(w->st.not_ip);
+		return true;
+	}
+
+	policy_judge(&w->pol, &pi.src, payload ? payload : (const uint8_t *)"", plen, now, &m, &v);
+	STAT_INC(w->st.reason[v.reason]);
+	if (v.new_ban)
+		STAT_INC(w->st.bans_created);
+	if (v.event == POLICY_EV_BAN_REFUSED)
+		STAT_INC(w->st.bans_refused);
+	if (v.event != POLICY_EV_NONE && b->n_events < NFQ_BATCH_MAX)
+		event_capture(&b->events[b->n_events++], &v, &pi.src, &m);
+
+	if (v.drop && cfg->mode == CONFIG_MODE_MONITOR) {
+		STAT_INC(w->st.would_drop);
+		return true;
+	}
+	return !v.drop;
+}
+
+static void
+maintenance(struct worker *w, uint64_t now)
+{
+	srctab_expire(w->src, now, w->pol.cfg->source_idle_time * 1000u, EXPIRE_PER_ROUND);
+}
+
+static void *
+worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct batch *b = malloc(sizeof(*b));
+	uint64_t next_maint = 0;
+	bool enobufs_logged = false;
+
+	if (!b) {
+		log_msg(LOG_CRIT, "worker %u: out of memory", w->index);
+		return NULL;
+	}
+	while (!__atomic_load_n(&w->sh->stop, __ATOMIC_ACQUIRE)) {
+		uint64_t now;
+		int n;
+
+		follow_config(w);
+		n = nfq_recv(w->q, b->pkts, NFQ_BATCH_MAX);
+		now = clock_mono_ms();
+		STAT_SET(w->st.heartbeat_ms, now);
+		if (n < 0) {
+			/* ENOBUFS means the kernel lost packets for us; it is
+			 * counted by nfq and must never stop the worker. */
+			if (n == -ENOBUFS && !enobufs_logged) {
+				log_msg(LOG_WARNING, "queue %u: receive buffer overrun "
+					"(raise queue.rcvbuf); counting further ones", w->qnum);
+				enobufs_logged = true;
+			} else if (n != -EAGAIN && n != -ENOBUFS) {
+				log_msg(LOG_ERR, "queue %u: receive failed: %s", w->qnum,
+					strerror(-n));
+			}
+		} else {
+			b->n_events = 0;
+			for (int i = 0; i < n; i++) {
+				STAT_INC(w->st.packets);
+				if (judge(w, &b->pkts[i], now, b)) {
+					STAT_INC(w->st.accepted);
+					nfq_accept(w->q, b->pkts[i].id);
+				} else {
+					STAT_INC(w->st.dropped);
+					nfq_drop(w->q, b->pkts[i].id);
+				}
+			}
+			nfq_flush(w->q);
+			for (unsigned i = 0; i < b->n_events; i++)
+				event_log(&b->events[i], now);
+		}
+		if (now >= next_maint) {
+			maintenance(w, now);
+			next_maint = now + MAINT_INTERVAL_MS;
+		}
+	}
+	free(b);
+	return NULL;
+}
+
+int
+worker_start(struct worker *w)
+{
+	int ret = pthread_create(&w->thread, NULL, worker_main, w);
+
+	if (ret)
+		return -ret;
+	w->running = true;
+	return 0;
+}
+
+void
+worker_fini(struct worker *w)
+{
+	if (w->running)
+		pthread_join(w->thread, NULL);
+	w->running = false;
+	nfq_queue_close(w->q);
+	w->q = NULL;
+	srctab_free(w->src);
+	w->src = NULL;
+}
+
+void
+worker_get_nfq_stats(const struct worker *w, struct nfq_stats *st)
+{
+	if (w->q)
+		nfq_get_stats(w->q, st);
+	else
+		memset(st, 0, sizeof(*st));
+}

@@ -1,0 +1,94 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_BANS_H
+#define SIPWARDEN_BANS_H
+
+/*
+ * bans - the table of banned IPs and banned users, shared by all workers.
+ *
+ * Lookups happen for every packet, so the table is split into shards, each
+ * with its own lock: two workers rarely touch the same shard, and the
+ * control thread's listing or the expiry sweep holds one shard at a time.
+ *
+ * The table is bounded (max_bans). When it is full, expired bans make room
+ * first; a new ban is refused (and counted) rather than silently evicting a
+ * live one, because an evicted live ban is an attacker let back in without
+ * anyone being told.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+#define BAN_KEY_MAX 256 /* user@domain bytes, NUL excluded */
+
+enum ban_kind { BAN_KIND_IP = 1, BAN_KIND_USER = 2 };
+
+enum ban_reason {
+	BAN_REASON_MANUAL = 0,
+	BAN_REASON_DENSITY,
+	BAN_REASON_UA,
+	BAN_REASON_AUTH,
+	BAN_REASON_MALFORMED,
+	BAN_REASON__MAX
+};
+
+struct ban_key {
+	uint8_t kind;  /* enum ban_kind */
+	uint8_t plen;  /* IP: prefix length (32/128 for one address) */
+	uint16_t len;  /* bytes used in data */
+	char data[BAN_KEY_MAX];
+};
+
+/* What bantab_foreach() and bantab_expire() report. */
+struct ban_info {
+	const struct ban_key *key;
+	enum ban_reason reason;
+	uint64_t expires_ms; /* monotonic */
+	uint64_t created_ms;
+	uint64_t hits;       /* packets dropped because of this ban */
+};
+
+struct bantab;
+
+struct bantab *bantab_new(uint32_t max_bans);
+void bantab_free(struct bantab *t);
+
+void ban_key_ip(struct ban_key *k, const struct addr *a);
+/* user is "user@domain"; -ENAMETOOLONG when over BAN_KEY_MAX. */
+int ban_key_user(struct ban_key *k, const char *user);
+/* Text form of a key: the address, or the user. */
+const char *ban_key_format(const struct ban_key *k, char *buf, size_t len);
+const char *ban_reason_name(enum ban_reason r);
+
+/*
+ * Ban key until now_ms + duration_ms, or extend an existing ban (a ban is
+ * never shortened by a later, shorter one: the later expiry wins).
+ * Returns 1 when a new ban was created, 0 when an existing one was kept or
+ * extended, -ENOSPC when the table is full of live bans.
+ */
+int bantab_add(struct bantab *t, const struct ban_key *k, enum ban_reason r,
+	       uint64_t now_ms, uint64_t duration_ms);
+/* Like bantab_add() but sets the expiry exactly (restore from state). */
+int bantab_set(struct bantab *t, const struct ban_key *k, enum ban_reason r,
+	       uint64_t created_ms, uint64_t expires_ms);
+/* True while k is banned (counts a hit). Expired entries read as absent. */
+bool bantab_check(struct bantab *t, const struct ban_key *k, uint64_t now_ms);
+/* Cheap pre-check for the hot path: are there any bans of this kind? */
+bool bantab_any(const struct bantab *t, enum ban_kind kind);
+/* Remove a ban. 0 or -ENOENT. */
+int bantab_del(struct bantab *t, const struct ban_key *k);
+/* Remove every ban; returns how many. */
+uint32_t bantab_clear(struct bantab *t);
+
+typedef void (*bantab_cb)(const struct ban_info *b, void *arg);
+/* Remove expired bans, calling cb (may be NULL) for each before it goes. */
+uint32_t bantab_expire(struct bantab *t, uint64_t now_ms, bantab_cb cb, void *arg);
+/* Visit every live ban. cb runs with a shard lock held: do not call back
+ * into the table from it. */
+void bantab_foreach(struct bantab *t, uint64_t now_ms, bantab_cb cb, void *arg);
+
+uint32_t bantab_count(const struct bantab *t, enum ban_kind kind);
+uint64_t bantab_refused(const struct bantab *t);
+
+#endif

@@ -1,0 +1,130 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
+#include <string.h>
+
+#include "event.h"
+#include "log.h"
+
+/* Bans are rare by nature but a spoofed flood can make thousands a second. */
+static struct log_ratelimit rl_ban = LOG_RATELIMIT_INIT(200, 1000);
+static struct log_ratelimit rl_ua = LOG_RATELIMIT_INIT(100, 500);
+static struct log_ratelimit rl_malformed = LOG_RATELIMIT_INIT(10, 20);
+static struct log_ratelimit rl_full = LOG_RATELIMIT_INIT(1, 5);
+
+char *
+event_escape(const char *in, size_t inlen, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (!outlen)
+		return out;
+	for (size_t i = 0; i < inlen; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)c;
+		} else {
+			if (o + 4 >= outlen)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+static void
+capture_str(struct sip_str v, char *out, bool present)
+{
+	char tmp[EVENT_STR];
+	size_t n;
+
+	if (!present || !v.s) {
+		strcpy(out, "<null>");
+		return;
+	}
+	n = sip_str_copy(v, tmp, sizeof(tmp));
+	event_escape(tmp, n, out, EVENT_STR);
+}
+
+void
+event_capture(struct event *e, const struct policy_verdict *v, const struct addr *src,
+	      const struct sip_msg *m)
+{
+	bool p = v->parsed;
+
+	e->ev = v->event;
+	e->reason = v->reason;
+	e->flaw = v->flaw;
+	e->ban_reason = v->ban_reason;
+	e->ban_time_s = v->ban_time_s;
+	e->src = *src;
+	capture_str(m->ruri, e->ruri, p && m->is_request);
+	capture_str(m->call_id, e->callid, p);
+	capture_str(m->user_agent, e->ua, p);
+}
+
+static void
+suppressed_note(uint64_t n, const char *what)
+{
+	if (n)
+		log_msg(LOG_NOTICE, "%llu %s messages suppressed by rate limiting",
+			(unsigned long long)n, what);
+}
+
+void
+event_log(const struct event *e, uint64_t now_ms)
+{
+	char ip[ADDR_STRLEN];
+	struct log_fields f = { 0 };
+	uint64_t sup = 0;
+
+	addr_format(&e->src, ip, sizeof(ip));
+	f.ip = ip;
+	f.callid = e->callid;
+
+	switch (e->ev) {
+	case POLICY_EV_BAN_IP:
+		if (!log_ratelimit_take(&rl_ban, now_ms, &sup))
+			return;
+		suppressed_note(sup, "ban");
+		f.event = "ban-ip";
+		log_event(LOG_WARNING, &f, "IP '%s' is blocked and banned - R=%s ID=%s",
+			  ip, e->ruri, e->callid);
+		break;
+	case POLICY_EV_UA:
+		if (!log_ratelimit_take(&rl_ua, now_ms, &sup))
+			return;
+		suppressed_note(sup, "User-Agent");
+		f.event = "ua-blacklist";
+		f.ua = e->ua;
+		log_event(LOG_WARNING, &f,
+			  "Request rejected, malicious UA='%s' from IP='%s' - R=%s ID=%s",
+			  e->ua, ip, e->ruri, e->callid);
+		break;
+	case POLICY_EV_MALFORMED:
+		if (!log_ratelimit_take(&rl_malformed, now_ms, &sup))
+			return;
+		suppressed_note(sup, "malformed-SIP");
+		f.event = "malformed";
+		log_event(LOG_NOTICE, &f, "Malformed SIP message detected - IP='%s' flaw=%s - R=%s ID=%s",
+			  ip, sip_flaw_name(e->flaw), e->ruri, e->callid);
+		break;
+	case POLICY_EV_BAN_REFUSED:
+		if (!log_ratelimit_take(&rl_full, now_ms, &sup))
+			return;
+		f.event = "ban-refused";
+		log_event(LOG_ERR, &f,
+			  "ban table full (limits.max_bans): IP '%s' not banned, %llu more refused",
+			  ip, (unsigned long long)sup);
+		break;
+	case POLICY_EV_NONE:
+		break;
+	}
+}

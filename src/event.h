@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_EVENT_H
+#define SIPWARDEN_EVENT_H
+
+/*
+ * event - what a worker tells the operator after a verdict.
+ *
+ * A worker records events during a batch (event_capture copies the few
+ * strings it needs out of the packet buffer, which is reused by the next
+ * receive) and logs them once the verdicts are sent, so log I/O never
+ * delays a verdict. Texts keep the Sipwise NGCP wording that fail2ban
+ * filters match; every attacker-supplied string is escaped so that it can
+ * neither break the line nor forge an "IP='...'" for a log scraper to ban.
+ */
+
+#include <stdint.h>
+
+#include "addr.h"
+#include "policy.h"
+#include "sip.h"
+
+#define EVENT_STR 256
+
+struct event {
+	enum policy_event ev;
+	enum policy_reason reason;
+	enum sip_flaw flaw;
+	enum ban_reason ban_reason;
+	uint32_t ban_time_s;
+	struct addr src;
+	char ruri[EVENT_STR];
+	char callid[EVENT_STR];
+	char ua[EVENT_STR];
+};
+
+/* Fill e from a verdict and the (possibly unparsed) message. */
+void event_capture(struct event *e, const struct policy_verdict *v, const struct addr *src,
+		   const struct sip_msg *m);
+/* Log it (rate-limited per kind where an attacker can repeat it at will). */
+void event_log(const struct event *e, uint64_t now_ms);
+
+/* Escape for a log line: printable ASCII except ' and \ kept, the rest as
+ * \xHH; truncated to fit. Returns out. Exposed for unit tests. */
+char *event_escape(const char *in, size_t inlen, char *out, size_t outlen);
+
+#endif

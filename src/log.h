@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_LOG_H
+#define SIPWARDEN_LOG_H
+
+/*
+ * log - one place that decides where messages go.
+ *
+ * Under systemd (stderr is the journal stream) messages go to journald with
+ * structured fields (SIPWARDEN_EVENT, SIPWARDEN_IP, SIPWARDEN_USER,
+ * SIPWARDEN_UA, SIPWARDEN_CALLID); otherwise to stderr as one line each with
+ * a timestamp. The MESSAGE text of ban events keeps the Sipwise NGCP wording
+ * so that existing fail2ban filters keep working.
+ *
+ * Thread-safe. Events that an attacker can trigger at line rate go through
+ * a log_ratelimit so a flood cannot flood the journal.
+ */
+
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <syslog.h>
+
+enum log_target { LOG_TARGET_AUTO = 0, LOG_TARGET_STDERR, LOG_TARGET_JOURNAL };
+
+void log_init(enum log_target target, int max_priority);
+bool log_to_journal(void);
+
+/* Structured context of an event; any field may be NULL. */
+struct log_fields {
+	const char *event;  /* SIPWARDEN_EVENT, e.g. "ban-ip" */
+	const char *ip;
+	const char *user;
+	const char *ua;
+	const char *callid;
+};
+
+void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void log_event(int prio, const struct log_fields *f, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/*
+ * A token bucket: at most `burst` messages, refilled at `per_sec` a second.
+ * log_ratelimit_take() returns true when a message may be logged; when it
+ * refuses, it counts the suppressed message, and the next allowed message
+ * can report how many were suppressed (*suppressed, reset by the call).
+ */
+struct log_ratelimit {
+	uint32_t per_sec;
+	uint32_t burst;
+	/* private */
+	uint64_t last_ms;
+	double tokens;
+	uint64_t suppressed;
+	int lock; /* spinlock word */
+};
+
+#define LOG_RATELIMIT_INIT(rate, b) { .per_sec = (rate), .burst = (b), .tokens = (b) }
+
+bool log_ratelimit_take(struct log_ratelimit *rl, uint64_t now_ms, uint64_t *suppressed);
+
+#endif

@@ -1,0 +1,44 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_PACKET_H
+#define SIPWARDEN_PACKET_H
+
+/*
+ * packet - IPv4/IPv6 and UDP/TCP framing of a queued packet.
+ *
+ * The kernel hands us the network-layer packet. packet_parse() checks every
+ * length against the bytes actually present before reading a field, walks
+ * IPv6 extension headers, and reports fragments instead of guessing at them.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+enum packet_flaw {
+	PACKET_OK = 0,
+	PACKET_TRUNCATED,     /* a header or length field runs past the data */
+	PACKET_BAD_VERSION,   /* neither IPv4 nor IPv6 */
+	PACKET_FRAGMENT,      /* not a whole datagram (defragmentation missing) */
+	PACKET_EXT_HEADERS,   /* IPv6 extension header chain too long or opaque */
+	PACKET_OTHER_PROTO,   /* neither UDP nor TCP: nothing for us */
+};
+
+struct packet_info {
+	struct addr src, dst;
+	uint8_t proto;        /* IPPROTO_UDP / IPPROTO_TCP */
+	uint16_t sport, dport;
+	uint8_t tcp_flags;    /* TCP only */
+	uint32_t tcp_seq;     /* TCP only */
+	const uint8_t *payload;
+	size_t payload_len;
+};
+
+/* Returns PACKET_OK (0) or the flaw; pi->src is filled whenever the IP
+ * header itself was readable, so a malformed packet can still be charged to
+ * its source. */
+enum packet_flaw packet_parse(const uint8_t *pkt, size_t len, struct packet_info *pi);
+const char *packet_flaw_name(enum packet_flaw f);
+
+#endif

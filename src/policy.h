@@ -1,0 +1,77 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_POLICY_H
+#define SIPWARDEN_POLICY_H
+
+/*
+ * policy - the verdict on one SIP message from one source.
+ *
+ * policy_judge() is a function of (config, tables, message, source, now):
+ * it reads no clock, does no I/O and logs nothing. It returns what to do and
+ * which event happened; the worker turns that into a netlink verdict, a log
+ * line, a kernel-set update and counters. That split is what lets the unit
+ * tests drive every rule with an injected clock.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "bans.h"
+#include "config.h"
+#include "sip.h"
+#include "srctab.h"
+
+enum policy_reason {
+	POLICY_PASS = 0,        /* accepted: nothing against it */
+	POLICY_TRUSTED,         /* accepted: whitelisted / peering server */
+	POLICY_REPLY,           /* accepted: a reply */
+	POLICY_BANNED_IP,       /* dropped: source already banned */
+	POLICY_DENSITY,         /* dropped: this message exceeded the density */
+	POLICY_MALFORMED,       /* dropped (or accepted by config): not sane SIP */
+	POLICY_UA,              /* dropped: blacklisted User-Agent */
+	POLICY_BANNED_USER,     /* dropped: the user is banned */
+	POLICY_REASON__MAX
+};
+
+enum policy_event {
+	POLICY_EV_NONE = 0,
+	POLICY_EV_BAN_IP,       /* a new IP ban was created (density or UA) */
+	POLICY_EV_BAN_REFUSED,  /* a ban was due but the table is full */
+	POLICY_EV_MALFORMED,
+	POLICY_EV_UA,
+};
+
+struct policy_verdict {
+	bool drop;
+	enum policy_reason reason;
+	enum policy_event event;
+	bool parsed;            /* msg holds a scanned message */
+	enum sip_flaw flaw;     /* when reason is POLICY_MALFORMED */
+	bool new_ban;           /* this message created an IP ban */
+	enum ban_reason ban_reason;
+	uint32_t ban_time_s;
+};
+
+/* Per-worker policy state. cfg_gen changes whenever cfg does, so that
+ * per-source cached answers (trusted) are recomputed lazily. */
+struct policy {
+	const struct config *cfg;
+	uint32_t cfg_gen;
+	struct srctab *src;
+	struct bantab *bans;
+};
+
+/*
+ * Judge one UDP payload (or one complete TCP-framed message) from src.
+ * m receives the scanned message (valid when v->parsed).
+ */
+void policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
+		  size_t len, uint64_t now_ms, struct sip_msg *m, struct policy_verdict *v);
+
+/* Is this User-Agent (NUL-terminated, unfolded) blacklisted for method? */
+bool policy_ua_blacklisted(const struct config *cfg, enum sip_method method, const char *ua);
+
+const char *policy_reason_name(enum policy_reason r);
+
+#endif

@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_SRCTAB_H
+#define SIPWARDEN_SRCTAB_H
+
+/*
+ * srctab - per-worker table of recently seen sources and their request
+ * timestamps, the state behind the DoS density rule.
+ *
+ * The table is owned by one worker thread (--queue-balance sends one source
+ * to one queue), so it takes no locks. It has a fixed capacity chosen at
+ * creation: an attacker spoofing a million addresses gets the least recently
+ * seen entries evicted (and counted), never unbounded growth. Entries live in
+ * one slab allocated up front; pages are only touched as entries are used.
+ *
+ * Density is judged exactly, not with fixed windows: each entry remembers the
+ * timestamps of its last N+1 requests, so "more than N requests within any
+ * T-ms span" is the test "the oldest of the last N+1 is less than T ms old".
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+
+struct srctab;
+
+struct src_entry {
+	struct addr addr;
+	uint32_t hnext;    /* hash chain (index + 1; 0 ends) */
+	uint32_t lru_prev; /* index + 1; 0 = none */
+	uint32_t lru_next;
+	uint32_t last_ms;  /* truncated monotonic ms this source was last seen */
+	uint32_t cfg_gen;  /* config generation `trusted` was computed for */
+	uint32_t ring_head;
+	uint32_t ring_count;
+	uint8_t trusted;
+	uint8_t pad[3];
+	uint32_t ring[];   /* last ring_size request times (truncated ms) */
+};
+
+struct srctab_stats {
+	uint32_t capacity;
+	uint32_t used;
+	uint64_t evicted_live; /* evicted to make room before going idle */
+	uint64_t expired;      /* removed after source_idle_time */
+};
+
+/*
+ * capacity: maximum entries (>= 16). ring_size: N+1 for a density limit
+ * of N requests. Returns NULL on ENOMEM or a bad argument.
+ */
+struct srctab *srctab_new(uint32_t capacity, uint32_t ring_size);
+void srctab_free(struct srctab *t);
+uint32_t srctab_ring_size(const struct srctab *t);
+
+/* Find the entry for a, creating it (evicting the least recently seen
+ * entry when full) if absent. Never fails. *created tells which. The entry
+ * becomes the most recently seen. */
+struct src_entry *srctab_get(struct srctab *t, const struct addr *a, uint64_t now_ms,
+			     bool *created);
+struct src_entry *srctab_find(struct srctab *t, const struct addr *a);
+
+/*
+ * Record a request at now_ms and answer whether the source has now made more
+ * than ring_size-1 requests within a span shorter than window_ms.
+ */
+bool srctab_hit(struct srctab *t, struct src_entry *e, uint64_t now_ms, uint32_t window_ms);
+/* Forget the request history of an entry (after it was banned). */
+void srctab_reset(struct src_entry *e);
+
+/* Remove at most `max` entries idle for idle_ms or more; returns how many. */
+uint32_t srctab_expire(struct srctab *t, uint64_t now_ms, uint32_t idle_ms, uint32_t max);
+void srctab_get_stats(const struct srctab *t, struct srctab_stats *st);
+
+#endif

@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_WORKER_H
+#define SIPWARDEN_WORKER_H
+
+/*
+ * worker - one thread per NFQUEUE queue: receive a batch, judge each packet,
+ * send the verdicts, then log what happened.
+ *
+ * --queue-balance hashes by address, so a source always lands on the same
+ * worker: per-source state (srctab) is private to the worker and lock-free.
+ * Only the ban table is shared.
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bans.h"
+#include "config.h"
+#include "nfq.h"
+#include "policy.h"
+#include "srctab.h"
+
+struct worker_stats {
+	uint64_t packets;
+	uint64_t accepted;
+	uint64_t dropped;
+	uint64_t reason[POLICY_REASON__MAX];  /* verdicts by reason */
+	uint64_t would_drop;                  /* monitor mode */
+	uint64_t tcp_passed;                  /* TCP: not judged yet */
+	uint64_t not_ip;                      /* framing flaws, by kind below */
+	uint64_t fragments;
+	uint64_t truncated;
+	uint64_t bans_created;
+	uint64_t bans_refused;
+	uint64_t heartbeat_ms;                /* last loop iteration (mono ms) */
+};
+
+/* The part of the daemon a worker sees. */
+struct worker_shared {
+	struct bantab *bans;
+	struct config *volatile cfg;    /* swapped by reload */
+	volatile uint32_t cfg_gen;
+	volatile int stop;
+};
+
+struct worker {
+	unsigned index;
+	uint16_t qnum;
+	pthread_t thread;
+	bool running;
+	struct worker_shared *sh;
+	struct nfq_queue *q;
+	struct srctab *src;
+	struct policy pol;
+	struct worker_stats st;
+};
+
+/* Bind the queue and allocate the worker's tables. 0 or negative errno. */
+int worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_shared *sh);
+int worker_start(struct worker *w);
+/* Join the thread (after sh->stop was set) and free everything. */
+void worker_fini(struct worker *w);
+void worker_get_nfq_stats(const struct worker *w, struct nfq_stats *st);
+
+#endif
