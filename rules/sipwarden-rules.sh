@@ -9,6 +9,12 @@
 # or chain it does not own: the rtpengine kernel-forwarding rule and the
 # operator's own rules stay byte-for-byte as they were.
 #
+# Kernel bans: two ipset hash:net sets (sipwarden4, sipwarden6) with
+# per-element timeouts, filled by the daemon, matched by DROP rules in chain
+# sipwarden-ban, jumped to first thing in raw/PREROUTING: before conntrack
+# (so before any ESTABLISHED shortcut) and before the queue. They keep
+# dropping banned sources while the daemon is stopped.
+#
 # Where the queue sits: mangle/PREROUTING, appended. An NFQUEUE ACCEPT ends
 # the traversal of the chain that queued the packet (here the rest of
 # mangle/PREROUTING, which at install time is nothing after our jump), but
@@ -19,6 +25,9 @@ set -eu
 PROG=sipwarden-rules
 CONF=/etc/sipwarden/sipwarden.yml
 CHAIN=sipwarden
+BANCHAIN=sipwarden-ban
+SET4=sipwarden4
+SET6=sipwarden6
 
 usage() {
 	cat <<USAGE
@@ -55,7 +64,7 @@ find_daemon() {
 	command -v sipwarden || echo /usr/sbin/sipwarden
 }
 
-QUEUE_FIRST=0 QUEUE_COUNT=1 FAIL_OPEN=1 UDP_PORTS=5060 TCP_PORTS= TLS_PORTS=
+QUEUE_FIRST=0 QUEUE_COUNT=1 FAIL_OPEN=1 UDP_PORTS=5060 TCP_PORTS= TLS_PORTS= MAX_BANS=100000
 load_config() {
 	daemon=$(find_daemon)
 	env=$("$daemon" -c "$CONF" --rules-env) || die "cannot read configuration $CONF"
@@ -70,6 +79,7 @@ load_config() {
 		UDP_PORTS) UDP_PORTS=$val ;;
 		TCP_PORTS) TCP_PORTS=$val ;;
 		TLS_PORTS) TLS_PORTS=$val ;;
+		MAX_BANS) MAX_BANS=$val ;;
 		esac
 	done <<ENV
 $env
@@ -98,15 +108,40 @@ chain_rules() {
 	echo "COMMIT"
 }
 
+# Print the iptables-restore body for our raw chain: drop banned sources
+# on every SIP port we guard (UDP, TCP and TLS).
+ban_rules() {
+	set=$1
+	echo "*raw"
+	echo ":$BANCHAIN - [0:0]"
+	for p in $(echo "$UDP_PORTS" | tr ',' ' '); do
+		echo "-A $BANCHAIN -p udp -m udp --dport $p -m set --match-set $set src -j DROP"
+	done
+	for p in $(echo "$TCP_PORTS,$TLS_PORTS" | tr ',' ' '); do
+		echo "-A $BANCHAIN -p tcp -m tcp --dport $p -m set --match-set $set src -j DROP"
+	done
+	echo "COMMIT"
+}
+
+ensure_set() {
+	# -exist: keep a set (and its elements) that is already there.
+	ipset -exist create "$1" hash:net family "$2" timeout 0 maxelem "$MAX_BANS" ||
+		die "cannot create ipset $1"
+}
+
 install_family() {
-	ipt=$1
+	ipt=$1 set=$2
 	command -v "$ipt" >/dev/null 2>&1 || die "$ipt not found"
-	# --noflush: the restore touches nothing but the chain it declares; the
+	# --noflush: the restore touches nothing but the chains it declares; a
 	# declaration empties our chain and the rules refill it in one
 	# transaction, so there is no moment without the queue rule.
 	chain_rules | "$ipt-restore" --noflush || die "$ipt-restore failed"
+	ban_rules "$set" | "$ipt-restore" --noflush || die "$ipt-restore failed"
 	"$ipt" -w -t mangle -C PREROUTING -j "$CHAIN" 2>/dev/null ||
 		"$ipt" -w -t mangle -A PREROUTING -j "$CHAIN"
+	# Bans first: inserted at the head of raw/PREROUTING.
+	"$ipt" -w -t raw -C PREROUTING -j "$BANCHAIN" 2>/dev/null ||
+		"$ipt" -w -t raw -I PREROUTING 1 -j "$BANCHAIN"
 }
 
 remove_family() {
@@ -118,6 +153,13 @@ remove_family() {
 	if "$ipt" -w -t mangle -n -L "$CHAIN" >/dev/null 2>&1; then
 		"$ipt" -w -t mangle -F "$CHAIN"
 		"$ipt" -w -t mangle -X "$CHAIN"
+	fi
+	while "$ipt" -w -t raw -C PREROUTING -j "$BANCHAIN" 2>/dev/null; do
+		"$ipt" -w -t raw -D PREROUTING -j "$BANCHAIN"
+	done
+	if "$ipt" -w -t raw -n -L "$BANCHAIN" >/dev/null 2>&1; then
+		"$ipt" -w -t raw -F "$BANCHAIN"
+		"$ipt" -w -t raw -X "$BANCHAIN"
 	fi
 }
 
@@ -134,24 +176,45 @@ status_family() {
 		echo "jump: MISSING (run '$PROG install')"
 	fi
 	"$ipt" -w -t mangle -n -v -L "$CHAIN"
+	"$ipt" -w -t raw -C PREROUTING -j "$BANCHAIN" 2>/dev/null ||
+		echo "jump: raw PREROUTING -> $BANCHAIN MISSING"
+	"$ipt" -w -t raw -n -v -L "$BANCHAIN" 2>/dev/null || echo "chain $BANCHAIN MISSING"
 }
 
 case "$CMD" in
 install)
 	load_config
-	install_family iptables
-	install_family ip6tables
+	command -v ipset >/dev/null 2>&1 || die "ipset not found (apt install ipset)"
+	ensure_set "$SET4" inet
+	ensure_set "$SET6" inet6
+	install_family iptables "$SET4"
+	install_family ip6tables "$SET6"
 	echo "$PROG: installed (queues $QUEUE_FIRST..$((QUEUE_FIRST + QUEUE_COUNT - 1)), udp ports $UDP_PORTS)"
 	;;
 remove)
 	remove_family iptables
 	remove_family ip6tables
+	# The sets go last: a set still referenced by a rule cannot be destroyed.
+	for set in "$SET4" "$SET6"; do
+		if ipset -q list -n "$set" >/dev/null 2>&1; then
+			ipset destroy "$set" || echo "$PROG: set $set still in use" >&2
+		fi
+	done
 	echo "$PROG: removed"
 	;;
 status)
 	rc=0
 	status_family iptables || rc=1
 	status_family ip6tables || rc=1
+	echo "== kernel ban sets"
+	for set in "$SET4" "$SET6"; do
+		if ipset -q list -t "$set" >/dev/null 2>&1; then
+			n=$(ipset list -t "$set" | sed -n 's/^Number of entries: //p')
+			echo "$set: $n entries"
+		else
+			echo "$set: MISSING"; rc=1
+		fi
+	done
 	echo "== queues bound (/proc/net/netfilter/nfnetlink_queue)"
 	echo "queue portid waiting copy_mode copy_range dropped user_dropped id_seq"
 	cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null || echo "(none)"

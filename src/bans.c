@@ -32,6 +32,7 @@ struct bantab {
 	uint32_t count[3];  /* by kind; atomic */
 	uint32_t total;     /* atomic */
 	uint64_t refused;   /* atomic */
+	uint64_t version;   /* atomic */
 	struct shard shards[NSHARDS];
 };
 
@@ -155,6 +156,18 @@ lock_lookup(struct bantab *t, const struct ban_key *k, struct shard **sp)
 }
 
 static void
+bump(struct bantab *t)
+{
+	__atomic_add_fetch(&t->version, 1, __ATOMIC_RELAXED);
+}
+
+uint64_t
+bantab_version(const struct bantab *t)
+{
+	return __atomic_load_n(&t->version, __ATOMIC_RELAXED);
+}
+
+static void
 unlink_ban(struct bantab *t, struct ban **pp)
 {
 	struct ban *b = *pp;
@@ -197,11 +210,13 @@ insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 			b->hits = 0;
 			b->reason = r;
 			pthread_mutex_unlock(&s->lock);
+			bump(t);
 			return 1;
 		}
 		if (exact || expires_ms > b->expires_ms) {
 			b->expires_ms = expires_ms;
 			b->reason = r;
+			bump(t);
 		}
 		pthread_mutex_unlock(&s->lock);
 		return 0;
@@ -231,6 +246,7 @@ insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 	*pp = b;
 	__atomic_add_fetch(&t->count[k->kind], 1, __ATOMIC_RELAXED);
 	pthread_mutex_unlock(&s->lock);
+	bump(t);
 	return 1;
 }
 
@@ -283,6 +299,8 @@ bantab_del(struct bantab *t, const struct ban_key *k)
 		ret = 0;
 	}
 	pthread_mutex_unlock(&s->lock);
+	if (ret == 0)
+		bump(t);
 	return ret;
 }
 
@@ -302,6 +320,8 @@ bantab_clear(struct bantab *t)
 			}
 		pthread_mutex_unlock(&s->lock);
 	}
+	if (n)
+		bump(t);
 	return n;
 }
 

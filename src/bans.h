@@ -89,6 +89,9 @@ uint32_t bantab_expire(struct bantab *t, uint64_t now_ms, bantab_cb cb, void *ar
 void bantab_foreach(struct bantab *t, uint64_t now_ms, bantab_cb cb, void *arg);
 
 uint32_t bantab_count(const struct bantab *t, enum ban_kind kind);
+/* Grows whenever a ban is created, changed or removed other than by expiry:
+ * the persistence code saves when it moved. */
+uint64_t bantab_version(const struct bantab *t);
 uint64_t bantab_refused(const struct bantab *t);
 
 #endif

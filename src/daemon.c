@@ -6,17 +6,21 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
 
+#include "banops.h"
 #include "clock.h"
 #include "daemon.h"
 #include "log.h"
+#include "state.h"
 #include "stats.h"
 #include "worker.h"
 
 #define TICK_MS 1000
+#define RESYNC_RETRY_MS 5000
 #define WORKER_STALL_MS 5000 /* a worker silent this long is stuck */
 
 struct daemon {
@@ -26,6 +30,11 @@ struct daemon {
 	unsigned nworkers;
 	bool watchdog;
 	uint64_t watchdog_usec;
+	const char *state_dir;
+	struct banops ops;
+	uint64_t saved_version;  /* bantab_version() at the last save */
+	bool save_failed;        /* logged once per failure streak */
+	uint64_t next_resync_ms;
 };
 
 static void
@@ -180,6 +189,74 @@ reload(struct daemon *d)
 	sd_notify(0, "READY=1");
 }
 
+static void
+save_state(struct daemon *d, uint64_t now)
+{
+	uint64_t v = bantab_version(d->sh.bans);
+	int ret;
+
+	if (v == d->saved_version)
+		return;
+	ret = state_save(d->state_dir, d->sh.bans, now, clock_wall_s());
+	if (ret < 0) {
+		/* Bans keep working in memory; say so once, retry each tick. */
+		if (!d->save_failed)
+			log_msg(LOG_ERR, "cannot save bans to %s/%s: %s (bans stay in force "
+				"in memory; retrying)", d->state_dir, STATE_FILE, strerror(-ret));
+		d->save_failed = true;
+		return;
+	}
+	if (d->save_failed)
+		log_msg(LOG_NOTICE, "bans saved to %s/%s again", d->state_dir, STATE_FILE);
+	d->save_failed = false;
+	d->saved_version = v;
+}
+
+static void
+restore_state(struct daemon *d, uint64_t now)
+{
+	struct state_report rep;
+	int ret;
+
+	if (mkdir(d->state_dir, 0750) < 0 && errno != EEXIST)
+		log_msg(LOG_WARNING, "cannot create state directory %s: %s", d->state_dir,
+			strerror(errno));
+	ret = state_load(d->state_dir, d->sh.bans, now, clock_wall_s(), &rep);
+	if (ret < 0) {
+		log_msg(LOG_ERR, "cannot read %s/%s: %s; starting without saved bans",
+			d->state_dir, STATE_FILE, strerror(-ret));
+		return;
+	}
+	if (rep.bad_lines || rep.truncated)
+		log_msg(LOG_ERR, "state file %s/%s is damaged (%u unreadable lines%s); kept %u "
+			"bans, moved the file to %s", d->state_dir, STATE_FILE, rep.bad_lines,
+			rep.truncated ? ", truncated" : "", rep.loaded,
+			rep.moved_to[0] ? rep.moved_to : "(could not move it)");
+	if (rep.refused)
+		log_msg(LOG_ERR, "%u saved bans did not fit limits.max_bans", rep.refused);
+	if (rep.loaded || rep.expired)
+		log_msg(LOG_INFO, "restored %u bans (%u expired while stopped)", rep.loaded,
+			rep.expired);
+	/* Rewrite at once when the file was damaged so a good copy exists. */
+	d->saved_version = rep.bad_lines || rep.truncated ? (uint64_t)-1 : bantab_version(d->sh.bans);
+}
+
+static void
+resync_kernel(struct daemon *d, uint64_t now)
+{
+	bool dirty = __atomic_exchange_n(&d->sh.kset_dirty, 0, __ATOMIC_ACQ_REL);
+
+	if (!dirty && !d->ops.set_broken)
+		return;
+	if (now < d->next_resync_ms) {
+		if (dirty)
+			__atomic_store_n(&d->sh.kset_dirty, 1, __ATOMIC_RELEASE);
+		return;
+	}
+	if (banops_resync(&d->ops, now) < 0)
+		d->next_resync_ms = now + RESYNC_RETRY_MS;
+}
+
 static int
 setup_signals(sigset_t *set)
 {
@@ -247,12 +324,19 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 	bool running = true;
 
 	d.sh.cfg = cfg;
+	d.state_dir = o->state_dir ? o->state_dir : cfg->state_dir;
 	d.sh.bans = bantab_new(cfg->max_bans);
 	if (!d.sh.bans) {
 		log_msg(LOG_CRIT, "out of memory");
 		config_free(cfg);
 		return EXIT_FAILURE;
 	}
+	d.ops.bans = d.sh.bans;
+	d.ops.monitor = cfg->mode == CONFIG_MODE_MONITOR;
+	ret = kernelset_open(&d.ops.ks);
+	if (ret < 0)
+		d.ops.ks = NULL;
+	restore_state(&d, clock_mono_ms());
 	sfd = setup_signals(&set);
 	if (sfd < 0) {
 		log_msg(LOG_CRIT, "signal setup failed: %s", strerror(errno));
@@ -265,6 +349,10 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 		goto out;
 	}
 	d.watchdog = sd_watchdog_enabled(0, &d.watchdog_usec) > 0;
+	/* The queues are bound, so banned sources are dropped by the workers
+	 * already: now make the kernel sets agree with the table. */
+	banops_resync(&d.ops, clock_mono_ms());
+	save_state(&d, clock_mono_ms());
 
 	log_msg(LOG_NOTICE, "sipwarden ready: queues %u-%u, mode %s, density %u/%us, %u workers",
 		cfg->queue_first, cfg->queue_first + cfg->queue_count - 1,
@@ -294,6 +382,8 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 		}
 		now = clock_mono_ms();
 		bantab_expire(d.sh.bans, now, expired_cb, NULL);
+		resync_kernel(&d, now);
+		save_state(&d, now);
 		notify_status(&d);
 		if (d.watchdog && workers_alive(&d, now))
 			sd_notify(0, "WATCHDOG=1");
@@ -304,6 +394,8 @@ out:
 	stop_workers(&d);
 	log_stats(&d); /* the counters outlive the threads */
 	free(d.workers);
+	save_state(&d, clock_mono_ms());
+	kernelset_close(d.ops.ks);
 	if (sfd >= 0)
 		close(sfd);
 	bantab_free(d.sh.bans);

@@ -64,6 +64,7 @@ event_capture(struct event *e, const struct policy_verdict *v, const struct addr
 	e->flaw = v->flaw;
 	e->ban_reason = v->ban_reason;
 	e->ban_time_s = v->ban_time_s;
+	e->new_ban = v->new_ban;
 	e->src = *src;
 	capture_str(m->ruri, e->ruri, p && m->is_request);
 	capture_str(m->call_id, e->callid, p);

@@ -13,6 +13,7 @@
  * neither break the line nor forge an "IP='...'" for a log scraper to ban.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include "addr.h"
@@ -27,6 +28,7 @@ struct event {
 	enum sip_flaw flaw;
 	enum ban_reason ban_reason;
 	uint32_t ban_time_s;
+	bool new_ban;
 	struct addr src;
 	char ruri[EVENT_STR];
 	char callid[EVENT_STR];

@@ -1,1 +1,429 @@
-/* stub */
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sip_extract - turn a header span from sip_scan() into the strings policy
+ * keys on (user, host, tag, digest username). Slow path: only called for
+ * messages policy actually needs to identify.
+ *
+ * libosip2 parses name-addr and URIs for us, with two workarounds for its
+ * 5.3 behaviour, both of which an attacker could otherwise use to make us
+ * key on a different user than the SIP server sees:
+ *
+ *  - osip_uri_parse() percent-decodes the user part itself, and truncates
+ *    the string at a malformed escape ("a%zzb" -> "a") or at "%00". We hide
+ *    every '%' behind a marker byte before parsing, restore it afterwards and
+ *    decode ourselves: valid escapes decode, malformed ones and %00 stay
+ *    as written (so "a%00b" can never collide with "a").
+ *  - osip_authorization_parse() returns the wrong parameter's value for an
+ *    unquoted username (username=105, realm="x" -> "x"), so the digest
+ *    username is read by a small parser here.
+ *
+ * Hosts are lower-cased. An IPv6 host is printed in canonical form inside
+ * brackets ("[2001:db8::1]"), so that "[2001:DB8:0::1]" and "[2001:db8::1]"
+ * are one domain, as they are one address. A tel: URI yields the number as
+ * user (visual separators kept, parameters dropped) and an empty host.
+ */
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <string.h>
+#include <strings.h>
+
+#include <osipparser2/osip_parser.h>
+
+#include "sip.h"
+
+/* Longest From/To/URI value we hand to libosip; longer ones are -ENOSPC. */
+#define EXTRACT_MAX 2048
+/* Stands in for '%' while libosip parses; never valid in a header. */
+#define PCT_MARK '\001'
+
+static pthread_once_t parser_once = PTHREAD_ONCE_INIT;
+
+static void
+parser_init_once(void)
+{
+	parser_init();
+}
+
+/*
+ * Unfold v into out (outlen > 0): LWS containing a line break becomes one
+ * SP, as RFC 3261 7.3.1 says it is equivalent to. Returns the full
+ * unfolded length, which is >= outlen when the copy was truncated.
+ */
+static size_t
+unfold(struct sip_str v, char *out, size_t outlen)
+{
+	const char *p = v.s, *e, *q;
+	size_t o = 0, n = 0;
+
+	e = p != NULL ? p + v.len : p;	/* NULL + 0 is still undefined */
+	while (p < e) {
+		if (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n') {
+			for (q = p; q < e && (*q == ' ' || *q == '\t'); q++)
+				;
+			if (q < e && (*q == '\r' || *q == '\n')) {
+				/* WSP, the break and the indent: one SP */
+				while (q < e && (*q == ' ' || *q == '\t' ||
+				    *q == '\r' || *q == '\n'))
+					q++;
+				if (o + 1 < outlen)
+					out[o++] = ' ';
+				n++;
+				p = q;
+				continue;
+			}
+			for (; p < q; p++, n++)
+				if (o + 1 < outlen)
+					out[o++] = *p;
+			continue;
+		}
+		if (o + 1 < outlen)
+			out[o++] = *p;
+		n++;
+		p++;
+	}
+	out[o] = '\0';
+	return n;
+}
+
+size_t
+sip_str_copy(struct sip_str v, char *out, size_t outlen)
+{
+	size_t n;
+
+	if (out == NULL || outlen == 0)
+		return 0;
+	n = unfold(v, out, outlen);
+	return n < outlen ? n : outlen - 1;
+}
+
+/*
+ * Copy v unfolded into buf for libosip, with '%' hidden behind PCT_MARK.
+ * NUL or a marker byte in the span means it is not text: -EINVAL.
+ */
+static int
+prepare(struct sip_str v, char *buf, size_t buflen)
+{
+	size_t n, i;
+
+	if (v.s == NULL || v.len == 0)
+		return -EINVAL;
+	if (memchr(v.s, '\0', v.len) != NULL ||
+	    memchr(v.s, PCT_MARK, v.len) != NULL)
+		return -EINVAL;
+	n = unfold(v, buf, buflen);
+	if (n >= buflen)
+		return -ENOSPC;
+	for (i = 0; i < n; i++)
+		if (buf[i] == '%')
+			buf[i] = PCT_MARK;
+	pthread_once(&parser_once, parser_init_once);
+	return 0;
+}
+
+static int
+hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	c = (char)(c | 0x20);
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* Restore '%' and decode %XX escapes; malformed escapes and %00 stay. */
+static int
+put_user(const char *s, char *out, size_t outlen)
+{
+	size_t o = 0;
+	int hi, lo;
+
+	for (; *s != '\0'; s++) {
+		char c = *s == PCT_MARK ? '%' : *s;
+
+		if (c == '%' && (hi = hexval(s[1])) >= 0 &&
+		    (lo = hexval(s[2])) >= 0 && (hi | lo) != 0) {
+			c = (char)(hi << 4 | lo);
+			s += 2;
+		}
+		if (o + 1 >= outlen) {
+			out[0] = '\0';
+			return -ENOSPC;
+		}
+		out[o++] = c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/* Lower-case, canonical bracketed IPv6; a marker byte becomes '%' again. */
+static int
+put_host(const char *s, char *out, size_t outlen)
+{
+	char a6[INET6_ADDRSTRLEN];
+	struct in6_addr in6;
+	size_t n, i;
+
+	if (strchr(s, ':') != NULL) {
+		/* libosip strips the brackets; only IPv6 contains ':' */
+		if (inet_pton(AF_INET6, s, &in6) != 1 ||
+		    inet_ntop(AF_INET6, &in6, a6, sizeof(a6)) == NULL)
+			return -EINVAL;
+		n = strlen(a6);
+		if (n + 3 > outlen)
+			return -ENOSPC;
+		out[0] = '[';
+		memcpy(out + 1, a6, n);
+		out[n + 1] = ']';
+		out[n + 2] = '\0';
+		return 0;
+	}
+	n = strlen(s);
+	if (n + 1 > outlen)
+		return -ENOSPC;
+	for (i = 0; i < n; i++) {
+		char c = s[i];
+
+		if (c == PCT_MARK)
+			c = '%';
+		else if (c >= 'A' && c <= 'Z')
+			c = (char)(c | 0x20);
+		out[i] = c;
+	}
+	out[n] = '\0';
+	return 0;
+}
+
+/* Outputs start empty, so that no error leaves a stale or unterminated string. */
+static int
+clear_outputs(char *user, size_t ulen, char *host, size_t hlen)
+{
+	if (user == NULL || host == NULL || ulen == 0 || hlen == 0)
+		return -ENOSPC;
+	user[0] = host[0] = '\0';
+	return 0;
+}
+
+static int
+uri_userhost(const osip_uri_t *u, char *user, size_t ulen, char *host,
+    size_t hlen)
+{
+	char num[EXTRACT_MAX];
+	size_t n;
+	int r;
+
+	if (u == NULL || u->scheme == NULL)
+		return -EINVAL;
+	if (strcasecmp(u->scheme, "tel") == 0) {
+		/* libosip keeps the rest of a tel: URI in ->string */
+		if (u->string == NULL)
+			return -EINVAL;
+		n = strcspn(u->string, ";");
+		if (n == 0 || n >= sizeof(num))
+			return -EINVAL;
+		memcpy(num, u->string, n);
+		num[n] = '\0';
+		host[0] = '\0';
+		return put_user(num, user, ulen);
+	}
+	if (strcasecmp(u->scheme, "sip") != 0 &&
+	    strcasecmp(u->scheme, "sips") != 0)
+		return -EINVAL;
+	if (u->host == NULL || u->host[0] == '\0')
+		return -EINVAL;
+	r = put_host(u->host, host, hlen);
+	if (r == 0)
+		r = put_user(u->username != NULL ? u->username : "", user, ulen);
+	if (r < 0)
+		host[0] = '\0';
+	return r;
+}
+
+int
+sip_extract_userhost(struct sip_str v, char *user, size_t ulen, char *host,
+    size_t hlen)
+{
+	char buf[EXTRACT_MAX];
+	osip_from_t *from = NULL;
+	int r;
+
+	r = clear_outputs(user, ulen, host, hlen);
+	if (r < 0)
+		return r;
+	r = prepare(v, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (osip_from_init(&from) != 0)
+		return -ENOMEM;
+	if (osip_from_parse(from, buf) != 0 || from->url == NULL)
+		r = -EINVAL;
+	else
+		r = uri_userhost(from->url, user, ulen, host, hlen);
+	osip_from_free(from);
+	return r;
+}
+
+int
+sip_extract_uri_userhost(struct sip_str uri, char *user, size_t ulen,
+    char *host, size_t hlen)
+{
+	char buf[EXTRACT_MAX];
+	osip_uri_t *u = NULL;
+	int r;
+
+	r = clear_outputs(user, ulen, host, hlen);
+	if (r < 0)
+		return r;
+	r = prepare(uri, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (osip_uri_init(&u) != 0)
+		return -ENOMEM;
+	if (osip_uri_parse(u, buf) != 0)
+		r = -EINVAL;
+	else
+		r = uri_userhost(u, user, ulen, host, hlen);
+	osip_uri_free(u);
+	return r;
+}
+
+int
+sip_extract_tag(struct sip_str v, char *tag, size_t tlen)
+{
+	char buf[EXTRACT_MAX];
+	osip_from_t *from = NULL;
+	osip_generic_param_t *param = NULL;
+	const char *s;
+	size_t n, i;
+	int r;
+
+	if (tag == NULL || tlen == 0)
+		return -ENOSPC;
+	tag[0] = '\0';
+	r = prepare(v, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (osip_from_init(&from) != 0)
+		return -ENOMEM;
+	if (osip_from_parse(from, buf) != 0 || from->url == NULL) {
+		r = -EINVAL;
+		goto out;
+	}
+	if (osip_from_get_tag(from, &param) != 0 || param == NULL ||
+	    param->gvalue == NULL)
+		goto out;	/* no tag, or a bare ";tag": "" */
+	s = param->gvalue;
+	n = strlen(s);
+	if (n + 1 > tlen) {
+		r = -ENOSPC;
+		goto out;
+	}
+	for (i = 0; i < n; i++)
+		tag[i] = s[i] == PCT_MARK ? '%' : s[i];
+	tag[n] = '\0';
+out:
+	osip_from_free(from);
+	return r;
+}
+
+static int
+is_lws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static int
+is_tokch(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    (c >= '0' && c <= '9') ||
+	    (c != '\0' && strchr("-.!%*_+`'~", c) != NULL);
+}
+
+/*
+ * credentials = auth-scheme LWS auth-param *(COMMA auth-param)
+ * auth-param  = token LWS "=" LWS ( token / quoted-string )
+ * An unquoted value runs to the next LWS or comma, as Kamailio reads it
+ * (clients send username=105 unquoted; it must not be lost). A second
+ * username parameter makes the credentials ambiguous: -EINVAL.
+ */
+int
+sip_extract_auth_username(struct sip_str v, char *user, size_t ulen)
+{
+	const char *p = v.s, *e, *n, *ne, *vs, *ve, *us = NULL, *ue = NULL;
+	int quoted, uquoted = 0;
+	size_t o;
+
+	if (user == NULL || ulen == 0)
+		return -ENOSPC;
+	user[0] = '\0';
+	if (p == NULL || v.len == 0 || memchr(p, '\0', v.len) != NULL)
+		return -EINVAL;
+	e = p + v.len;
+	while (p < e && is_lws(*p))
+		p++;
+	if (e - p < 7 || strncasecmp(p, "Digest", 6) != 0 || !is_lws(p[6]))
+		return -EINVAL;
+	p += 6;
+	for (;;) {
+		while (p < e && (is_lws(*p) || *p == ','))
+			p++;
+		if (p == e)
+			break;
+		for (n = p; p < e && is_tokch(*p); p++)
+			;
+		if (p == n)
+			return -EINVAL;
+		ne = p;
+		while (p < e && is_lws(*p))
+			p++;
+		if (p == e || *p != '=')
+			return -EINVAL;
+		p++;
+		while (p < e && is_lws(*p))
+			p++;
+		quoted = p < e && *p == '"';
+		if (quoted) {
+			for (vs = ++p; p < e && *p != '"'; p++)
+				if (*p == '\\' && p + 1 < e)
+					p++;
+			if (p == e)
+				return -EINVAL;	/* unterminated */
+			ve = p++;
+		} else {
+			for (vs = p; p < e && !is_lws(*p) && *p != ',' &&
+			    *p != '"'; p++)
+				;
+			ve = p;
+			if (vs == ve)
+				return -EINVAL;
+		}
+		while (p < e && is_lws(*p))
+			p++;
+		if (p < e && *p != ',')
+			return -EINVAL;
+		if (ne - n != 8 || strncasecmp(n, "username", 8) != 0)
+			continue;
+		if (us != NULL)
+			return -EINVAL;
+		us = vs;
+		ue = ve;
+		uquoted = quoted;
+	}
+	if (us == NULL)
+		return -EINVAL;
+	/* copy, resolving quoted-pairs */
+	for (o = 0; us < ue; us++) {
+		if (uquoted && *us == '\\' && us + 1 < ue)
+			us++;
+		if (o + 1 >= ulen) {
+			user[0] = '\0';
+			return -ENOSPC;
+		}
+		user[o++] = *us;
+	}
+	user[o] = '\0';
+	return 0;
+}

@@ -51,8 +51,9 @@ srctab_new(uint32_t capacity, uint32_t ring_size)
 		return NULL;
 	t->capacity = capacity;
 	t->ring_size = ring_size;
-	/* Keep entries 8-byte aligned. */
-	t->entry_size = (sizeof(struct src_entry) + (size_t)ring_size * sizeof(uint32_t) + 7) & ~(size_t)7;
+	/* Keep entries 8-byte aligned. Two slots past the ring hold the
+	 * entry's exact 64-bit span (see ring_span_get()). */
+	t->entry_size = (sizeof(struct src_entry) + ((size_t)ring_size + 2) * sizeof(uint32_t) + 7) & ~(size_t)7;
 	while (nb < capacity && nb < (1u << 30))
 		nb <<= 1;
 	t->nbuckets = nb;
@@ -199,22 +200,48 @@ srctab_get(struct srctab *t, const struct addr *a, uint64_t now_ms, bool *create
 	return e;
 }
 
+/*
+ * The true time from the oldest stored request to the newest. Stored
+ * timestamps are truncated to 32 bits, so "now - oldest" alone is ambiguous
+ * once ring_size windows can exceed 2^32 ms (N=2000, T=3600 s): a steady
+ * source whose span is 2^32 + 1 ms would read as 1 ms and be banned. Each
+ * gap between consecutive requests is below the window (a larger gap
+ * resets the ring), so it is exact; the span is their running sum.
+ */
+static uint64_t
+ring_span_get(const struct srctab *t, const struct src_entry *e)
+{
+	uint64_t s;
+
+	memcpy(&s, &e->ring[t->ring_size], sizeof(s));
+	return s;
+}
+
+static void
+ring_span_set(const struct srctab *t, struct src_entry *e, uint64_t s)
+{
+	memcpy(&e->ring[t->ring_size], &s, sizeof(s));
+}
+
 bool
 srctab_hit(struct srctab *t, struct src_entry *e, uint64_t now_ms, uint32_t window_ms)
 {
 	uint32_t now = (uint32_t)now_ms;
-	uint32_t oldest;
+	uint64_t span = 0;
 
 	/* A gap of a whole window means no earlier request can ever share a
-	 * window with a later one: forget them. This also keeps every stored
-	 * timestamp within ring_size windows of now, so the 32-bit wrapping
-	 * subtraction below stays exact. */
+	 * window with a later one: forget them. This also keeps every gap
+	 * between stored timestamps below the window, so each gap is exact
+	 * under 32-bit wrapping subtraction. */
 	if (e->ring_count) {
 		uint32_t newest = e->ring[(e->ring_head + e->ring_count - 1) % t->ring_size];
+		uint32_t gap = now - newest;
 
-		if ((uint32_t)(now - newest) >= window_ms) {
+		if (gap >= window_ms) {
 			e->ring_count = 0;
 			e->ring_head = 0;
+		} else {
+			span = ring_span_get(t, e) + gap;
 		}
 	}
 
@@ -223,16 +250,19 @@ srctab_hit(struct srctab *t, struct src_entry *e, uint64_t now_ms, uint32_t wind
 
 		e->ring[pos] = now;
 		e->ring_count++;
+		ring_span_set(t, e, span);
 		if (e->ring_count < t->ring_size)
 			return false;
-		oldest = e->ring[e->ring_head];
 	} else {
 		/* Overwrite the oldest; the new oldest is the next slot. */
+		uint32_t old = e->ring[e->ring_head];
+
 		e->ring[e->ring_head] = now;
 		e->ring_head = (e->ring_head + 1) % t->ring_size;
-		oldest = e->ring[e->ring_head];
+		span -= (uint32_t)(e->ring[e->ring_head] - old);
+		ring_span_set(t, e, span);
 	}
-	return (uint32_t)(now - oldest) < window_ms;
+	return span < window_ms;
 }
 
 void

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,10 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 		w->src = NULL;
 		return ret;
 	}
+	/* Without the kernel set the worker still drops banned sources
+	 * itself; the daemon logs the reason once at start. */
+	if (kernelset_open(&w->ks) < 0)
+		w->ks = NULL;
 	w->pol.cfg = cfg;
 	w->pol.cfg_gen = sh->cfg_gen;
 	w->pol.src = w->src;
@@ -153,6 +158,24 @@ judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 	return !v.drop;
 }
 
+/* A new IP ban goes to the kernel set right after the verdicts, so the
+ * next packet of the flood is dropped before it reaches the queue. */
+static void
+push_ban(struct worker *w, const struct event *e)
+{
+	int ret;
+
+	if (!e->new_ban || w->pol.cfg->mode == CONFIG_MODE_MONITOR)
+		return;
+	ret = w->ks ? kernelset_add(w->ks, &e->src, e->src.family == AF_INET ? 32 : 128,
+				    e->ban_time_s)
+		    : -ENOTCONN;
+	if (ret < 0) {
+		STAT_INC(w->st.kset_errors);
+		__atomic_store_n(&w->sh->kset_dirty, 1, __ATOMIC_RELEASE);
+	}
+}
+
 static void
 maintenance(struct worker *w, uint64_t now)
 {
@@ -203,8 +226,10 @@ worker_main(void *arg)
 				}
 			}
 			nfq_flush(w->q);
-			for (unsigned i = 0; i < b->n_events; i++)
+			for (unsigned i = 0; i < b->n_events; i++) {
+				push_ban(w, &b->events[i]);
 				event_log(&b->events[i], now);
+			}
 		}
 		if (now >= next_maint) {
 			maintenance(w, now);
@@ -234,6 +259,8 @@ worker_fini(struct worker *w)
 	w->running = false;
 	nfq_queue_close(w->q);
 	w->q = NULL;
+	kernelset_close(w->ks);
+	w->ks = NULL;
 	srctab_free(w->src);
 	w->src = NULL;
 }

@@ -17,6 +17,7 @@
 
 #include "bans.h"
 #include "config.h"
+#include "kernelset.h"
 #include "nfq.h"
 #include "policy.h"
 #include "srctab.h"
@@ -33,6 +34,7 @@ struct worker_stats {
 	uint64_t truncated;
 	uint64_t bans_created;
 	uint64_t bans_refused;
+	uint64_t kset_errors;                 /* kernel set updates that failed */
 	uint64_t heartbeat_ms;                /* last loop iteration (mono ms) */
 };
 
@@ -42,6 +44,7 @@ struct worker_shared {
 	struct config *volatile cfg;    /* swapped by reload */
 	volatile uint32_t cfg_gen;
 	volatile int stop;
+	volatile int kset_dirty;        /* kernel set needs a resync */
 };
 
 struct worker {
@@ -51,6 +54,7 @@ struct worker {
 	bool running;
 	struct worker_shared *sh;
 	struct nfq_queue *q;
+	struct kernelset *ks;           /* NULL: kernel set unusable */
 	struct srctab *src;
 	struct policy pol;
 	struct worker_stats st;

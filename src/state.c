@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "state.h"
+
+#define HEADER "# sipwarden state 1"
+#define MAX_LINE 2048
+
+struct save_ctx {
+	FILE *f;
+	uint64_t now_ms;
+	int64_t now_wall;
+	int count;
+};
+
+/* Keys are addresses or user@domain strings an attacker chose: escape
+ * everything but a safe set so a key can never break the line format. */
+static void
+put_escaped(FILE *f, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '@' || c == '.' || c == '_' || c == '-' || c == ':' || c == '+')
+			fputc(c, f);
+		else
+			fprintf(f, "%%%02X", c);
+	}
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+static int
+unescape(const char *in, char *out, size_t outlen)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; in[i]; i++) {
+		int c = (unsigned char)in[i];
+
+		if (c == '%') {
+			int h = hexval(in[i + 1]), l = h >= 0 ? hexval(in[i + 2]) : -1;
+
+			if (h < 0 || l < 0)
+				return -EINVAL;
+			c = h << 4 | l;
+			i += 2;
+		}
+		if (o + 1 >= outlen)
+			return -ENAMETOOLONG;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return (int)o;
+}
+
+static void
+save_one(const struct ban_info *b, void *arg)
+{
+	struct save_ctx *c = arg;
+	int64_t exp = c->now_wall + (int64_t)((b->expires_ms - c->now_ms + 999) / 1000);
+	int64_t created = c->now_wall - (int64_t)((c->now_ms - b->created_ms) / 1000);
+
+	if (b->key->kind == BAN_KIND_IP) {
+		char buf[ADDR_STRLEN];
+		struct addr a;
+
+		memcpy(&a, b->key->data, sizeof(a));
+		fprintf(c->f, "ip %s %u", addr_format(&a, buf, sizeof(buf)), b->key->plen);
+	} else {
+		fputs("user ", c->f);
+		put_escaped(c->f, b->key->data, b->key->len);
+		fputs(" 0", c->f);
+	}
+	fprintf(c->f, " %s %" PRId64 " %" PRId64 "\n", ban_reason_name(b->reason), exp, created);
+	c->count++;
+}
+
+static int
+fsync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	int ret = 0;
+
+	if (fd < 0)
+		return -errno;
+	if (fsync(fd) < 0)
+		ret = -errno;
+	close(fd);
+	return ret;
+}
+
+int
+state_save(const char *dir, struct bantab *t, uint64_t now_ms, int64_t now_wall)
+{
+	char path[PATH_MAX], tmp[PATH_MAX];
+	struct save_ctx c = { .now_ms = now_ms, .now_wall = now_wall };
+	int fd, ret = 0;
+
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE) >= sizeof(path) ||
+	    (size_t)snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", dir, STATE_FILE) >= sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd < 0)
+		return -errno;
+	c.f = fdopen(fd, "w");
+	if (!c.f) {
+		ret = -errno;
+		close(fd);
+		unlink(tmp);
+		return ret;
+	}
+	fprintf(c.f, "%s\n", HEADER);
+	bantab_foreach(t, now_ms, save_one, &c);
+	fprintf(c.f, "end %d\n", c.count);
+	if (fflush(c.f) != 0 || ferror(c.f))
+		ret = -(errno ? errno : EIO);
+	else if (fsync(fd) < 0)
+		ret = -errno;
+	if (fclose(c.f) != 0 && !ret)
+		ret = -errno;
+	if (!ret && rename(tmp, path) < 0)
+		ret = -errno;
+	if (ret) {
+		unlink(tmp);
+		return ret;
+	}
+	fsync_dir(dir);
+	return c.count;
+}
+
+static enum ban_reason
+reason_from(const char *s)
+{
+	for (int r = 0; r < BAN_REASON__MAX; r++)
+		if (strcmp(s, ban_reason_name((enum ban_reason)r)) == 0)
+			return (enum ban_reason)r;
+	return BAN_REASON__MAX;
+}
+
+/* One "kind key plen reason expires created" line into the table.
+ * 1 loaded, 0 expired, -EINVAL bad, -ENOSPC full. */
+static int
+load_line(char *line, struct bantab *t, uint64_t now_ms, int64_t now_wall)
+{
+	char kind[8], keytxt[800], reason[32], key[BAN_KEY_MAX + 1], extra;
+	unsigned plen;
+	int64_t exp, created;
+	struct ban_key k;
+	enum ban_reason r;
+	uint64_t exp_ms, created_ms;
+
+	if (sscanf(line, "%7s %799s %u %31s %" SCNd64 " %" SCNd64 " %c", kind, keytxt, &plen,
+		   reason, &exp, &created, &extra) != 6)
+		return -EINVAL;
+	r = reason_from(reason);
+	if (r == BAN_REASON__MAX)
+		return -EINVAL;
+	if (strcmp(kind, "ip") == 0) {
+		struct addr a;
+
+		if (addr_parse(keytxt, &a) < 0 || plen > (a.family == AF_INET ? 32u : 128u))
+			return -EINVAL;
+		addr_mask(&a, plen);
+		ban_key_ip(&k, &a);
+		k.plen = (uint8_t)plen;
+	} else if (strcmp(kind, "user") == 0) {
+		if (unescape(keytxt, key, sizeof(key)) <= 0 || ban_key_user(&k, key) < 0)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	if (exp <= now_wall)
+		return 0;
+	exp_ms = now_ms + (uint64_t)(exp - now_wall) * 1000u;
+	created_ms = created <= now_wall ? now_ms - (uint64_t)(now_wall - created) * 1000u : now_ms;
+	if (created_ms > now_ms) /* before boot: monotonic time cannot say */
+		created_ms = 0;
+	return bantab_set(t, &k, r, created_ms, exp_ms) < 0 ? -ENOSPC : 1;
+}
+
+int
+state_load(const char *dir, struct bantab *t, uint64_t now_ms, int64_t now_wall,
+	   struct state_report *rep)
+{
+	char path[PATH_MAX], line[MAX_LINE];
+	bool header = false, ended = false, damaged = false;
+	FILE *f;
+	int lineno = 0;
+
+	memset(rep, 0, sizeof(*rep));
+	if ((size_t)snprintf(path, sizeof(path), "%s/%s", dir, STATE_FILE) >= sizeof(path))
+		return -ENAMETOOLONG;
+	f = fopen(path, "re");
+	if (!f)
+		return errno == ENOENT ? 0 : -errno;
+	while (fgets(line, sizeof(line), f)) {
+		size_t n = strlen(line);
+		int r;
+
+		lineno++;
+		if (n == 0 || line[n - 1] != '\n') {
+			/* An over-long line or a last line cut short. */
+			rep->bad_lines++;
+			damaged = true;
+			if (n == sizeof(line) - 1) {
+				int c;
+
+				while ((c = fgetc(f)) != EOF && c != '\n')
+					;
+			}
+			continue;
+		}
+		line[n - 1] = '\0';
+		if (lineno == 1) {
+			header = strcmp(line, HEADER) == 0;
+			if (!header)
+				damaged = true;
+			if (header)
+				continue;
+		}
+		if (ended) {
+			rep->bad_lines++;
+			damaged = true;
+			continue;
+		}
+		if (strncmp(line, "end ", 4) == 0) {
+			ended = true;
+			continue;
+		}
+		if (line[0] == '#' || line[0] == '\0')
+			continue;
+		r = load_line(line, t, now_ms, now_wall);
+		if (r == 1)
+			rep->loaded++;
+		else if (r == 0)
+			rep->expired++;
+		else if (r == -ENOSPC)
+			rep->refused++;
+		else {
+			rep->bad_lines++;
+			damaged = true;
+		}
+	}
+	fclose(f);
+	if (!ended) {
+		rep->truncated = 1;
+		damaged = true;
+	}
+	if (damaged) {
+		snprintf(rep->moved_to, sizeof(rep->moved_to), "%s.corrupt-%" PRId64, path, now_wall);
+		if (rename(path, rep->moved_to) < 0)
+			rep->moved_to[0] = '\0';
+	}
+	return 0;
+}

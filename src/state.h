@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_STATE_H
+#define SIPWARDEN_STATE_H
+
+/*
+ * state - bans saved in the state directory, so that they survive a
+ * restart, an upgrade or a crash.
+ *
+ * The file (STATE_FILE under the state directory) is text, one ban a line,
+ * with absolute wall-clock expiry so that time spent stopped counts against
+ * the ban. It is written atomically: a temporary file, fsync, rename, fsync
+ * of the directory. On load, a damaged line is skipped and counted, the good
+ * ones are kept, and a damaged file is moved aside (never deleted) for a
+ * person to look at.
+ */
+
+#include <stdint.h>
+
+#include "bans.h"
+
+#define STATE_FILE "bans.state"
+
+struct state_report {
+	uint32_t loaded;     /* bans restored */
+	uint32_t expired;    /* skipped: ran out while we were down */
+	uint32_t bad_lines;  /* skipped: unreadable */
+	uint32_t refused;    /* skipped: table full */
+	int truncated;       /* no end marker */
+	char moved_to[4200]; /* where a damaged file went ("" if not moved) */
+};
+
+/* Returns the number of bans written or a negative errno. */
+int state_save(const char *dir, struct bantab *t, uint64_t now_ms, int64_t now_wall);
+/* Returns 0 (also when there is no file yet) or a negative errno for I/O
+ * failures; content damage is reported in *rep, not as an error. */
+int state_load(const char *dir, struct bantab *t, uint64_t now_ms, int64_t now_wall,
+	       struct state_report *rep);
+
+#endif
