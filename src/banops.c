@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -93,7 +94,8 @@ collect_ip(const struct ban_info *bi, void *arg)
 		c->expires = e;
 		c->cap = cap;
 	}
-	c->keys[c->n] = *bi->key;
+	/* bantab allocates only the used part of a key: copy no more. */
+	memcpy(&c->keys[c->n], bi->key, offsetof(struct ban_key, data) + bi->key->len);
 	c->expires[c->n] = bi->expires_ms;
 	c->n++;
 }

@@ -12,7 +12,9 @@
 #include <systemd/sd-daemon.h>
 
 #include "banops.h"
+#include "build_config.h"
 #include "clock.h"
+#include "control.h"
 #include "daemon.h"
 #include "log.h"
 #include "state.h"
@@ -35,6 +37,10 @@ struct daemon {
 	uint64_t saved_version;  /* bantab_version() at the last save */
 	bool save_failed;        /* logged once per failure streak */
 	uint64_t next_resync_ms;
+	struct control *ctl;     /* NULL: no control socket */
+	const char *socket_path;
+	uint64_t started_ms;
+	bool stats_file_failed;  /* logged once per failure streak */
 };
 
 static void
@@ -137,8 +143,9 @@ log_config_errors(char *text)
 		log_msg(LOG_ERR, "%s", line);
 }
 
-static void
-reload(struct daemon *d)
+/* errbuf (may be NULL) receives the reasons a reload was refused. */
+static int
+reload(struct daemon *d, char *errbuf, size_t errbuflen)
 {
 	struct config *old = d->sh.cfg, *cfg = NULL;
 	char *errs = NULL;
@@ -154,11 +161,13 @@ reload(struct daemon *d)
 		fclose(ef);
 	if (ret < 0) {
 		log_msg(LOG_ERR, "reload rejected, keeping the running configuration:");
+		if (errs && errbuf && errbuflen)
+			snprintf(errbuf, errbuflen, "%s", errs);
 		if (errs)
 			log_config_errors(errs);
 		free(errs);
 		sd_notify(0, "READY=1");
-		return;
+		return ret;
 	}
 	free(errs);
 	if (cfg->queue_first != old->queue_first || cfg->queue_count != old->queue_count)
@@ -187,6 +196,7 @@ reload(struct daemon *d)
 			"configuration's memory");
 	log_msg(LOG_NOTICE, "configuration reloaded from %s", d->opts->config_path);
 	sd_notify(0, "READY=1");
+	return 0;
 }
 
 static void
@@ -257,6 +267,160 @@ resync_kernel(struct daemon *d, uint64_t now)
 		d->next_resync_ms = now + RESYNC_RETRY_MS;
 }
 
+/* The control socket's view of the daemon (control.h). */
+static int
+ctl_ban(void *ctx, const struct ban_key *k, uint32_t secs)
+{
+	struct daemon *d = ctx;
+	uint64_t errs = d->ops.kset_errors;
+	int ret = banops_ban(&d->ops, k, BAN_REASON_MANUAL, secs, clock_mono_ms());
+
+	/* The ban holds in the daemon's table; a failed kernel-set add is
+	 * retried by the resync on the next tick. */
+	if (d->ops.kset_errors != errs)
+		__atomic_store_n(&d->sh.kset_dirty, 1, __ATOMIC_RELEASE);
+	return ret;
+}
+
+static int
+ctl_unban(void *ctx, const struct ban_key *k)
+{
+	struct daemon *d = ctx;
+
+	return banops_unban(&d->ops, k);
+}
+
+static uint32_t
+ctl_unban_all(void *ctx)
+{
+	struct daemon *d = ctx;
+
+	return banops_unban_all(&d->ops);
+}
+
+static int
+ctl_reload(void *ctx, char *errbuf, size_t len)
+{
+	return reload(ctx, errbuf, len);
+}
+
+static void
+ctl_status(void *ctx, struct ctl_status *st)
+{
+	struct daemon *d = ctx;
+	const struct config *cfg = d->sh.cfg;
+
+	st->version = SIPWARDEN_VERSION;
+	st->pid = getpid();
+	st->monitor = cfg->mode == CONFIG_MODE_MONITOR;
+	st->uptime_s = (clock_mono_ms() - d->started_ms) / 1000;
+	st->queue_first = cfg->queue_first;
+	st->queue_count = cfg->queue_count;
+	st->workers = d->nworkers;
+	st->config_path = d->opts->config_path;
+	st->state_dir = d->state_dir;
+	st->socket_path = d->socket_path;
+	st->stats_file = cfg->stats_file;
+	st->bans_ip = bantab_count(d->sh.bans, BAN_KIND_IP);
+	st->bans_user = bantab_count(d->sh.bans, BAN_KIND_USER);
+	st->max_bans = cfg->max_bans;
+	st->ban_time_ip = cfg->dos_ban_time;
+	st->ban_time_user = cfg->failed_auth_ban_time;
+	st->kernel_set = !d->ops.ks ? CTL_KSET_UNAVAILABLE : d->ops.monitor ? CTL_KSET_MONITOR :
+			 d->ops.set_broken ? CTL_KSET_BROKEN : CTL_KSET_OK;
+}
+
+static void
+ctl_stats(void *ctx, struct ctl_stats *st)
+{
+	struct daemon *d = ctx;
+	const struct config *cfg = d->sh.cfg;
+	struct worker_stats s;
+	struct nfq_stats n;
+
+	sum_stats(d, &s, &n);
+	st->monitor = cfg->mode == CONFIG_MODE_MONITOR;
+	st->uptime_s = (clock_mono_ms() - d->started_ms) / 1000;
+	st->packets = s.packets;
+	st->accepted = s.accepted;
+	st->dropped = s.dropped;
+	st->would_drop = s.would_drop;
+	st->tcp_passed = s.tcp_passed;
+	st->not_ip = s.not_ip;
+	st->fragments = s.fragments;
+	st->truncated = s.truncated;
+	st->n_reasons = POLICY_REASON__MAX < CTL_MAX_REASONS ? POLICY_REASON__MAX : CTL_MAX_REASONS;
+	for (unsigned r = 0; r < st->n_reasons; r++) {
+		st->reasons[r].name = policy_reason_name(r);
+		st->reasons[r].count = s.reason[r];
+	}
+	st->enobufs = n.enobufs;
+	st->recv_errors = n.recv_errors;
+	st->send_errors = n.send_errors;
+	st->kset_errors = d->ops.kset_errors;
+	st->bans_created = s.bans_created;
+	st->bans_refused = s.bans_refused;
+	st->bans_ip = bantab_count(d->sh.bans, BAN_KIND_IP);
+	st->bans_user = bantab_count(d->sh.bans, BAN_KIND_USER);
+	st->max_bans = cfg->max_bans;
+	st->n_workers = d->nworkers < CTL_MAX_WORKERS ? d->nworkers : CTL_MAX_WORKERS;
+	for (unsigned i = 0; i < st->n_workers; i++) {
+		const struct worker *w = &d->workers[i];
+		struct ctl_worker *cw = &st->workers[i];
+		struct srctab_stats ss = { 0 };
+
+		st->kset_errors += STAT_GET(w->st.kset_errors);
+		worker_get_nfq_stats(w, &n);
+		if (w->src)
+			srctab_get_stats(w->src, &ss);
+		cw->queue = w->qnum;
+		cw->packets = STAT_GET(w->st.packets);
+		cw->accepted = STAT_GET(w->st.accepted);
+		cw->dropped = STAT_GET(w->st.dropped);
+		cw->enobufs = n.enobufs;
+		cw->recv_errors = n.recv_errors;
+		cw->send_errors = n.send_errors;
+		cw->sources = ss.used;
+		cw->sources_max = ss.capacity;
+	}
+}
+
+static void
+ctl_foreach_ban(void *ctx, bantab_cb cb, void *arg)
+{
+	struct daemon *d = ctx;
+
+	bantab_foreach(d->sh.bans, clock_mono_ms(), cb, arg);
+}
+
+static const struct control_ops ctl_ops = {
+	.ban = ctl_ban,
+	.unban = ctl_unban,
+	.unban_all = ctl_unban_all,
+	.reload = ctl_reload,
+	.status = ctl_status,
+	.stats = ctl_stats,
+	.foreach_ban = ctl_foreach_ban,
+};
+
+/* daemon.stats_file: the Prometheus text, rewritten atomically each tick. */
+static void
+write_stats_file(struct daemon *d)
+{
+	static struct ctl_stats st; /* main thread only; too big for the stack */
+	const char *path = d->sh.cfg->stats_file;
+	int ret;
+
+	if (!path)
+		return;
+	memset(&st, 0, sizeof(st));
+	ctl_stats(d, &st);
+	ret = control_write_stats_file(path, &st);
+	if (ret < 0 && !d->stats_file_failed)
+		log_msg(LOG_ERR, "cannot write %s: %s (retrying)", path, strerror(-ret));
+	d->stats_file_failed = ret < 0;
+}
+
 static int
 setup_signals(sigset_t *set)
 {
@@ -317,14 +481,16 @@ stop_workers(struct daemon *d)
 int
 daemon_run(struct config *cfg, const struct daemon_opts *o)
 {
-	struct daemon d = { .opts = o };
-	struct pollfd pfd;
+	struct daemon d = { .opts = o, .started_ms = clock_mono_ms() };
+	struct pollfd pfd[1 + CONTROL_MAX_FDS];
+	uint64_t next_tick;
 	sigset_t set;
 	int sfd, ret, status = EXIT_SUCCESS;
 	bool running = true;
 
 	d.sh.cfg = cfg;
 	d.state_dir = o->state_dir ? o->state_dir : cfg->state_dir;
+	d.socket_path = o->socket_path ? o->socket_path : cfg->socket_path;
 	d.sh.bans = bantab_new(cfg->max_bans);
 	if (!d.sh.bans) {
 		log_msg(LOG_CRIT, "out of memory");
@@ -353,6 +519,13 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 	 * already: now make the kernel sets agree with the table. */
 	banops_resync(&d.ops, clock_mono_ms());
 	save_state(&d, clock_mono_ms());
+	ret = control_open(&d.ctl, d.socket_path, NULL, &ctl_ops, &d);
+	if (ret < 0) {
+		/* Protection matters more than the CLI: run on without it. */
+		log_msg(LOG_ERR, "cannot open control socket %s: %s; sipwardenctl will not "
+			"reach this daemon", d.socket_path, strerror(-ret));
+		d.ctl = NULL;
+	}
 
 	log_msg(LOG_NOTICE, "sipwarden ready: queues %u-%u, mode %s, density %u/%us, %u workers",
 		cfg->queue_first, cfg->queue_first + cfg->queue_count - 1,
@@ -360,20 +533,22 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 		cfg->dos_reqs_density_per_unit, cfg->dos_sampling_time_unit, d.nworkers);
 	sd_notify(0, "READY=1");
 
-	pfd.fd = sfd;
-	pfd.events = POLLIN;
+	next_tick = clock_mono_ms() + TICK_MS;
 	while (running) {
 		struct signalfd_siginfo si;
-		uint64_t now;
+		uint64_t now = clock_mono_ms();
+		unsigned nctl = d.ctl ? control_poll_fds(d.ctl, pfd + 1, CONTROL_MAX_FDS) : 0;
 
-		if (poll(&pfd, 1, TICK_MS) > 0 && read(sfd, &si, sizeof(si)) == sizeof(si)) {
+		pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
+		if (poll(pfd, 1 + nctl, next_tick > now ? (int)(next_tick - now) : 0) > 0 &&
+		    (pfd[0].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si)) {
 			switch (si.ssi_signo) {
 			case SIGTERM:
 			case SIGINT:
 				running = false;
 				break;
 			case SIGHUP:
-				reload(&d);
+				reload(&d, NULL, 0);
 				break;
 			case SIGUSR1:
 				log_stats(&d);
@@ -381,16 +556,24 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 			}
 		}
 		now = clock_mono_ms();
+		if (d.ctl)
+			control_handle(d.ctl, pfd + 1, nctl, now);
+		/* Control clients wake the loop; the tick keeps its pace. */
+		if (now < next_tick)
+			continue;
+		next_tick = now + TICK_MS;
 		bantab_expire(d.sh.bans, now, expired_cb, NULL);
 		resync_kernel(&d, now);
 		save_state(&d, now);
 		notify_status(&d);
+		write_stats_file(&d);
 		if (d.watchdog && workers_alive(&d, now))
 			sd_notify(0, "WATCHDOG=1");
 	}
 	sd_notify(0, "STOPPING=1");
 	log_msg(LOG_NOTICE, "sipwarden stopping");
 out:
+	control_close(d.ctl);
 	stop_workers(&d);
 	log_stats(&d); /* the counters outlive the threads */
 	free(d.workers);

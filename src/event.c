@@ -62,6 +62,7 @@ event_capture(struct event *e, const struct policy_verdict *v, const struct addr
 	e->ev = v->event;
 	e->reason = v->reason;
 	e->flaw = v->flaw;
+	e->sanity = v->sanity;
 	e->ban_reason = v->ban_reason;
 	e->ban_time_s = v->ban_time_s;
 	e->new_ban = v->new_ban;
@@ -115,7 +116,8 @@ event_log(const struct event *e, uint64_t now_ms)
 		suppressed_note(sup, "malformed-SIP");
 		f.event = "malformed";
 		log_event(LOG_NOTICE, &f, "Malformed SIP message detected - IP='%s' flaw=%s - R=%s ID=%s",
-			  ip, sip_flaw_name(e->flaw), e->ruri, e->callid);
+			  ip, e->sanity != SANITY_OK ? sanity_fail_name(e->sanity)
+						     : sip_flaw_name(e->flaw), e->ruri, e->callid);
 		break;
 	case POLICY_EV_BAN_REFUSED:
 		if (!log_ratelimit_take(&rl_full, now_ms, &sup))

@@ -26,6 +26,7 @@ struct event {
 	enum policy_event ev;
 	enum policy_reason reason;
 	enum sip_flaw flaw;
+	enum sanity_fail sanity;
 	enum ban_reason ban_reason;
 	uint32_t ban_time_s;
 	bool new_ban;

@@ -114,10 +114,13 @@ emit(int prio, const struct log_fields *f, const char *fmt, va_list ap)
 	}
 
 	{
-		char bufs[7][600];
-		struct iovec iov[7];
+		char bufs[8][600];
+		struct iovec iov[8];
 		int n = 0;
 
+		/* Named explicitly: otherwise journald takes the thread's comm,
+		 * and fail2ban's journal matching would depend on it. */
+		n = add_field(iov, n, bufs[n], sizeof(bufs[0]), "SYSLOG_IDENTIFIER", "sipwarden");
 		n = add_field(iov, n, bufs[n], sizeof(bufs[0]), "MESSAGE", msg);
 		n = add_field(iov, n, bufs[n], sizeof(bufs[0]), "PRIORITY",
 			      (const char[]){ (char)('0' + (prio & 7)), 0 });

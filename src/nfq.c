@@ -17,7 +17,7 @@
 #include "nfq.h"
 
 /* Room for one whole 64 KiB packet plus the netlink and attribute headers. */
-#define RX_SLOT (0xffff + 4096)
+#define RX_SLOT (0x10000 + 4096) /* a multiple of 4: netlink headers are aligned */
 /* One verdict message: nlmsghdr + nfgenmsg + verdict attribute. */
 #define VERDICT_MSG_MAX 64
 #define TX_BUF ((NFQ_BATCH_MAX + 2) * VERDICT_MSG_MAX)

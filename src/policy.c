@@ -52,6 +52,7 @@ ban_source(struct policy *p, const struct addr *src, enum ban_reason why,
 	v->ban_reason = why;
 	v->ban_time_s = secs;
 	v->new_ban = r > 0;
+	v->ban_refused = r < 0;
 	if (r > 0)
 		v->event = POLICY_EV_BAN_IP;
 	else if (r < 0)
@@ -108,6 +109,16 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 		return;
 	}
 
+	/* Kamailio's sanity_check("1511", "7") and more, on requests and
+	 * replies alike: a message the server might read differently from us
+	 * is dropped before any rule trusts its fields. */
+	v->sanity = sanity_check(m, cfg);
+	if (v->sanity != SANITY_OK) {
+		v->event = POLICY_EV_MALFORMED;
+		set_verdict(v, cfg->malformed == CONFIG_MALFORMED_DROP, POLICY_MALFORMED);
+		return;
+	}
+
 	if (!m->is_request) {
 		set_verdict(v, false, POLICY_REPLY);
 		return;
@@ -122,10 +133,10 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 			v->event = POLICY_EV_UA;
 			if (cfg->ua_ban_ip && !trusted) {
 				ban_source(p, src, BAN_REASON_UA, cfg->ua_ban_time, now_ms, v);
-				/* The UA line is what is logged; the ban rides on it
-				 * (fail2ban's jail did the same from that line). */
-				if (v->event == POLICY_EV_BAN_IP)
-					v->event = POLICY_EV_UA;
+				/* The UA line is what is logged, ban or no ban (a
+				 * full table is counted through ban_refused): the
+				 * seed's fail2ban jail banned from that line. */
+				v->event = POLICY_EV_UA;
 			}
 			set_verdict(v, true, POLICY_UA);
 			return;

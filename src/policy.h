@@ -19,6 +19,7 @@
 #include "addr.h"
 #include "bans.h"
 #include "config.h"
+#include "sanity.h"
 #include "sip.h"
 #include "srctab.h"
 
@@ -48,6 +49,8 @@ struct policy_verdict {
 	enum policy_event event;
 	bool parsed;            /* msg holds a scanned message */
 	enum sip_flaw flaw;     /* when reason is POLICY_MALFORMED */
+	enum sanity_fail sanity;/* when malformed although it scanned */
+	bool ban_refused;       /* a ban was due but the table is full */
 	bool new_ban;           /* this message created an IP ban */
 	enum ban_reason ban_reason;
 	uint32_t ban_time_s;

@@ -146,7 +146,7 @@ judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 	STAT_INC(w->st.reason[v.reason]);
 	if (v.new_ban)
 		STAT_INC(w->st.bans_created);
-	if (v.event == POLICY_EV_BAN_REFUSED)
+	if (v.ban_refused)
 		STAT_INC(w->st.bans_refused);
 	if (v.event != POLICY_EV_NONE && b->n_events < NFQ_BATCH_MAX)
 		event_capture(&b->events[b->n_events++], &v, &pi.src, &m);

@@ -1,0 +1,208 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_CTLPROTO_H
+#define SIPWARDEN_CTLPROTO_H
+
+/*
+ * ctlproto - the control protocol between sipwardenctl and the daemon, as
+ * pure functions: parse a request, format a response body, frame it. No
+ * sockets, no clock, no daemon state: everything is handed in, so that the
+ * unit tests drive every path (doc/sipwardenctl.8 is the reference).
+ *
+ * One request line, one response, then the server closes:
+ *
+ *   request  = word *( 1*SP word ) LF          ; at most CTL_LINE_MAX bytes
+ *   word     = 1*( %x21-24 / %x26-7E / "%" HEXDIG HEXDIG )
+ *   response = ( "OK" / "ERR" SP code SP message ) LF *body-line "." LF
+ *
+ * The words are the command-line words of sipwardenctl after its global
+ * options (e.g. "--json ban ip 203.0.113.7 --time 60"), each percent-encoded
+ * so that a user name with any byte but NUL survives. The server formats the
+ * body (a table, or one line of JSON with --json); a body line that starts
+ * with "." is sent with one more "." in front (as SMTP does).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "bans.h"
+
+#define CTL_LINE_MAX 4096         /* request bytes, LF included */
+#define CTL_MAX_WORDS 16
+#define CTL_MAX_WORKERS 64
+#define CTL_MAX_REASONS 16
+#define CTL_MAX_BAN_TIME 31536000u /* one year */
+#define CTL_MSG_MAX 512           /* an ERR message, sanitized */
+
+enum ctl_cmd {
+	CTL_CMD_NONE = 0,
+	CTL_CMD_STATUS,
+	CTL_CMD_STATS,
+	CTL_CMD_BANS,
+	CTL_CMD_BAN,
+	CTL_CMD_UNBAN,
+	CTL_CMD_UNBAN_ALL,
+	CTL_CMD_RELOAD,
+};
+
+/* The <code> of an ERR line (ctlproto_err_name()), and what sipwardenctl
+ * exits with for it (ctlproto_exit_code()). */
+enum ctl_err {
+	CTL_OK = 0,
+	CTL_E_USAGE,    /* "usage": unknown command, missing/extra argument (2) */
+	CTL_E_INVALID,  /* "invalid": bad address or user (1) */
+	CTL_E_NOTFOUND, /* "not-found": unban of a ban that is not there (1) */
+	CTL_E_FULL,     /* "full": the ban table is full (1) */
+	CTL_E_TOOLONG,  /* "too-long": request line over CTL_LINE_MAX (1) */
+	CTL_E_DENIED,   /* "denied": peer is not root or in the group (1) */
+	CTL_E_BUSY,     /* "busy": too many clients (1) */
+	CTL_E_TIMEOUT,  /* "timeout": no complete request in time (1) */
+	CTL_E_FAILED,   /* "failed": the daemon could not do it (1) */
+	CTL_E__MAX
+};
+
+#define CTL_EXIT_OK 0
+#define CTL_EXIT_REFUSED 1
+#define CTL_EXIT_USAGE 2
+#define CTL_EXIT_UNREACHABLE 3
+
+struct ctl_request {
+	enum ctl_cmd cmd;
+	bool json;
+	uint8_t kind;        /* bans: 0 (all) or a ban_kind; ban/unban: the ban_kind */
+	uint32_t secs;       /* ban: 0 means the daemon's default */
+	struct ban_key key;  /* ban / unban */
+};
+
+/* Kernel set state, as status shows it. */
+enum ctl_kset {
+	CTL_KSET_OK = 0,
+	CTL_KSET_MONITOR,     /* monitor mode: the set is left alone */
+	CTL_KSET_BROKEN,      /* last resync failed; retrying */
+	CTL_KSET_UNAVAILABLE, /* no ipset netlink at all */
+};
+
+struct ctl_status {
+	const char *version;
+	int64_t pid;
+	bool monitor;
+	uint64_t uptime_s;
+	uint16_t queue_first;
+	uint16_t queue_count;
+	unsigned workers;            /* running worker threads */
+	const char *config_path;
+	const char *state_dir;
+	const char *socket_path;
+	const char *stats_file;      /* NULL: off */
+	uint32_t bans_ip, bans_user, max_bans;
+	uint32_t ban_time_ip;        /* default of a manual ban, seconds */
+	uint32_t ban_time_user;
+	enum ctl_kset kernel_set;
+};
+
+struct ctl_worker {
+	uint16_t queue;
+	uint64_t packets, accepted, dropped;
+	uint64_t enobufs, recv_errors, send_errors;
+	uint32_t sources, sources_max; /* per-source table */
+};
+
+struct ctl_reason {
+	const char *name; /* policy_reason_name() */
+	uint64_t count;
+};
+
+struct ctl_stats {
+	bool monitor;
+	uint64_t uptime_s;
+	uint64_t packets, accepted, dropped, would_drop;
+	uint64_t tcp_passed, not_ip, fragments, truncated;
+	unsigned n_reasons;
+	struct ctl_reason reasons[CTL_MAX_REASONS];
+	uint64_t enobufs, recv_errors, send_errors; /* sums over the queues */
+	uint64_t kset_errors;
+	uint64_t bans_created, bans_refused;
+	uint32_t bans_ip, bans_user, max_bans;
+	unsigned n_workers;
+	struct ctl_worker workers[CTL_MAX_WORKERS];
+};
+
+/* One line of `bans`. */
+struct ctl_ban {
+	struct ban_key key;
+	enum ban_reason reason;
+	uint64_t remaining_s;
+	uint64_t age_s;
+	uint64_t hits;
+};
+
+const char *ctlproto_err_name(enum ctl_err e);
+int ctlproto_exit_code(enum ctl_err e);
+const char *ctlproto_kset_name(enum ctl_kset k);
+
+/*
+ * Parse command words (sipwardenctl's arguments after the global options).
+ * "--json" may appear anywhere and sets req->json (json is its initial
+ * value). Returns CTL_OK, CTL_E_USAGE (grammar: the client stops there) or
+ * CTL_E_INVALID (a bad address or user: the server refuses it), with a
+ * one-line reason in err.
+ */
+enum ctl_err ctlproto_parse_args(int argc, char *const argv[], bool json,
+				 struct ctl_request *req, char *err, size_t errlen);
+
+/*
+ * Parse one request line (len bytes, without its LF; NUL, CR, bad escapes
+ * and an over-long line are refused). Returns as ctlproto_parse_args(), or
+ * CTL_E_TOOLONG.
+ */
+enum ctl_err ctlproto_parse_request(const char *line, size_t len, struct ctl_request *req,
+				    char *err, size_t errlen);
+
+/* Encode words into a request line with its LF and a NUL after it.
+ * Returns the line's length or -ENOSPC (longer than CTL_LINE_MAX). */
+int ctlproto_encode_request(int argc, char *const argv[], bool json, char *buf, size_t len);
+
+/* The key as `bans` shows it and `unban` takes it: an address, an
+ * address/prefix when shorter than a host, or user@domain (raw bytes).
+ * len must be at least ADDR_STRLEN + 4 (BAN_KEY_MAX + 1 for users). */
+const char *ctlproto_key_text(const struct ban_key *k, char *buf, size_t len);
+
+/* A string made safe for a table or a log line: printable ASCII as is,
+ * backslash as \\, everything else (space too) as \xNN. */
+void ctlproto_put_escaped(FILE *out, const char *s, size_t n);
+/* A JSON string with its quotes. Invalid UTF-8 bytes become U+FFFD. */
+void ctlproto_put_json_string(FILE *out, const char *s, size_t n);
+
+/*
+ * Response bodies (without framing). Each returns 0 or a negative errno.
+ * ctlproto_format_bans() sorts bans (by kind, then address or bytes).
+ */
+int ctlproto_format_status(FILE *out, const struct ctl_status *st, bool json);
+int ctlproto_format_stats(FILE *out, const struct ctl_stats *st, bool json);
+int ctlproto_format_bans(FILE *out, struct ctl_ban *bans, size_t n, bool json);
+/* ban / unban / unban --all / reload results. verb is "banned", "updated"
+ * (was banned already), "unbanned" or "reloaded"; k may be NULL; secs 0
+ * and count < 0 are left out. */
+int ctlproto_format_result(FILE *out, const char *verb, const struct ban_key *k,
+			   uint32_t secs, int64_t count, bool json);
+
+/*
+ * Frame a response: status line, dot-stuffed body (body may be NULL when
+ * bodylen is 0; a missing final LF is added), ".". msg is sanitized to one
+ * line of at most CTL_MSG_MAX bytes. 0 or a negative errno.
+ */
+int ctlproto_write_response(FILE *out, enum ctl_err e, const char *msg, const char *body,
+			    size_t bodylen);
+
+/*
+ * Client side: parse a status line (without LF). Returns 0 and sets *e and
+ * *msg (points into line; "" for OK), or -EPROTO.
+ */
+int ctlproto_parse_status(const char *line, enum ctl_err *e, const char **msg);
+
+/* Prometheus text exposition format (version 0.0.4): every metric is
+ * sipwarden_*, with # HELP and # TYPE. 0 or negative errno. */
+int ctlproto_prometheus(const struct ctl_stats *st, FILE *out);
+
+#endif

@@ -1,0 +1,684 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sanity - the per-message sanity check (see sanity.h).
+ *
+ * This runs for every message sip_scan() accepts, so the checks are ordered
+ * by cost: fixed-size compares and header counts first, then the numbers
+ * sip_scan() left as spans, then the URIs. A URI is first read by a scanner
+ * that accepts only plain forms every SIP parser agrees on
+ * (sip:user@host:port;param=value, tel:+number;param); it allocates nothing
+ * and answers for nearly all real traffic. Anything it cannot vouch for -
+ * escapes, IPv6 hosts, quoted parameters, folded lines, odd characters - is
+ * handed to libosip2 through sip_extract_*(), which has the last word. The
+ * fast path may therefore only ever say "valid" where libosip2 would too;
+ * the unit tests check that property on generated values.
+ *
+ * Where Kamailio and RFC 3261 differ, Kamailio's sanity module wins when it
+ * is stricter (the CSeq method is compared byte for byte, as Kamailio
+ * does), since that is the reading of the server we protect.
+ */
+
+#include <errno.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sanity.h"
+
+/* URIs longer than this always go to libosip2: the fast path stays well
+ * inside the buffers below, so it can never accept what sip_extract_*()
+ * would refuse with -ENOSPC. */
+#define SANITY_FAST_MAX 512
+/* user/host buffers for sip_extract_*(); its own limit is 2047 bytes. */
+#define SANITY_PART_MAX 2048
+
+static const char *const fail_names[SANITY__MAX] = {
+	[SANITY_OK] = "ok",
+	[SANITY_SIP_VERSION] = "sip-version",
+	[SANITY_NO_VIA] = "missing-via",
+	[SANITY_NO_FROM] = "missing-from",
+	[SANITY_NO_TO] = "missing-to",
+	[SANITY_NO_CALL_ID] = "missing-call-id",
+	[SANITY_NO_CSEQ] = "missing-cseq",
+	[SANITY_DUP_FROM] = "duplicate-from",
+	[SANITY_DUP_TO] = "duplicate-to",
+	[SANITY_DUP_CALL_ID] = "duplicate-call-id",
+	[SANITY_DUP_CSEQ] = "duplicate-cseq",
+	[SANITY_DUP_CONTENT_LENGTH] = "duplicate-content-length",
+	[SANITY_CSEQ_VALUE] = "cseq-value",
+	[SANITY_CSEQ_METHOD] = "cseq-method",
+	[SANITY_CL_VALUE] = "content-length-value",
+	[SANITY_CL_MISMATCH] = "content-length-mismatch",
+	[SANITY_EXPIRES] = "expires-value",
+	[SANITY_MAX_FORWARDS] = "max-forwards-value",
+	[SANITY_RURI_SCHEME] = "ruri-scheme",
+	[SANITY_RURI_PARSE] = "ruri-parse",
+	[SANITY_FROM_SCHEME] = "from-scheme",
+	[SANITY_FROM_PARSE] = "from-parse",
+	[SANITY_TO_SCHEME] = "to-scheme",
+	[SANITY_TO_PARSE] = "to-parse",
+	[SANITY_SQLI_UA] = "sqli-user-agent",
+	[SANITY_SQLI_FROM] = "sqli-from",
+	[SANITY_SQLI_TO] = "sqli-to",
+	[SANITY_SQLI_CONTACT] = "sqli-contact",
+};
+
+const char *
+sanity_fail_name(enum sanity_fail f)
+{
+	if ((unsigned)f >= SANITY__MAX)
+		return "?";
+	return fail_names[f];
+}
+
+/*
+ * Character classes, one table lookup per byte on the fast path:
+ * C_TOK is what the fast path allows in a user, parameter name or value (a
+ * subset of RFC 3261 unreserved that no parser treats specially), C_HOST
+ * what it allows in a host label.
+ */
+enum { C_DIGIT = 1, C_ALPHA = 2, C_HOST = 4, C_TOK = 8 };
+
+#define C_AN (C_HOST | C_TOK)
+static const uint8_t cls[256] = {
+	['0' ... '9'] = C_DIGIT | C_AN,
+	['A' ... 'Z'] = C_ALPHA | C_AN,
+	['a' ... 'z'] = C_ALPHA | C_AN,
+	['-'] = C_HOST | C_TOK,
+	['_'] = C_TOK, ['.'] = C_TOK, ['!'] = C_TOK, ['~'] = C_TOK,
+	['*'] = C_TOK, ['+'] = C_TOK,
+};
+#undef C_AN
+
+static inline bool
+is_digit(char c)
+{
+	return c >= '0' && c <= '9';
+}
+
+/* Linear whitespace inside a span: SP, HT and the CR/LF of a fold. */
+static inline bool
+is_lws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static inline bool
+fast_tok(char c)
+{
+	return cls[(uint8_t)c] & C_TOK;
+}
+
+/* Present with a non-empty value: an empty Call-ID is as good as none. */
+static inline bool
+present(struct sip_str v)
+{
+	return v.s != NULL && v.len > 0;
+}
+
+/*
+ * 1*DIGIT with a value <= max. Kamailio's str2valid_uint() and maxfwd read
+ * plain digits: no sign, no inner whitespace (the span is already trimmed).
+ * Accumulation stops once over max, so a long run cannot overflow.
+ */
+static bool
+uint_ok(struct sip_str v, uint64_t max)
+{
+	uint64_t n = 0;
+	uint32_t i;
+
+	if (!present(v))
+		return false;
+	for (i = 0; i < v.len; i++) {
+		if (!is_digit(v.s[i]))
+			return false;
+		n = n * 10 + (uint64_t)(v.s[i] - '0');
+		if (n > max)
+			return false;
+	}
+	return true;
+}
+
+/* ---- URIs ---- */
+
+enum uri_kind { URI_BAD = 0, URI_SIP, URI_TEL };
+
+/*
+ * The scheme of the URI at [p, e), leading LWS skipped; *rest is set past
+ * the colon. Scheme names are case-insensitive (RFC 3261 19.1.4).
+ */
+static enum uri_kind
+uri_scheme(const char *p, const char *e, const char **rest)
+{
+	const char *c;
+	size_t n;
+
+	while (p < e && is_lws(*p))
+		p++;
+	c = memchr(p, ':', (size_t)(e - p));
+	if (c == NULL)
+		return URI_BAD;
+	n = (size_t)(c - p);
+	*rest = c + 1;
+	if ((n == 3 && strncasecmp(p, "sip", 3) == 0) ||
+	    (n == 4 && strncasecmp(p, "sips", 4) == 0))
+		return URI_SIP;
+	if (n == 3 && strncasecmp(p, "tel", 3) == 0)
+		return URI_TEL;
+	return URI_BAD;
+}
+
+/* *( ";" 1*tok [ "=" 1*tok ] ) up to e. */
+static bool
+fast_params(const char *p, const char *e)
+{
+	const char *q;
+
+	while (p < e) {
+		if (*p++ != ';')
+			return false;
+		for (q = p; p < e && fast_tok(*p); p++)
+			;
+		if (p == q)
+			return false;
+		if (p < e && *p == '=') {
+			for (q = ++p; p < e && fast_tok(*p); p++)
+				;
+			if (p == q)
+				return false;
+		}
+	}
+	return true;
+}
+
+/* hostname or IPv4: labels of letters, digits and '-' joined by single
+ * dots, no trailing dot; IPv6 references go to libosip2. */
+static const char *
+fast_host(const char *p, const char *e)
+{
+	const char *q;
+
+	for (;;) {
+		for (q = p; p < e && (cls[(uint8_t)*p] & C_HOST); p++)
+			;
+		if (p == q)
+			return NULL;
+		if (p == e || *p != '.')
+			return p;
+		p++;
+	}
+}
+
+/* After "sip:": [user "@"] host [":" port] *param, nothing else. */
+static bool
+fast_sip(const char *p, const char *e)
+{
+	const char *q;
+
+	for (q = p; q < e && fast_tok(*q); q++)
+		;
+	if (q < e && *q == '@') {
+		if (q == p)
+			return false;
+		p = q + 1;
+	}
+	p = fast_host(p, e);
+	if (p == NULL)
+		return false;
+	if (p < e && *p == ':') {
+		uint32_t port = 0;
+
+		for (q = ++p; p < e && is_digit(*p) && p - q < 5; p++)
+			port = port * 10 + (uint32_t)(*p - '0');
+		if (p == q || port == 0 || port > 65535)
+			return false;
+	}
+	return fast_params(p, e);
+}
+
+/* After "tel:": a number of digits and visual separators, then params. */
+static bool
+fast_tel(const char *p, const char *e)
+{
+	const char *q = p;
+
+	if (p < e && *p == '+')
+		p++;
+	for (; p < e && (is_digit(*p) || *p == '-' || *p == '.' ||
+	    *p == '(' || *p == ')'); p++)
+		;
+	if (p == q || (p == q + 1 && *q == '+'))
+		return false;
+	return fast_params(p, e);
+}
+
+/* The whole of [p, e) is one plain URI (with its parameters). */
+static bool
+fast_uri(const char *p, const char *e)
+{
+	const char *rest;
+
+	if (e - p > SANITY_FAST_MAX)
+		return false;
+	switch (uri_scheme(p, e, &rest)) {
+	case URI_SIP:
+		return p < e && !is_lws(*p) && fast_sip(rest, e);
+	case URI_TEL:
+		return p < e && !is_lws(*p) && fast_tel(rest, e);
+	default:
+		return false;
+	}
+}
+
+/*
+ * A From/To/Contact entry split into its parts: name-addr
+ * ([display] "<" URI ">" params) or addr-spec (URI params). For addr-spec
+ * the URI ends at the first ';' (or ',' in a Contact list), as Kamailio's
+ * parsers end it: parameters there belong to the header.
+ */
+struct naddr {
+	const char *disp, *disp_end;    /* outer quotes stripped; may be empty */
+	bool quoted;
+	bool angle;                     /* name-addr form */
+	const char *uri, *uri_end;      /* raw, right after '<' for name-addr */
+	const char *params;             /* after '>' or the URI */
+};
+
+/* Past the quoted-string at p (which is '"'), or NULL when unterminated. */
+static const char *
+skip_quoted(const char *p, const char *e)
+{
+	for (p++; p < e; p++) {
+		if (*p == '\\') {
+			if (++p == e)
+				return NULL;
+		} else if (*p == '"') {
+			return p + 1;
+		}
+	}
+	return NULL;
+}
+
+/* false when the entry is broken (unterminated quote, '<' without '>'). */
+static bool
+split_naddr(const char *p, const char *e, bool list, struct naddr *na)
+{
+	const char *q;
+
+	memset(na, 0, sizeof(*na));
+	while (p < e && is_lws(*p))
+		p++;
+	if (p < e && *p == '"') {
+		q = skip_quoted(p, e);
+		if (q == NULL)
+			return false;
+		na->disp = p + 1;
+		na->disp_end = q - 1;
+		na->quoted = true;
+		for (p = q; p < e && is_lws(*p); p++)
+			;
+		if (p == e || *p != '<')
+			return false;
+	} else {
+		/* A token display name holds none of < ; , " */
+		for (q = p; q < e && *q != '<' && *q != ';' && *q != ',' &&
+		    *q != '"'; q++)
+			;
+		if (q < e && *q == '<') {
+			na->disp = p;
+			for (na->disp_end = q; na->disp_end > p &&
+			    is_lws(na->disp_end[-1]); na->disp_end--)
+				;
+			p = q;
+		}
+	}
+	if (p < e && *p == '<') {
+		q = memchr(p, '>', (size_t)(e - p));
+		if (q == NULL)
+			return false;
+		na->angle = true;
+		na->uri = p + 1;
+		na->uri_end = q;
+		na->params = q + 1;
+		return true;
+	}
+	na->uri = p;
+	for (q = p; q < e && *q != ';' && !(list && *q == ','); q++)
+		;
+	na->uri_end = q;
+	na->params = q;
+	return true;
+}
+
+/* The display name needs no unquoting or unfolding: printable ASCII
+ * without '"' or '\' when quoted, tokens and spaces otherwise. */
+static bool
+fast_display(const struct naddr *na)
+{
+	const char *p;
+
+	for (p = na->disp; p < na->disp_end; p++) {
+		if (na->quoted ? (*p < 0x20 || *p > 0x7e || *p == '"' ||
+		    *p == '\\') : !(fast_tok(*p) || *p == ' '))
+			return false;
+	}
+	return true;
+}
+
+/* A From/To value the fast path vouches for. */
+static bool
+fast_naddr(struct sip_str v, const struct naddr *na)
+{
+	const char *e = v.s + v.len;
+
+	/* a fold or a tab means unfolding first: libosip2's job */
+	if (v.len > SANITY_FAST_MAX || memchr(v.s, '\n', v.len) != NULL ||
+	    memchr(v.s, '\t', v.len) != NULL)
+		return false;
+	/* osip_from_parse() wants at least six bytes of URI ("sip:h"
+	 * in angle brackets or before a parameter is refused); such values
+	 * take the slow path, so that both agree */
+	if (na->uri_end - na->uri < 6)
+		return false;
+	if (!na->angle)
+		return fast_uri(na->uri, e);
+	return fast_display(na) && fast_uri(na->uri, na->uri_end) &&
+	    fast_params(na->params, e);
+}
+
+/*
+ * The slow path: libosip2 through sip_extract_*(), which accepts only sip,
+ * sips and tel. -ENOMEM is our failure, not the message's, so it must not
+ * drop traffic under memory pressure. Kept out of line so that the fast
+ * path does not carry these buffers in its stack frame.
+ */
+static __attribute__((noinline)) bool
+slow_uri_ok(struct sip_str v, bool name_addr)
+{
+	char user[SANITY_PART_MAX], host[SANITY_PART_MAX];
+	int r;
+
+	if (name_addr)
+		r = sip_extract_userhost(v, user, sizeof(user), host, sizeof(host));
+	else
+		r = sip_extract_uri_userhost(v, user, sizeof(user), host,
+		    sizeof(host));
+	return r == 0 || r == -ENOMEM;
+}
+
+static enum sanity_fail
+check_ruri(struct sip_str v)
+{
+	const char *rest;
+
+	if (!present(v) || uri_scheme(v.s, v.s + v.len, &rest) == URI_BAD)
+		return SANITY_RURI_SCHEME;
+	if (fast_uri(v.s, v.s + v.len) || slow_uri_ok(v, false))
+		return SANITY_OK;
+	return SANITY_RURI_PARSE;
+}
+
+/* From or To: the scheme of the URI, then that the whole value parses. */
+static enum sanity_fail
+check_naddr(struct sip_str v, enum sanity_fail f_scheme, enum sanity_fail f_parse)
+{
+	struct naddr na;
+	const char *rest;
+
+	if (split_naddr(v.s, v.s + v.len, false, &na)) {
+		if (uri_scheme(na.uri, na.uri_end, &rest) == URI_BAD)
+			return f_scheme;
+		if (fast_naddr(v, &na))
+			return SANITY_OK;
+	}
+	/* broken to our eyes, or unusual: libosip2 decides */
+	return slow_uri_ok(v, true) ? SANITY_OK : f_parse;
+}
+
+/* ---- reject_sqli_chars ---- */
+
+/*
+ * Kamailio secfilter's w_check_sqli(): ' " -- %27 %22 %60 anywhere in the
+ * string. One exception, for URIs only: "--" right after an "xn" label
+ * start is an IDNA (punycode) host such as xn--bcher-kva.example, which
+ * secfilter would reject although it cannot end an SQL string literal.
+ */
+static bool
+sqli_found(const char *s, const char *e, bool uri)
+{
+	const char *p;
+
+	for (p = s; p < e; p++) {
+		switch (*p) {
+		case '\'':
+		case '"':
+			return true;
+		case '-':
+			if (p + 1 == e || p[1] != '-')
+				break;
+			if (uri && p - s >= 2 && (p[-2] | 0x20) == 'x' &&
+			    (p[-1] | 0x20) == 'n' && (p - s == 2 ||
+			    p[-3] == '.' || p[-3] == '@' || p[-3] == ':')) {
+				p++;	/* the second dash starts no pair */
+				break;
+			}
+			return true;
+		case '%':
+			if (e - p >= 3 && ((p[1] == '2' && (p[2] == '7' ||
+			    p[2] == '2')) || (p[1] == '6' && p[2] == '0')))
+				return true;
+			break;
+		}
+	}
+	return false;
+}
+
+/*
+ * secf_get_from()/secf_get_to() hand w_check_sqli() the display name with
+ * its enclosing quotes stripped, and the URI's user and host. So a quoted
+ * display name ("Alice") passes while one with a quote inside ("O\"Neil",
+ * "O'Neil") does not - secfilter's behaviour, kept. We check the whole URI
+ * rather than just user and host (password, port and URI parameters cannot
+ * legally hold a quote either), and the header parameters after it not at
+ * all, as secfilter. An entry we cannot split is checked whole.
+ */
+static bool
+sqli_naddr(const char *p, const char *e, bool list, bool display)
+{
+	struct naddr na;
+
+	if (!split_naddr(p, e, list, &na))
+		return sqli_found(p, e, false);
+	if (display && sqli_found(na.disp, na.disp_end, false))
+		return true;
+	return sqli_found(na.uri, na.uri_end, true);
+}
+
+/*
+ * secf_get_contact() checks the first contact's user and host; we check
+ * the URI of every contact in the value, since a registrar stores them
+ * all. Entries end at a comma outside quotes and angle brackets; "*" has
+ * no URI.
+ */
+static bool
+sqli_contact(const char *p, const char *e)
+{
+	const char *s, *q;
+	bool angle;
+
+	while (p < e) {
+		while (p < e && (is_lws(*p) || *p == ','))
+			p++;
+		if (p == e || (*p == '*' && (p + 1 == e || is_lws(p[1]))))
+			return false;
+		for (s = p, angle = false; p < e && (angle || *p != ','); p++) {
+			if (*p == '"') {
+				q = skip_quoted(p, e);
+				if (q == NULL)
+					return sqli_found(s, e, false);
+				p = q - 1;
+			} else if (*p == '<') {
+				angle = true;
+			} else if (*p == '>') {
+				angle = false;
+			}
+		}
+		if (sqli_naddr(s, p, true, false))
+			return true;
+	}
+	return false;
+}
+
+/*
+ * sip_msg records only the first Contact and User-Agent. When there are
+ * more, walk the header block again for them: a second Contact reaches a
+ * registrar's database as surely as the first. The block starts header_len
+ * bytes before the body (sip.h) and sip_scan() has validated its syntax,
+ * so this walk needs no error handling beyond bounds.
+ */
+static enum sanity_fail
+sqli_repeated(const struct sip_msg *m)
+{
+	const char *p = m->body.s - m->header_len, *end = m->body.s;
+	const char *name, *ne, *vs, *ve, *nl;
+	bool contact, ua;
+
+	/* keep-alive CRLFs, then the start line */
+	while (p < end && (*p == '\r' || *p == '\n'))
+		p++;
+	nl = memchr(p, '\n', (size_t)(end - p));
+	if (nl == NULL)
+		return SANITY_OK;
+	p = nl + 1;
+	while (p < end && *p != '\r' && *p != '\n') {
+		name = p;
+		for (ne = p; ne < end && *ne != ':' && *ne != ' ' &&
+		    *ne != '\t'; ne++)
+			;
+		vs = memchr(ne, ':', (size_t)(end - ne));
+		if (vs == NULL)
+			return SANITY_OK;
+		vs++;
+		/* the value runs on through fold lines */
+		for (ve = vs;; ve = nl + 1) {
+			nl = memchr(ve, '\n', (size_t)(end - ve));
+			if (nl == NULL || nl + 1 == end ||
+			    (nl[1] != ' ' && nl[1] != '\t'))
+				break;
+		}
+		ve = nl != NULL ? nl : end;
+		p = nl != NULL ? nl + 1 : end;
+		contact = (ne - name == 1 && (*name | 0x20) == 'm') ||
+		    (ne - name == 7 && strncasecmp(name, "contact", 7) == 0);
+		ua = ne - name == 10 && strncasecmp(name, "user-agent", 10) == 0;
+		if (contact && sqli_contact(vs, ve))
+			return SANITY_SQLI_CONTACT;
+		if (ua && sqli_found(vs, ve, false))
+			return SANITY_SQLI_UA;
+	}
+	return SANITY_OK;
+}
+
+static enum sanity_fail
+check_sqli(const struct sip_msg *m)
+{
+	if (present(m->user_agent) && sqli_found(m->user_agent.s,
+	    m->user_agent.s + m->user_agent.len, false))
+		return SANITY_SQLI_UA;
+	if (sqli_naddr(m->from.s, m->from.s + m->from.len, false, true))
+		return SANITY_SQLI_FROM;
+	if (sqli_naddr(m->to.s, m->to.s + m->to.len, false, true))
+		return SANITY_SQLI_TO;
+	if (present(m->contact) && sqli_contact(m->contact.s,
+	    m->contact.s + m->contact.len))
+		return SANITY_SQLI_CONTACT;
+	if (m->n_contact > 1 || m->n_user_agent > 1)
+		return sqli_repeated(m);
+	return SANITY_OK;
+}
+
+/* ---- the check ---- */
+
+/* Required (RFC 3261 8.1.1) and singleton (RFC 3261 7.3.1: no
+ * comma-separated list, so never repeated) headers. */
+static enum sanity_fail
+check_headers(const struct sip_msg *m)
+{
+	if (!present(m->via))
+		return SANITY_NO_VIA;
+	if (!present(m->from))
+		return SANITY_NO_FROM;
+	if (!present(m->to))
+		return SANITY_NO_TO;
+	if (!present(m->call_id))
+		return SANITY_NO_CALL_ID;
+	if (!present(m->cseq))
+		return SANITY_NO_CSEQ;
+	if (m->n_from > 1)
+		return SANITY_DUP_FROM;
+	if (m->n_to > 1)
+		return SANITY_DUP_TO;
+	if (m->n_call_id > 1)
+		return SANITY_DUP_CALL_ID;
+	if (m->n_cseq > 1)
+		return SANITY_DUP_CSEQ;
+	if (m->n_content_length > 1)
+		return SANITY_DUP_CONTENT_LENGTH;
+	return SANITY_OK;
+}
+
+enum sanity_fail
+sanity_check(const struct sip_msg *m, const struct config *cfg)
+{
+	enum sanity_fail f;
+
+	/* sip_scan() accepts any SIP/x.y; only 2.0 is spoken. "SIP" is
+	 * case-insensitive (RFC 3261 7.1), the digits are not. */
+	if (m->version.len != 7 || strncasecmp(m->version.s, "SIP/2.0", 7) != 0)
+		return SANITY_SIP_VERSION;
+	f = check_headers(m);
+	if (f != SANITY_OK)
+		return f;
+	if (!m->cseq_ok)
+		return SANITY_CSEQ_VALUE;
+	/* Byte for byte, as Kamailio compares it: methods are case-sensitive,
+	 * and two unknown methods are only equal when spelled alike. ACK and
+	 * CANCEL carry their own method in CSeq (RFC 3261 17.1.1.3, 9.1). */
+	if (m->is_request && (m->cseq_method_name.len != m->method_name.len ||
+	    memcmp(m->cseq_method_name.s, m->method_name.s,
+	    m->method_name.len) != 0))
+		return SANITY_CSEQ_METHOD;
+	/* A missing Content-Length is fine on UDP (RFC 3261 18.3). On TCP it
+	 * is mandatory, but there it is the stream framer's business: without
+	 * it no message boundary can be found, long before we are called. */
+	if (m->n_content_length > 0) {
+		if (!m->content_length_ok)
+			return SANITY_CL_VALUE;
+		if (m->content_length_val != m->body.len)
+			return SANITY_CL_MISMATCH;
+	}
+	if (m->expires.s != NULL && !uint_ok(m->expires, UINT32_MAX))
+		return SANITY_EXPIRES;
+	if (m->max_forwards.s != NULL && !uint_ok(m->max_forwards, 255))
+		return SANITY_MAX_FORWARDS;
+
+	if (m->is_request) {
+		f = check_ruri(m->ruri);
+		if (f != SANITY_OK)
+			return f;
+	}
+	/* Replies carry the From and To of their request; a reply whose
+	 * URIs do not parse did not come from a sane peer either. */
+	f = check_naddr(m->from, SANITY_FROM_SCHEME, SANITY_FROM_PARSE);
+	if (f != SANITY_OK)
+		return f;
+	f = check_naddr(m->to, SANITY_TO_SCHEME, SANITY_TO_PARSE);
+	if (f != SANITY_OK)
+		return f;
+
+	/* secfilter guards a request's way into SQL; replies are not stored. */
+	if (cfg != NULL && cfg->reject_sqli_chars && m->is_request)
+		return check_sqli(m);
+	return SANITY_OK;
+}

@@ -1,0 +1,711 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <regex.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "addr.h"
+#include "bans.h"
+#include "ctlproto.h"
+
+/* Output of a formatter, captured through open_memstream(). */
+struct cap {
+	FILE *f;
+	char *buf;
+	size_t len;
+};
+
+static void
+cap_open(struct cap *c)
+{
+	c->buf = NULL;
+	c->len = 0;
+	c->f = open_memstream(&c->buf, &c->len);
+	cr_assert_not_null(c->f);
+}
+
+static char *
+cap_close(struct cap *c)
+{
+	cr_assert_eq(fclose(c->f), 0);
+	return c->buf;
+}
+
+static enum ctl_err
+P(const char *line, struct ctl_request *r)
+{
+	char err[256];
+
+	return ctlproto_parse_request(line, strlen(line), r, err, sizeof(err));
+}
+
+static enum ctl_err
+PE(const char *line, char *err, size_t errlen)
+{
+	struct ctl_request r;
+
+	return ctlproto_parse_request(line, strlen(line), &r, err, errlen);
+}
+
+static struct ban_key
+KIP(const char *s)
+{
+	struct addr_net n;
+	struct ban_key k;
+
+	memset(&k, 0, sizeof(k));
+	cr_assert_eq(addr_net_parse(s, &n), 0, "%s", s);
+	ban_key_ip(&k, &n.base);
+	k.plen = n.plen;
+	return k;
+}
+
+static bool
+key_eq(const struct ban_key *a, const struct ban_key *b)
+{
+	return a->kind == b->kind && a->plen == b->plen && a->len == b->len &&
+	       memcmp(a->data, b->data, a->len) == 0;
+}
+
+/* --- request parsing ------------------------------------------------ */
+
+Test(request, simple_commands)
+{
+	struct ctl_request r;
+
+	cr_assert_eq(P("status", &r), CTL_OK);
+	cr_assert_eq(r.cmd, CTL_CMD_STATUS);
+	cr_assert(!r.json);
+	cr_assert_eq(P("stats", &r), CTL_OK);
+	cr_assert_eq(r.cmd, CTL_CMD_STATS);
+	cr_assert_eq(P("reload", &r), CTL_OK);
+	cr_assert_eq(r.cmd, CTL_CMD_RELOAD);
+	cr_assert_eq(P("--json status", &r), CTL_OK);
+	cr_assert(r.json);
+	cr_assert_eq(P("stats --json", &r), CTL_OK);
+	cr_assert(r.json);
+	cr_assert_eq(P("  status  ", &r), CTL_OK, "runs of spaces separate words");
+}
+
+Test(request, bans)
+{
+	struct ctl_request r;
+
+	cr_assert_eq(P("bans", &r), CTL_OK);
+	cr_assert_eq(r.cmd, CTL_CMD_BANS);
+	cr_assert_eq(r.kind, 0);
+	cr_assert_eq(P("bans ip", &r), CTL_OK);
+	cr_assert_eq(r.kind, BAN_KIND_IP);
+	cr_assert_eq(P("--json bans user", &r), CTL_OK);
+	cr_assert_eq(r.kind, BAN_KIND_USER);
+	cr_assert(r.json);
+	cr_assert_eq(P("bans net", &r), CTL_E_USAGE);
+	cr_assert_eq(P("bans ip user", &r), CTL_E_USAGE);
+}
+
+Test(request, ban_ip)
+{
+	struct ctl_request r;
+	struct ban_key k;
+
+	cr_assert_eq(P("ban ip 203.0.113.7", &r), CTL_OK);
+	cr_assert_eq(r.cmd, CTL_CMD_BAN);
+	cr_assert_eq(r.kind, BAN_KIND_IP);
+	cr_assert_eq(r.secs, 0, "0: the daemon's default");
+	k = KIP("203.0.113.7");
+	cr_assert(key_eq(&r.key, &k));
+	cr_assert_eq(r.key.plen, 32);
+
+	cr_assert_eq(P("ban ip 203.0.113.7 --time 60", &r), CTL_OK);
+	cr_assert_eq(r.secs, 60);
+	cr_assert_eq(P("ban --time=120 ip 203.0.113.7", &r), CTL_OK);
+	cr_assert_eq(r.secs, 120);
+	cr_assert_eq(P("ban ip 198.51.100.0/24 --time 31536000", &r), CTL_OK);
+	cr_assert_eq(r.secs, 31536000);
+	cr_assert_eq(r.key.plen, 24);
+	cr_assert_eq(P("ban ip 2001:db8:a::/64", &r), CTL_OK);
+	k = KIP("2001:db8:a::/64");
+	cr_assert(key_eq(&r.key, &k));
+	cr_assert_eq(P("ban ip 2001:db8::1", &r), CTL_OK);
+	cr_assert_eq(r.key.plen, 128);
+}
+
+Test(request, ban_user)
+{
+	struct ctl_request r;
+
+	cr_assert_eq(P("ban user alice@example.org --time 5", &r), CTL_OK);
+	cr_assert_eq(r.kind, BAN_KIND_USER);
+	cr_assert_eq(r.secs, 5);
+	cr_assert_eq(r.key.len, strlen("alice@example.org"));
+	cr_assert_eq(memcmp(r.key.data, "alice@example.org", r.key.len), 0);
+	/* The domain is lower-cased as the policy does; the user part not. */
+	cr_assert_eq(P("ban user Alice@Example.ORG", &r), CTL_OK);
+	cr_assert_eq(memcmp(r.key.data, "Alice@example.org", r.key.len), 0);
+	/* Only the last @ starts the domain. */
+	cr_assert_eq(P("ban user a%40B@X.org", &r), CTL_OK);
+	cr_assert_eq(memcmp(r.key.data, "a@B@x.org", r.key.len), 0);
+}
+
+Test(request, unban)
+{
+	struct ctl_request r;
+	struct ban_key k = KIP("203.0.113.7");
+
+	cr_assert_eq(P("unban ip 203.0.113.7", &r), CTL_OK);
+	cr_assert_eq(r.cmd, CTL_CMD_UNBAN);
+	cr_assert(key_eq(&r.key, &k));
+	cr_assert_eq(P("unban user bob@example.org", &r), CTL_OK);
+	cr_assert_eq(r.kind, BAN_KIND_USER);
+	cr_assert_eq(P("unban --all", &r), CTL_OK);
+	cr_assert_eq(r.cmd, CTL_CMD_UNBAN_ALL);
+	cr_assert_eq(P("--json unban --all", &r), CTL_OK);
+	cr_assert(r.json);
+}
+
+Test(request, unknown_command)
+{
+	char err[256];
+
+	cr_assert_eq(PE("frobnicate", err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_not_null(strstr(err, "unknown command 'frobnicate'"), "%s", err);
+	cr_assert_eq(PE("STATUS", err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_eq(PE("--verbose status", err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_not_null(strstr(err, "unknown option"), "%s", err);
+	cr_assert_eq(PE("", err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_eq(PE("   ", err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_eq(PE("--json", err, sizeof(err)), CTL_E_USAGE);
+}
+
+Test(request, missing_and_extra_args)
+{
+	static const char *const bad[] = {
+		"ban", "ban ip", "ban user", "ban net 203.0.113.7", "unban", "unban ip",
+		"unban user", "status now", "stats x", "reload x", "unban --all x",
+		"ban ip 203.0.113.7 203.0.113.8", "ban ip 203.0.113.7 --time",
+		"ban ip 203.0.113.7 --time 5 --time 6", "unban ip 203.0.113.7 --time 5",
+		"ban --all", "status --time 5", "unban --all --all", "unban --all ip 203.0.113.7",
+	};
+	struct ctl_request r;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(P(bad[i], &r), CTL_E_USAGE, "'%s'", bad[i]);
+}
+
+Test(request, bad_address_is_invalid_not_usage)
+{
+	static const char *const bad[] = {
+		"ban ip 203.0.113.300", "ban ip example.org", "ban ip 10.0.0.1/8",
+		"ban ip 203.0.113.0/33", "ban ip 2001:db8::/129", "ban ip 2001:db8:::1",
+		"ban ip 0.0.0.0/0", "ban ip ::/0", "unban ip 203.0.113.7/", "ban ip /24",
+		"ban ip 203.0.113.7/-1", "ban ip -", "ban -- ip -5",
+	};
+	struct ctl_request r;
+	char err[256];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		cr_assert_eq(P(bad[i], &r), CTL_E_INVALID, "'%s'", bad[i]);
+	cr_assert_eq(PE("ban ip 0.0.0.0/0", err, sizeof(err)), CTL_E_INVALID);
+	cr_assert_not_null(strstr(err, "every source"), "%s", err);
+}
+
+Test(request, bad_time)
+{
+	static const char *const bad[] = {
+		"0", "00", "-5", "abc", "5s", "1.5", "+5", "0x10", "31536001", "4294967296",
+		"99999999999999999999999", "%20", "5%205",
+	};
+	struct ctl_request r;
+	char line[128];
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(line, sizeof(line), "ban ip 203.0.113.7 --time %s", bad[i]);
+		cr_assert_eq(P(line, &r), CTL_E_USAGE, "'%s'", line);
+		snprintf(line, sizeof(line), "ban user a@b --time=%s", bad[i]);
+		cr_assert_eq(P(line, &r), CTL_E_USAGE, "'%s'", line);
+	}
+	cr_assert_eq(P("ban ip 203.0.113.7 --time=", &r), CTL_E_USAGE);
+	cr_assert_eq(P("ban ip 203.0.113.7 --time 007", &r), CTL_OK);
+	cr_assert_eq(r.secs, 7);
+	cr_assert_eq(P("ban ip 203.0.113.7 --time 1", &r), CTL_OK);
+	cr_assert_eq(r.secs, 1);
+}
+
+Test(request, bad_user)
+{
+	char line[1024], user[300];
+	struct ctl_request r;
+
+	cr_assert_eq(P("ban user alice", &r), CTL_E_INVALID);
+	cr_assert_eq(P("ban user alice@", &r), CTL_E_INVALID);
+	cr_assert_eq(P("ban user @example.org", &r), CTL_OK, "an empty user part is a key");
+	/* BAN_KEY_MAX bytes fit; one more does not. */
+	memset(user, 'u', sizeof(user));
+	memcpy(user + BAN_KEY_MAX - 4, "@x.y", 5);
+	cr_assert_eq(strlen(user), BAN_KEY_MAX);
+	snprintf(line, sizeof(line), "ban user %s", user);
+	cr_assert_eq(P(line, &r), CTL_OK);
+	cr_assert_eq(r.key.len, BAN_KEY_MAX);
+	memset(user, 'u', sizeof(user));
+	memcpy(user + BAN_KEY_MAX - 3, "@x.y", 5);
+	snprintf(line, sizeof(line), "ban user %s", user);
+	cr_assert_eq(P(line, &r), CTL_E_INVALID);
+	/* Escaped bytes count once each. */
+	memset(line, 0, sizeof(line));
+	strcpy(line, "unban user ");
+	for (int i = 0; i < 250; i++)
+		strcat(line, "%41");
+	strcat(line, "@x.y");
+	cr_assert_eq(P(line, &r), CTL_OK);
+	cr_assert_eq(r.key.len, 254);
+}
+
+Test(request, oversized_line)
+{
+	char *line = malloc(CTL_LINE_MAX + 10);
+	char err[128];
+	struct ctl_request r;
+
+	cr_assert_not_null(line);
+	memset(line, 'a', CTL_LINE_MAX + 9);
+	line[CTL_LINE_MAX + 9] = '\0';
+	cr_assert_eq(ctlproto_parse_request(line, CTL_LINE_MAX, &r, err, sizeof(err)),
+		     CTL_E_TOOLONG);
+	cr_assert_eq(ctlproto_parse_request(line, CTL_LINE_MAX + 9, &r, err, sizeof(err)),
+		     CTL_E_TOOLONG);
+	cr_assert_eq(ctlproto_parse_request(line, CTL_LINE_MAX - 1, &r, err, sizeof(err)),
+		     CTL_E_USAGE, "4095 bytes + LF is allowed; it is just not a command");
+	free(line);
+}
+
+Test(request, embedded_nul_cr_and_binary)
+{
+	struct ctl_request r;
+	char err[128];
+
+	cr_assert_eq(ctlproto_parse_request("status\0x", 8, &r, err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_not_null(strstr(err, "NUL"));
+	cr_assert_eq(ctlproto_parse_request("status\r", 7, &r, err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_not_null(strstr(err, "CR"));
+	cr_assert_eq(P("ban user a\rb@c", &r), CTL_E_USAGE);
+	cr_assert_eq(P("status\t", &r), CTL_E_USAGE);
+	cr_assert_eq(P("ban user \xc3\xa9@example.org", &r), CTL_E_USAGE, "raw 8-bit");
+	cr_assert_eq(P("ban user \x7f@example.org", &r), CTL_E_USAGE);
+	cr_assert_eq(P("ban user a%00b@example.org", &r), CTL_E_USAGE);
+	cr_assert_eq(P("ban user a%", &r), CTL_E_USAGE);
+	cr_assert_eq(P("ban user a%4", &r), CTL_E_USAGE);
+	cr_assert_eq(P("ban user a%zz@b", &r), CTL_E_USAGE);
+	cr_assert_eq(P("ban user a%0d%0a%1b%22%5c%ff@example.org", &r), CTL_OK);
+	cr_assert_eq(r.key.len, 19);
+	cr_assert_eq(memcmp(r.key.data, "a\r\n\x1b\"\\\xff@example.org", 19), 0);
+}
+
+Test(request, encode_round_trip)
+{
+	char *const words[] = { "ban", "user", "a b%c\"\\\x01\xff\n@Example.org", "--time", "9" };
+	char line[CTL_LINE_MAX + 1];
+	struct ctl_request r;
+	int n = ctlproto_encode_request(5, words, true, line, sizeof(line));
+
+	cr_assert_gt(n, 0);
+	cr_assert_eq((size_t)n, strlen(line));
+	cr_assert_eq(line[n - 1], '\n');
+	cr_assert_null(memchr(line, '\r', (size_t)n));
+	cr_assert_str_eq(line, "--json ban user a%20b%25c\"\\%01%FF%0A@Example.org --time 9\n");
+	cr_assert_eq(ctlproto_parse_request(line, (size_t)n - 1, &r, NULL, 0), CTL_OK);
+	cr_assert(r.json);
+	cr_assert_eq(r.secs, 9);
+	cr_assert_eq(r.key.len, strlen("a b%c\"\\\x01\xff\n@example.org"));
+	cr_assert_eq(memcmp(r.key.data, "a b%c\"\\\x01\xff\n@example.org", r.key.len), 0);
+}
+
+Test(request, encode_limits)
+{
+	char big[2000], line[CTL_LINE_MAX + 1], small[8];
+	char *w[] = { "ban", "user", big };
+	char *e[] = { "ban", "" };
+
+	memset(big, 'x', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	cr_assert_gt(ctlproto_encode_request(3, w, false, line, sizeof(line)), 0);
+	memset(big, '\x01', sizeof(big) - 1); /* 3 bytes each encoded: too long */
+	cr_assert_eq(ctlproto_encode_request(3, w, false, line, sizeof(line)), -ENOSPC);
+	cr_assert_eq(ctlproto_encode_request(2, e, false, line, sizeof(line)), -EINVAL);
+	cr_assert_eq(ctlproto_encode_request(1, w, true, small, sizeof(small)), -ENOSPC);
+	cr_assert_eq(ctlproto_encode_request(1, w, false, small, sizeof(small)), 4);
+	cr_assert_str_eq(small, "ban\n");
+}
+
+/* --- escaping -------------------------------------------------------- */
+
+static char *
+json_of(const char *s, size_t n)
+{
+	struct cap c;
+
+	cap_open(&c);
+	ctlproto_put_json_string(c.f, s, n);
+	return cap_close(&c);
+}
+
+Test(escape, json_strings)
+{
+	static const struct {
+		const char *in;
+		size_t n;
+		const char *out;
+	} t[] = {
+		{ "alice@example.org", 17, "\"alice@example.org\"" },
+		{ "a\"b", 3, "\"a\\\"b\"" },
+		{ "a\\b", 3, "\"a\\\\b\"" },
+		{ "\n\r\t\x01\x1f\x7f", 6, "\"\\n\\r\\t\\u0001\\u001f\\u007f\"" },
+		{ "\x1b[31m", 5, "\"\\u001b[31m\"" },
+		{ "\xc3\xa9t\xc3\xa9", 5, "\"\xc3\xa9t\xc3\xa9\"" },       /* valid UTF-8 */
+		{ "\xf0\x9f\x98\x80", 4, "\"\xf0\x9f\x98\x80\"" },
+		{ "a\xffz", 3, "\"a\\ufffdz\"" },                            /* invalid byte */
+		{ "\xc0\x80", 2, "\"\\ufffd\\ufffd\"" },                     /* overlong NUL */
+		{ "\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"" },         /* surrogate */
+		{ "\xc3", 1, "\"\\ufffd\"" },                                /* cut short */
+		{ "\xf4\x90\x80\x80", 4, "\"\\ufffd\\ufffd\\ufffd\\ufffd\"" }, /* > U+10FFFF */
+		{ "\xe2\x80\xa8", 3, "\"\\u2028\"" },
+		{ "</script>", 9, "\"</script>\"" },
+		{ "", 0, "\"\"" },
+	};
+
+	for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		char *j = json_of(t[i].in, t[i].n);
+
+		cr_assert_str_eq(j, t[i].out, "case %zu", i);
+		free(j);
+	}
+}
+
+Test(escape, table_text)
+{
+	struct cap c;
+
+	cap_open(&c);
+	ctlproto_put_escaped(c.f, "a b\\\x1b[0m\xff\"@x", 12);
+	cr_assert_str_eq(cap_close(&c), "a\\x20b\\\\\\x1b[0m\\xff\"@x");
+	free(c.buf);
+}
+
+Test(escape, key_text)
+{
+	struct ban_key k = KIP("198.51.100.0/24");
+	char buf[300];
+
+	cr_assert_str_eq(ctlproto_key_text(&k, buf, sizeof(buf)), "198.51.100.0/24");
+	k = KIP("2001:db8::7");
+	cr_assert_str_eq(ctlproto_key_text(&k, buf, sizeof(buf)), "2001:db8::7");
+	cr_assert_eq(ban_key_user(&k, "bob@example.org"), 0);
+	cr_assert_str_eq(ctlproto_key_text(&k, buf, sizeof(buf)), "bob@example.org");
+}
+
+/* --- response bodies ------------------------------------------------- */
+
+static struct ctl_ban
+B(const char *key, bool user, enum ban_reason r, uint64_t left, uint64_t hits, uint64_t age)
+{
+	struct ctl_ban b;
+
+	memset(&b, 0, sizeof(b));
+	if (user)
+		cr_assert_eq(ban_key_user(&b.key, key), 0);
+	else
+		b.key = KIP(key);
+	b.reason = r;
+	b.remaining_s = left;
+	b.hits = hits;
+	b.age_s = age;
+	return b;
+}
+
+Test(format, bans_sorted_table)
+{
+	struct ctl_ban v[] = {
+		B("zed@example.org", true, BAN_REASON_AUTH, 10, 0, 1),
+		B("2001:db8:a::/64", false, BAN_REASON_DENSITY, 20, 5, 2),
+		B("203.0.113.10", false, BAN_REASON_MANUAL, 30, 7, 3),
+		B("203.0.113.9", false, BAN_REASON_UA, 40, 0, 4),
+		B("alice@example.org", true, BAN_REASON_AUTH, 50, 1, 5),
+	};
+	struct cap c;
+	char *out, *p[6];
+
+	cap_open(&c);
+	cr_assert_eq(ctlproto_format_bans(c.f, v, 5, false), 0);
+	out = cap_close(&c);
+	/* Header, then IPv4 in numeric order, IPv6, then users by bytes. */
+	p[0] = strstr(out, "KIND");
+	p[1] = strstr(out, "203.0.113.9 ");
+	p[2] = strstr(out, "203.0.113.10 ");
+	p[3] = strstr(out, "2001:db8:a::/64");
+	p[4] = strstr(out, "alice@example.org");
+	p[5] = strstr(out, "zed@example.org");
+	for (int i = 0; i < 6; i++)
+		cr_assert_not_null(p[i], "%d in\n%s", i, out);
+	for (int i = 0; i < 5; i++)
+		cr_assert_lt(p[i], p[i + 1], "%s", out);
+	cr_assert_not_null(strstr(out, "ip    203.0.113.10       manual"), "%s", out);
+	cr_assert_not_null(strstr(out, "user  alice@example.org  auth"), "%s", out);
+	free(out);
+}
+
+Test(format, bans_json_escapes_attacker_names)
+{
+	struct ctl_ban v[] = {
+		B("x\"},{\"kind\":\"ip\\\n\x1b@example.org", true, BAN_REASON_AUTH, 60, 2, 3),
+	};
+	struct cap c;
+	char *out;
+
+	cap_open(&c);
+	cr_assert_eq(ctlproto_format_bans(c.f, v, 1, true), 0);
+	out = cap_close(&c);
+	cr_assert_str_eq(out, "{\"bans\":[{\"kind\":\"user\",\"key\":\"x\\\"},{\\\"kind\\\":"
+			 "\\\"ip\\\\\\n\\u001b@example.org\",\"reason\":\"auth\",\"remaining\":60,"
+			 "\"hits\":2,\"age\":3}]}\n");
+	free(out);
+	cap_open(&c);
+	cr_assert_eq(ctlproto_format_bans(c.f, v, 1, false), 0);
+	out = cap_close(&c);
+	/* The table shows one line per ban whatever the name holds. */
+	cr_assert_not_null(strstr(out, "x\"},{\"kind\":\"ip\\\\\\x0a\\x1b@example.org"), "%s", out);
+	cr_assert_eq(strchr(strchr(out, '\n') + 1, '\n')[1], '\0', "%s", out);
+	free(out);
+	cap_open(&c);
+	cr_assert_eq(ctlproto_format_bans(c.f, NULL, 0, true), 0);
+	out = cap_close(&c);
+	cr_assert_str_eq(out, "{\"bans\":[]}\n");
+	free(out);
+}
+
+Test(format, results)
+{
+	struct ban_key k = KIP("203.0.113.7");
+	struct cap c;
+	char *out;
+
+	cap_open(&c);
+	ctlproto_format_result(c.f, "banned", &k, 60, -1, true);
+	out = cap_close(&c);
+	cr_assert_str_eq(out, "{\"result\":\"banned\",\"kind\":\"ip\",\"key\":\"203.0.113.7\","
+			 "\"time\":60}\n");
+	free(out);
+	cap_open(&c);
+	ctlproto_format_result(c.f, "banned", &k, 60, -1, false);
+	out = cap_close(&c);
+	cr_assert_str_eq(out, "ip 203.0.113.7 banned for 60 s\n");
+	free(out);
+	cap_open(&c);
+	ctlproto_format_result(c.f, "unbanned", NULL, 0, 3, true);
+	out = cap_close(&c);
+	cr_assert_str_eq(out, "{\"result\":\"unbanned\",\"count\":3}\n");
+	free(out);
+	cap_open(&c);
+	ctlproto_format_result(c.f, "unbanned", NULL, 0, 1, false);
+	out = cap_close(&c);
+	cr_assert_str_eq(out, "unbanned (count 1)\n");
+	free(out);
+}
+
+static void
+fill_stats(struct ctl_stats *st)
+{
+	memset(st, 0, sizeof(*st));
+	st->packets = 100;
+	st->accepted = 90;
+	st->dropped = 10;
+	st->would_drop = 0;
+	st->n_reasons = 2;
+	st->reasons[0] = (struct ctl_reason){ "pass", 90 };
+	st->reasons[1] = (struct ctl_reason){ "density", 10 };
+	st->bans_ip = 3;
+	st->bans_user = 1;
+	st->max_bans = 1000;
+	st->kset_errors = 2;
+	st->n_workers = 2;
+	st->workers[0] = (struct ctl_worker){ .queue = 4, .packets = 60, .enobufs = 1,
+					      .sources = 7, .sources_max = 500 };
+	st->workers[1] = (struct ctl_worker){ .queue = 5, .packets = 40, .sources_max = 500 };
+	st->enobufs = 1;
+}
+
+Test(format, status_and_stats)
+{
+	struct ctl_status s = {
+		.version = "0.1.0", .pid = 42, .uptime_s = 3723, .queue_first = 0,
+		.queue_count = 2, .workers = 2, .config_path = "/etc/s\"w.yml",
+		.state_dir = "/var/lib/sipwarden", .socket_path = "/run/c.sock", .bans_ip = 1,
+		.max_bans = 10, .ban_time_ip = 3600, .ban_time_user = 600,
+		.kernel_set = CTL_KSET_BROKEN,
+	};
+	struct ctl_stats st;
+	struct cap c;
+	char *out;
+
+	cap_open(&c);
+	cr_assert_eq(ctlproto_format_status(c.f, &s, true), 0);
+	out = cap_close(&c);
+	cr_assert_str_eq(out, "{\"version\":\"0.1.0\",\"pid\":42,\"mode\":\"enforce\","
+			 "\"uptime\":3723,\"queue_first\":0,\"queue_count\":2,\"workers\":2,"
+			 "\"config\":\"/etc/s\\\"w.yml\",\"state_dir\":\"/var/lib/sipwarden\","
+			 "\"socket\":\"/run/c.sock\",\"stats_file\":null,\"bans_ip\":1,"
+			 "\"bans_user\":0,\"max_bans\":10,\"ban_time_ip\":3600,"
+			 "\"ban_time_user\":600,\"kernel_set\":\"broken\"}\n");
+	free(out);
+	cap_open(&c);
+	cr_assert_eq(ctlproto_format_status(c.f, &s, false), 0);
+	out = cap_close(&c);
+	cr_assert_not_null(strstr(out, "uptime (s)          3723\n"), "%s", out);
+	cr_assert_not_null(strstr(out, "kernel set          broken\n"), "%s", out);
+	cr_assert_not_null(strstr(out, "stats file          -\n"), "%s", out);
+	free(out);
+
+	fill_stats(&st);
+	cap_open(&c);
+	cr_assert_eq(ctlproto_format_stats(c.f, &st, true), 0);
+	out = cap_close(&c);
+	cr_assert_not_null(strstr(out, "\"verdicts\":{\"pass\":90,\"density\":10}"), "%s", out);
+	cr_assert_not_null(strstr(out, "{\"index\":0,\"queue\":4,\"packets\":60,"), "%s", out);
+	cr_assert_not_null(strstr(out, "\"kernel_set_errors\":2"), "%s", out);
+	free(out);
+	cap_open(&c);
+	cr_assert_eq(ctlproto_format_stats(c.f, &st, false), 0);
+	out = cap_close(&c);
+	cr_assert_not_null(strstr(out, "dropped             10\n"), "%s", out);
+	cr_assert_not_null(strstr(out, "  density           10\n"), "%s", out);
+	free(out);
+}
+
+/* --- framing --------------------------------------------------------- */
+
+Test(framing, ok_with_dot_stuffing)
+{
+	const char body[] = "line one\n.hidden\n..two\nlast";
+	struct cap c;
+	char *out;
+
+	cap_open(&c);
+	cr_assert_eq(ctlproto_write_response(c.f, CTL_OK, NULL, body, strlen(body)), 0);
+	out = cap_close(&c);
+	cr_assert_str_eq(out, "OK\nline one\n..hidden\n...two\nlast\n.\n");
+	free(out);
+}
+
+Test(framing, err_is_one_sanitized_line)
+{
+	struct cap c;
+	char *out, big[2000];
+
+	cap_open(&c);
+	ctlproto_write_response(c.f, CTL_E_FAILED, "a:1:2: bad\nb:3:4: worse\x1b[0m", NULL, 0);
+	out = cap_close(&c);
+	cr_assert_str_eq(out, "ERR failed a:1:2: bad;b:3:4: worse?[0m\n.\n");
+	free(out);
+	memset(big, 'm', sizeof(big) - 1);
+	big[sizeof(big) - 1] = '\0';
+	cap_open(&c);
+	ctlproto_write_response(c.f, CTL_E_NOTFOUND, big, NULL, 0);
+	out = cap_close(&c);
+	cr_assert_eq(strlen(out), strlen("ERR not-found \n.\n") + CTL_MSG_MAX);
+	free(out);
+	cap_open(&c);
+	ctlproto_write_response(c.f, CTL_E_DENIED, "", NULL, 0);
+	out = cap_close(&c);
+	cr_assert_str_eq(out, "ERR denied denied\n.\n");
+	free(out);
+}
+
+Test(framing, status_lines_and_exit_codes)
+{
+	enum ctl_err e;
+	const char *msg;
+
+	cr_assert_eq(ctlproto_parse_status("OK", &e, &msg), 0);
+	cr_assert_eq(e, CTL_OK);
+	cr_assert_eq(ctlproto_parse_status("ERR not-found no ban for ip 203.0.113.7", &e, &msg), 0);
+	cr_assert_eq(e, CTL_E_NOTFOUND);
+	cr_assert_str_eq(msg, "no ban for ip 203.0.113.7");
+	cr_assert_eq(ctlproto_parse_status("ERR usage", &e, &msg), 0);
+	cr_assert_eq(e, CTL_E_USAGE);
+	cr_assert_eq(ctlproto_parse_status("ERR brand-new later", &e, &msg), 0);
+	cr_assert_eq(e, CTL_E_FAILED);
+	cr_assert_eq(ctlproto_parse_status("OKAY", &e, &msg), -EPROTO);
+	cr_assert_eq(ctlproto_parse_status("ERR ", &e, &msg), -EPROTO);
+	cr_assert_eq(ctlproto_parse_status("", &e, &msg), -EPROTO);
+	cr_assert_eq(ctlproto_exit_code(CTL_OK), 0);
+	cr_assert_eq(ctlproto_exit_code(CTL_E_USAGE), 2);
+	for (int i = CTL_E_INVALID; i < CTL_E__MAX; i++)
+		cr_assert_eq(ctlproto_exit_code((enum ctl_err)i), 1);
+	for (int i = 0; i < CTL_E__MAX; i++) {
+		const char *n = ctlproto_err_name((enum ctl_err)i);
+
+		cr_assert_null(strchr(n, ' '));
+		cr_assert_gt(strlen(n), 0);
+	}
+}
+
+/* --- Prometheus ------------------------------------------------------ */
+
+Test(prometheus, exposition_format)
+{
+	struct ctl_stats st;
+	struct cap c;
+	char *out, *save = NULL, *family = NULL;
+	regex_t sample, help, type;
+	bool typed = false;
+
+	fill_stats(&st);
+	st.reasons[1].name = "odd\"\\name";
+	cap_open(&c);
+	cr_assert_eq(ctlproto_prometheus(&st, c.f), 0);
+	out = cap_close(&c);
+	cr_assert_not_null(strstr(out, "sipwarden_packets_total{verdict=\"accept\"} 90\n"));
+	cr_assert_not_null(strstr(out, "sipwarden_packets_total{verdict=\"drop\"} 10\n"));
+	cr_assert_not_null(strstr(out, "sipwarden_verdicts_total{reason=\"pass\"} 90\n"));
+	cr_assert_not_null(strstr(out, "sipwarden_verdicts_total{reason=\"odd\\\"\\\\name\"} 10\n"));
+	cr_assert_not_null(strstr(out, "sipwarden_bans{kind=\"ip\"} 3\n"));
+	cr_assert_not_null(strstr(out, "sipwarden_bans{kind=\"user\"} 1\n"));
+	cr_assert_not_null(strstr(out, "sipwarden_queue_enobufs_total{queue=\"4\"} 1\n"));
+	cr_assert_not_null(strstr(out, "sipwarden_queue_enobufs_total{queue=\"5\"} 0\n"));
+	cr_assert_not_null(strstr(out, "sipwarden_kernel_set_errors_total 2\n"));
+	cr_assert_not_null(strstr(out, "# TYPE sipwarden_bans gauge\n"));
+	cr_assert_not_null(strstr(out, "# TYPE sipwarden_packets_total counter\n"));
+	cr_assert_eq(out[strlen(out) - 1], '\n');
+
+	/* Every line is a HELP, a TYPE or a sample of the family just typed. */
+	cr_assert_eq(regcomp(&sample, "^([a-z_]+)(\\{[a-z_]+=\"([^\"\\\\]|\\\\.)*\"\\})? [0-9]+$",
+			     REG_EXTENDED), 0);
+	cr_assert_eq(regcomp(&help, "^# HELP ([a-z_]+) [^\n]+$", REG_EXTENDED), 0);
+	cr_assert_eq(regcomp(&type, "^# TYPE ([a-z_]+) (counter|gauge)$", REG_EXTENDED), 0);
+	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
+		regmatch_t m[2];
+
+		if (regexec(&help, l, 2, m, 0) == 0) {
+			free(family);
+			family = strndup(l + m[1].rm_so, (size_t)(m[1].rm_eo - m[1].rm_so));
+			typed = false;
+		} else if (regexec(&type, l, 2, m, 0) == 0) {
+			cr_assert_not_null(family);
+			cr_assert_eq(strncmp(l + m[1].rm_so, family, strlen(family)), 0, "%s", l);
+			if (strstr(l, "counter"))
+				cr_assert_not_null(strstr(family, "_total"), "%s", l);
+			typed = true;
+		} else {
+			cr_assert_eq(regexec(&sample, l, 2, m, 0), 0, "bad line '%s'", l);
+			cr_assert(typed, "%s", l);
+			cr_assert_eq((size_t)(m[1].rm_eo - m[1].rm_so), strlen(family), "%s", l);
+			cr_assert_eq(strncmp(l, family, strlen(family)), 0, "%s", l);
+		}
+	}
+	free(family);
+	regfree(&sample);
+	regfree(&help);
+	regfree(&type);
+	free(out);
+}

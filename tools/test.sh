@@ -1,0 +1,56 @@
+#!/bin/bash
+# The whole test suite, from a fresh Debian 12 machine, as root:
+#   1. install the build and lab dependencies (tools/install-deps.sh)
+#   2. build with -Wall -Wextra -Werror and run the Criterion unit tests
+#   3. run the integration tests: the real daemon in network namespaces in
+#      front of a real Kamailio, attacked by sipvicious and floods
+#   4. the same unit and integration tests again on an ASan+UBSan build
+# Ends with "N passed, N failed"; exits non-zero on any failure.
+# Under CI=true a missing prerequisite is a failure, never a skip.
+set -euo pipefail
+
+src=$(cd "$(dirname "$0")/.." && pwd)
+cd "$src"
+[ "$(id -u)" -eq 0 ] || { echo "test.sh: run as root (network namespaces, netfilter)" >&2; exit 1; }
+
+"$src/tools/install-deps.sh"
+
+passed=0 failed=0
+failures=()
+
+# run_suite BUILDDIR LABEL [meson setup args...]
+run_suite() {
+	local dir=$1 label=$2 log ok fail
+	shift 2
+	if [ ! -f "$dir/build.ninja" ]; then
+		meson setup "$dir" "$@"
+	fi
+	ninja -C "$dir"
+	for suite in unit integration; do
+		log="$dir/meson-logs/testlog.txt"
+		if meson test -C "$dir" --suite "$suite" --print-errorlogs --num-processes 2; then :; fi
+		ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$dir/meson-logs/testlog.txt" | tail -1)
+		fail=$(awk '/^(Fail|Timeout|Unexpected Pass): *[0-9]+/ { s += $NF } END { print s + 0 }' "$log")
+		passed=$((passed + ${ok:-0}))
+		failed=$((failed + fail))
+		if [ "$fail" -gt 0 ] || [ -z "$ok" ] || [ "$ok" -eq 0 ]; then
+			[ -n "$ok" ] && [ "$ok" -gt 0 ] || failed=$((failed + 1))
+			failures+=("$label/$suite")
+		fi
+	done
+}
+
+export CI="${CI:-}"
+# Sanitizer findings must fail the test that caused them.
+export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:halt_on_error=1"
+export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
+
+run_suite "$src/build" plain
+run_suite "$src/build-asan" asan -Db_sanitize=address,undefined -Db_lundef=false
+
+echo
+if [ ${#failures[@]} -gt 0 ]; then
+	echo "test.sh: failing suites: ${failures[*]}"
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
