@@ -167,7 +167,7 @@ lab_check "garbage is survived, OPTIONS still answered" check_garbage
 # ---- teardown leaves nothing behind
 check_down() {
 	lab_down
-	if ip netns list | grep -E '^swl-'; then
+	if ip netns list | grep -E "^$LAB_PREFIX-"; then
 		echo "namespaces left behind"
 		return 1
 	fi

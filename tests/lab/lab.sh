@@ -94,10 +94,13 @@
 export SIPWARDEN_SRC SIPWARDEN_BUILD LAB_RUN
 
 LAB_DIR="$SIPWARDEN_SRC/tests/lab"
-LAB_NS_SRV=swl-srv
-LAB_NS_NET=swl-net
-LAB_NS_CLI=swl-cli
-LAB_NS_ATK=swl-atk
+# LAB_PREFIX lets several labs run side by side (each in its own namespaces;
+# give each its own LAB_RUN too).
+: "${LAB_PREFIX:=swl}"
+LAB_NS_SRV=$LAB_PREFIX-srv
+LAB_NS_NET=$LAB_PREFIX-net
+LAB_NS_CLI=$LAB_PREFIX-cli
+LAB_NS_ATK=$LAB_PREFIX-atk
 LAB_NAMESPACES="$LAB_NS_SRV $LAB_NS_NET $LAB_NS_CLI $LAB_NS_ATK"
 
 LAB_SRV4=198.51.100.1
