@@ -15,6 +15,11 @@
 # (so before any ESTABLISHED shortcut) and before the queue. They keep
 # dropping banned sources while the daemon is stopped.
 #
+# The SIP server's replies are queued too (accepted at once, read after the
+# verdict) to count authentication failures: host mode from mangle/OUTPUT
+# (chain sipwarden-out, source port = a SIP port), gateway mode from the
+# configured sip.server_addresses in mangle/PREROUTING.
+#
 # Where the queue sits: mangle/PREROUTING, appended. An NFQUEUE ACCEPT ends
 # the traversal of the chain that queued the packet (here the rest of
 # mangle/PREROUTING, which at install time is nothing after our jump), but
@@ -25,6 +30,7 @@ set -eu
 PROG=sipwarden-rules
 CONF=/etc/sipwarden/sipwarden.yml
 CHAIN=sipwarden
+OUTCHAIN=sipwarden-out
 BANCHAIN=sipwarden-ban
 SET4=sipwarden4
 SET6=sipwarden6
@@ -65,13 +71,14 @@ find_daemon() {
 }
 
 QUEUE_FIRST=0 QUEUE_COUNT=1 FAIL_OPEN=1 UDP_PORTS=5060 TCP_PORTS= TLS_PORTS= MAX_BANS=100000
+SERVER_ADDRESSES=
 load_config() {
 	daemon=$(find_daemon)
 	env=$("$daemon" -c "$CONF" --rules-env) || die "cannot read configuration $CONF"
 	# Accept only the known keys with plain values: this output is eval'd by
 	# nobody, parsed here line by line.
 	while IFS='=' read -r key val; do
-		case "$val" in *[!0-9,a-z]*) die "bad value for $key: '$val'" ;; esac
+		case "$val" in *[!0-9a-z,:./]*) die "bad value for $key: '$val'" ;; esac
 		case "$key" in
 		QUEUE_FIRST) QUEUE_FIRST=$val ;;
 		QUEUE_COUNT) QUEUE_COUNT=$val ;;
@@ -80,6 +87,7 @@ load_config() {
 		TCP_PORTS) TCP_PORTS=$val ;;
 		TLS_PORTS) TLS_PORTS=$val ;;
 		MAX_BANS) MAX_BANS=$val ;;
+		SERVER_ADDRESSES) SERVER_ADDRESSES=$val ;;
 		esac
 	done <<ENV
 $env
@@ -97,13 +105,26 @@ queue_target() {
 	echo "$t"
 }
 
-# Print the iptables-restore body for our mangle chain.
+# Print the iptables-restore body for our mangle chains. $1: 4 or 6.
 chain_rules() {
 	target=$(queue_target)
 	echo "*mangle"
 	echo ":$CHAIN - [0:0]"
+	echo ":$OUTCHAIN - [0:0]"
 	for p in $(echo "$UDP_PORTS" | tr ',' ' '); do
 		echo "-A $CHAIN -p udp -m udp --dport $p -j $target"
+	done
+	# gateway mode: the servers' replies, after the requests' rules
+	for s in $(echo "$SERVER_ADDRESSES" | tr ',' ' '); do
+		case "$s" in *:*) fam=6 ;; *) fam=4 ;; esac
+		[ "$fam" = "$1" ] || continue
+		for p in $(echo "$UDP_PORTS" | tr ',' ' '); do
+			echo "-A $CHAIN -s $s -p udp -m udp --sport $p -j $target"
+		done
+	done
+	# host mode: the local server's replies
+	for p in $(echo "$UDP_PORTS" | tr ',' ' '); do
+		echo "-A $OUTCHAIN -p udp -m udp --sport $p -j $target"
 	done
 	echo "COMMIT"
 }
@@ -135,10 +156,13 @@ install_family() {
 	# --noflush: the restore touches nothing but the chains it declares; a
 	# declaration empties our chain and the rules refill it in one
 	# transaction, so there is no moment without the queue rule.
-	chain_rules | "$ipt-restore" --noflush || die "$ipt-restore failed"
+	case "$ipt" in ip6tables) fam=6 ;; *) fam=4 ;; esac
+	chain_rules "$fam" | "$ipt-restore" --noflush || die "$ipt-restore failed"
 	ban_rules "$set" | "$ipt-restore" --noflush || die "$ipt-restore failed"
 	"$ipt" -w -t mangle -C PREROUTING -j "$CHAIN" 2>/dev/null ||
 		"$ipt" -w -t mangle -A PREROUTING -j "$CHAIN"
+	"$ipt" -w -t mangle -C OUTPUT -j "$OUTCHAIN" 2>/dev/null ||
+		"$ipt" -w -t mangle -A OUTPUT -j "$OUTCHAIN"
 	# Bans first: inserted at the head of raw/PREROUTING.
 	"$ipt" -w -t raw -C PREROUTING -j "$BANCHAIN" 2>/dev/null ||
 		"$ipt" -w -t raw -I PREROUTING 1 -j "$BANCHAIN"
@@ -153,6 +177,13 @@ remove_family() {
 	if "$ipt" -w -t mangle -n -L "$CHAIN" >/dev/null 2>&1; then
 		"$ipt" -w -t mangle -F "$CHAIN"
 		"$ipt" -w -t mangle -X "$CHAIN"
+	fi
+	while "$ipt" -w -t mangle -C OUTPUT -j "$OUTCHAIN" 2>/dev/null; do
+		"$ipt" -w -t mangle -D OUTPUT -j "$OUTCHAIN"
+	done
+	if "$ipt" -w -t mangle -n -L "$OUTCHAIN" >/dev/null 2>&1; then
+		"$ipt" -w -t mangle -F "$OUTCHAIN"
+		"$ipt" -w -t mangle -X "$OUTCHAIN"
 	fi
 	while "$ipt" -w -t raw -C PREROUTING -j "$BANCHAIN" 2>/dev/null; do
 		"$ipt" -w -t raw -D PREROUTING -j "$BANCHAIN"
@@ -176,6 +207,7 @@ status_family() {
 		echo "jump: MISSING (run '$PROG install')"
 	fi
 	"$ipt" -w -t mangle -n -v -L "$CHAIN"
+	"$ipt" -w -t mangle -n -v -L "$OUTCHAIN" 2>/dev/null || echo "chain $OUTCHAIN MISSING"
 	"$ipt" -w -t raw -C PREROUTING -j "$BANCHAIN" 2>/dev/null ||
 		echo "jump: raw PREROUTING -> $BANCHAIN MISSING"
 	"$ipt" -w -t raw -n -v -L "$BANCHAIN" 2>/dev/null || echo "chain $BANCHAIN MISSING"

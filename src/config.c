@@ -187,6 +187,8 @@ config_new_default(void)
 	cfg->max_sources = 1000000;
 	cfg->max_bans = 100000;
 	cfg->source_idle_time = 60;
+	cfg->max_transactions = 65536;
+	cfg->max_auth_users = 100000;
 
 	cfg->ua_blacklist = calloc(n_ua, sizeof(*cfg->ua_blacklist));
 	if (cfg->ua_blacklist == NULL)
@@ -215,6 +217,7 @@ config_free(struct config *cfg)
 	config_regexes_free(cfg->ua_blacklist, cfg->n_ua_blacklist);
 	free(cfg->whitelist);
 	free(cfg->peering_servers);
+	free(cfg->server_addresses);
 	free(cfg->state_dir);
 	free(cfg->socket_path);
 	free(cfg->stats_file);
@@ -665,4 +668,13 @@ config_print_rules_env(const struct config *cfg, FILE *out)
 	print_ports(out, "TLS_PORTS", cfg->tls_ports, cfg->n_tls_ports);
 	fprintf(out, "MODE=%s\n", cfg->mode == CONFIG_MODE_MONITOR ? "monitor" : "enforce");
 	fprintf(out, "MAX_BANS=%u\n", cfg->max_bans);
+	fputs("SERVER_ADDRESSES=", out);
+	for (unsigned i = 0; i < cfg->n_server_addresses; i++) {
+		char buf[ADDR_STRLEN];
+
+		fprintf(out, "%s%s/%u", i ? "," : "",
+			addr_format(&cfg->server_addresses[i].base, buf, sizeof(buf)),
+			cfg->server_addresses[i].plen);
+	}
+	fputc('\n', out);
 }

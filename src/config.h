@@ -57,6 +57,8 @@ struct config {
 	unsigned n_tcp_ports;
 	uint16_t tls_ports[CONFIG_MAX_PORTS];  /* sip.tls_ports, default [5061] */
 	unsigned n_tls_ports;
+	struct addr_net *server_addresses;     /* sip.server_addresses: gateway mode, */
+	unsigned n_server_addresses;           /*  replies from these are analysed */
 
 	/* security: (Sipwise NGCP key names first) */
 	bool dos_ban_enable;                   /* default yes */
@@ -85,6 +87,8 @@ struct config {
 	uint32_t max_sources;                  /* limits.max_sources, default 1000000 */
 	uint32_t max_bans;                     /* limits.max_bans, default 100000 */
 	uint32_t source_idle_time;             /* limits.source_idle_time s, default 60 */
+	uint32_t max_transactions;             /* limits.max_transactions, default 65536 */
+	uint32_t max_auth_users;               /* limits.max_auth_users, default 100000 */
 
 	/* daemon: */
 	char *state_dir;                       /* daemon.state_dir, default /var/lib/sipwarden */

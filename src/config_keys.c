@@ -627,6 +627,7 @@ static const struct key sip_keys[] = {
 	LIST("udp_ports", set_ports, udp_ports, n_udp_ports, 0),
 	LIST("tcp_ports", set_ports, tcp_ports, n_tcp_ports, F_TCP),
 	LIST("tls_ports", set_ports, tls_ports, n_tls_ports, F_TLS),
+	LIST("server_addresses", set_nets, server_addresses, n_server_addresses, 0),
 	END,
 };
 
@@ -654,6 +655,8 @@ static const struct key limits_keys[] = {
 	UINT("max_sources", max_sources, 1024, 100000000),
 	UINT("max_bans", max_bans, 16, 10000000),
 	UINT("source_idle_time", source_idle_time, 1, 86400),
+	UINT("max_transactions", max_transactions, 1024, 10000000),
+	UINT("max_auth_users", max_auth_users, 16, 10000000),
 	END,
 };
 

@@ -64,6 +64,9 @@ sum_stats(const struct daemon *d, struct worker_stats *sum, struct nfq_stats *ns
 		sum->not_ip += STAT_GET(s->not_ip);
 		sum->bans_created += STAT_GET(s->bans_created);
 		sum->bans_refused += STAT_GET(s->bans_refused);
+		sum->replies_seen += STAT_GET(s->replies_seen);
+		sum->auth_failures += STAT_GET(s->auth_failures);
+		sum->auth_bans += STAT_GET(s->auth_bans);
 		worker_get_nfq_stats(&d->workers[i], &n);
 		nsum->enobufs += n.enobufs;
 		nsum->recv_errors += n.recv_errors;
@@ -86,12 +89,15 @@ log_stats(const struct daemon *d)
 	log_msg(LOG_INFO,
 		"stats: packets=%llu accepted=%llu dropped=%llu would_drop=%llu%s "
 		"tcp_passed=%llu fragments=%llu truncated=%llu bans_created=%llu "
-		"bans_refused=%llu ip_bans=%u user_bans=%u enobufs=%llu recv_errors=%llu",
+		"bans_refused=%llu replies_seen=%llu auth_failures=%llu auth_bans=%llu "
+		"ip_bans=%u user_bans=%u enobufs=%llu recv_errors=%llu",
 		(unsigned long long)s.packets, (unsigned long long)s.accepted,
 		(unsigned long long)s.dropped, (unsigned long long)s.would_drop, reasons,
 		(unsigned long long)s.tcp_passed, (unsigned long long)s.fragments,
 		(unsigned long long)s.truncated, (unsigned long long)s.bans_created,
-		(unsigned long long)s.bans_refused, bantab_count(d->sh.bans, BAN_KIND_IP),
+		(unsigned long long)s.bans_refused, (unsigned long long)s.replies_seen,
+		(unsigned long long)s.auth_failures, (unsigned long long)s.auth_bans,
+		bantab_count(d->sh.bans, BAN_KIND_IP),
 		bantab_count(d->sh.bans, BAN_KIND_USER), (unsigned long long)n.enobufs,
 		(unsigned long long)n.recv_errors);
 }
@@ -497,6 +503,13 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 		config_free(cfg);
 		return EXIT_FAILURE;
 	}
+	d.sh.fails = failtab_new(cfg->max_auth_users);
+	if (!d.sh.fails) {
+		log_msg(LOG_CRIT, "out of memory");
+		bantab_free(d.sh.bans);
+		config_free(cfg);
+		return EXIT_FAILURE;
+	}
 	d.ops.bans = d.sh.bans;
 	d.ops.monitor = cfg->mode == CONFIG_MODE_MONITOR;
 	ret = kernelset_open(&d.ops.ks);
@@ -582,6 +595,7 @@ out:
 	if (sfd >= 0)
 		close(sfd);
 	bantab_free(d.sh.bans);
+	failtab_free(d.sh.fails);
 	config_free(d.sh.cfg);
 	return status;
 }

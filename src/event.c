@@ -70,6 +70,24 @@ event_capture(struct event *e, const struct policy_verdict *v, const struct addr
 	capture_str(m->ruri, e->ruri, p && m->is_request);
 	capture_str(m->call_id, e->callid, p);
 	capture_str(m->user_agent, e->ua, p);
+	e->user[0] = '\0';
+}
+
+void
+event_capture_auth(struct event *e, const struct policy_auth *a)
+{
+	memset(e, 0, sizeof(*e));
+	e->ev = a->event;
+	e->reason = POLICY_BANNED_USER;
+	e->ban_reason = BAN_REASON_AUTH;
+	e->new_ban = a->ip_banned;
+	e->src = a->txn.src;
+	event_escape(a->txn.ruri[0] ? a->txn.ruri : "<null>", strlen(a->txn.ruri[0] ? a->txn.ruri : "<null>"),
+		     e->ruri, sizeof(e->ruri));
+	event_escape(a->txn.callid[0] ? a->txn.callid : "<null>",
+		     strlen(a->txn.callid[0] ? a->txn.callid : "<null>"), e->callid, sizeof(e->callid));
+	event_escape(a->txn.ua, strlen(a->txn.ua), e->ua, sizeof(e->ua));
+	event_escape(a->txn.user, strlen(a->txn.user), e->user, sizeof(e->user));
 }
 
 static void
@@ -118,6 +136,17 @@ event_log(const struct event *e, uint64_t now_ms)
 		log_event(LOG_NOTICE, &f, "Malformed SIP message detected - IP='%s' flaw=%s - R=%s ID=%s",
 			  ip, e->sanity != SANITY_OK ? sanity_fail_name(e->sanity)
 						     : sip_flaw_name(e->flaw), e->ruri, e->callid);
+		break;
+	case POLICY_EV_AUTH_BAN:
+		if (!log_ratelimit_take(&rl_ban, now_ms, &sup))
+			return;
+		suppressed_note(sup, "ban");
+		f.event = "ban-user";
+		f.user = e->user;
+		f.ua = e->ua;
+		log_event(LOG_WARNING, &f,
+			  "Consecutive Authentication Failure for '%s' UA='%s' IP='%s' - R=%s ID=%s",
+			  e->user, e->ua, ip, e->ruri, e->callid);
 		break;
 	case POLICY_EV_BAN_REFUSED:
 		if (!log_ratelimit_take(&rl_full, now_ms, &sup))

@@ -34,11 +34,14 @@ struct event {
 	char ruri[EVENT_STR];
 	char callid[EVENT_STR];
 	char ua[EVENT_STR];
+	char user[EVENT_STR];
 };
 
 /* Fill e from a verdict and the (possibly unparsed) message. */
 void event_capture(struct event *e, const struct policy_verdict *v, const struct addr *src,
 		   const struct sip_msg *m);
+/* Fill e from an authentication-failure ban (policy_reply()). */
+void event_capture_auth(struct event *e, const struct policy_auth *a);
 /* Log it (rate-limited per kind where an attacker can repeat it at will). */
 void event_log(const struct event *e, uint64_t now_ms);
 

@@ -182,6 +182,7 @@ parse_packet(const struct nlmsghdr *nlh, struct nfq_pkt *p)
 
 			p->id = ntohl(h->packet_id);
 			p->hw_proto = ntohs(h->hw_protocol);
+			p->hook = h->hook;
 			have_hdr = true;
 		} else if (type == NFQA_PAYLOAD) {
 			p->data = mnl_attr_get_payload(a);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdio.h>
 #include <string.h>
 
 #include "policy.h"
@@ -57,6 +58,25 @@ ban_source(struct policy *p, const struct addr *src, enum ban_reason why,
 		v->event = POLICY_EV_BAN_IP;
 	else if (r < 0)
 		v->event = POLICY_EV_BAN_REFUSED;
+}
+
+/* Remember a request with credentials until its reply says whether they
+ * were good. Strings are cut to fit: they only feed the log line. */
+static void
+remember_txn(struct policy *p, const struct addr *src, const struct sip_msg *m,
+	     const char *user, uint64_t now_ms)
+{
+	struct txn t;
+
+	t.key = txn_key(m);
+	if (!t.key)
+		return;
+	t.src = *src;
+	snprintf(t.user, sizeof(t.user), "%s", user);
+	sip_str_copy(m->user_agent, t.ua, sizeof(t.ua));
+	sip_str_copy(m->ruri, t.ruri, sizeof(t.ruri));
+	sip_str_copy(m->call_id, t.callid, sizeof(t.callid));
+	txntab_put(p->txns, &t, now_ms);
 }
 
 void
@@ -143,5 +163,78 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 		}
 	}
 
+	/* Who the request speaks for matters only when a user is banned or
+	 * when it carries credentials: the common case skips both parses. */
+	{
+		bool creds = m->authorization.s || m->proxy_authorization.s;
+		bool user_bans = bantab_any(p->bans, BAN_KIND_USER);
+		char user[AUTH_USER_MAX];
+
+		if ((user_bans || (creds && p->txns && cfg->failed_auth_ban_enable)) &&
+		    auth_user_key(m, user, sizeof(user)) == 0) {
+			if (user_bans) {
+				struct ban_key k;
+
+				if (ban_key_user(&k, user) == 0 &&
+				    bantab_check(p->bans, &k, now_ms)) {
+					set_verdict(v, true, POLICY_BANNED_USER);
+					return;
+				}
+			}
+			if (creds && p->txns && cfg->failed_auth_ban_enable)
+				remember_txn(p, src, m, user, now_ms);
+		}
+	}
+
 	set_verdict(v, false, trusted ? POLICY_TRUSTED : POLICY_PASS);
+}
+
+void
+policy_reply(struct policy *p, const struct sip_msg *m, uint64_t now_ms,
+	     struct policy_auth *out)
+{
+	const struct config *cfg = p->cfg;
+	uint64_t key;
+
+	memset(out, 0, sizeof(*out));
+	/* Provisional replies end nothing; a reply to no remembered request
+	 * (no credentials, expired, or forged) is ignored. */
+	if (!p->txns || m->is_request || m->status < 200)
+		return;
+	key = txn_key(m);
+	if (!key || !txntab_get(p->txns, key, now_ms, true, &out->txn))
+		return;
+
+	if (m->status >= 200 && m->status < 300) {
+		failtab_reset(p->fails, out->txn.user);
+		out->success = true;
+		return;
+	}
+	if (m->status != 401 && m->status != 407 && m->status != 403)
+		return;
+	out->failure = true;
+	out->failures = failtab_fail(p->fails, out->txn.user, now_ms,
+				     (uint64_t)cfg->failed_auth_ban_time * 1000u);
+	if (out->failures < cfg->failed_auth_attempts)
+		return;
+
+	/* Banned: the counter starts again for when the ban ends. */
+	failtab_reset(p->fails, out->txn.user);
+	out->event = POLICY_EV_AUTH_BAN;
+	if (cfg->failed_auth_ban_target & CONFIG_AUTH_BAN_USER) {
+		struct ban_key k;
+
+		if (ban_key_user(&k, out->txn.user) == 0 &&
+		    bantab_add(p->bans, &k, BAN_REASON_AUTH, now_ms,
+			       (uint64_t)cfg->failed_auth_ban_time * 1000u) >= 0)
+			out->user_banned = true;
+	}
+	if ((cfg->failed_auth_ban_target & CONFIG_AUTH_BAN_IP) &&
+	    !config_is_trusted(cfg, &out->txn.src)) {
+		struct ban_key k;
+
+		ban_key_ip(&k, &out->txn.src);
+		out->ip_banned = bantab_add(p->bans, &k, BAN_REASON_AUTH, now_ms,
+					    (uint64_t)cfg->failed_auth_ban_time * 1000u) > 0;
+	}
 }

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "authtrack.h"
 #include "bans.h"
 #include "config.h"
 #include "sanity.h"
@@ -41,6 +42,7 @@ enum policy_event {
 	POLICY_EV_BAN_REFUSED,  /* a ban was due but the table is full */
 	POLICY_EV_MALFORMED,
 	POLICY_EV_UA,
+	POLICY_EV_AUTH_BAN,     /* failed_auth_attempts reached: user/IP banned */
 };
 
 struct policy_verdict {
@@ -63,6 +65,19 @@ struct policy {
 	uint32_t cfg_gen;
 	struct srctab *src;
 	struct bantab *bans;
+	struct txntab *txns;    /* per worker; NULL: auth tracking off */
+	struct failtab *fails;  /* shared */
+};
+
+/* What a server reply told us (policy_reply()). */
+struct policy_auth {
+	enum policy_event event;   /* POLICY_EV_AUTH_BAN or NONE */
+	bool failure;              /* a 401/407/403 to credentials */
+	bool success;              /* a 2xx reset the count */
+	uint32_t failures;         /* consecutive count after this reply */
+	bool ip_banned;            /* new IP ban (kernel set) */
+	bool user_banned;          /* new or extended user ban */
+	struct txn txn;            /* the request it answered */
 };
 
 /*
@@ -71,6 +86,15 @@ struct policy {
  */
 void policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 		  size_t len, uint64_t now_ms, struct sip_msg *m, struct policy_verdict *v);
+
+/*
+ * A reply sent by the SIP server itself (it is never judged: replies are
+ * accepted at once and read after the verdicts). Counts authentication
+ * failures against the request it answers and bans at
+ * failed_auth_attempts.
+ */
+void policy_reply(struct policy *p, const struct sip_msg *m, uint64_t now_ms,
+		  struct policy_auth *out);
 
 /* Is this User-Agent (NUL-terminated, unfolded) blacklisted for method? */
 bool policy_ua_blacklisted(const struct config *cfg, enum sip_method method, const char *ua);

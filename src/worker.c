@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <linux/netfilter.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,8 @@ struct batch {
 	struct nfq_pkt pkts[NFQ_BATCH_MAX];
 	struct event events[NFQ_BATCH_MAX];
 	unsigned n_events;
+	unsigned replies[NFQ_BATCH_MAX]; /* indexes of the server's replies */
+	unsigned n_replies;
 };
 
 static struct srctab *
@@ -50,12 +53,18 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 	w->qnum = qnum;
 	w->sh = sh;
 	w->src = new_srctab(cfg, cfg->queue_count);
-	if (!w->src)
+	w->txns = txntab_new(cfg->max_transactions / cfg->queue_count);
+	if (!w->src || !w->txns) {
+		srctab_free(w->src);
+		txntab_free(w->txns);
 		return -ENOMEM;
+	}
 	ret = nfq_queue_open(&w->q, qnum, &o);
 	if (ret < 0) {
 		srctab_free(w->src);
+		txntab_free(w->txns);
 		w->src = NULL;
+		w->txns = NULL;
 		return ret;
 	}
 	/* Without the kernel set the worker still drops banned sources
@@ -66,6 +75,8 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 	w->pol.cfg_gen = sh->cfg_gen;
 	w->pol.src = w->src;
 	w->pol.bans = sh->bans;
+	w->pol.txns = w->txns;
+	w->pol.fails = sh->fails;
 	return 0;
 }
 
@@ -99,6 +110,30 @@ follow_config(struct worker *w)
 }
 
 static bool
+is_sip_port(const uint16_t *ports, unsigned n, uint16_t port)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (ports[i] == port)
+			return true;
+	return false;
+}
+
+/* A message the SIP server sent: from this host (OUTPUT path, host mode)
+ * or, in gateway mode, from a configured server address and SIP port. */
+static bool
+from_server(const struct config *cfg, const struct nfq_pkt *p, const struct packet_info *pi)
+{
+	if (p->hook == NF_INET_LOCAL_OUT)
+		return true;
+	if (!cfg->n_server_addresses || !is_sip_port(cfg->udp_ports, cfg->n_udp_ports, pi->sport))
+		return false;
+	for (unsigned i = 0; i < cfg->n_server_addresses; i++)
+		if (addr_net_contains(&cfg->server_addresses[i], &pi->src))
+			return true;
+	return false;
+}
+
+static bool
 judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 {
 	const struct config *cfg = w->pol.cfg;
@@ -118,6 +153,12 @@ judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 			/* TCP is a byte stream: judging segments needs the
 			 * framing of a later release. Pass it untouched. */
 			STAT_INC(w->st.tcp_passed);
+			return true;
+		}
+		if (from_server(cfg, p, &pi)) {
+			/* The server's own messages are never held up: read
+			 * after the verdicts go out. */
+			b->replies[b->n_replies++] = (unsigned)(p - b->pkts);
 			return true;
 		}
 		break;
@@ -168,11 +209,35 @@ push_ban(struct worker *w, const struct event *e)
 	if (!e->new_ban || w->pol.cfg->mode == CONFIG_MODE_MONITOR)
 		return;
 	ret = w->ks ? kernelset_add(w->ks, &e->src, e->src.family == AF_INET ? 32 : 128,
-				    e->ban_time_s)
+				    e->ban_reason == BAN_REASON_AUTH ? w->pol.cfg->failed_auth_ban_time
+								     : e->ban_time_s)
 		    : -ENOTCONN;
 	if (ret < 0) {
 		STAT_INC(w->st.kset_errors);
 		__atomic_store_n(&w->sh->kset_dirty, 1, __ATOMIC_RELEASE);
+	}
+}
+
+/* After the verdicts: what did the server answer to credentials? */
+static void
+read_reply(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
+{
+	struct packet_info pi;
+	struct policy_auth a;
+	struct sip_msg m;
+	enum sip_flaw flaw;
+
+	if (packet_parse(p->data, p->len, &pi) != PACKET_OK ||
+	    sip_scan((const char *)pi.payload, pi.payload_len, &m, &flaw) < 0)
+		return;
+	STAT_INC(w->st.replies_seen);
+	policy_reply(&w->pol, &m, now, &a);
+	if (a.failure)
+		STAT_INC(w->st.auth_failures);
+	if (a.event == POLICY_EV_AUTH_BAN) {
+		STAT_INC(w->st.auth_bans);
+		if (b->n_events < NFQ_BATCH_MAX)
+			event_capture_auth(&b->events[b->n_events++], &a);
 	}
 }
 
@@ -215,6 +280,7 @@ worker_main(void *arg)
 			}
 		} else {
 			b->n_events = 0;
+			b->n_replies = 0;
 			for (int i = 0; i < n; i++) {
 				STAT_INC(w->st.packets);
 				if (judge(w, &b->pkts[i], now, b)) {
@@ -226,6 +292,8 @@ worker_main(void *arg)
 				}
 			}
 			nfq_flush(w->q);
+			for (unsigned i = 0; i < b->n_replies; i++)
+				read_reply(w, &b->pkts[b->replies[i]], now, b);
 			for (unsigned i = 0; i < b->n_events; i++) {
 				push_ban(w, &b->events[i]);
 				event_log(&b->events[i], now);
@@ -263,6 +331,8 @@ worker_fini(struct worker *w)
 	w->ks = NULL;
 	srctab_free(w->src);
 	w->src = NULL;
+	txntab_free(w->txns);
+	w->txns = NULL;
 }
 
 void

@@ -35,12 +35,16 @@ struct worker_stats {
 	uint64_t bans_created;
 	uint64_t bans_refused;
 	uint64_t kset_errors;                 /* kernel set updates that failed */
+	uint64_t replies_seen;                /* server replies read after the verdict */
+	uint64_t auth_failures;               /* 401/407/403 to credentials */
+	uint64_t auth_bans;                   /* failed_auth_attempts reached */
 	uint64_t heartbeat_ms;                /* last loop iteration (mono ms) */
 };
 
 /* The part of the daemon a worker sees. */
 struct worker_shared {
 	struct bantab *bans;
+	struct failtab *fails;
 	struct config *volatile cfg;    /* swapped by reload */
 	volatile uint32_t cfg_gen;
 	volatile int stop;
@@ -56,6 +60,7 @@ struct worker {
 	struct nfq_queue *q;
 	struct kernelset *ks;           /* NULL: kernel set unusable */
 	struct srctab *src;
+	struct txntab *txns;
 	struct policy pol;
 	struct worker_stats st;
 };

@@ -73,3 +73,66 @@ sw_sanitizer_clean() {
 	fi
 	return 0
 }
+
+# ---- helpers of ua_sanity.sh and control.sh
+
+SWMSGS="$SIPWARDEN_SRC/tests/integration/msgs"
+
+# sipwardenctl against the lab daemon's socket (a filesystem socket: any
+# network namespace reaches it).
+sw_ctl() { "$SIPWARDEN_BUILD/sipwardenctl" --socket "$LAB_RUN/control.sock" "$@"; }
+
+# sw_register_from NS SRC USER [sipclient register options...] — REGISTER as
+# USER@example.org (password pw-USER) from any namespace, e.g. --ua UA.
+sw_register_from() {
+	local ns=$1 src=$2 user=$3 srv=$LAB_SRV4
+	shift 3
+	case $src in *:*) srv=$LAB_SRV6 ;; esac
+	lab_sipclient "$ns" register --src "$src" --server "$srv" --user "$user" \
+		--domain example.org --password "pw-$user" --timeout 2 "$@"
+}
+
+# sw_send NS SRC FILE [--wait S] — one message from a template in msgs/
+# (exactly one packet, no retransmission); exit 0 if a reply came.
+sw_send() {
+	local ns=$1 src=$2 file=$3 srv=$LAB_SRV4
+	shift 3
+	case $src in *:*) srv=$LAB_SRV6 ;; esac
+	lab_sipclient "$ns" send --src "$src" --server "$srv" --file "$SWMSGS/$file" "$@"
+}
+
+# sw_in_set ADDR — the kernel ban set holds ADDR.
+sw_in_set() { [ -n "$(sw_set_timeout "$1")" ]; }
+
+# sw_set_members FAMILY(4|6) — the members of sipwarden4/6, one a line.
+sw_set_members() {
+	lab_srv ipset list "sipwarden$1" | awk 'm { print $1 } /^Members:/ { m = 1 }'
+}
+
+# sw_daemon_alive — the recorded sipwarden process is still running.
+sw_daemon_alive() {
+	local pid
+	pid=$(lab_pid_get sipwarden)
+	[ -n "$pid" ] && kill -0 "$pid" 2>/dev/null
+}
+
+# sw_rcv_src ADDR — requests from ADDR that reached Kamailio.
+sw_rcv_src() { lab_kamailio_rcv_count "src=$1 "; }
+
+# sw_json_get 'PYTHON EXPR over j' — evaluate an expression over the JSON on
+# stdin (j is the parsed document); prints the result.
+sw_json_get() {
+	/usr/bin/python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+}
+
+# sw_ban_remaining KIND KEY — remaining seconds of a ban (from --json bans);
+# prints nothing when there is no such ban.
+sw_ban_remaining() {
+	sw_ctl --json bans | sw_json_get \
+		"next((str(b['remaining']) for b in j['bans'] if b['kind'] == '$1' and b['key'] == '$2'), '')"
+}
+
+# sw_f2b_ips LOG FILTER_OR_REGEX — the addresses fail2ban-regex finds, sorted.
+sw_f2b_ips() {
+	fail2ban-regex -r -o ip "$1" "$2" | sort -u
+}

@@ -786,7 +786,7 @@ Test(config, print_rules_env)
 
 	s = rules_env(cfg);
 	cr_expect_str_eq(s, "QUEUE_FIRST=0\nQUEUE_COUNT=2\nFAIL_OPEN=1\nUDP_PORTS=5060\n"
-			 "TCP_PORTS=5060\nTLS_PORTS=5061\nMODE=enforce\nMAX_BANS=100000\n");
+			 "TCP_PORTS=5060\nTLS_PORTS=5061\nMODE=enforce\nMAX_BANS=100000\nSERVER_ADDRESSES=\n");
 	free(s);
 	config_free(cfg);
 
@@ -794,7 +794,7 @@ Test(config, print_rules_env)
 		      "sip: {udp_ports: [5060, 5062, 5080], tcp_ports: [], tls_ports: []}\n");
 	s = rules_env(cfg);
 	cr_expect_str_eq(s, "QUEUE_FIRST=100\nQUEUE_COUNT=8\nFAIL_OPEN=0\n"
-			 "UDP_PORTS=5060,5062,5080\nTCP_PORTS=\nTLS_PORTS=\nMODE=monitor\nMAX_BANS=100000\n");
+			 "UDP_PORTS=5060,5062,5080\nTCP_PORTS=\nTLS_PORTS=\nMODE=monitor\nMAX_BANS=100000\nSERVER_ADDRESSES=\n");
 	free(s);
 	config_free(cfg);
 }

@@ -1,0 +1,354 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "authtrack.h"
+
+#define WAYS 4
+#define FAIL_SHARDS 64
+
+struct txntab {
+	uint32_t nbuckets; /* power of two */
+	uint64_t replaced;
+	struct txn *ways;  /* nbuckets * WAYS */
+};
+
+static uint64_t
+mix64(uint64_t h)
+{
+	h ^= h >> 33;
+	h *= 0xff51afd7ed558ccdULL;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ULL;
+	h ^= h >> 33;
+	return h;
+}
+
+static uint64_t
+hash_bytes(uint64_t h, const char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+/* The From tag without a libosip2 parse: ";tag=" found case-insensitively
+ * outside quotes and angle brackets of the raw span. Good enough for a
+ * hash key; both the request and its reply carry the same bytes. */
+static struct sip_str
+from_tag(struct sip_str from)
+{
+	struct sip_str t = { NULL, 0 };
+	bool quoted = false;
+	int angle = 0;
+
+	for (uint32_t i = 0; i < from.len; i++) {
+		char c = from.s[i];
+
+		if (c == '"' && (i == 0 || from.s[i - 1] != '\\'))
+			quoted = !quoted;
+		else if (!quoted && c == '<')
+			angle++;
+		else if (!quoted && c == '>' && angle)
+			angle--;
+		else if (!quoted && !angle && c == ';' && i + 4 < from.len &&
+			 strncasecmp(from.s + i + 1, "tag=", 4) == 0) {
+			uint32_t j = i + 5;
+
+			t.s = from.s + j;
+			while (j < from.len && from.s[j] != ';' && from.s[j] != ' ' &&
+			       from.s[j] != '\t' && from.s[j] != '\r' && from.s[j] != '\n')
+				j++;
+			t.len = (uint32_t)(j - (i + 5));
+			break;
+		}
+	}
+	return t;
+}
+
+uint64_t
+txn_key(const struct sip_msg *m)
+{
+	struct sip_str tag;
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	if (!m->call_id.s || !m->cseq_ok || !m->from.s)
+		return 0;
+	tag = from_tag(m->from);
+	h = hash_bytes(h, m->call_id.s, m->call_id.len);
+	h = hash_bytes(h ^ 0x1f, (const char *)&m->cseq_num, sizeof(m->cseq_num));
+	h = hash_bytes(h ^ 0x2f, m->cseq_method_name.s ? m->cseq_method_name.s : "",
+		       m->cseq_method_name.len);
+	if (tag.s)
+		h = hash_bytes(h ^ 0x3f, tag.s, tag.len);
+	h = mix64(h);
+	return h ? h : 1;
+}
+
+struct txntab *
+txntab_new(uint32_t capacity)
+{
+	struct txntab *t = calloc(1, sizeof(*t));
+	uint32_t nb = 1;
+
+	if (!t)
+		return NULL;
+	while ((uint64_t)nb * WAYS < capacity && nb < (1u << 28))
+		nb <<= 1;
+	t->nbuckets = nb;
+	t->ways = calloc((size_t)nb * WAYS, sizeof(*t->ways));
+	if (!t->ways) {
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+txntab_free(struct txntab *t)
+{
+	if (!t)
+		return;
+	free(t->ways);
+	free(t);
+}
+
+static struct txn *
+bucket(struct txntab *t, uint64_t key)
+{
+	return &t->ways[(size_t)(key & (t->nbuckets - 1)) * WAYS];
+}
+
+void
+txntab_put(struct txntab *tt, const struct txn *t, uint64_t now_ms)
+{
+	struct txn *b = bucket(tt, t->key), *victim = NULL;
+
+	for (int i = 0; i < WAYS; i++) {
+		/* A retransmission or a new way: reuse it. */
+		if (b[i].key == t->key || b[i].key == 0 ||
+		    now_ms - b[i].created_ms >= TXN_TIMEOUT_MS) {
+			victim = &b[i];
+			break;
+		}
+		if (!victim || b[i].created_ms < victim->created_ms)
+			victim = &b[i];
+	}
+	if (victim->key && victim->key != t->key && now_ms - victim->created_ms < TXN_TIMEOUT_MS)
+		tt->replaced++;
+	*victim = *t;
+	victim->created_ms = now_ms;
+}
+
+bool
+txntab_get(struct txntab *tt, uint64_t key, uint64_t now_ms, bool take, struct txn *out)
+{
+	struct txn *b = bucket(tt, key);
+
+	for (int i = 0; i < WAYS; i++) {
+		if (b[i].key != key)
+			continue;
+		if (now_ms - b[i].created_ms >= TXN_TIMEOUT_MS) {
+			b[i].key = 0;
+			return false;
+		}
+		if (out)
+			*out = b[i];
+		if (take)
+			b[i].key = 0;
+		return true;
+	}
+	return false;
+}
+
+uint64_t
+txntab_replaced(const struct txntab *tt)
+{
+	return tt->replaced;
+}
+
+/* ---- the shared failure counters ---- */
+
+struct fail {
+	struct fail *next;
+	uint64_t last_ms;
+	uint32_t count;
+	char user[];
+};
+
+struct fshard {
+	pthread_mutex_t lock;
+	struct fail *head; /* most recently failed first */
+	uint32_t n;
+} __attribute__((aligned(64)));
+
+struct failtab {
+	uint32_t per_shard;
+	uint32_t total; /* atomic */
+	uint32_t seed;
+	struct fshard shards[FAIL_SHARDS];
+};
+
+struct failtab *
+failtab_new(uint32_t max_users)
+{
+	struct failtab *f = calloc(1, sizeof(*f));
+
+	if (!f)
+		return NULL;
+	f->per_shard = (max_users + FAIL_SHARDS - 1) / FAIL_SHARDS;
+	if (f->per_shard < 1)
+		f->per_shard = 1;
+	f->seed = (uint32_t)random();
+	for (int i = 0; i < FAIL_SHARDS; i++)
+		pthread_mutex_init(&f->shards[i].lock, NULL);
+	return f;
+}
+
+void
+failtab_free(struct failtab *f)
+{
+	if (!f)
+		return;
+	for (int i = 0; i < FAIL_SHARDS; i++) {
+		struct fail *e = f->shards[i].head;
+
+		while (e) {
+			struct fail *n = e->next;
+
+			free(e);
+			e = n;
+		}
+		pthread_mutex_destroy(&f->shards[i].lock);
+	}
+	free(f);
+}
+
+static struct fshard *
+shard_of(struct failtab *f, const char *user)
+{
+	uint64_t h = hash_bytes(0xcbf29ce484222325ULL ^ f->seed, user, strlen(user));
+
+	return &f->shards[mix64(h) % FAIL_SHARDS];
+}
+
+/* Each shard is a short move-to-front list: failures are rare next to
+ * packets, and the list bound (per_shard) keeps a walk short enough. */
+uint32_t
+failtab_fail(struct failtab *f, const char *user, uint64_t now_ms, uint64_t forget_ms)
+{
+	struct fshard *s = shard_of(f, user);
+	struct fail **pp, *e = NULL;
+	uint32_t count;
+
+	pthread_mutex_lock(&s->lock);
+	for (pp = &s->head; *pp; pp = &(*pp)->next)
+		if (strcmp((*pp)->user, user) == 0) {
+			e = *pp;
+			*pp = e->next;
+			s->n--;
+			break;
+		}
+	if (!e) {
+		size_t n = strlen(user) + 1;
+
+		if (s->n >= f->per_shard) {
+			/* The least recently failed user makes room. */
+			for (pp = &s->head; *pp && (*pp)->next; pp = &(*pp)->next)
+				;
+			if (*pp) {
+				free(*pp);
+				*pp = NULL;
+				s->n--;
+				__atomic_sub_fetch(&f->total, 1, __ATOMIC_RELAXED);
+			}
+		}
+		e = malloc(sizeof(*e) + n);
+		if (!e) {
+			pthread_mutex_unlock(&s->lock);
+			return 0;
+		}
+		memcpy(e->user, user, n);
+		e->count = 0;
+		__atomic_add_fetch(&f->total, 1, __ATOMIC_RELAXED);
+	} else if (now_ms - e->last_ms >= forget_ms) {
+		e->count = 0;
+	}
+	e->count++;
+	e->last_ms = now_ms;
+	count = e->count;
+	e->next = s->head;
+	s->head = e;
+	s->n++;
+	pthread_mutex_unlock(&s->lock);
+	return count;
+}
+
+void
+failtab_reset(struct failtab *f, const char *user)
+{
+	struct fshard *s = shard_of(f, user);
+	struct fail **pp;
+
+	pthread_mutex_lock(&s->lock);
+	for (pp = &s->head; *pp; pp = &(*pp)->next)
+		if (strcmp((*pp)->user, user) == 0) {
+			struct fail *e = *pp;
+
+			*pp = e->next;
+			free(e);
+			s->n--;
+			__atomic_sub_fetch(&f->total, 1, __ATOMIC_RELAXED);
+			break;
+		}
+	pthread_mutex_unlock(&s->lock);
+}
+
+uint32_t
+failtab_count(const struct failtab *f)
+{
+	return __atomic_load_n(&f->total, __ATOMIC_RELAXED);
+}
+
+int
+auth_user_key(const struct sip_msg *m, char *out, size_t len)
+{
+	char user[AUTH_USER_MAX], fuser[AUTH_USER_MAX], host[AUTH_USER_MAX];
+	struct sip_str cred = m->authorization.s ? m->authorization : m->proxy_authorization;
+	int ret;
+
+	if (!m->from.s)
+		return -EINVAL;
+	ret = sip_extract_userhost(m->from, fuser, sizeof(fuser), host, sizeof(host));
+	if (ret < 0)
+		return ret;
+	user[0] = '\0';
+	if (cred.s && sip_extract_auth_username(cred, user, sizeof(user)) < 0)
+		user[0] = '\0';
+	if (!user[0])
+		memcpy(user, fuser, sizeof(user));
+	/* Some clients put the domain in the username ("105@example.org"),
+	 * some a bare trailing '@' (sipsak's "105@"): the server compares what
+	 * is there, so a full user@domain is kept as it is. */
+	{
+		char *at = strchr(user, '@');
+
+		if (at && at[1]) {
+			if (strlen(user) >= len)
+				return -ENOSPC;
+			memcpy(out, user, strlen(user) + 1);
+			return 0;
+		}
+		if (at)
+			*at = '\0';
+	}
+	if (!user[0] || !host[0])
+		return -EINVAL;
+	if ((size_t)snprintf(out, len, "%s@%s", user, host) >= len)
+		return -ENOSPC;
+	return 0;
+}

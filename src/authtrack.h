@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_AUTHTRACK_H
+#define SIPWARDEN_AUTHTRACK_H
+
+/*
+ * authtrack - authentication failures counted from the server's replies.
+ *
+ * Two tables:
+ *  - a per-worker transaction table (struct txntab): every request that
+ *    carried credentials is remembered, keyed by Call-ID, CSeq number and
+ *    method and From tag, until its final reply or the SIP transaction
+ *    timeout (32 s). It is direct-mapped with 4 ways per bucket: bounded by
+ *    construction, oldest way replaced first. --queue-balance hashes both
+ *    directions of a client/server pair to the same queue, so a reply meets
+ *    its request in the same worker without locks.
+ *  - a shared failure table (struct failtab): consecutive failures per
+ *    user@domain across every source IP and worker, sharded with a lock per
+ *    shard, bounded (max_auth_users; the least recently failed user in the
+ *    shard makes room), and forgotten after failed_auth_ban_time without a
+ *    failure.
+ *
+ * A failure is a 401, 407 or 403 final reply to a request that carried
+ * Authorization or Proxy-Authorization; the first challenge of a request
+ * without credentials is never seen here, as such requests are not
+ * remembered. A 2xx reply for the user resets the count.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "addr.h"
+#include "sip.h"
+
+#define AUTH_USER_MAX 128 /* user@domain, NUL included */
+#define AUTH_STR_MAX 96   /* UA, R-URI, Call-ID kept for the log line */
+#define TXN_TIMEOUT_MS 32000
+
+struct txn {
+	uint64_t key;           /* 0: empty way */
+	uint64_t created_ms;
+	struct addr src;
+	char user[AUTH_USER_MAX];
+	char ua[AUTH_STR_MAX];
+	char ruri[AUTH_STR_MAX];
+	char callid[AUTH_STR_MAX];
+};
+
+struct txntab;
+
+struct txntab *txntab_new(uint32_t capacity);
+void txntab_free(struct txntab *t);
+/* The transaction key of a request or of the reply to it; 0 when the
+ * message lacks what identifies a transaction. */
+uint64_t txn_key(const struct sip_msg *m);
+/* Remember t (t->key set by the caller), replacing the oldest or an
+ * expired way of its bucket. */
+void txntab_put(struct txntab *tt, const struct txn *t, uint64_t now_ms);
+/* Find and, when take is set, remove. Expired entries are not found. */
+bool txntab_get(struct txntab *tt, uint64_t key, uint64_t now_ms, bool take, struct txn *out);
+uint64_t txntab_replaced(const struct txntab *tt); /* live entries overwritten */
+
+struct failtab;
+
+struct failtab *failtab_new(uint32_t max_users);
+void failtab_free(struct failtab *f);
+/* Count one failure for user; returns the consecutive count so far. An
+ * entry idle for forget_ms or more starts again from zero. */
+uint32_t failtab_fail(struct failtab *f, const char *user, uint64_t now_ms, uint64_t forget_ms);
+void failtab_reset(struct failtab *f, const char *user);
+uint32_t failtab_count(const struct failtab *f);
+
+/*
+ * The identity a request speaks for, "user@domain": the credentials'
+ * username when present, else the From user; the domain is the From host.
+ * Returns 0 or a negative errno (-EINVAL when nothing usable).
+ */
+int auth_user_key(const struct sip_msg *m, char *out, size_t len);
+
+#endif

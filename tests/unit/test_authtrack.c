@@ -1,0 +1,262 @@
+/* Unit tests: transaction table, failure counters, user keys and the
+ * reply-side policy (policy_reply), with an injected clock. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "authtrack.h"
+#include "bans.h"
+#include "config.h"
+#include "policy.h"
+#include "sip.h"
+#include "srctab.h"
+
+#define REQ(auth) \
+	"REGISTER sip:example.org SIP/2.0\r\n" \
+	"Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK776\r\n" \
+	"From: \"Alice\" <sip:105@example.org>;tag=a73kszlfl\r\n" \
+	"To: <sip:105@example.org>\r\n" \
+	"Call-ID: 1j9FpLxk3uxtm8tn@203.0.113.5\r\n" \
+	"CSeq: 2 REGISTER\r\n" \
+	"User-Agent: test-phone/1.0\r\n" \
+	auth \
+	"Content-Length: 0\r\n\r\n"
+#define CREDS "Authorization: Digest username=\"105\", realm=\"example.org\", nonce=\"x\", " \
+	      "uri=\"sip:example.org\", response=\"0123456789abcdef0123456789abcdef\"\r\n"
+
+static char *
+reply(unsigned status, const char *tag)
+{
+	static char buf[1024];
+
+	snprintf(buf, sizeof(buf),
+		 "SIP/2.0 %u Whatever\r\n"
+		 "Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK776\r\n"
+		 "From: \"Alice\" <sip:105@example.org>;tag=%s\r\n"
+		 "To: <sip:105@example.org>;tag=srv\r\n"
+		 "Call-ID: 1j9FpLxk3uxtm8tn@203.0.113.5\r\n"
+		 "CSeq: 2 REGISTER\r\n"
+		 "Content-Length: 0\r\n\r\n", status, tag);
+	return buf;
+}
+
+static struct config *cfg;
+static struct policy pol;
+static struct addr src;
+
+static void
+setup(void)
+{
+	cfg = config_new_default();
+	cr_assert_not_null(cfg);
+	cfg->failed_auth_attempts = 3;
+	cfg->failed_auth_ban_time = 60;
+	pol.cfg = cfg;
+	pol.src = srctab_new(1024, cfg->dos_reqs_density_per_unit + 1);
+	pol.bans = bantab_new(1000);
+	pol.txns = txntab_new(1024);
+	pol.fails = failtab_new(1000);
+	addr_parse("203.0.113.5", &src);
+}
+
+static void
+teardown(void)
+{
+	srctab_free(pol.src);
+	bantab_free(pol.bans);
+	txntab_free(pol.txns);
+	failtab_free(pol.fails);
+	config_free(cfg);
+}
+
+static void
+request(const char *text, uint64_t now, struct policy_verdict *v)
+{
+	struct sip_msg m;
+
+	policy_judge(&pol, &src, (const uint8_t *)text, strlen(text), now, &m, v);
+}
+
+static void
+answer(unsigned status, const char *tag, uint64_t now, struct policy_auth *a)
+{
+	struct sip_msg m;
+	enum sip_flaw f;
+	const char *r = reply(status, tag);
+
+	cr_assert_eq(sip_scan(r, strlen(r), &m, &f), 0);
+	policy_reply(&pol, &m, now, a);
+}
+
+static bool
+user_banned(const char *user, uint64_t now)
+{
+	struct ban_key k;
+
+	ban_key_user(&k, user);
+	return bantab_check(pol.bans, &k, now);
+}
+
+TestSuite(authtrack, .init = setup, .fini = teardown);
+
+Test(authtrack, challenge_without_credentials_never_counts)
+{
+	struct policy_verdict v;
+	struct policy_auth a;
+
+	for (int i = 0; i < 10; i++) {
+		request(REQ(""), 1000 + i, &v);
+		answer(401, "a73kszlfl", 1001 + i, &a);
+		cr_assert(!a.failure);
+	}
+	cr_assert_eq(failtab_count(pol.fails), 0);
+}
+
+Test(authtrack, nth_failure_bans_user)
+{
+	struct policy_verdict v;
+	struct policy_auth a;
+
+	for (int i = 1; i <= 3; i++) {
+		request(REQ(CREDS), 1000 * i, &v);
+		cr_assert(!v.drop);
+		answer(i == 2 ? 407 : 401, "a73kszlfl", 1000 * i + 5, &a);
+		cr_assert(a.failure);
+		cr_assert_eq(a.event, i == 3 ? POLICY_EV_AUTH_BAN : POLICY_EV_NONE);
+	}
+	cr_assert_str_eq(a.txn.user, "105@example.org");
+	cr_assert_str_eq(a.txn.ua, "test-phone/1.0");
+	cr_assert(user_banned("105@example.org", 4000));
+	/* the banned user's next request is dropped, from any source */
+	addr_parse("2001:db8:c::9", &src);
+	request(REQ(CREDS), 5000, &v);
+	cr_assert(v.drop);
+	cr_assert_eq(v.reason, POLICY_BANNED_USER);
+	/* and the ban ends */
+	cr_assert(!user_banned("105@example.org", 3000 + 60000 + 5));
+}
+
+Test(authtrack, success_resets_count)
+{
+	struct policy_verdict v;
+	struct policy_auth a;
+	unsigned seq[] = { 401, 401, 200, 403, 401 };
+
+	for (unsigned i = 0; i < 5; i++) {
+		request(REQ(CREDS), 1000 * (i + 1), &v);
+		answer(seq[i], "a73kszlfl", 1000 * (i + 1) + 1, &a);
+	}
+	cr_assert_eq(a.failures, 2);
+	cr_assert(!user_banned("105@example.org", 6000));
+}
+
+Test(authtrack, failures_from_different_ips_add_up)
+{
+	const char *ips[] = { "203.0.113.5", "203.0.113.6", "2001:db8:a::7" };
+	struct policy_verdict v;
+	struct policy_auth a;
+
+	for (int i = 0; i < 3; i++) {
+		addr_parse(ips[i], &src);
+		request(REQ(CREDS), 1000 * (i + 1), &v);
+		answer(403, "a73kszlfl", 1000 * (i + 1) + 1, &a);
+	}
+	cr_assert_eq(a.event, POLICY_EV_AUTH_BAN);
+	cr_assert(user_banned("105@example.org", 4000));
+}
+
+Test(authtrack, reply_without_request_is_ignored)
+{
+	struct policy_auth a;
+	struct policy_verdict v;
+
+	answer(401, "a73kszlfl", 1000, &a);
+	cr_assert(!a.failure);
+	/* a different From tag is another transaction */
+	request(REQ(CREDS), 2000, &v);
+	answer(401, "othertag", 2001, &a);
+	cr_assert(!a.failure);
+}
+
+Test(authtrack, transaction_expires_after_32s)
+{
+	struct policy_verdict v;
+	struct policy_auth a;
+
+	request(REQ(CREDS), 1000, &v);
+	answer(401, "a73kszlfl", 1000 + TXN_TIMEOUT_MS, &a);
+	cr_assert(!a.failure);
+	request(REQ(CREDS), 100000, &v);
+	answer(401, "a73kszlfl", 100000 + TXN_TIMEOUT_MS - 1, &a);
+	cr_assert(a.failure);
+}
+
+Test(authtrack, target_ip_bans_source_not_user)
+{
+	struct policy_verdict v;
+	struct policy_auth a;
+	struct ban_key k;
+
+	cfg->failed_auth_ban_target = CONFIG_AUTH_BAN_IP;
+	for (int i = 1; i <= 3; i++) {
+		request(REQ(CREDS), 1000 * i, &v);
+		answer(401, "a73kszlfl", 1000 * i + 1, &a);
+	}
+	cr_assert(a.ip_banned);
+	cr_assert(!a.user_banned);
+	ban_key_ip(&k, &src);
+	cr_assert(bantab_check(pol.bans, &k, 4000));
+	cr_assert(!user_banned("105@example.org", 4000));
+}
+
+Test(authtrack, txntab_is_bounded)
+{
+	struct txntab *t = txntab_new(1024);
+	struct txn x = { 0 };
+
+	for (uint64_t i = 1; i <= 100000; i++) {
+		x.key = i * 0x9e3779b97f4a7c15ULL;
+		txntab_put(t, &x, 1000);
+	}
+	cr_assert_gt(txntab_replaced(t), 90000);
+	/* the latest is still there */
+	cr_assert(txntab_get(t, x.key, 1001, false, NULL));
+	txntab_free(t);
+}
+
+Test(authtrack, failtab_is_bounded_and_forgets)
+{
+	struct failtab *f = failtab_new(64);
+	char u[64];
+
+	for (int i = 0; i < 10000; i++) {
+		snprintf(u, sizeof(u), "u%d@example.org", i);
+		failtab_fail(f, u, 1000, 60000);
+	}
+	cr_assert_leq(failtab_count(f), 64);
+	cr_assert_eq(failtab_fail(f, "x@example.org", 1000, 60000), 1);
+	cr_assert_eq(failtab_fail(f, "x@example.org", 2000, 60000), 2);
+	/* quiet for the forget time: starts again */
+	cr_assert_eq(failtab_fail(f, "x@example.org", 62000, 60000), 1);
+	failtab_free(f);
+}
+
+Test(authtrack, user_key_forms)
+{
+	struct sip_msg m;
+	enum sip_flaw fl;
+	char key[AUTH_USER_MAX];
+	const char *r1 = REQ(CREDS);
+	const char *r2 = REQ("Authorization: Digest username=\"105@\", realm=\"x\"\r\n");
+	const char *r3 = REQ("");
+
+	cr_assert_eq(sip_scan(r1, strlen(r1), &m, &fl), 0);
+	cr_assert_eq(auth_user_key(&m, key, sizeof(key)), 0);
+	cr_assert_str_eq(key, "105@example.org");
+	cr_assert_eq(sip_scan(r2, strlen(r2), &m, &fl), 0);
+	cr_assert_eq(auth_user_key(&m, key, sizeof(key)), 0);
+	cr_assert_str_eq(key, "105@example.org");
+	cr_assert_eq(sip_scan(r3, strlen(r3), &m, &fl), 0);
+	cr_assert_eq(auth_user_key(&m, key, sizeof(key)), 0);
+	cr_assert_str_eq(key, "105@example.org");
+}
