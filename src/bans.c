@@ -33,6 +33,10 @@ struct bantab {
 	uint32_t total;     /* atomic */
 	uint64_t refused;   /* atomic */
 	uint64_t version;   /* atomic */
+	/* Prefix lengths in use by network bans: bit n of plens[fam][n/64]
+	 * (fam 0: IPv4, 1: IPv6). Set when such a ban is added, never cleared:
+	 * a stale bit costs one lookup, a missing one a missed ban. */
+	uint64_t plens[2][3];
 	struct shard shards[NSHARDS];
 };
 
@@ -77,6 +81,19 @@ ban_key_ip(struct ban_key *k, const struct addr *a)
 	memset(k->data + offsetof(struct addr, pad), 0, sizeof(a->pad));
 }
 
+void
+ban_key_net(struct ban_key *k, const struct addr *a, unsigned plen)
+{
+	struct addr m = *a;
+	unsigned full = a->family == AF_INET ? 32 : 128;
+
+	if (plen > full)
+		plen = full;
+	addr_mask(&m, plen);
+	ban_key_ip(k, &m);
+	k->plen = (uint8_t)plen;
+}
+
 int
 ban_key_user(struct ban_key *k, const char *user)
 {
@@ -113,6 +130,9 @@ ban_reason_name(enum ban_reason r)
 		[BAN_REASON_UA] = "ua",
 		[BAN_REASON_AUTH] = "auth",
 		[BAN_REASON_MALFORMED] = "malformed",
+		[BAN_REASON_ENUM] = "enum",
+		[BAN_REASON_SCANNER] = "scanner",
+		[BAN_REASON_BLOCKLIST] = "blocklist",
 	};
 
 	return (unsigned)r < BAN_REASON__MAX ? names[r] : "unknown";
@@ -242,6 +262,14 @@ insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 	b->expires_ms = expires_ms;
 	b->hits = 0;
 	b->reason = r;
+	if (k->kind == BAN_KIND_IP) {
+		const struct addr *a = (const struct addr *)(const void *)k->data;
+		int fam = a->family == AF_INET ? 0 : 1;
+
+		if (k->plen < (fam ? 128 : 32))
+			__atomic_or_fetch(&t->plens[fam][k->plen / 64], 1ULL << (k->plen % 64),
+					  __ATOMIC_RELAXED);
+	}
 	b->key.kind = k->kind;
 	b->key.plen = k->plen;
 	b->key.len = k->len;
@@ -287,6 +315,34 @@ bantab_check(struct bantab *t, const struct ban_key *k, uint64_t now_ms)
 	}
 	pthread_mutex_unlock(&s->lock);
 	return banned;
+}
+
+bool
+bantab_check_ip(struct bantab *t, const struct addr *a, uint64_t now_ms)
+{
+	struct ban_key k;
+	int fam = a->family == AF_INET ? 0 : 1;
+	unsigned full = fam ? 128 : 32;
+
+	ban_key_ip(&k, a);
+	if (bantab_check(t, &k, now_ms))
+		return true;
+	/* Longest prefix first, so the most specific ban counts the hit. */
+	for (int w = 2; w >= 0; w--) {
+		uint64_t bits = __atomic_load_n(&t->plens[fam][w], __ATOMIC_RELAXED);
+
+		while (bits) {
+			unsigned plen = (unsigned)w * 64 + 63 - (unsigned)__builtin_clzll(bits);
+
+			bits &= ~(1ULL << (plen % 64));
+			if (plen >= full)
+				continue;
+			ban_key_net(&k, a, plen);
+			if (bantab_check(t, &k, now_ms))
+				return true;
+		}
+	}
+	return false;
 }
 
 int

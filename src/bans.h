@@ -30,6 +30,9 @@ enum ban_reason {
 	BAN_REASON_UA,
 	BAN_REASON_AUTH,
 	BAN_REASON_MALFORMED,
+	BAN_REASON_ENUM,
+	BAN_REASON_SCANNER,
+	BAN_REASON_BLOCKLIST,
 	BAN_REASON__MAX
 };
 
@@ -55,6 +58,8 @@ struct bantab *bantab_new(uint32_t max_bans);
 void bantab_free(struct bantab *t);
 
 void ban_key_ip(struct ban_key *k, const struct addr *a);
+/* A network: the address with host bits past plen cleared. */
+void ban_key_net(struct ban_key *k, const struct addr *a, unsigned plen);
 /* user is "user@domain"; -ENAMETOOLONG when over BAN_KEY_MAX. */
 int ban_key_user(struct ban_key *k, const char *user);
 /* Text form of a key: the address, or the user. */
@@ -74,6 +79,12 @@ int bantab_set(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 	       uint64_t created_ms, uint64_t expires_ms);
 /* True while k is banned (counts a hit). Expired entries read as absent. */
 bool bantab_check(struct bantab *t, const struct ban_key *k, uint64_t now_ms);
+/*
+ * Is this source banned, by its own address or by any banned network that
+ * holds it? Only the prefix lengths that some ban uses are tried (as the
+ * kernel's hash:net does), so with address bans alone it is one lookup.
+ */
+bool bantab_check_ip(struct bantab *t, const struct addr *a, uint64_t now_ms);
 /* Cheap pre-check for the hot path: are there any bans of this kind? */
 bool bantab_any(const struct bantab *t, enum ban_kind kind);
 /* Remove a ban. 0 or -ENOENT. */

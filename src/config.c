@@ -188,6 +188,13 @@ config_new_default(void)
 	cfg->max_bans = 100000;
 	cfg->source_idle_time = 60;
 	cfg->max_transactions = 65536;
+	cfg->dos_ipv6_prefix = 64;
+	cfg->ban_time_factor = 2;
+	cfg->recidive_window = 86400;
+	cfg->ban_time_max = 604800;
+	cfg->enum_distinct_users = 10;
+	cfg->enum_window = 60;
+	cfg->scanner_fingerprints = true;
 	cfg->max_auth_users = 100000;
 
 	cfg->ua_blacklist = calloc(n_ua, sizeof(*cfg->ua_blacklist));
@@ -218,6 +225,9 @@ config_free(struct config *cfg)
 	free(cfg->whitelist);
 	free(cfg->peering_servers);
 	free(cfg->server_addresses);
+	for (unsigned i = 0; i < cfg->n_blocklist_files; i++)
+		free(cfg->blocklist_files[i]);
+	free(cfg->blocklist_files);
 	free(cfg->state_dir);
 	free(cfg->socket_path);
 	free(cfg->stats_file);

@@ -24,6 +24,7 @@
 
 enum config_mode { CONFIG_MODE_ENFORCE = 0, CONFIG_MODE_MONITOR };
 enum config_malformed { CONFIG_MALFORMED_DROP = 0, CONFIG_MALFORMED_ACCEPT };
+enum config_user_reply { CONFIG_USER_REPLY_DROP = 0, CONFIG_USER_REPLY_403 };
 enum config_auth_target {
 	CONFIG_AUTH_BAN_USER = 1,
 	CONFIG_AUTH_BAN_IP = 2,
@@ -79,6 +80,19 @@ struct config {
 	uint32_t ua_ban_time;                  /* seconds, default 3600 */
 	enum config_malformed malformed;       /* drop|accept, default drop */
 	bool reject_sqli_chars;                /* default no */
+
+	/* Beyond the NGCP keys (security: too) */
+	uint32_t dos_ipv6_prefix;              /* density and bans per IPv6 prefix, default 64 */
+	bool ban_time_increment;               /* repeat offenders get longer bans, default no */
+	uint32_t ban_time_factor;              /* multiplier per repeat, default 2 */
+	uint32_t recidive_window;              /* seconds a past ban counts, default 86400 */
+	uint32_t ban_time_max;                 /* cap of an increased ban, default 604800 */
+	uint32_t enum_distinct_users;          /* enumeration: 0 off, default 10 */
+	uint32_t enum_window;                  /* seconds, default 60 */
+	bool scanner_fingerprints;             /* sipvicious traits beyond its UA, default yes */
+	enum config_user_reply banned_user_reply; /* drop|403, default drop */
+	char **blocklist_files;                /* blocklist_files: absolute paths */
+	unsigned n_blocklist_files;
 
 	struct addr_net *peering_servers;      /* top-level peering_servers: never DoS-banned */
 	unsigned n_peering_servers;

@@ -23,11 +23,12 @@
 
 #define SECONDS_PER_YEAR 31536000u
 #define UA_PATTERN_MAX 1024
-#define SECTION_MAX_KEYS 24
+#define SECTION_MAX_KEYS 40
 
 _Static_assert(sizeof(enum config_mode) == sizeof(int) &&
 	       sizeof(enum config_malformed) == sizeof(int) &&
-	       sizeof(enum config_auth_target) == sizeof(int),
+	       sizeof(enum config_auth_target) == sizeof(int) &&
+	       sizeof(enum config_user_reply) == sizeof(int),
 	       "enum fields are stored through an int");
 
 struct key;
@@ -524,6 +525,51 @@ set_regexes(struct apply *a, const struct key *k, const char *what,
 	a->cfg->n_ua_blacklist = got;
 }
 
+/* A list of absolute paths (blocklist_files). */
+static void
+set_paths(struct apply *a, const struct key *k, const char *what,
+	  const struct config_node *v)
+{
+	char **list = NULL;
+	unsigned n, i, got = 0;
+	bool ok = true;
+
+	if (!want_list(a, what, v, false, CONFIG_MAX_PORTS, &n))
+		return;
+	if (n > 0 && (list = calloc(n, sizeof(*list))) == NULL) {
+		a->err = -ENOMEM;
+		return;
+	}
+	for (i = 0; i < n && a->err == 0; i++) {
+		const struct config_node *it = list_item(v, i);
+
+		if (!want_scalar(a, what, it)) {
+			ok = false;
+		} else if (it->len == 0 || it->str[0] != '/') {
+			ERR(a, it, "%s: path must be absolute", what);
+			ok = false;
+		} else if (it->len >= PATH_MAX) {
+			ERR(a, it, "%s: path too long", what);
+			ok = false;
+		} else if ((list[got] = strdup(it->str)) == NULL) {
+			a->err = -ENOMEM;
+		} else {
+			got++;
+		}
+	}
+	if (!ok || a->err != 0) {
+		for (i = 0; i < got; i++)
+			free(list[i]);
+		free(list);
+		return;
+	}
+	for (i = 0; i < a->cfg->n_blocklist_files; i++)
+		free(a->cfg->blocklist_files[i]);
+	free(a->cfg->blocklist_files);
+	a->cfg->blocklist_files = list;
+	a->cfg->n_blocklist_files = got;
+}
+
 static const struct name_val sip_methods[] = {
 	{ "INVITE", SIP_METHOD_INVITE }, { "ACK", SIP_METHOD_ACK },
 	{ "BYE", SIP_METHOD_BYE }, { "CANCEL", SIP_METHOD_CANCEL },
@@ -599,6 +645,9 @@ static const struct name_val malformed_vals[] = {
 	{ "drop", CONFIG_MALFORMED_DROP }, { "accept", CONFIG_MALFORMED_ACCEPT },
 	{ NULL, 0 },
 };
+static const struct name_val user_replies[] = {
+	{ "drop", CONFIG_USER_REPLY_DROP }, { "403", CONFIG_USER_REPLY_403 }, { NULL, 0 },
+};
 static const struct name_val auth_targets[] = {
 	{ "user", CONFIG_AUTH_BAN_USER }, { "ip", CONFIG_AUTH_BAN_IP },
 	{ "both", CONFIG_AUTH_BAN_BOTH }, { NULL, 0 },
@@ -648,6 +697,16 @@ static const struct key security_keys[] = {
 	UINT("ua_ban_time", ua_ban_time, 1, SECONDS_PER_YEAR),
 	ENUM("malformed", malformed, malformed_vals),
 	BOOL("reject_sqli_chars", reject_sqli_chars),
+	UINT("dos_ipv6_prefix", dos_ipv6_prefix, 16, 128),
+	BOOL("ban_time_increment", ban_time_increment),
+	UINT("ban_time_factor", ban_time_factor, 1, 100),
+	UINT("recidive_window", recidive_window, 1, SECONDS_PER_YEAR),
+	UINT("ban_time_max", ban_time_max, 1, SECONDS_PER_YEAR),
+	UINT("enum_distinct_users", enum_distinct_users, 0, 1000),
+	UINT("enum_window", enum_window, 1, 3600),
+	BOOL("scanner_fingerprints", scanner_fingerprints),
+	ENUM("banned_user_reply", banned_user_reply, user_replies),
+	LIST("blocklist_files", set_paths, blocklist_files, n_blocklist_files, 0),
 	END,
 };
 

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stddef.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "banops.h"
+#include "blocklist.h"
 #include "build_config.h"
 #include "clock.h"
 #include "control.h"
@@ -43,6 +45,8 @@ struct daemon {
 	bool stats_file_failed;  /* logged once per failure streak */
 };
 
+static void load_blocklists(struct daemon *d, uint64_t now);
+
 static void
 sum_stats(const struct daemon *d, struct worker_stats *sum, struct nfq_stats *nsum)
 {
@@ -67,6 +71,7 @@ sum_stats(const struct daemon *d, struct worker_stats *sum, struct nfq_stats *ns
 		sum->replies_seen += STAT_GET(s->replies_seen);
 		sum->auth_failures += STAT_GET(s->auth_failures);
 		sum->auth_bans += STAT_GET(s->auth_bans);
+		sum->enum_bans += STAT_GET(s->enum_bans);
 		worker_get_nfq_stats(&d->workers[i], &n);
 		nsum->enobufs += n.enobufs;
 		nsum->recv_errors += n.recv_errors;
@@ -89,7 +94,7 @@ log_stats(const struct daemon *d)
 	log_msg(LOG_INFO,
 		"stats: packets=%llu accepted=%llu dropped=%llu would_drop=%llu%s "
 		"tcp_passed=%llu fragments=%llu truncated=%llu bans_created=%llu "
-		"bans_refused=%llu replies_seen=%llu auth_failures=%llu auth_bans=%llu "
+		"bans_refused=%llu replies_seen=%llu auth_failures=%llu auth_bans=%llu enum_bans=%llu "
 		"ip_bans=%u user_bans=%u enobufs=%llu recv_errors=%llu",
 		(unsigned long long)s.packets, (unsigned long long)s.accepted,
 		(unsigned long long)s.dropped, (unsigned long long)s.would_drop, reasons,
@@ -97,6 +102,7 @@ log_stats(const struct daemon *d)
 		(unsigned long long)s.truncated, (unsigned long long)s.bans_created,
 		(unsigned long long)s.bans_refused, (unsigned long long)s.replies_seen,
 		(unsigned long long)s.auth_failures, (unsigned long long)s.auth_bans,
+		(unsigned long long)s.enum_bans,
 		bantab_count(d->sh.bans, BAN_KIND_IP),
 		bantab_count(d->sh.bans, BAN_KIND_USER), (unsigned long long)n.enobufs,
 		(unsigned long long)n.recv_errors);
@@ -200,6 +206,8 @@ reload(struct daemon *d, char *errbuf, size_t errbuflen)
 	if (old)
 		log_msg(LOG_WARNING, "a worker did not confirm the reload; keeping the old "
 			"configuration's memory");
+	d->ops.monitor = cfg->mode == CONFIG_MODE_MONITOR;
+	load_blocklists(d, clock_mono_ms());
 	log_msg(LOG_NOTICE, "configuration reloaded from %s", d->opts->config_path);
 	sd_notify(0, "READY=1");
 	return 0;
@@ -427,6 +435,89 @@ write_stats_file(struct daemon *d)
 	d->stats_file_failed = ret < 0;
 }
 
+struct bl_collect {
+	struct ban_key *keys;
+	size_t n, cap;
+};
+
+static void
+collect_blocklisted(const struct ban_info *b, void *arg)
+{
+	struct bl_collect *c = arg;
+
+	if (b->reason != BAN_REASON_BLOCKLIST)
+		return;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct ban_key *k = realloc(c->keys, cap * sizeof(*k));
+
+		if (!k)
+			return;
+		c->keys = k;
+		c->cap = cap;
+	}
+	memcpy(&c->keys[c->n++], b->key, offsetof(struct ban_key, data) + b->key->len);
+}
+
+struct bl_add {
+	struct daemon *d;
+	uint64_t now;
+	unsigned refused;
+};
+
+static int
+blocklist_add(const struct addr_net *net, void *arg)
+{
+	struct bl_add *a = arg;
+	struct ban_key k;
+
+	ban_key_net(&k, &net->base, net->plen);
+	/* Until the next start or reload, which replace the whole list; the
+	 * kernel keeps at most KERNELSET_MAX_TIMEOUT. */
+	if (banops_ban(&a->d->ops, &k, BAN_REASON_BLOCKLIST, KERNELSET_MAX_TIMEOUT, a->now) < 0)
+		a->refused++;
+	return 0;
+}
+
+/* Replace every blocklist ban with what the blocklist_files say now. */
+static void
+load_blocklists(struct daemon *d, uint64_t now)
+{
+	const struct config *cfg = d->sh.cfg;
+	struct bl_collect old = { 0 };
+	struct bl_add add = { .d = d, .now = now };
+	unsigned total = 0, bad_total = 0;
+
+	bantab_foreach(d->sh.bans, now, collect_blocklisted, &old);
+	for (size_t i = 0; i < old.n; i++)
+		banops_unban(&d->ops, &old.keys[i]);
+	free(old.keys);
+
+	for (unsigned i = 0; i < cfg->n_blocklist_files; i++) {
+		char *errs = NULL;
+		size_t errlen = 0;
+		FILE *ef = open_memstream(&errs, &errlen);
+		unsigned bad = 0;
+		int n = blocklist_read(cfg->blocklist_files[i], blocklist_add, &add, ef, &bad);
+
+		if (ef)
+			fclose(ef);
+		if (errs && *errs)
+			log_config_errors(errs);
+		free(errs);
+		if (n < 0) {
+			log_msg(LOG_ERR, "blocklist %s: %s", cfg->blocklist_files[i], strerror(-n));
+			continue;
+		}
+		total += (unsigned)n;
+		bad_total += bad;
+	}
+	if (cfg->n_blocklist_files || old.n)
+		log_msg(LOG_NOTICE, "blocklists: %u entries from %u files (%u bad lines, %u not "
+			"banned: table full), replacing %zu", total, cfg->n_blocklist_files,
+			bad_total, add.refused, old.n);
+}
+
 static int
 setup_signals(sigset_t *set)
 {
@@ -504,7 +595,8 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 		return EXIT_FAILURE;
 	}
 	d.sh.fails = failtab_new(cfg->max_auth_users);
-	if (!d.sh.fails) {
+	d.sh.offenders = failtab_new(cfg->max_bans);
+	if (!d.sh.fails || !d.sh.offenders) {
 		log_msg(LOG_CRIT, "out of memory");
 		bantab_free(d.sh.bans);
 		config_free(cfg);
@@ -531,6 +623,7 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 	/* The queues are bound, so banned sources are dropped by the workers
 	 * already: now make the kernel sets agree with the table. */
 	banops_resync(&d.ops, clock_mono_ms());
+	load_blocklists(&d, clock_mono_ms());
 	save_state(&d, clock_mono_ms());
 	ret = control_open(&d.ctl, d.socket_path, NULL, &ctl_ops, &d);
 	if (ret < 0) {
@@ -596,6 +689,7 @@ out:
 		close(sfd);
 	bantab_free(d.sh.bans);
 	failtab_free(d.sh.fails);
+	failtab_free(d.sh.offenders);
 	config_free(d.sh.cfg);
 	return status;
 }

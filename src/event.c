@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <sys/socket.h>
+
 #include "event.h"
 #include "log.h"
 
@@ -67,6 +69,9 @@ event_capture(struct event *e, const struct policy_verdict *v, const struct addr
 	e->ban_time_s = v->ban_time_s;
 	e->new_ban = v->new_ban;
 	e->src = *src;
+	e->ban_addr = v->ban_addr;
+	e->ban_plen = v->ban_plen;
+	e->trait = v->trait;
 	capture_str(m->ruri, e->ruri, p && m->is_request);
 	capture_str(m->call_id, e->callid, p);
 	capture_str(m->user_agent, e->ua, p);
@@ -82,12 +87,46 @@ event_capture_auth(struct event *e, const struct policy_auth *a)
 	e->ban_reason = BAN_REASON_AUTH;
 	e->new_ban = a->ip_banned;
 	e->src = a->txn.src;
+	e->ban_addr = a->ban_addr;
+	e->ban_plen = a->ban_plen;
+	e->ban_time_s = a->ban_time_s;
 	event_escape(a->txn.ruri[0] ? a->txn.ruri : "<null>", strlen(a->txn.ruri[0] ? a->txn.ruri : "<null>"),
 		     e->ruri, sizeof(e->ruri));
 	event_escape(a->txn.callid[0] ? a->txn.callid : "<null>",
 		     strlen(a->txn.callid[0] ? a->txn.callid : "<null>"), e->callid, sizeof(e->callid));
 	event_escape(a->txn.ua, strlen(a->txn.ua), e->ua, sizeof(e->ua));
 	event_escape(a->txn.user, strlen(a->txn.user), e->user, sizeof(e->user));
+}
+
+void
+event_capture_enum(struct event *e, const struct policy_auth *a)
+{
+	memset(e, 0, sizeof(*e));
+	e->ev = POLICY_EV_BAN_IP;
+	e->ban_reason = BAN_REASON_ENUM;
+	e->new_ban = a->enum_banned;
+	e->src = a->ban_addr;
+	e->ban_addr = a->ban_addr;
+	e->ban_plen = a->ban_plen;
+	e->ban_time_s = a->ban_time_s;
+	e->enum_users = a->enum_users;
+	strcpy(e->ruri, "<null>");
+	strcpy(e->callid, "<null>");
+}
+
+/* " net=2001:db8:a::/64" when an IPv6 prefix was banned, else "". */
+static const char *
+net_note(const struct event *e, char *buf, size_t len)
+{
+	char a[ADDR_STRLEN];
+	unsigned full = e->ban_addr.family == AF_INET ? 32 : 128;
+
+	if (!e->ban_addr.family || e->ban_plen >= full) {
+		buf[0] = '\0';
+		return buf;
+	}
+	snprintf(buf, len, " net=%s/%u", addr_format(&e->ban_addr, a, sizeof(a)), e->ban_plen);
+	return buf;
 }
 
 static void
@@ -101,7 +140,7 @@ suppressed_note(uint64_t n, const char *what)
 void
 event_log(const struct event *e, uint64_t now_ms)
 {
-	char ip[ADDR_STRLEN];
+	char ip[ADDR_STRLEN], net[ADDR_STRLEN + 16];
 	struct log_fields f = { 0 };
 	uint64_t sup = 0;
 
@@ -115,8 +154,26 @@ event_log(const struct event *e, uint64_t now_ms)
 			return;
 		suppressed_note(sup, "ban");
 		f.event = "ban-ip";
-		log_event(LOG_WARNING, &f, "IP '%s' is blocked and banned - R=%s ID=%s",
-			  ip, e->ruri, e->callid);
+		if (e->ban_reason == BAN_REASON_ENUM)
+			log_event(LOG_WARNING, &f, "IP '%s' is blocked and banned - R=%s ID=%s "
+				  "reason=enum users=%u%s", ip, e->ruri, e->callid, e->enum_users,
+				  net_note(e, net, sizeof(net)));
+		else
+			log_event(LOG_WARNING, &f, "IP '%s' is blocked and banned - R=%s ID=%s%s",
+				  ip, e->ruri, e->callid, net_note(e, net, sizeof(net)));
+		break;
+	case POLICY_EV_SCANNER:
+		if (!log_ratelimit_take(&rl_ua, now_ms, &sup))
+			return;
+		suppressed_note(sup, "User-Agent");
+		f.event = "scanner";
+		f.ua = e->ua;
+		/* The NGCP line, so that fail2ban filters for it ban scanners
+		 * whatever User-Agent they chose. */
+		log_event(LOG_WARNING, &f,
+			  "Request rejected, malicious UA='%s' from IP='%s' - R=%s ID=%s "
+			  "fingerprint=%s%s", e->ua, ip, e->ruri, e->callid,
+			  scanner_trait_name(e->trait), net_note(e, net, sizeof(net)));
 		break;
 	case POLICY_EV_UA:
 		if (!log_ratelimit_take(&rl_ua, now_ms, &sup))

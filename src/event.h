@@ -31,6 +31,10 @@ struct event {
 	uint32_t ban_time_s;
 	bool new_ban;
 	struct addr src;
+	struct addr ban_addr;   /* the banned address or network */
+	uint8_t ban_plen;
+	enum scanner_trait trait;
+	uint32_t enum_users;
 	char ruri[EVENT_STR];
 	char callid[EVENT_STR];
 	char ua[EVENT_STR];
@@ -42,6 +46,8 @@ void event_capture(struct event *e, const struct policy_verdict *v, const struct
 		   const struct sip_msg *m);
 /* Fill e from an authentication-failure ban (policy_reply()). */
 void event_capture_auth(struct event *e, const struct policy_auth *a);
+/* Fill e from an enumeration ban (policy_reply()). */
+void event_capture_enum(struct event *e, const struct policy_auth *a);
 /* Log it (rate-limited per kind where an attacker can repeat it at will). */
 void event_log(const struct event *e, uint64_t now_ms);
 

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "policy.h"
 
@@ -18,6 +19,7 @@ policy_reason_name(enum policy_reason r)
 		[POLICY_MALFORMED] = "malformed",
 		[POLICY_UA] = "ua",
 		[POLICY_BANNED_USER] = "banned-user",
+		[POLICY_SCANNER] = "scanner",
 	};
 
 	return (unsigned)r < POLICY_REASON__MAX ? names[r] : "unknown";
@@ -41,15 +43,66 @@ set_verdict(struct policy_verdict *v, bool drop, enum policy_reason r)
 	v->reason = r;
 }
 
-static void
-ban_source(struct policy *p, const struct addr *src, enum ban_reason why,
-	   uint32_t secs, uint64_t now_ms, struct policy_verdict *v)
+/* The unit density and IP bans apply to: the address, or for IPv6 its
+ * dos_ipv6_prefix network (attackers rotate through their /64). */
+static unsigned
+aggregate(const struct config *cfg, const struct addr *src, struct addr *agg)
+{
+	*agg = *src;
+	if (src->family == AF_INET6 && cfg->dos_ipv6_prefix < 128) {
+		addr_mask(agg, cfg->dos_ipv6_prefix);
+		return cfg->dos_ipv6_prefix;
+	}
+	return src->family == AF_INET6 ? 128 : 32;
+}
+
+/*
+ * How long this ban lasts: base, multiplied for a repeat offender (another
+ * ban of the same key within recidive_window), capped at ban_time_max.
+ */
+static uint32_t
+ban_secs(struct policy *p, const struct ban_key *k, uint32_t base, uint64_t now_ms)
+{
+	const struct config *cfg = p->cfg;
+	char txt[BAN_KEY_MAX + 8];
+	uint64_t secs = base;
+	uint32_t n;
+
+	if (!cfg->ban_time_increment || !p->offenders)
+		return base;
+	txt[0] = k->kind == BAN_KIND_IP ? 'i' : 'u';
+	ban_key_format(k, txt + 1, sizeof(txt) - 4);
+	if (k->kind == BAN_KIND_IP)
+		snprintf(txt + strlen(txt), 5, "/%u", k->plen);
+	n = failtab_fail(p->offenders, txt, now_ms, (uint64_t)cfg->recidive_window * 1000u);
+	while (n-- > 1 && secs < cfg->ban_time_max)
+		secs *= cfg->ban_time_factor;
+	if (secs > cfg->ban_time_max)
+		secs = cfg->ban_time_max > base ? cfg->ban_time_max : base;
+	return (uint32_t)secs;
+}
+
+/* Ban an IP network; returns bantab_add()'s answer. */
+static int
+ban_net(struct policy *p, const struct addr *net, unsigned plen, enum ban_reason why,
+	uint32_t base, uint64_t now_ms, uint32_t *secs)
 {
 	struct ban_key k;
+
+	ban_key_net(&k, net, plen);
+	*secs = ban_secs(p, &k, base, now_ms);
+	return bantab_add(p->bans, &k, why, now_ms, (uint64_t)*secs * 1000u);
+}
+
+static void
+ban_source(struct policy *p, const struct addr *src, enum ban_reason why,
+	   uint32_t base, uint64_t now_ms, struct policy_verdict *v)
+{
+	uint32_t secs;
 	int r;
 
-	ban_key_ip(&k, src);
-	r = bantab_add(p->bans, &k, why, now_ms, (uint64_t)secs * 1000u);
+	v->ban_plen = (uint8_t)aggregate(p->cfg, src, &v->ban_addr);
+	r = ban_net(p, &v->ban_addr, v->ban_plen, why, base, now_ms, &secs);
 	v->ban_reason = why;
 	v->ban_time_s = secs;
 	v->new_ban = r > 0;
@@ -85,29 +138,32 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 {
 	const struct config *cfg = p->cfg;
 	struct src_entry *e;
+	struct addr agg;
 	bool created, trusted;
+	unsigned plen;
 	int scan;
 
 	memset(v, 0, sizeof(*v));
 
 	/* Banned sources first: it is the cheapest answer and the one a flood
 	 * gets until the kernel set takes over. */
-	if (bantab_any(p->bans, BAN_KIND_IP)) {
-		struct ban_key k;
-
-		ban_key_ip(&k, src);
-		if (bantab_check(p->bans, &k, now_ms)) {
-			set_verdict(v, true, POLICY_BANNED_IP);
-			return;
-		}
+	if (bantab_any(p->bans, BAN_KIND_IP) && bantab_check_ip(p->bans, src, now_ms)) {
+		set_verdict(v, true, POLICY_BANNED_IP);
+		return;
 	}
 
-	e = srctab_get(p->src, src, now_ms, &created);
+	plen = aggregate(cfg, src, &agg);
+	e = srctab_get(p->src, &agg, now_ms, &created);
 	if (created || e->cfg_gen != p->cfg_gen) {
 		e->trusted = config_is_trusted(cfg, src);
 		e->cfg_gen = p->cfg_gen;
 	}
 	trusted = e->trusted;
+	/* One entry stands for a whole IPv6 prefix: whitelisting is still by
+	 * address, so look again unless there is nothing to look in. */
+	if (plen < 128 && src->family == AF_INET6 &&
+	    (cfg->n_whitelist || cfg->n_peering_servers))
+		trusted = config_is_trusted(cfg, src);
 
 	scan = sip_scan((const char *)payload, len, m, &v->flaw);
 	v->parsed = scan == 0;
@@ -163,6 +219,17 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 		}
 	}
 
+	/* After the User-Agent rule: a scanner that changed its UA. */
+	if (cfg->scanner_fingerprints && (v->trait = scanner_match(m)) != SCANNER_NONE) {
+		v->event = POLICY_EV_SCANNER;
+		if (cfg->ua_ban_ip && !trusted) {
+			ban_source(p, src, BAN_REASON_SCANNER, cfg->ua_ban_time, now_ms, v);
+			v->event = POLICY_EV_SCANNER;
+		}
+		set_verdict(v, true, POLICY_SCANNER);
+		return;
+	}
+
 	/* Who the request speaks for matters only when a user is banned or
 	 * when it carries credentials: the common case skips both parses. */
 	{
@@ -186,7 +253,39 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 		}
 	}
 
+	if (p->enums && cfg->enum_distinct_users && !trusted) {
+		uint64_t key = txn_key(m);
+
+		if (key)
+			enumtab_request(p->enums, key, &agg, enum_target_hash(m),
+					m->authorization.s || m->proxy_authorization.s, now_ms);
+	}
+
 	set_verdict(v, false, trusted ? POLICY_TRUSTED : POLICY_PASS);
+}
+
+/* Enumeration: count a "no such user" answer against the prober. */
+static void
+reply_enum(struct policy *p, const struct sip_msg *m, uint64_t key, uint64_t now_ms,
+	   struct policy_auth *out)
+{
+	const struct config *cfg = p->cfg;
+	struct addr src;
+	uint32_t n, secs;
+	int r;
+
+	n = enumtab_reply(p->enums, key, m->status, now_ms, cfg->enum_window * 1000u, &src);
+	if (n <= cfg->enum_distinct_users)
+		return;
+	out->enum_users = n;
+	enumtab_forget(p->enums, &src);
+	/* src is already the aggregate (address or IPv6 prefix). */
+	out->ban_addr = src;
+	out->ban_plen = src.family == AF_INET6 ? (uint8_t)aggregate(cfg, &src, &src) : 32;
+	r = ban_net(p, &out->ban_addr, out->ban_plen, BAN_REASON_ENUM, cfg->dos_ban_time,
+		    now_ms, &secs);
+	out->ban_time_s = secs;
+	out->enum_banned = r > 0;
 }
 
 void
@@ -198,11 +297,15 @@ policy_reply(struct policy *p, const struct sip_msg *m, uint64_t now_ms,
 
 	memset(out, 0, sizeof(*out));
 	/* Provisional replies end nothing; a reply to no remembered request
-	 * (no credentials, expired, or forged) is ignored. */
-	if (!p->txns || m->is_request || m->status < 200)
+	 * (expired, or forged) is ignored. */
+	if (m->is_request || m->status < 200)
 		return;
 	key = txn_key(m);
-	if (!key || !txntab_get(p->txns, key, now_ms, true, &out->txn))
+	if (!key)
+		return;
+	if (p->enums && cfg->enum_distinct_users)
+		reply_enum(p, m, key, now_ms, out);
+	if (!p->txns || !txntab_get(p->txns, key, now_ms, true, &out->txn))
 		return;
 
 	if (m->status >= 200 && m->status < 300) {
@@ -221,20 +324,24 @@ policy_reply(struct policy *p, const struct sip_msg *m, uint64_t now_ms,
 	/* Banned: the counter starts again for when the ban ends. */
 	failtab_reset(p->fails, out->txn.user);
 	out->event = POLICY_EV_AUTH_BAN;
+	out->ban_time_s = cfg->failed_auth_ban_time;
 	if (cfg->failed_auth_ban_target & CONFIG_AUTH_BAN_USER) {
 		struct ban_key k;
 
-		if (ban_key_user(&k, out->txn.user) == 0 &&
-		    bantab_add(p->bans, &k, BAN_REASON_AUTH, now_ms,
-			       (uint64_t)cfg->failed_auth_ban_time * 1000u) >= 0)
-			out->user_banned = true;
+		if (ban_key_user(&k, out->txn.user) == 0) {
+			out->ban_time_s = ban_secs(p, &k, cfg->failed_auth_ban_time, now_ms);
+			out->user_banned = bantab_add(p->bans, &k, BAN_REASON_AUTH, now_ms,
+						      (uint64_t)out->ban_time_s * 1000u) >= 0;
+		}
 	}
 	if ((cfg->failed_auth_ban_target & CONFIG_AUTH_BAN_IP) &&
 	    !config_is_trusted(cfg, &out->txn.src)) {
-		struct ban_key k;
+		uint32_t secs;
 
-		ban_key_ip(&k, &out->txn.src);
-		out->ip_banned = bantab_add(p->bans, &k, BAN_REASON_AUTH, now_ms,
-					    (uint64_t)cfg->failed_auth_ban_time * 1000u) > 0;
+		out->ban_plen = (uint8_t)aggregate(cfg, &out->txn.src, &out->ban_addr);
+		out->ip_banned = ban_net(p, &out->ban_addr, out->ban_plen, BAN_REASON_AUTH,
+					 cfg->failed_auth_ban_time, now_ms, &secs) > 0;
+		if (!(cfg->failed_auth_ban_target & CONFIG_AUTH_BAN_USER))
+			out->ban_time_s = secs;
 	}
 }

@@ -21,6 +21,8 @@
 #include "bans.h"
 #include "config.h"
 #include "sanity.h"
+#include "scanner.h"
+#include "enumtrack.h"
 #include "sip.h"
 #include "srctab.h"
 
@@ -33,6 +35,7 @@ enum policy_reason {
 	POLICY_MALFORMED,       /* dropped (or accepted by config): not sane SIP */
 	POLICY_UA,              /* dropped: blacklisted User-Agent */
 	POLICY_BANNED_USER,     /* dropped: the user is banned */
+	POLICY_SCANNER,         /* dropped: a scanner's fingerprint */
 	POLICY_REASON__MAX
 };
 
@@ -43,6 +46,7 @@ enum policy_event {
 	POLICY_EV_MALFORMED,
 	POLICY_EV_UA,
 	POLICY_EV_AUTH_BAN,     /* failed_auth_attempts reached: user/IP banned */
+	POLICY_EV_SCANNER,      /* a scanner's fingerprint (maybe banned) */
 };
 
 struct policy_verdict {
@@ -56,6 +60,9 @@ struct policy_verdict {
 	bool new_ban;           /* this message created an IP ban */
 	enum ban_reason ban_reason;
 	uint32_t ban_time_s;
+	struct addr ban_addr;   /* what was banned: the source, or its IPv6 */
+	uint8_t ban_plen;       /*  prefix (dos_ipv6_prefix) */
+	enum scanner_trait trait; /* POLICY_SCANNER */
 };
 
 /* Per-worker policy state. cfg_gen changes whenever cfg does, so that
@@ -66,7 +73,9 @@ struct policy {
 	struct srctab *src;
 	struct bantab *bans;
 	struct txntab *txns;    /* per worker; NULL: auth tracking off */
+	struct enumtab *enums;  /* per worker; NULL: enumeration detection off */
 	struct failtab *fails;  /* shared */
+	struct failtab *offenders; /* shared; NULL: no repeat-offender tracking */
 };
 
 /* What a server reply told us (policy_reply()). */
@@ -77,7 +86,13 @@ struct policy_auth {
 	uint32_t failures;         /* consecutive count after this reply */
 	bool ip_banned;            /* new IP ban (kernel set) */
 	bool user_banned;          /* new or extended user ban */
+	uint32_t ban_time_s;
 	struct txn txn;            /* the request it answered */
+	/* enumeration: the source answered "no such user" too often */
+	bool enum_banned;
+	uint32_t enum_users;
+	struct addr ban_addr;
+	uint8_t ban_plen;
 };
 
 /*

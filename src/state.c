@@ -14,6 +14,9 @@
 
 #define HEADER "# sipwarden state 1"
 #define MAX_LINE 2048
+/* Longest remaining ban time a state file can restore (about 136 years);
+ * longer is damage, and would overflow the millisecond arithmetic. */
+#define STATE_MAX_REMAIN_S UINT32_MAX
 
 struct save_ctx {
 	FILE *f;
@@ -168,7 +171,7 @@ load_line(char *line, struct bantab *t, uint64_t now_ms, int64_t now_wall)
 	int64_t exp, created;
 	struct ban_key k;
 	enum ban_reason r;
-	uint64_t exp_ms, created_ms;
+	uint64_t exp_ms, created_ms, remain;
 
 	if (sscanf(line, "%7s %799s %u %31s %" SCNd64 " %" SCNd64 " %c", kind, keytxt, &plen,
 		   reason, &exp, &created, &extra) != 6)
@@ -192,10 +195,21 @@ load_line(char *line, struct bantab *t, uint64_t now_ms, int64_t now_wall)
 	}
 	if (exp <= now_wall)
 		return 0;
-	exp_ms = now_ms + (uint64_t)(exp - now_wall) * 1000u;
-	created_ms = created <= now_wall ? now_ms - (uint64_t)(now_wall - created) * 1000u : now_ms;
-	if (created_ms > now_ms) /* before boot: monotonic time cannot say */
-		created_ms = 0;
+	/* The file is not trusted: the differences are taken in unsigned
+	 * arithmetic (exact, as exp > now_wall), and a remaining time beyond
+	 * STATE_MAX_REMAIN_S is cut to it, so that no value can overflow. */
+	remain = (uint64_t)exp - (uint64_t)now_wall;
+	if (remain > STATE_MAX_REMAIN_S)
+		remain = STATE_MAX_REMAIN_S;
+	exp_ms = now_ms + remain * 1000u;
+	if (created >= now_wall) {
+		created_ms = now_ms;
+	} else {
+		uint64_t age = (uint64_t)now_wall - (uint64_t)created;
+
+		/* before boot: monotonic time cannot say */
+		created_ms = age <= now_ms / 1000u ? now_ms - age * 1000u : 0;
+	}
 	return bantab_set(t, &k, r, created_ms, exp_ms) < 0 ? -ENOSPC : 1;
 }
 

@@ -54,17 +54,21 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 	w->sh = sh;
 	w->src = new_srctab(cfg, cfg->queue_count);
 	w->txns = txntab_new(cfg->max_transactions / cfg->queue_count);
-	if (!w->src || !w->txns) {
+	w->enums = enumtab_new(cfg->max_transactions / cfg->queue_count, 4096);
+	if (!w->src || !w->txns || !w->enums) {
 		srctab_free(w->src);
 		txntab_free(w->txns);
+		enumtab_free(w->enums);
 		return -ENOMEM;
 	}
 	ret = nfq_queue_open(&w->q, qnum, &o);
 	if (ret < 0) {
 		srctab_free(w->src);
 		txntab_free(w->txns);
+		enumtab_free(w->enums);
 		w->src = NULL;
 		w->txns = NULL;
+		w->enums = NULL;
 		return ret;
 	}
 	/* Without the kernel set the worker still drops banned sources
@@ -76,7 +80,9 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 	w->pol.src = w->src;
 	w->pol.bans = sh->bans;
 	w->pol.txns = w->txns;
+	w->pol.enums = w->enums;
 	w->pol.fails = sh->fails;
+	w->pol.offenders = sh->offenders;
 	return 0;
 }
 
@@ -208,10 +214,7 @@ push_ban(struct worker *w, const struct event *e)
 
 	if (!e->new_ban || w->pol.cfg->mode == CONFIG_MODE_MONITOR)
 		return;
-	ret = w->ks ? kernelset_add(w->ks, &e->src, e->src.family == AF_INET ? 32 : 128,
-				    e->ban_reason == BAN_REASON_AUTH ? w->pol.cfg->failed_auth_ban_time
-								     : e->ban_time_s)
-		    : -ENOTCONN;
+	ret = w->ks ? kernelset_add(w->ks, &e->ban_addr, e->ban_plen, e->ban_time_s) : -ENOTCONN;
 	if (ret < 0) {
 		STAT_INC(w->st.kset_errors);
 		__atomic_store_n(&w->sh->kset_dirty, 1, __ATOMIC_RELEASE);
@@ -238,6 +241,12 @@ read_reply(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch
 		STAT_INC(w->st.auth_bans);
 		if (b->n_events < NFQ_BATCH_MAX)
 			event_capture_auth(&b->events[b->n_events++], &a);
+	}
+	if (a.enum_banned) {
+		STAT_INC(w->st.enum_bans);
+		STAT_INC(w->st.bans_created);
+		if (b->n_events < NFQ_BATCH_MAX)
+			event_capture_enum(&b->events[b->n_events++], &a);
 	}
 }
 
@@ -333,6 +342,8 @@ worker_fini(struct worker *w)
 	w->src = NULL;
 	txntab_free(w->txns);
 	w->txns = NULL;
+	enumtab_free(w->enums);
+	w->enums = NULL;
 }
 
 void

@@ -38,6 +38,7 @@ struct worker_stats {
 	uint64_t replies_seen;                /* server replies read after the verdict */
 	uint64_t auth_failures;               /* 401/407/403 to credentials */
 	uint64_t auth_bans;                   /* failed_auth_attempts reached */
+	uint64_t enum_bans;                   /* enumeration detected */
 	uint64_t heartbeat_ms;                /* last loop iteration (mono ms) */
 };
 
@@ -45,6 +46,7 @@ struct worker_stats {
 struct worker_shared {
 	struct bantab *bans;
 	struct failtab *fails;
+	struct failtab *offenders;      /* repeat offenders (ban_time_increment) */
 	struct config *volatile cfg;    /* swapped by reload */
 	volatile uint32_t cfg_gen;
 	volatile int stop;
@@ -61,6 +63,7 @@ struct worker {
 	struct kernelset *ks;           /* NULL: kernel set unusable */
 	struct srctab *src;
 	struct txntab *txns;
+	struct enumtab *enums;
 	struct policy pol;
 	struct worker_stats st;
 };

@@ -119,8 +119,9 @@ check_flood_v6() {
 	local t
 	lab_sipclient "$LAB_NS_ATK" flood --src 2001:db8:a::66 --server "$LAB_SRV6" \
 		--rate 300 --duration 2 --method INVITE || return 1
-	lab_wait_for "grep -q \"IP '2001:db8:a::66' is blocked and banned\" '$SWLOG'" 5 || return 1
-	t=$(sw_set_timeout 2001:db8:a::66)
+	lab_wait_for "grep -q \"IP '2001:db8:a::66' is blocked and banned .*net=2001:db8:a::/64\" '$SWLOG'" 5 || return 1
+	# IPv6 sources are banned as their /64 (dos_ipv6_prefix)
+	t=$(sw_set_timeout 2001:db8:a::/64)
 	echo "kernel set timeout: ${t:-none}"
 	[ -n "$t" ] && sw_register 2001:db8:c::20 121
 }
@@ -180,7 +181,7 @@ check_restart_resync() {
 	lab_sipwarden_start "$CONF" || return 1
 	lab_srv ipset list sipwarden4
 	[ -n "$(sw_set_timeout 203.0.113.66)" ] && [ -z "$(sw_set_timeout 203.0.113.99)" ] &&
-		[ -n "$(sw_set_timeout 2001:db8:a::66)" ] && grep -q "restored 2 bans" "$SWLOG"
+		[ -n "$(sw_set_timeout 2001:db8:a::/64)" ] && grep -q "restored 2 bans" "$SWLOG"
 }
 lab_check "restart re-syncs the kernel set from the saved bans" check_restart_resync
 

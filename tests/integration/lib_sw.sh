@@ -119,10 +119,10 @@ sw_daemon_alive() {
 # sw_rcv_src ADDR — requests from ADDR that reached Kamailio.
 sw_rcv_src() { lab_kamailio_rcv_count "src=$1 "; }
 
-# sw_json_get 'PYTHON EXPR over j' — evaluate an expression over the JSON on
-# stdin (j is the parsed document); prints the result.
+# sw_json_get 'PYTHON EXPR over j' — evaluate an expression (it may span
+# lines) over the JSON on stdin (j is the parsed document); prints the result.
 sw_json_get() {
-	/usr/bin/python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval(sys.argv[1]))' "$1"
+	/usr/bin/python3 -c 'import json, sys; j = json.load(sys.stdin); print(eval("(" + sys.argv[1] + ")"))' "$1"
 }
 
 # sw_ban_remaining KIND KEY — remaining seconds of a ban (from --json bans);

@@ -221,14 +221,13 @@ check_f2b() {
 }
 check_f2b_aggressive() {
 	local got
-	got=$(sw_f2b_ips "$SWLOG" "$F2B_FILTER[mode=aggressive]") || return 1
+	got=$(sw_f2b_ips "$SWLOG" "${F2B_FILTER}[mode=aggressive]") || return 1
 	echo "$got"
 	# the UA sources plus the malformed ones, and no legitimate client
 	grep -qx 203.0.113.73 <<<"$got" && grep -qx 2001:db8:a::73 <<<"$got" &&
 		grep -qx 203.0.113.74 <<<"$got" && [ "$(grep -c '^203\.0\.113\.[12][0-9]$' <<<"$got")" -eq 0 ] &&
 		[ "$(grep -cF -x -f <(echo "$UA_SOURCES") <<<"$got")" -eq 5 ]
 }
-# shellcheck disable=SC2016  # <HOST> is fail2ban's, not the shell's
 lab_check "seed failregex \"Request rejected, malicious UA='.*' from IP='<HOST>'\" finds the scanners" \
 	check_f2b "Request rejected, malicious UA='.*' from IP='<HOST>'"
 lab_check "seed failregex variant \"... from IP='<HOST>\" finds the scanners" \

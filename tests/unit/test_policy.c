@@ -168,14 +168,14 @@ assert_drop(struct policy_verdict v, enum policy_reason r)
 		     policy_reason_name(r));
 }
 
+/* Banned by its own address or a network holding it (IPv6 sources are
+ * banned as their dos_ipv6_prefix network). */
 static bool
 ip_banned(const char *ip, uint64_t now)
 {
 	struct addr a = A(ip);
-	struct ban_key k;
 
-	ban_key_ip(&k, &a);
-	return bantab_check(g_p.bans, &k, now);
+	return bantab_check_ip(g_p.bans, &a, now);
 }
 
 /* n requests from ip at now, all expected to pass with reason r. */
@@ -300,15 +300,35 @@ Test(policy_density, rate_exactly_at_limit_is_allowed)
 	}
 }
 
-Test(policy_density, ipv6_source_banned_alone)
+Test(policy_density, ipv6_source_banned_alone_with_prefix_128)
 {
 	const char *reg = request("REGISTER", NULL);
 
+	g_cfg->dos_ipv6_prefix = 128;
 	pass_n("2001:db8:a::66", reg, N, 5000, POLICY_PASS);
 	assert_density_ban(judge("2001:db8:a::66", reg, 5000));
 	assert_drop(judge("2001:db8:a::66", reg, 5001), POLICY_BANNED_IP);
 	assert_accept(judge("2001:db8:a::67", reg, 5001), POLICY_PASS);
 	assert_accept(judge("203.0.113.66", reg, 5001), POLICY_PASS);
+}
+
+Test(policy_density, ipv6_prefix_counts_and_bans_the_64)
+{
+	const char *reg = request("REGISTER", NULL);
+	char ip[64];
+	struct policy_verdict v;
+
+	/* An attacker rotating through its /64: every request from a new
+	 * address, all of them counted together. */
+	for (int i = 0; i < N; i++) {
+		snprintf(ip, sizeof(ip), "2001:db8:a::%x", 0x100 + i);
+		assert_accept(judge(ip, reg, 5000), POLICY_PASS);
+	}
+	v = judge("2001:db8:a::ffff", reg, 5000);
+	assert_density_ban(v);
+	cr_assert_eq(v.ban_plen, 64);
+	assert_drop(judge("2001:db8:a:0:1234::1", reg, 5001), POLICY_BANNED_IP);
+	assert_accept(judge("2001:db8:b::1", reg, 5001), POLICY_PASS);
 }
 
 Test(policy_density, disabled_never_bans)
@@ -554,6 +574,9 @@ Test(policy_ua, scanner_register_dropped_and_banned)
 
 Test(policy_ua, scanner_invite_dropped)
 {
+	/* The User-Agent rule on its own: the test message's other headers
+	 * are not sipvicious', but say so. */
+	g_cfg->scanner_fingerprints = false;
 	assert_ua_drop(judge("2001:db8:a::66", request("INVITE", "sipvicious"), 1000), true);
 	cr_assert(ip_banned("2001:db8:a::66", 1001));
 }

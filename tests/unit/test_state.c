@@ -404,3 +404,36 @@ Test(state, overlong_path_is_refused)
 	cr_assert_eq(state_save(dir, g_a, MONO, WALL), -ENAMETOOLONG);
 	cr_assert_eq(state_load(dir, g_a, MONO, WALL, &rep), -ENAMETOOLONG);
 }
+
+/* Found by tests/fuzz/fuzz_state: times at the ends of int64 made
+ * now_wall - created overflow (undefined behaviour) and exp - now_wall
+ * wrap the millisecond expiry. They load clamped, and round-trip. */
+Test(state, extreme_times_do_not_overflow)
+{
+	struct ban_key a = KIP("203.0.113.7"), u = KU("b@c");
+	struct state_report rep;
+	struct found f;
+
+	write_file("# sipwarden state 1\n"
+		   "ip 203.0.113.7 32 density 9223372036854775807 -9223372036854775808\n"
+		   "user b@c 0 ua 1700000010 9223372036854775807\n"
+		   "end 2\n");
+	cr_assert_eq(state_load(g_dir, g_a, MONO, WALL, &rep), 0);
+	cr_assert_eq(rep.loaded, 2);
+	cr_assert_eq(rep.bad_lines, 0);
+	f = find(g_a, &a, MONO);
+	cr_assert(f.seen);
+	cr_assert_eq(f.created_ms, 0, "created before boot");
+	cr_assert(f.expires_ms > MONO + 100ull * 365 * 86400 * 1000, "still banned for long");
+	cr_assert_eq(f.expires_ms, MONO + (uint64_t)UINT32_MAX * 1000u, "clamped");
+	f = find(g_a, &u, MONO);
+	cr_assert(f.seen);
+	cr_assert_eq(f.created_ms, MONO, "created in the future reads as now");
+	cr_assert_eq(f.expires_ms, MONO + 10000);
+	/* What was loaded saves and loads back unchanged. */
+	cr_assert_eq(state_save(g_dir, g_a, MONO, WALL), 2);
+	cr_assert_eq(state_load(g_dir, g_b, MONO, WALL, &rep), 0);
+	cr_assert_eq(rep.loaded, 2);
+	cr_assert_eq(rep.bad_lines + rep.expired + rep.refused, 0);
+	cr_assert_eq(find(g_b, &a, MONO).expires_ms, MONO + (uint64_t)UINT32_MAX * 1000u);
+}

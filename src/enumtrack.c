@@ -1,0 +1,190 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <stdlib.h>
+#include <string.h>
+
+#include "authtrack.h"
+#include "enumtrack.h"
+
+#define WAYS 4
+
+struct etxn {
+	uint64_t key;        /* 0: empty */
+	uint64_t created_ms;
+	uint64_t target;
+	struct addr src;
+	bool creds;
+};
+
+struct esrc {
+	struct addr src;
+	uint64_t last_ms;    /* 0: empty */
+	uint8_t n;           /* ring entries in use */
+	uint8_t head;
+	struct {
+		uint32_t target; /* 32 bits of the target hash: plenty to tell users apart */
+		uint32_t ms;     /* truncated time of the latest negative answer */
+	} ring[ENUM_MAX_DISTINCT + 1];
+};
+
+struct enumtab {
+	uint32_t ntx, nsrc;  /* buckets, powers of two */
+	struct etxn *tx;
+	struct esrc *srcs;
+};
+
+static uint32_t
+pow2_buckets(uint32_t want)
+{
+	uint32_t n = 1;
+
+	while ((uint64_t)n * WAYS < want && n < (1u << 26))
+		n <<= 1;
+	return n;
+}
+
+struct enumtab *
+enumtab_new(uint32_t max_txns, uint32_t max_sources)
+{
+	struct enumtab *t = calloc(1, sizeof(*t));
+
+	if (!t)
+		return NULL;
+	t->ntx = pow2_buckets(max_txns);
+	t->nsrc = pow2_buckets(max_sources);
+	t->tx = calloc((size_t)t->ntx * WAYS, sizeof(*t->tx));
+	t->srcs = calloc((size_t)t->nsrc * WAYS, sizeof(*t->srcs));
+	if (!t->tx || !t->srcs) {
+		enumtab_free(t);
+		return NULL;
+	}
+	return t;
+}
+
+void
+enumtab_free(struct enumtab *t)
+{
+	if (!t)
+		return;
+	free(t->tx);
+	free(t->srcs);
+	free(t);
+}
+
+uint64_t
+enum_target_hash(const struct sip_msg *m)
+{
+	struct sip_str v = m->to.s ? m->to : m->ruri;
+	uint64_t h = 0xcbf29ce484222325ULL;
+	uint32_t i = 0, end;
+
+	if (!v.s)
+		return 0;
+	/* The user part: after the scheme's ':' up to '@' (or the whole URI
+	 * when it has no user). Raw bytes: the hash only tells users apart. */
+	while (i < v.len && v.s[i] != ':')
+		i++;
+	i = i < v.len ? i + 1 : 0;
+	for (end = i; end < v.len && v.s[end] != '@' && v.s[end] != '>' && v.s[end] != ';'; end++)
+		;
+	for (; i < end; i++)
+		h = (h ^ (uint8_t)v.s[i]) * 0x100000001b3ULL;
+	return h ? h : 1;
+}
+
+void
+enumtab_request(struct enumtab *t, uint64_t key, const struct addr *src,
+		uint64_t target, bool creds, uint64_t now_ms)
+{
+	struct etxn *b = &t->tx[(size_t)(key & (t->ntx - 1)) * WAYS], *v = &b[0];
+
+	for (int i = 0; i < WAYS; i++) {
+		if (b[i].key == key || b[i].key == 0 || now_ms - b[i].created_ms >= TXN_TIMEOUT_MS) {
+			v = &b[i];
+			break;
+		}
+		if (b[i].created_ms < v->created_ms)
+			v = &b[i];
+	}
+	v->key = key;
+	v->created_ms = now_ms;
+	v->target = target;
+	v->src = *src;
+	v->creds = creds;
+}
+
+static struct esrc *
+source(struct enumtab *t, const struct addr *src, uint64_t now_ms, bool create)
+{
+	uint32_t h = addr_hash(src, 0x5eed);
+	struct esrc *b = &t->srcs[(size_t)(h & (t->nsrc - 1)) * WAYS], *v = &b[0];
+
+	for (int i = 0; i < WAYS; i++) {
+		if (b[i].last_ms && addr_equal(&b[i].src, src))
+			return &b[i];
+		if (!b[i].last_ms || b[i].last_ms < v->last_ms)
+			v = &b[i];
+	}
+	if (!create)
+		return NULL;
+	/* An empty way or the least recently accused source. */
+	memset(v, 0, offsetof(struct esrc, ring));
+	v->src = *src;
+	v->last_ms = now_ms ? now_ms : 1;
+	return v;
+}
+
+uint32_t
+enumtab_reply(struct enumtab *t, uint64_t key, unsigned status, uint64_t now_ms,
+	      uint32_t window_ms, struct addr *src)
+{
+	struct etxn *b = &t->tx[(size_t)(key & (t->ntx - 1)) * WAYS], *x = NULL;
+	struct esrc *s;
+	uint32_t now = (uint32_t)now_ms, target;
+	unsigned i, keep = 0;
+	bool negative;
+
+	for (int w = 0; w < WAYS; w++)
+		if (b[w].key == key && now_ms - b[w].created_ms < TXN_TIMEOUT_MS) {
+			x = &b[w];
+			break;
+		}
+	if (!x || status < 200)
+		return 0;
+	x->key = 0; /* a final reply ends the transaction */
+	negative = status == 404 || status == 484 ||
+		   (x->creds && (status == 401 || status == 403 || status == 407));
+	if (!negative)
+		return 0;
+	*src = x->src;
+	target = (uint32_t)(x->target ^ (x->target >> 32));
+
+	s = source(t, &x->src, now_ms, true);
+	/* Keep the answers still inside the window, dropping this target's
+	 * earlier one: it is counted once, with its latest time. */
+	for (i = 0; i < s->n; i++) {
+		unsigned j = (s->head + i) % (ENUM_MAX_DISTINCT + 1);
+
+		if ((uint32_t)(now - s->ring[j].ms) >= window_ms || s->ring[j].target == target)
+			continue;
+		s->ring[keep] = s->ring[j];
+		keep++;
+	}
+	/* keep <= n <= ENUM_MAX_DISTINCT+1; compacted to the front. */
+	if (keep == ENUM_MAX_DISTINCT + 1)
+		memmove(&s->ring[0], &s->ring[1], sizeof(s->ring[0]) * --keep);
+	s->ring[keep].target = target;
+	s->ring[keep].ms = now;
+	s->n = (uint8_t)(keep + 1);
+	s->head = 0;
+	s->last_ms = now_ms;
+	return s->n;
+}
+
+void
+enumtab_forget(struct enumtab *t, const struct addr *src)
+{
+	struct esrc *s = source(t, src, 0, false);
+
+	if (s)
+		memset(s, 0, offsetof(struct esrc, ring));
+}

@@ -1,0 +1,335 @@
+#!/bin/bash
+# Integration: the control socket and sipwardenctl, ban persistence, reload
+# and monitor mode, for real, in the namespace lab (tests/lab/lab.sh) with
+# sipwarden in front of a real Kamailio registrar.
+#  - manual IP and user bans: listed with their remaining time, the IP in the
+#    kernel set at once and its REGISTERs kept from Kamailio; both survive a
+#    restart (the IP is pushed to the kernel set again);
+#  - unban takes effect at the very next packet;
+#  - reload (sipwardenctl reload and SIGHUP) with a changed density limit
+#    changes the verdicts and keeps the bans; a broken file is refused with
+#    FILE:LINE:COL, logged, and the running configuration stays in force;
+#  - monitor mode lets a flood through entirely, counts would_drop, lists
+#    what it would have banned and leaves the kernel sets empty;
+#  - access control (root or group sipwarden only), exit codes, stats and
+#    JSON output.
+set -euo pipefail
+
+: "${SIPWARDEN_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+export SIPWARDEN_SRC
+# shellcheck source=SCRIPTDIR/../lab/lab.sh
+. "$SIPWARDEN_SRC/tests/lab/lab.sh"
+# shellcheck source=SCRIPTDIR/lib_sw.sh
+. "$SIPWARDEN_SRC/tests/integration/lib_sw.sh"
+trap lab_down EXIT
+
+CONF_SRC="$SIPWARDEN_SRC/tests/integration/conf/control.yml"
+CONF_MONITOR="$SIPWARDEN_SRC/tests/integration/conf/control_monitor.yml"
+lab_require_tools ip ss kamailio python3 iptables ip6tables ipset timeout runuser
+[ -x "$SIPWARDEN_BUILD/sipwarden" ] || lab_fail "build sipwarden first ($SIPWARDEN_BUILD)"
+[ -x "$SIPWARDEN_BUILD/sipwardenctl" ] || lab_fail "build sipwardenctl first ($SIPWARDEN_BUILD)"
+lab_up
+lab_kamailio_start
+# The daemon runs on a copy that the reload checks rewrite.
+CONF="$LAB_RUN/control.yml"
+cp "$CONF_SRC" "$CONF"
+lab_rules install "$CONF" >/dev/null || lab_fail "sipwarden-rules install failed"
+lab_sipwarden_start "$CONF"
+
+# The daemon is restarted twice and lab.sh keeps only one previous log: keep
+# each stopped daemon's log (sanitizer reports come at exit) for
+# sw_sanitizer_clean, which reads $LAB_RUN/sipwarden.log*.
+rm -f "$LAB_RUN"/sipwarden.log.stopped-*
+STOPS=0
+stop_daemon() {
+	lab_sipwarden_stop
+	STOPS=$((STOPS + 1))
+	cp "$SWLOG" "$LAB_RUN/sipwarden.log.stopped-$STOPS"
+}
+
+# set_density N — the running copy of the config with density N per 2 s
+set_density() {
+	sed -i -E "s/^(  dos_reqs_density_per_unit:) [0-9]+\$/\\1 $1/" "$CONF"
+	grep -q "^  dos_reqs_density_per_unit: $1\$" "$CONF"
+}
+
+# ---- the CLI itself
+
+check_status_stats() {
+	local out
+	out=$(sw_ctl status) || return 1
+	echo "$out"
+	grep -Eq "^pid +$(lab_pid_get sipwarden)\$" <<<"$out" && grep -Eq '^mode +enforce$' <<<"$out" &&
+		grep -Eq '^kernel set +ok$' <<<"$out" || return 1
+	out=$(sw_ctl stats) || return 1
+	echo "$out"
+	grep -Eq '^packets +[0-9]+$' <<<"$out" && grep -Eq '^ +density +[0-9]+$' <<<"$out" || return 1
+	out=$(sw_ctl --json stats) || return 1
+	echo "$out"
+	sw_json_get "j['mode'] == 'enforce' and j['packets'] >= 0 and 'would_drop' in j
+		and 'density' in j['verdicts'] and len(j['workers']) == 2" <<<"$out" | grep -qx True
+}
+lab_check "status, stats and --json stats" check_status_stats
+
+check_exit_codes() {
+	local rc=0
+	sw_ctl frobnicate 2>&1 || rc=$?
+	echo "unknown command: exit $rc"
+	[ "$rc" -eq 2 ] || return 1
+	rc=0
+	sw_ctl unban ip 203.0.113.99 2>&1 || rc=$?
+	echo "unban of an unknown ban: exit $rc"
+	[ "$rc" -eq 1 ] || return 1
+	rc=0
+	"$SIPWARDEN_BUILD/sipwardenctl" --socket "$LAB_RUN/no-such.sock" status 2>&1 || rc=$?
+	echo "no daemon at that socket: exit $rc"
+	[ "$rc" -eq 3 ]
+}
+lab_check "exit codes: unknown command 2, unknown ban 1, no daemon 3" check_exit_codes
+
+check_not_root() {
+	local rc=0
+	ls -l "$LAB_RUN/control.sock"
+	if getent group sipwarden >/dev/null && id -nG nobody | grep -qw sipwarden; then
+		echo "nobody is in group sipwarden here: cannot test the refusal"
+		return 1
+	fi
+	runuser -u nobody -- "$SIPWARDEN_BUILD/sipwardenctl" --socket "$LAB_RUN/control.sock" \
+		status >"$LAB_RUN/nobody.out" 2>"$LAB_RUN/nobody.err" || rc=$?
+	cat "$LAB_RUN/nobody.err"
+	echo "exit $rc, stdout $(wc -c <"$LAB_RUN/nobody.out") bytes"
+	[ "$rc" -eq 1 ] || [ "$rc" -eq 3 ] || return 1
+	[ ! -s "$LAB_RUN/nobody.out" ] && grep -Eqi 'denied' "$LAB_RUN/nobody.err"
+}
+lab_check "user nobody (not in group sipwarden) is refused" check_not_root
+
+# ---- manual bans and their persistence
+
+REMAIN_IP=0 REMAIN_USER=0
+check_manual_bans() {
+	local out t n0 rc=0
+	out=$(sw_ctl ban ip 203.0.113.77 --time 300) || return 1
+	echo "$out"
+	# in the kernel set at once: no wait between the answer and this
+	t=$(sw_set_timeout 203.0.113.77)
+	echo "kernel set timeout right after the ban: ${t:-none}"
+	[ -n "$t" ] && [ "$t" -ge 295 ] && [ "$t" -le 300 ] || return 1
+	sw_ctl ban user 105@example.org --time 300 || return 1
+	sw_ctl ban ip 2001:db8:a::77 --time 900 || return 1
+	out=$(sw_ctl bans) || return 1
+	echo "$out"
+	grep -Eq '^ip +203\.0\.113\.77 +manual +(29[0-9]|300) ' <<<"$out" &&
+		grep -Eq '^user +105@example\.org +manual +(29[0-9]|300) ' <<<"$out" &&
+		grep -Eq '^ip +2001:db8:a::77 +manual +(89[0-9]|900) ' <<<"$out" || return 1
+	# the banned address's REGISTERs never reach Kamailio
+	n0=$(sw_rcv_src 203.0.113.77)
+	sw_register_from "$LAB_NS_ATK" 203.0.113.77 177 --timeout 1 || rc=$?
+	echo "REGISTER from 203.0.113.77: exit $rc (3 = no answer), Kamailio saw $(sw_rcv_src 203.0.113.77)"
+	[ "$rc" -eq 3 ] && [ "$(sw_rcv_src 203.0.113.77)" -eq "$n0" ] || return 1
+	# the audit trail
+	grep -E "control: ban of '203\.0\.113\.77' by uid 0 " "$SWLOG"
+	REMAIN_IP=$(sw_ban_remaining ip 203.0.113.77)
+	REMAIN_USER=$(sw_ban_remaining user 105@example.org)
+	echo "remaining: ip $REMAIN_IP s, user $REMAIN_USER s"
+	[ -n "$REMAIN_IP" ] && [ -n "$REMAIN_USER" ]
+}
+lab_check "ban ip / ban user: listed, IP in the kernel set at once and kept from Kamailio" \
+	check_manual_bans
+
+check_restart() {
+	local ip user t rc=0
+	sleep 3 # so that the remaining times visibly go down
+	stop_daemon
+	# Take the address out of the kernel set while the daemon is down: only
+	# the saved bans can put it back.
+	lab_srv ipset del sipwarden4 203.0.113.77 || return 1
+	lab_sipwarden_start "$CONF" || return 1
+	sw_ctl bans
+	ip=$(sw_ban_remaining ip 203.0.113.77)
+	user=$(sw_ban_remaining user 105@example.org)
+	echo "remaining after the restart: ip ${ip:-none} s (was $REMAIN_IP), user ${user:-none} s (was $REMAIN_USER)"
+	[ -n "$ip" ] && [ "$ip" -lt "$REMAIN_IP" ] && [ "$ip" -ge $((REMAIN_IP - 30)) ] || return 1
+	[ -n "$user" ] && [ "$user" -lt "$REMAIN_USER" ] && [ "$user" -ge $((REMAIN_USER - 30)) ] || return 1
+	[ -n "$(sw_ban_remaining ip 2001:db8:a::77)" ] || return 1
+	t=$(sw_set_timeout 203.0.113.77)
+	echo "kernel set timeout after the restart: ${t:-none}"
+	[ -n "$t" ] && [ "$t" -le "$ip" ] && [ "$t" -ge $((ip - 10)) ] || return 1
+	sw_register_from "$LAB_NS_ATK" 203.0.113.77 177 --timeout 1 || rc=$?
+	echo "REGISTER from 203.0.113.77: exit $rc (3 = no answer)"
+	[ "$rc" -eq 3 ] && [ "$(sw_rcv_src 203.0.113.77)" -eq 0 ]
+}
+lab_check "restart: both bans listed with less time left, the IP enforced again" check_restart
+
+check_unban() {
+	local out rc=0
+	out=$(sw_ctl unban ip 203.0.113.77) || return 1
+	echo "$out"
+	[ -z "$(sw_set_timeout 203.0.113.77)" ] || { echo "still in the kernel set"; return 1; }
+	# the very next packet: one REGISTER, no retransmission, gets its 401
+	sw_send "$LAB_NS_ATK" 203.0.113.77 register_ok.sip --wait 2 | tee "$LAB_RUN/unban.out" ||
+		return 1
+	grep -q '^reply: SIP/2.0 401 ' "$LAB_RUN/unban.out" || return 1
+	[ "$(sw_rcv_src 203.0.113.77)" -eq 1 ] || return 1
+	sw_register_from "$LAB_NS_ATK" 203.0.113.77 177 || return 1
+	lab_assert_grep "AUTH result=ok .* src=203\.0\.113\.77 user=177@example\.org" "$KLOG"
+	sw_ctl unban ip 203.0.113.77 || rc=$?
+	echo "second unban: exit $rc"
+	[ "$rc" -eq 1 ]
+}
+lab_check "unban ip: the very next REGISTER reaches Kamailio and gets 200" check_unban
+
+# ---- reload
+
+# flood SRC — 40 REGISTER/s for 2 s from SRC; prints "sent N ..."
+flood40() {
+	lab_sipclient "$LAB_NS_ATK" flood --src "$1" --server "$LAB_SRV4" --rate 40 --duration 2 \
+		--method REGISTER --ua "flood-$1"
+}
+# not_banned_by_flood SRC — a 40/s flood from SRC is let through entirely
+not_banned_by_flood() {
+	local src=$1 n0 out sent
+	n0=$(sw_rcv_src "$src")
+	out=$(flood40 "$src") || return 1
+	echo "$out"
+	sent=$(sed -n 's/^sent \([0-9]*\) .*/\1/p' <<<"$out")
+	[ "${sent:-0}" -ge 70 ] || return 1
+	lab_wait_for "[ \$((\$(sw_rcv_src $src) - $n0)) -ge $sent ]" 3 || true
+	echo "Kamailio saw $(($(sw_rcv_src "$src") - n0)) of $sent"
+	[ $(($(sw_rcv_src "$src") - n0)) -eq "$sent" ] || return 1
+	! grep -q "IP '$src' is blocked and banned" "$SWLOG" && ! sw_in_set "$src"
+}
+# banned_by_flood SRC — a 40/s flood from SRC gets it banned (density 20/2 s)
+banned_by_flood() {
+	local src=$1 n0 n
+	n0=$(sw_rcv_src "$src")
+	flood40 "$src" || return 1
+	lab_wait_for "grep -q \"IP '$src' is blocked and banned\" '$SWLOG'" 3 ||
+		{ echo "no ban line for $src"; return 1; }
+	n=$(($(sw_rcv_src "$src") - n0))
+	echo "Kamailio saw $n requests of the flood (limit 20 per 2 s)"
+	[ "$n" -le 21 ] && sw_in_set "$src" && sw_ctl bans ip | grep -E "^ip +$src +density "
+}
+# earlier_bans — the bans made before the reloads are all still there
+earlier_bans() {
+	local k
+	for k in "user 105@example.org" "ip 2001:db8:a::77" "$@"; do
+		# shellcheck disable=SC2086
+		[ -n "$(sw_ban_remaining $k)" ] || { echo "ban $k lost"; return 1; }
+	done
+	sw_ctl bans
+}
+
+reloads_logged() { lab_count "NOTICE: configuration reloaded from $CONF\$" "$SWLOG"; }
+
+check_reload_ctl() {
+	local out r0
+	not_banned_by_flood 203.0.113.71 || return 1
+	set_density 20 || return 1
+	r0=$(reloads_logged)
+	out=$(sw_ctl reload) || return 1
+	echo "$out"
+	[ "$(reloads_logged)" -eq $((r0 + 1)) ] || return 1
+	grep -E "control: reload by uid 0 " "$SWLOG" || return 1
+	banned_by_flood 203.0.113.71 && earlier_bans
+}
+lab_check "sipwardenctl reload: density 100 -> 20 per 2 s bans a 40/s flood, bans kept" \
+	check_reload_ctl
+
+check_reload_sighup() {
+	local r0
+	set_density 100 || return 1
+	r0=$(reloads_logged)
+	kill -HUP "$(lab_pid_get sipwarden)" || return 1
+	lab_wait_for "[ \$(reloads_logged) -eq $((r0 + 1)) ]" 5 || { echo "no reload logged"; return 1; }
+	not_banned_by_flood 203.0.113.72 || return 1
+	set_density 20 || return 1
+	kill -HUP "$(lab_pid_get sipwarden)" || return 1
+	lab_wait_for "[ \$(reloads_logged) -eq $((r0 + 2)) ]" 5 || { echo "no reload logged"; return 1; }
+	banned_by_flood 203.0.113.72 && earlier_bans "ip 203.0.113.71"
+}
+lab_check "SIGHUP reload: density 20 -> 100 -> 20 per 2 s, verdicts follow, bans kept" \
+	check_reload_sighup
+
+check_reload_broken() {
+	local rc=0 line r0 e0
+	# the file now says density 100 again, plus a key that does not exist
+	set_density 100 || return 1
+	sed -i -E 's/^(  dos_sampling_time_unit: .*)$/\1\n  no_such_key: 1/' "$CONF"
+	line=$(grep -n '^  no_such_key: 1$' "$CONF" | cut -d: -f1)
+	[ -n "$line" ] || return 1
+	r0=$(reloads_logged)
+	sw_ctl reload >"$LAB_RUN/reload.out" 2>"$LAB_RUN/reload.err" || rc=$?
+	cat "$LAB_RUN/reload.err"
+	echo "exit $rc, stdout $(wc -c <"$LAB_RUN/reload.out") bytes"
+	[ "$rc" -eq 1 ] && [ ! -s "$LAB_RUN/reload.out" ] || return 1
+	grep -qF "$CONF:$line:3: unknown key 'no_such_key' in section 'security'" "$LAB_RUN/reload.err" ||
+		return 1
+	grep -E "ERROR: (reload rejected|$CONF:$line:3: unknown key)" "$SWLOG" || return 1
+	grep -qF "ERROR: $CONF:$line:3: unknown key 'no_such_key' in section 'security'" "$SWLOG" || return 1
+	# SIGHUP with the same file: refused and logged again, the daemon lives on
+	e0=$(lab_count "ERROR: reload rejected, keeping the running configuration" "$SWLOG")
+	kill -HUP "$(lab_pid_get sipwarden)" || return 1
+	lab_wait_for "[ \$(lab_count 'ERROR: reload rejected, keeping the running configuration' '$SWLOG') -gt $e0 ]" 5 ||
+		{ echo "SIGHUP with a broken file: nothing logged"; return 1; }
+	sw_daemon_alive || return 1
+	[ "$(reloads_logged)" -eq "$r0" ] || { echo "a reload was applied"; return 1; }
+	# the running configuration is still density 20, not the file's 100
+	banned_by_flood 203.0.113.73 && earlier_bans "ip 203.0.113.71" "ip 203.0.113.72"
+}
+lab_check "reload of a broken file: exit 1, FILE:LINE:COL shown and logged, old config kept" \
+	check_reload_broken
+
+check_json_bans() {
+	local out
+	out=$(sw_ctl --json bans) || return 1
+	echo "$out" | /usr/bin/python3 -m json.tool || return 1
+	sw_json_get "sorted((b['kind'], b['key'], b['reason']) for b in j['bans']) == sorted([
+		('ip', '203.0.113.71', 'density'), ('ip', '203.0.113.72', 'density'),
+		('ip', '203.0.113.73', 'density'), ('ip', '2001:db8:a::77', 'manual'),
+		('user', '105@example.org', 'manual')])
+		and all(b['remaining'] > 0 for b in j['bans'])" <<<"$out" | grep -qx True
+}
+lab_check "--json bans is valid JSON and lists every ban" check_json_bans
+
+# ---- monitor mode
+
+check_monitor() {
+	local out sent n st
+	sw_ctl unban --all || return 1
+	[ "$(sw_ctl --json bans | sw_json_get "len(j['bans'])")" -eq 0 ] || return 1
+	stop_daemon
+	[ -z "$(sw_set_members 4)$(sw_set_members 6)" ] || { echo "kernel sets not empty"; return 1; }
+	lab_sipwarden_start "$CONF_MONITOR" || return 1
+	sw_ctl status | grep -E '^(mode|kernel set) ' || return 1
+	out=$(lab_sipclient "$LAB_NS_ATK" flood --src 203.0.113.75 --server "$LAB_SRV4" --rate 100 \
+		--duration 2 --method REGISTER --ua monitor-flood) || return 1
+	echo "$out"
+	sent=$(sed -n 's/^sent \([0-9]*\) .*/\1/p' <<<"$out")
+	[ "${sent:-0}" -ge 180 ] || return 1
+	lab_wait_for "[ \$(sw_rcv_src 203.0.113.75) -ge $sent ]" 3 || true
+	n=$(sw_rcv_src 203.0.113.75)
+	echo "Kamailio saw $n of $sent"
+	[ "$n" -eq "$sent" ] || return 1
+	st=$(sw_ctl --json stats) || return 1
+	echo "$st"
+	sw_json_get "j['mode'] == 'monitor' and j['would_drop'] > 0 and j['dropped'] == 0" <<<"$st" |
+		grep -qx True || return 1
+	sw_ctl bans | grep -E '^ip +203\.0\.113\.75 +density ' || return 1
+	echo "kernel sets: [$(sw_set_members 4)$(sw_set_members 6)]"
+	[ -z "$(sw_set_members 4)$(sw_set_members 6)" ]
+}
+lab_check "monitor mode: a flood passes entirely, would_drop counted, ban listed, kernel sets empty" \
+	check_monitor
+
+check_stopped() {
+	local rc=0
+	stop_daemon
+	grep -q "sipwarden stopping" "$SWLOG" || return 1
+	sw_ctl status 2>&1 || rc=$?
+	echo "status with the daemon stopped: exit $rc"
+	[ "$rc" -eq 3 ]
+}
+lab_check "daemon stopped: sipwardenctl exits 3" check_stopped
+lab_check "daemon log free of sanitizer reports" sw_sanitizer_clean
+
+lab_summary
