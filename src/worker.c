@@ -24,6 +24,8 @@ struct batch {
 	unsigned n_events;
 	unsigned replies[NFQ_BATCH_MAX]; /* indexes of the server's replies */
 	unsigned n_replies;
+	unsigned rejects[NFQ_BATCH_MAX]; /* banned users to answer 403 */
+	unsigned n_rejects;
 };
 
 static struct srctab *
@@ -75,6 +77,7 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 	 * itself; the daemon logs the reason once at start. */
 	if (kernelset_open(&w->ks) < 0)
 		w->ks = NULL;
+	w->rep_rate = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 200);
 	w->pol.cfg = cfg;
 	w->pol.cfg_gen = sh->cfg_gen;
 	w->pol.src = w->src;
@@ -202,6 +205,9 @@ judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 		STAT_INC(w->st.would_drop);
 		return true;
 	}
+	if (v.reason == POLICY_BANNED_USER && cfg->banned_user_reply == CONFIG_USER_REPLY_403 &&
+	    (m.method == SIP_METHOD_REGISTER || m.method == SIP_METHOD_INVITE))
+		b->rejects[b->n_rejects++] = (unsigned)(p - b->pkts);
 	return !v.drop;
 }
 
@@ -250,6 +256,33 @@ read_reply(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch
 	}
 }
 
+/* NGCP's answer to a banned user: "403 Try again later". */
+static void
+reject_user(struct worker *w, const struct nfq_pkt *p, uint64_t now)
+{
+	struct packet_info pi;
+	struct sip_msg m;
+	enum sip_flaw flaw;
+
+	if (!log_ratelimit_take(&w->rep_rate, now, NULL))
+		return;
+	if (!w->rep && !w->rep_failed) {
+		int ret = sipreply_open(&w->rep);
+
+		if (ret < 0) {
+			w->rep_failed = true;
+			log_msg(LOG_ERR, "worker %u: cannot send 403 replies: %s (CAP_NET_RAW "
+				"is needed); banned users' requests are dropped silently",
+				w->index, strerror(-ret));
+		}
+	}
+	if (!w->rep || packet_parse(p->data, p->len, &pi) != PACKET_OK ||
+	    sip_scan((const char *)pi.payload, pi.payload_len, &m, &flaw) < 0)
+		return;
+	if (sipreply_send(w->rep, &pi, &m, 403, "Try again later") == 0)
+		STAT_INC(w->st.replies_403);
+}
+
 static void
 maintenance(struct worker *w, uint64_t now)
 {
@@ -290,6 +323,7 @@ worker_main(void *arg)
 		} else {
 			b->n_events = 0;
 			b->n_replies = 0;
+			b->n_rejects = 0;
 			for (int i = 0; i < n; i++) {
 				STAT_INC(w->st.packets);
 				if (judge(w, &b->pkts[i], now, b)) {
@@ -303,6 +337,8 @@ worker_main(void *arg)
 			nfq_flush(w->q);
 			for (unsigned i = 0; i < b->n_replies; i++)
 				read_reply(w, &b->pkts[b->replies[i]], now, b);
+			for (unsigned i = 0; i < b->n_rejects; i++)
+				reject_user(w, &b->pkts[b->rejects[i]], now);
 			for (unsigned i = 0; i < b->n_events; i++) {
 				push_ban(w, &b->events[i]);
 				event_log(&b->events[i], now);
@@ -344,6 +380,8 @@ worker_fini(struct worker *w)
 	w->txns = NULL;
 	enumtab_free(w->enums);
 	w->enums = NULL;
+	sipreply_close(w->rep);
+	w->rep = NULL;
 }
 
 void

@@ -18,6 +18,8 @@
 #include "bans.h"
 #include "config.h"
 #include "kernelset.h"
+#include "log.h"
+#include "sipreply.h"
 #include "nfq.h"
 #include "policy.h"
 #include "srctab.h"
@@ -39,6 +41,7 @@ struct worker_stats {
 	uint64_t auth_failures;               /* 401/407/403 to credentials */
 	uint64_t auth_bans;                   /* failed_auth_attempts reached */
 	uint64_t enum_bans;                   /* enumeration detected */
+	uint64_t replies_403;                 /* banned_user_reply: 403 sent */
 	uint64_t heartbeat_ms;                /* last loop iteration (mono ms) */
 };
 
@@ -64,6 +67,9 @@ struct worker {
 	struct srctab *src;
 	struct txntab *txns;
 	struct enumtab *enums;
+	struct sipreply *rep;           /* opened on first use (banned_user_reply) */
+	bool rep_failed;
+	struct log_ratelimit rep_rate;  /* no reflector for spoofed sources */
 	struct policy pol;
 	struct worker_stats st;
 };

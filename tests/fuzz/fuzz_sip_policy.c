@@ -22,7 +22,7 @@
  * source tables start empty for every input, so a crash reproduces from
  * its input alone.
  *
- * Both configs have low limits (3 requests a window, 4 bans) so that the
+ * Both configs have low limits (3 requests a window, 16 bans) so that the
  * density rule, bans, a full ban table and ban expiry are all reachable.
  */
 #include <netinet/in.h>
@@ -43,7 +43,7 @@
 #include "srctab.h"
 
 #define DENSITY 3
-#define MAX_BANS 4
+#define MAX_BANS 16
 #define HDR 8
 #define SEP "\0SWP"
 #define SEP_LEN 4

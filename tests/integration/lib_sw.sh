@@ -136,3 +136,20 @@ sw_ban_remaining() {
 sw_f2b_ips() {
 	fail2ban-regex -r -o ip "$1" "$2" | sort -u
 }
+
+# sw_ban_key ADDR — the key of the IP ban that covers ADDR, as `bans` shows
+# it: the address itself, or the network it was banned with (an IPv6 source
+# may be banned as its /64, dos_ipv6_prefix); prints nothing if none does.
+sw_ban_key() {
+	sw_ctl --json bans | /usr/bin/python3 -c '
+import ipaddress, json, sys
+a = ipaddress.ip_address(sys.argv[1])
+for b in json.load(sys.stdin)["bans"]:
+    if b["kind"] != "ip":
+        continue
+    n = ipaddress.ip_network(b["key"], strict=False)
+    if n.version == a.version and a in n:
+        print(b["key"])
+        break
+' "$1"
+}

@@ -4,9 +4,9 @@
 # with sipwarden in front of a real Kamailio registrar.
 #  - svmap and svwar (UA friendly-scanner), IPv4 and IPv6, never reach
 #    Kamailio, are logged with the NGCP wording and their sources banned
-#    (kernel set). svmap scans with INVITE here: its default OPTIONS is not
-#    a blacklisted method by default (ua_blacklist_methods: REGISTER,
-#    INVITE), which is checked too;
+#    (kernel set; an IPv6 source may be banned as its /64). svmap scans
+#    with INVITE here: OPTIONS, its default, is not a blacklisted method by
+#    default (ua_blacklist_methods: REGISTER, INVITE), which is checked too;
 #  - the default ^sipcli.+ drops UA sipcli/1.8 but not mysipcli;
 #  - REGISTERs with a CSeq method other than REGISTER, a Content-Length not
 #    matching the body or no Call-ID are dropped and logged, while the same
@@ -58,18 +58,26 @@ ua_rejected() {
 }
 
 # scanned_and_banned SRC — nothing from SRC reached Kamailio, the UA line is
-# logged, SRC is in the kernel set and listed with reason ua.
+# logged, SRC is banned with reason ua (as itself or, IPv6, as its prefix)
+# and that ban is in the kernel set. An IPv6 ban is lifted afterwards: all
+# the lab's IPv6 attackers share one /64, and the next check needs it clean.
 scanned_and_banned() {
-	local src=$1 n t
+	local src=$1 n t key
 	n=$(sw_rcv_src "$src")
 	echo "requests from $src that reached Kamailio: $n"
 	[ "$n" -eq 0 ] || return 1
 	ua_rejected "$src" friendly-scanner || { echo "no UA line for $src"; return 1; }
 	grep -F "IP='$src'" "$SWLOG"
-	t=$(sw_set_timeout "$src")
+	key=$(sw_ban_key "$src")
+	echo "ban covering $src: ${key:-none}"
+	[ -n "$key" ] || return 1
+	sw_ctl bans ip | grep -E "^ip +$key +ua " || { echo "not listed with reason ua"; return 1; }
+	t=$(sw_set_timeout "$key")
 	echo "kernel set timeout: ${t:-none} (ua_ban_time 600)"
 	[ -n "$t" ] && [ "$t" -ge 590 ] && [ "$t" -le 600 ] || return 1
-	sw_ctl bans ip | grep -E "^ip +$src +ua " || { echo "not listed with reason ua"; return 1; }
+	if [[ $src == *:* ]]; then
+		sw_ctl unban ip "$key" || return 1
+	fi
 }
 
 check_svmap() {
