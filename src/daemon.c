@@ -39,6 +39,7 @@ struct daemon {
 	uint64_t saved_version;  /* bantab_version() at the last save */
 	bool save_failed;        /* logged once per failure streak */
 	uint64_t next_resync_ms;
+	uint64_t next_full_resync_ms; /* ipset caps timeouts at 24.8 days */
 	struct control *ctl;     /* NULL: no control socket */
 	const char *socket_path;
 	uint64_t started_ms;
@@ -270,6 +271,12 @@ resync_kernel(struct daemon *d, uint64_t now)
 {
 	bool dirty = __atomic_exchange_n(&d->sh.kset_dirty, 0, __ATOMIC_ACQ_REL);
 
+	/* Once a day, put everything back: a ban longer than ipset's maximum
+	 * timeout would otherwise fall out of the kernel before it ends. */
+	if (now >= d->next_full_resync_ms) {
+		dirty = true;
+		d->next_full_resync_ms = now + 24ull * 3600 * 1000;
+	}
 	if (!dirty && !d->ops.set_broken)
 		return;
 	if (now < d->next_resync_ms) {
@@ -623,6 +630,7 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 	/* The queues are bound, so banned sources are dropped by the workers
 	 * already: now make the kernel sets agree with the table. */
 	banops_resync(&d.ops, clock_mono_ms());
+	d.next_full_resync_ms = clock_mono_ms() + 24ull * 3600 * 1000;
 	load_blocklists(&d, clock_mono_ms());
 	save_state(&d, clock_mono_ms());
 	ret = control_open(&d.ctl, d.socket_path, NULL, &ctl_ops, &d);
