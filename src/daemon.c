@@ -13,18 +13,16 @@
 #include <systemd/sd-daemon.h>
 
 #include "banops.h"
-#include "blocklist.h"
 #include "build_config.h"
 #include "clock.h"
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
-#include "state.h"
+#include "upkeep.h"
 #include "stats.h"
 #include "worker.h"
 
 #define TICK_MS 1000
-#define RESYNC_RETRY_MS 5000
 #define WORKER_STALL_MS 5000 /* a worker silent this long is stuck */
 
 struct daemon {
@@ -36,17 +34,12 @@ struct daemon {
 	uint64_t watchdog_usec;
 	const char *state_dir;
 	struct banops ops;
-	uint64_t saved_version;  /* bantab_version() at the last save */
-	bool save_failed;        /* logged once per failure streak */
-	uint64_t next_resync_ms;
-	uint64_t next_full_resync_ms; /* ipset caps timeouts at 24.8 days */
+	struct upkeep up;
 	struct control *ctl;     /* NULL: no control socket */
 	const char *socket_path;
 	uint64_t started_ms;
 	bool stats_file_failed;  /* logged once per failure streak */
 };
-
-static void load_blocklists(struct daemon *d, uint64_t now);
 
 static void
 sum_stats(const struct daemon *d, struct worker_stats *sum, struct nfq_stats *nsum)
@@ -121,15 +114,6 @@ notify_status(const struct daemon *d)
 		   bantab_count(d->sh.bans, BAN_KIND_IP), bantab_count(d->sh.bans, BAN_KIND_USER));
 }
 
-static void
-expired_cb(const struct ban_info *b, void *arg)
-{
-	char key[BAN_KEY_MAX + 1];
-
-	(void)arg;
-	log_msg(LOG_INFO, "ban of '%s' (%s) expired",
-		ban_key_format(b->key, key, sizeof(key)), ban_reason_name(b->reason));
-}
 
 /* Workers are alive when each has looped recently: nfq_recv() returns at
  * least every NFQ_TIMEOUT_MS even without traffic, so a silent worker is
@@ -146,21 +130,13 @@ workers_alive(const struct daemon *d, uint64_t now)
 	return true;
 }
 
-/* Report every line of a failed config load through the log. */
-static void
-log_config_errors(char *text)
-{
-	char *save = NULL;
-
-	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
-		log_msg(LOG_ERR, "%s", line);
-}
 
 /* errbuf (may be NULL) receives the reasons a reload was refused. */
 static int
 reload(struct daemon *d, char *errbuf, size_t errbuflen)
 {
 	struct config *old = d->sh.cfg, *cfg = NULL;
+	bool old_monitor = old->mode == CONFIG_MODE_MONITOR;
 	char *errs = NULL;
 	size_t errlen = 0;
 	FILE *ef = open_memstream(&errs, &errlen);
@@ -177,7 +153,7 @@ reload(struct daemon *d, char *errbuf, size_t errbuflen)
 		if (errs && errbuf && errbuflen)
 			snprintf(errbuf, errbuflen, "%s", errs);
 		if (errs)
-			log_config_errors(errs);
+			upkeep_log_lines(errs);
 		free(errs);
 		sd_notify(0, "READY=1");
 		return ret;
@@ -207,86 +183,23 @@ reload(struct daemon *d, char *errbuf, size_t errbuflen)
 	if (old)
 		log_msg(LOG_WARNING, "a worker did not confirm the reload; keeping the old "
 			"configuration's memory");
+	if (old_monitor && cfg->mode == CONFIG_MODE_ENFORCE) {
+		/* Monitor-mode bans were never enforced, nor saved: going live
+		 * must not suddenly enforce what was only a trial. */
+		uint32_t n = bantab_clear(d->sh.bans);
+
+		log_msg(LOG_NOTICE, "enforce mode: %u bans recorded in monitor mode discarded; "
+			"restoring the saved bans", n);
+		upkeep_restore(&d->up, clock_mono_ms());
+		__atomic_store_n(&d->sh.kset_dirty, 1, __ATOMIC_RELEASE);
+	}
 	d->ops.monitor = cfg->mode == CONFIG_MODE_MONITOR;
-	load_blocklists(d, clock_mono_ms());
+	upkeep_blocklists(&d->up, cfg, clock_mono_ms());
 	log_msg(LOG_NOTICE, "configuration reloaded from %s", d->opts->config_path);
 	sd_notify(0, "READY=1");
 	return 0;
 }
 
-static void
-save_state(struct daemon *d, uint64_t now)
-{
-	uint64_t v = bantab_version(d->sh.bans);
-	int ret;
-
-	if (v == d->saved_version)
-		return;
-	ret = state_save(d->state_dir, d->sh.bans, now, clock_wall_s());
-	if (ret < 0) {
-		/* Bans keep working in memory; say so once, retry each tick. */
-		if (!d->save_failed)
-			log_msg(LOG_ERR, "cannot save bans to %s/%s: %s (bans stay in force "
-				"in memory; retrying)", d->state_dir, STATE_FILE, strerror(-ret));
-		d->save_failed = true;
-		return;
-	}
-	if (d->save_failed)
-		log_msg(LOG_NOTICE, "bans saved to %s/%s again", d->state_dir, STATE_FILE);
-	d->save_failed = false;
-	d->saved_version = v;
-}
-
-static void
-restore_state(struct daemon *d, uint64_t now)
-{
-	struct state_report rep;
-	int ret;
-
-	if (mkdir(d->state_dir, 0750) < 0 && errno != EEXIST)
-		log_msg(LOG_WARNING, "cannot create state directory %s: %s", d->state_dir,
-			strerror(errno));
-	ret = state_load(d->state_dir, d->sh.bans, now, clock_wall_s(), &rep);
-	if (ret < 0) {
-		log_msg(LOG_ERR, "cannot read %s/%s: %s; starting without saved bans",
-			d->state_dir, STATE_FILE, strerror(-ret));
-		return;
-	}
-	if (rep.bad_lines || rep.truncated)
-		log_msg(LOG_ERR, "state file %s/%s is damaged (%u unreadable lines%s); kept %u "
-			"bans, moved the file to %s", d->state_dir, STATE_FILE, rep.bad_lines,
-			rep.truncated ? ", truncated" : "", rep.loaded,
-			rep.moved_to[0] ? rep.moved_to : "(could not move it)");
-	if (rep.refused)
-		log_msg(LOG_ERR, "%u saved bans did not fit limits.max_bans", rep.refused);
-	if (rep.loaded || rep.expired)
-		log_msg(LOG_INFO, "restored %u bans (%u expired while stopped)", rep.loaded,
-			rep.expired);
-	/* Rewrite at once when the file was damaged so a good copy exists. */
-	d->saved_version = rep.bad_lines || rep.truncated ? (uint64_t)-1 : bantab_version(d->sh.bans);
-}
-
-static void
-resync_kernel(struct daemon *d, uint64_t now)
-{
-	bool dirty = __atomic_exchange_n(&d->sh.kset_dirty, 0, __ATOMIC_ACQ_REL);
-
-	/* Once a day, put everything back: a ban longer than ipset's maximum
-	 * timeout would otherwise fall out of the kernel before it ends. */
-	if (now >= d->next_full_resync_ms) {
-		dirty = true;
-		d->next_full_resync_ms = now + 24ull * 3600 * 1000;
-	}
-	if (!dirty && !d->ops.set_broken)
-		return;
-	if (now < d->next_resync_ms) {
-		if (dirty)
-			__atomic_store_n(&d->sh.kset_dirty, 1, __ATOMIC_RELEASE);
-		return;
-	}
-	if (banops_resync(&d->ops, now) < 0)
-		d->next_resync_ms = now + RESYNC_RETRY_MS;
-}
 
 /* The control socket's view of the daemon (control.h). */
 static int
@@ -442,88 +355,6 @@ write_stats_file(struct daemon *d)
 	d->stats_file_failed = ret < 0;
 }
 
-struct bl_collect {
-	struct ban_key *keys;
-	size_t n, cap;
-};
-
-static void
-collect_blocklisted(const struct ban_info *b, void *arg)
-{
-	struct bl_collect *c = arg;
-
-	if (b->reason != BAN_REASON_BLOCKLIST)
-		return;
-	if (c->n == c->cap) {
-		size_t cap = c->cap ? c->cap * 2 : 64;
-		struct ban_key *k = realloc(c->keys, cap * sizeof(*k));
-
-		if (!k)
-			return;
-		c->keys = k;
-		c->cap = cap;
-	}
-	memcpy(&c->keys[c->n++], b->key, offsetof(struct ban_key, data) + b->key->len);
-}
-
-struct bl_add {
-	struct daemon *d;
-	uint64_t now;
-	unsigned refused;
-};
-
-static int
-blocklist_add(const struct addr_net *net, void *arg)
-{
-	struct bl_add *a = arg;
-	struct ban_key k;
-
-	ban_key_net(&k, &net->base, net->plen);
-	/* Until the next start or reload, which replace the whole list; the
-	 * kernel keeps at most KERNELSET_MAX_TIMEOUT. */
-	if (banops_ban(&a->d->ops, &k, BAN_REASON_BLOCKLIST, KERNELSET_MAX_TIMEOUT, a->now) < 0)
-		a->refused++;
-	return 0;
-}
-
-/* Replace every blocklist ban with what the blocklist_files say now. */
-static void
-load_blocklists(struct daemon *d, uint64_t now)
-{
-	const struct config *cfg = d->sh.cfg;
-	struct bl_collect old = { 0 };
-	struct bl_add add = { .d = d, .now = now };
-	unsigned total = 0, bad_total = 0;
-
-	bantab_foreach(d->sh.bans, now, collect_blocklisted, &old);
-	for (size_t i = 0; i < old.n; i++)
-		banops_unban(&d->ops, &old.keys[i]);
-	free(old.keys);
-
-	for (unsigned i = 0; i < cfg->n_blocklist_files; i++) {
-		char *errs = NULL;
-		size_t errlen = 0;
-		FILE *ef = open_memstream(&errs, &errlen);
-		unsigned bad = 0;
-		int n = blocklist_read(cfg->blocklist_files[i], blocklist_add, &add, ef, &bad);
-
-		if (ef)
-			fclose(ef);
-		if (errs && *errs)
-			log_config_errors(errs);
-		free(errs);
-		if (n < 0) {
-			log_msg(LOG_ERR, "blocklist %s: %s", cfg->blocklist_files[i], strerror(-n));
-			continue;
-		}
-		total += (unsigned)n;
-		bad_total += bad;
-	}
-	if (cfg->n_blocklist_files || old.n)
-		log_msg(LOG_NOTICE, "blocklists: %u entries from %u files (%u bad lines, %u not "
-			"banned: table full), replacing %zu", total, cfg->n_blocklist_files,
-			bad_total, add.refused, old.n);
-}
 
 static int
 setup_signals(sigset_t *set)
@@ -614,7 +445,11 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 	ret = kernelset_open(&d.ops.ks);
 	if (ret < 0)
 		d.ops.ks = NULL;
-	restore_state(&d, clock_mono_ms());
+	d.up.state_dir = d.state_dir;
+	d.up.bans = d.sh.bans;
+	d.up.ops = &d.ops;
+	d.up.kset_dirty = &d.sh.kset_dirty;
+	upkeep_restore(&d.up, clock_mono_ms());
 	sfd = setup_signals(&set);
 	if (sfd < 0) {
 		log_msg(LOG_CRIT, "signal setup failed: %s", strerror(errno));
@@ -630,9 +465,9 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 	/* The queues are bound, so banned sources are dropped by the workers
 	 * already: now make the kernel sets agree with the table. */
 	banops_resync(&d.ops, clock_mono_ms());
-	d.next_full_resync_ms = clock_mono_ms() + 24ull * 3600 * 1000;
-	load_blocklists(&d, clock_mono_ms());
-	save_state(&d, clock_mono_ms());
+	d.up.next_full_resync_ms = clock_mono_ms() + 24ull * 3600 * 1000;
+	upkeep_blocklists(&d.up, d.sh.cfg, clock_mono_ms());
+	upkeep_save(&d.up, d.sh.cfg, clock_mono_ms());
 	ret = control_open(&d.ctl, d.socket_path, NULL, &ctl_ops, &d);
 	if (ret < 0) {
 		/* Protection matters more than the CLI: run on without it. */
@@ -676,9 +511,9 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 		if (now < next_tick)
 			continue;
 		next_tick = now + TICK_MS;
-		bantab_expire(d.sh.bans, now, expired_cb, NULL);
-		resync_kernel(&d, now);
-		save_state(&d, now);
+		upkeep_expire(&d.up, now);
+		upkeep_resync(&d.up, now);
+		upkeep_save(&d.up, d.sh.cfg, now);
 		notify_status(&d);
 		write_stats_file(&d);
 		if (d.watchdog && workers_alive(&d, now))
@@ -691,7 +526,7 @@ out:
 	stop_workers(&d);
 	log_stats(&d); /* the counters outlive the threads */
 	free(d.workers);
-	save_state(&d, clock_mono_ms());
+	upkeep_save(&d.up, d.sh.cfg, clock_mono_ms());
 	kernelset_close(d.ops.ks);
 	if (sfd >= 0)
 		close(sfd);

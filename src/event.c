@@ -138,7 +138,7 @@ suppressed_note(uint64_t n, const char *what)
 }
 
 void
-event_log(const struct event *e, uint64_t now_ms)
+event_log(const struct event *e, uint64_t now_ms, bool monitor)
 {
 	char ip[ADDR_STRLEN], net[ADDR_STRLEN + 16];
 	struct log_fields f = { 0 };
@@ -153,24 +153,30 @@ event_log(const struct event *e, uint64_t now_ms)
 		if (!log_ratelimit_take(&rl_ban, now_ms, &sup))
 			return;
 		suppressed_note(sup, "ban");
-		f.event = "ban-ip";
+		f.event = monitor ? "would-ban-ip" : "ban-ip";
 		if (e->ban_reason == BAN_REASON_ENUM)
-			log_event(LOG_WARNING, &f, "IP '%s' is blocked and banned - R=%s ID=%s "
+			log_event(LOG_WARNING, &f, monitor ?
+				  "monitor: would block and ban IP '%s' - R=%s ID=%s reason=enum "
+				  "users=%u%s" : "IP '%s' is blocked and banned - R=%s ID=%s "
 				  "reason=enum users=%u%s", ip, e->ruri, e->callid, e->enum_users,
 				  net_note(e, net, sizeof(net)));
 		else
-			log_event(LOG_WARNING, &f, "IP '%s' is blocked and banned - R=%s ID=%s%s",
+			log_event(LOG_WARNING, &f, monitor ?
+				  "monitor: would block and ban IP '%s' - R=%s ID=%s%s" :
+				  "IP '%s' is blocked and banned - R=%s ID=%s%s",
 				  ip, e->ruri, e->callid, net_note(e, net, sizeof(net)));
 		break;
 	case POLICY_EV_SCANNER:
 		if (!log_ratelimit_take(&rl_ua, now_ms, &sup))
 			return;
 		suppressed_note(sup, "User-Agent");
-		f.event = "scanner";
+		f.event = monitor ? "would-reject-scanner" : "scanner";
 		f.ua = e->ua;
 		/* The NGCP line, so that fail2ban filters for it ban scanners
 		 * whatever User-Agent they chose. */
-		log_event(LOG_WARNING, &f,
+		log_event(LOG_WARNING, &f, monitor ?
+			  "monitor: would reject request, malicious UA='%s' from IP='%s' - R=%s "
+			  "ID=%s fingerprint=%s%s" :
 			  "Request rejected, malicious UA='%s' from IP='%s' - R=%s ID=%s "
 			  "fingerprint=%s%s", e->ua, ip, e->ruri, e->callid,
 			  scanner_trait_name(e->trait), net_note(e, net, sizeof(net)));
@@ -179,9 +185,10 @@ event_log(const struct event *e, uint64_t now_ms)
 		if (!log_ratelimit_take(&rl_ua, now_ms, &sup))
 			return;
 		suppressed_note(sup, "User-Agent");
-		f.event = "ua-blacklist";
+		f.event = monitor ? "would-reject-ua" : "ua-blacklist";
 		f.ua = e->ua;
-		log_event(LOG_WARNING, &f,
+		log_event(LOG_WARNING, &f, monitor ?
+			  "monitor: would reject request, malicious UA='%s' from IP='%s' - R=%s ID=%s" :
 			  "Request rejected, malicious UA='%s' from IP='%s' - R=%s ID=%s",
 			  e->ua, ip, e->ruri, e->callid);
 		break;
@@ -190,7 +197,9 @@ event_log(const struct event *e, uint64_t now_ms)
 			return;
 		suppressed_note(sup, "malformed-SIP");
 		f.event = "malformed";
-		log_event(LOG_NOTICE, &f, "Malformed SIP message detected - IP='%s' flaw=%s - R=%s ID=%s",
+		log_event(LOG_NOTICE, &f, monitor ?
+			  "monitor: Malformed SIP message detected - IP='%s' flaw=%s - R=%s ID=%s" :
+			  "Malformed SIP message detected - IP='%s' flaw=%s - R=%s ID=%s",
 			  ip, e->sanity != SANITY_OK ? sanity_fail_name(e->sanity)
 						     : sip_flaw_name(e->flaw), e->ruri, e->callid);
 		break;
@@ -198,10 +207,12 @@ event_log(const struct event *e, uint64_t now_ms)
 		if (!log_ratelimit_take(&rl_ban, now_ms, &sup))
 			return;
 		suppressed_note(sup, "ban");
-		f.event = "ban-user";
+		f.event = monitor ? "would-ban-user" : "ban-user";
 		f.user = e->user;
 		f.ua = e->ua;
-		log_event(LOG_WARNING, &f,
+		log_event(LOG_WARNING, &f, monitor ?
+			  "monitor: would ban after consecutive authentication failures for '%s' "
+			  "UA='%s' IP='%s' - R=%s ID=%s" :
 			  "Consecutive Authentication Failure for '%s' UA='%s' IP='%s' - R=%s ID=%s",
 			  e->user, e->ua, ip, e->ruri, e->callid);
 		break;

@@ -48,8 +48,12 @@ void event_capture(struct event *e, const struct policy_verdict *v, const struct
 void event_capture_auth(struct event *e, const struct policy_auth *a);
 /* Fill e from an enumeration ban (policy_reply()). */
 void event_capture_enum(struct event *e, const struct policy_auth *a);
-/* Log it (rate-limited per kind where an attacker can repeat it at will). */
-void event_log(const struct event *e, uint64_t now_ms);
+/*
+ * Log it (rate-limited per kind where an attacker can repeat it at will).
+ * In monitor mode the wording says "would", and differs from the ban lines
+ * so that no fail2ban filter acts on a ban that never happened.
+ */
+void event_log(const struct event *e, uint64_t now_ms, bool monitor);
 
 /* Escape for a log line: printable ASCII except ' and \ kept, the rest as
  * \xHH; truncated to fit. Returns out. Exposed for unit tests. */

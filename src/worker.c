@@ -341,7 +341,8 @@ worker_main(void *arg)
 				reject_user(w, &b->pkts[b->rejects[i]], now);
 			for (unsigned i = 0; i < b->n_events; i++) {
 				push_ban(w, &b->events[i]);
-				event_log(&b->events[i], now);
+				event_log(&b->events[i], now,
+					  w->pol.cfg->mode == CONFIG_MODE_MONITOR);
 			}
 		}
 		if (now >= next_maint) {

@@ -180,7 +180,7 @@ lab_check "unban ip: the very next REGISTER reaches Kamailio and gets 200" check
 
 # ---- reload
 
-# flood SRC — 40 REGISTER/s for 2 s from SRC; prints "sent N ..."
+# flood40 SRC — 40 REGISTER/s for 2 s from SRC; prints "sent N ..."
 flood40() {
 	lab_sipclient "$LAB_NS_ATK" flood --src "$1" --server "$LAB_SRV4" --rate 40 --duration 2 \
 		--method REGISTER --ua "flood-$1"
@@ -315,6 +315,11 @@ check_monitor() {
 	sw_json_get "j['mode'] == 'monitor' and j['would_drop'] > 0 and j['dropped'] == 0" <<<"$st" |
 		grep -qx True || return 1
 	sw_ctl bans | grep -E '^ip +203\.0\.113\.75 +density ' || return 1
+	# "would" wording, which no fail2ban filter acts on
+	grep -q "monitor: would block and ban IP '203.0.113.75'" "$SWLOG" || return 1
+	! grep -q "IP '203.0.113.75' is blocked and banned" "$SWLOG" || return 1
+	! fail2ban-regex -o ip "$SWLOG" "$SIPWARDEN_SRC/rules/fail2ban/filter.d/sipwarden.conf" 2>/dev/null |
+		grep -qx 203.0.113.75 || return 1
 	echo "kernel sets: [$(sw_set_members 4)$(sw_set_members 6)]"
 	[ -z "$(sw_set_members 4)$(sw_set_members 6)" ]
 }

@@ -1,0 +1,199 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "blocklist.h"
+#include "clock.h"
+#include "log.h"
+#include "state.h"
+#include "upkeep.h"
+
+#define RESYNC_RETRY_MS 5000
+#define FULL_RESYNC_MS (24ull * 3600 * 1000)
+
+void
+upkeep_log_lines(char *text)
+{
+	char *save = NULL;
+
+	for (char *line = strtok_r(text, "\n", &save); line; line = strtok_r(NULL, "\n", &save))
+		log_msg(LOG_ERR, "%s", line);
+}
+
+void
+upkeep_save(struct upkeep *u, const struct config *cfg, uint64_t now)
+{
+	uint64_t v = bantab_version(u->bans);
+	int ret;
+
+	/* Monitor mode's bans are "would-be" bans: the state file keeps the
+	 * real ones for when enforcing starts. */
+	if (v == u->saved_version || cfg->mode == CONFIG_MODE_MONITOR)
+		return;
+	ret = state_save(u->state_dir, u->bans, now, clock_wall_s());
+	if (ret < 0) {
+		/* Bans keep working in memory; say so once, retry each tick. */
+		if (!u->save_failed)
+			log_msg(LOG_ERR, "cannot save bans to %s/%s: %s (bans stay in force "
+				"in memory; retrying)", u->state_dir, STATE_FILE, strerror(-ret));
+		u->save_failed = true;
+		return;
+	}
+	if (u->save_failed)
+		log_msg(LOG_NOTICE, "bans saved to %s/%s again", u->state_dir, STATE_FILE);
+	u->save_failed = false;
+	u->saved_version = v;
+}
+
+void
+upkeep_restore(struct upkeep *u, uint64_t now)
+{
+	struct state_report rep;
+	int ret;
+
+	if (mkdir(u->state_dir, 0750) < 0 && errno != EEXIST)
+		log_msg(LOG_WARNING, "cannot create state directory %s: %s", u->state_dir,
+			strerror(errno));
+	ret = state_load(u->state_dir, u->bans, now, clock_wall_s(), &rep);
+	if (ret < 0) {
+		log_msg(LOG_ERR, "cannot read %s/%s: %s; starting without saved bans",
+			u->state_dir, STATE_FILE, strerror(-ret));
+		return;
+	}
+	if (rep.bad_lines || rep.truncated)
+		log_msg(LOG_ERR, "state file %s/%s is damaged (%u unreadable lines%s); kept %u "
+			"bans, moved the file to %s", u->state_dir, STATE_FILE, rep.bad_lines,
+			rep.truncated ? ", truncated" : "", rep.loaded,
+			rep.moved_to[0] ? rep.moved_to : "(could not move it)");
+	if (rep.refused)
+		log_msg(LOG_ERR, "%u saved bans did not fit limits.max_bans", rep.refused);
+	if (rep.loaded || rep.expired)
+		log_msg(LOG_INFO, "restored %u bans (%u expired while stopped)", rep.loaded,
+			rep.expired);
+	/* Rewrite at once when the file was damaged so a good copy exists. */
+	u->saved_version = rep.bad_lines || rep.truncated ? (uint64_t)-1 : bantab_version(u->bans);
+}
+
+void
+upkeep_resync(struct upkeep *u, uint64_t now)
+{
+	bool dirty = __atomic_exchange_n(u->kset_dirty, 0, __ATOMIC_ACQ_REL);
+
+	/* Once a day, put everything back: a ban longer than ipset's maximum
+	 * timeout would otherwise fall out of the kernel before it ends. */
+	if (now >= u->next_full_resync_ms) {
+		dirty = true;
+		u->next_full_resync_ms = now + FULL_RESYNC_MS;
+	}
+	if (!dirty && !u->ops->set_broken)
+		return;
+	if (now < u->next_resync_ms) {
+		if (dirty)
+			__atomic_store_n(u->kset_dirty, 1, __ATOMIC_RELEASE);
+		return;
+	}
+	if (banops_resync(u->ops, now) < 0)
+		u->next_resync_ms = now + RESYNC_RETRY_MS;
+}
+
+struct bl_collect {
+	struct ban_key *keys;
+	size_t n, cap;
+};
+
+static void
+collect_blocklisted(const struct ban_info *b, void *arg)
+{
+	struct bl_collect *c = arg;
+
+	if (b->reason != BAN_REASON_BLOCKLIST)
+		return;
+	if (c->n == c->cap) {
+		size_t cap = c->cap ? c->cap * 2 : 64;
+		struct ban_key *k = realloc(c->keys, cap * sizeof(*k));
+
+		if (!k)
+			return;
+		c->keys = k;
+		c->cap = cap;
+	}
+	memcpy(&c->keys[c->n++], b->key, offsetof(struct ban_key, data) + b->key->len);
+}
+
+struct bl_add {
+	struct upkeep *u;
+	uint64_t now;
+	unsigned refused;
+};
+
+static int
+blocklist_add(const struct addr_net *net, void *arg)
+{
+	struct bl_add *a = arg;
+	struct ban_key k;
+
+	ban_key_net(&k, &net->base, net->plen);
+	/* Until the next start or reload, which replace the whole list; the
+	 * kernel keeps at most KERNELSET_MAX_TIMEOUT. */
+	if (banops_ban(a->u->ops, &k, BAN_REASON_BLOCKLIST, KERNELSET_MAX_TIMEOUT, a->now) < 0)
+		a->refused++;
+	return 0;
+}
+
+/* Replace every blocklist ban with what the blocklist_files say now. */
+void
+upkeep_blocklists(struct upkeep *u, const struct config *cfg, uint64_t now)
+{
+	struct bl_collect old = { 0 };
+	struct bl_add add = { .u = u, .now = now };
+	unsigned total = 0, bad_total = 0;
+
+	bantab_foreach(u->bans, now, collect_blocklisted, &old);
+	for (size_t i = 0; i < old.n; i++)
+		banops_unban(u->ops, &old.keys[i]);
+	free(old.keys);
+
+	for (unsigned i = 0; i < cfg->n_blocklist_files; i++) {
+		char *errs = NULL;
+		size_t errlen = 0;
+		FILE *ef = open_memstream(&errs, &errlen);
+		unsigned bad = 0;
+		int n = blocklist_read(cfg->blocklist_files[i], blocklist_add, &add, ef, &bad);
+
+		if (ef)
+			fclose(ef);
+		if (errs && *errs)
+			upkeep_log_lines(errs);
+		free(errs);
+		if (n < 0) {
+			log_msg(LOG_ERR, "blocklist %s: %s", cfg->blocklist_files[i], strerror(-n));
+			continue;
+		}
+		total += (unsigned)n;
+		bad_total += bad;
+	}
+	if (cfg->n_blocklist_files || old.n)
+		log_msg(LOG_NOTICE, "blocklists: %u entries from %u files (%u bad lines, %u not "
+			"banned: table full), replacing %zu", total, cfg->n_blocklist_files,
+			bad_total, add.refused, old.n);
+}
+
+static void
+expired_cb(const struct ban_info *b, void *arg)
+{
+	char key[BAN_KEY_MAX + 1];
+
+	(void)arg;
+	log_msg(LOG_INFO, "ban of '%s' (%s) expired",
+		ban_key_format(b->key, key, sizeof(key)), ban_reason_name(b->reason));
+}
+
+void
+upkeep_expire(struct upkeep *u, uint64_t now)
+{
+	bantab_expire(u->bans, now, expired_cb, NULL);
+}

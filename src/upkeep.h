@@ -1,0 +1,43 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_UPKEEP_H
+#define SIPWARDEN_UPKEEP_H
+
+/*
+ * upkeep - the main thread's care of the ban table between packets: save
+ * it to and restore it from the state directory, keep the kernel sets in
+ * step with it (resync on start, after a failure, and once a day), expire
+ * bans, and load the blocklist files. Runs on the main thread only.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "banops.h"
+#include "bans.h"
+#include "config.h"
+
+struct upkeep {
+	const char *state_dir;
+	struct bantab *bans;
+	struct banops *ops;
+	volatile int *kset_dirty;     /* set by workers when a kernel update failed */
+	uint64_t saved_version;       /* bantab_version() at the last save */
+	bool save_failed;             /* logged once per failure streak */
+	uint64_t next_resync_ms;
+	uint64_t next_full_resync_ms; /* ipset caps timeouts at 24.8 days */
+};
+
+/* Load the saved bans (creating the state directory if needed). */
+void upkeep_restore(struct upkeep *u, uint64_t now);
+/* Save when the table changed since the last save (never in monitor mode). */
+void upkeep_save(struct upkeep *u, const struct config *cfg, uint64_t now);
+/* Resync the kernel sets when dirty, broken (retried every 5 s) or daily. */
+void upkeep_resync(struct upkeep *u, uint64_t now);
+/* Replace every blocklist ban with what cfg's blocklist_files say now. */
+void upkeep_blocklists(struct upkeep *u, const struct config *cfg, uint64_t now);
+/* Drop expired bans, logging each. */
+void upkeep_expire(struct upkeep *u, uint64_t now);
+/* Log each line of a multi-line error text (config and blocklist errors). */
+void upkeep_log_lines(char *text);
+
+#endif
