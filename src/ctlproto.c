@@ -538,11 +538,12 @@ ctlproto_format_stats(FILE *out, const struct ctl_stats *st, bool json)
 		fprintf(out, json ? "%s{\"index\":%u,\"queue\":%u,\"packets\":%" PRIu64
 			",\"accepted\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"enobufs\":%" PRIu64
 			",\"recv_errors\":%" PRIu64 ",\"send_errors\":%" PRIu64
-			",\"sources\":%u,\"sources_max\":%u}" :
+			",\"sources\":%u,\"sources_max\":%u,\"sources_evicted\":%" PRIu64
+			",\"txn_replaced\":%" PRIu64 "}" :
 			"%s%-6u %-6u %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %10" PRIu64
 			" %10" PRIu64 " %10" PRIu64 " %10u %10u\n", json && i ? "," : "", i,
 			w->queue, w->packets, w->accepted, w->dropped, w->enobufs, w->recv_errors,
-			w->send_errors, w->sources, w->sources_max);
+			w->send_errors, w->sources, w->sources_max, w->sources_evicted, w->txn_replaced);
 	}
 	fputs(json ? "]}\n" : "", out);
 	return finish(out);
@@ -742,6 +743,8 @@ ctlproto_prometheus(const struct ctl_stats *st, FILE *out)
 		{ "queue_send_errors_total", "counter", "Verdicts that could not be sent." },
 		{ "sources", "gauge", "Sources in the worker's density table." },
 		{ "sources_max", "gauge", "Capacity of the worker's density table." },
+		{ "sources_evicted_total", "counter", "Live sources evicted: density table full." },
+		{ "transactions_replaced_total", "counter", "Live transactions overwritten." },
 	};
 	const struct {
 		const char *name, *type, *help;
@@ -787,7 +790,8 @@ ctlproto_prometheus(const struct ctl_stats *st, FILE *out)
 		for (unsigned i = 0; i < nw; i++) {
 			const struct ctl_worker *w = &st->workers[i];
 			const uint64_t all[] = { w->packets, w->enobufs, w->recv_errors,
-						 w->send_errors, w->sources, w->sources_max };
+						 w->send_errors, w->sources, w->sources_max,
+						 w->sources_evicted, w->txn_replaced };
 
 			v[i] = all[f];
 		}

@@ -106,6 +106,8 @@ struct ctl_worker {
 	uint64_t packets, accepted, dropped;
 	uint64_t enobufs, recv_errors, send_errors;
 	uint32_t sources, sources_max; /* per-source table */
+	uint64_t sources_evicted;      /* live sources evicted: table full */
+	uint64_t txn_replaced;         /* live transactions overwritten */
 };
 
 struct ctl_reason {

@@ -316,6 +316,8 @@ ctl_stats(void *ctx, struct ctl_stats *st)
 		cw->send_errors = n.send_errors;
 		cw->sources = ss.used;
 		cw->sources_max = ss.capacity;
+		cw->sources_evicted = ss.evicted_live;
+		cw->txn_replaced = w->txns ? txntab_replaced(w->txns) : 0;
 	}
 }
 
