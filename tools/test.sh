@@ -45,8 +45,26 @@ export CI="${CI:-}"
 export ASAN_OPTIONS="detect_leaks=1:abort_on_error=1:halt_on_error=1"
 export UBSAN_OPTIONS="halt_on_error=1:print_stacktrace=1"
 
+# extra_check LABEL CMD...: a script that ends with "<label>: N passed, M failed"
+extra_check() {
+	local label=$1 out rc=0 p f
+	shift
+	out=$("$@" 2>&1) || rc=$?
+	printf '%s\n' "$out" | tail -n 25
+	p=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\1/p' | tail -1)
+	f=$(printf '%s\n' "$out" | sed -n 's/.*: \([0-9][0-9]*\) passed, \([0-9][0-9]*\) failed.*/\2/p' | tail -1)
+	passed=$((passed + ${p:-0}))
+	failed=$((failed + ${f:-0}))
+	if [ "$rc" -ne 0 ] || [ -z "$p" ]; then
+		[ "${f:-0}" -gt 0 ] || failed=$((failed + 1))
+		failures+=("$label")
+	fi
+}
+
 run_suite "$src/build" plain
 run_suite "$src/build-asan" asan -Db_sanitize=address,undefined -Db_lundef=false
+# The benchmark harness, briefly: correctness of the harness, not timing.
+extra_check bench-smoke env SIPWARDEN_BUILD="$src/build" "$src/bench/run.sh" --smoke
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then

@@ -1,0 +1,531 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+#
+# bench/run.sh - sipwarden performance benchmark (see doc/performance.md).
+#
+#   sudo bench/run.sh [--report PATH] [--reps N]   full run (< 10 min), Markdown report
+#   sudo bench/run.sh --smoke                       harness check (~30 s), for CI
+#
+# Builds its C tools (generator, sink, no-op queue reader) with cc and
+# pkg-config into $SWB_DIR/bin, makes its own namespaces and veth pairs
+#
+#   $P-gen  eth0 203.0.113.250/24 2001:db8:c::fa/64   swb-gen (raw sockets, spoofed
+#           sources 203.0.113.10-209, 203.0.113.230-231, 2001:db8:8000::/33)
+#      |
+#   $P-fw   g0 203.0.113.254/24 2001:db8:c::fe/64     router; the subject under test:
+#           s0 198.51.100.254/24 2001:db8:5::fe/64    sipwarden / no-op reader / Kamailio
+#      |
+#   $P-sink eth0 198.51.100.1/24 2001:db8:5::1/64     swb-sink on udp/5060 (counts, latency)
+#
+# and runs, on identical offered load:
+#   kernel    no queue at all (routing only): the latency floor
+#   noop      sipwarden-rules' queue setup + swb-noopq (batched ACCEPT verdicts)
+#   noop1     the same, unbatched (one recv, one verdict per packet)
+#   daemon    sipwarden-rules + $SIPWARDEN_BUILD/sipwarden with bench/sipwarden-bench.yml
+#   kamailio  Kamailio 5.6 (tlsf, pike + UA regex, stateless forward()) in place of
+#             the firewall; the generator addresses Kamailio, Kamailio forwards to the sink
+#
+# Only 203.0.113.0/24, 198.51.100.0/24 and 2001:db8::/32 are used, only inside the
+# namespaces made here. Every traffic run is bounded in count and time (also in the
+# tools' code). Processes are stopped by PID; the namespaces are deleted at exit.
+#
+# Environment: SIPWARDEN_BUILD (default <repo>/build), SWB_PREFIX (default swb),
+#              SWB_DIR (default /tmp/$SWB_PREFIX-bench), CC (default cc).
+set -euo pipefail
+
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+SRC=$(dirname "$HERE")
+: "${SIPWARDEN_BUILD:=$SRC/build}"
+: "${SWB_PREFIX:=swb}"
+: "${SWB_DIR:=/tmp/$SWB_PREFIX-bench}"
+: "${CC:=cc}"
+
+MODE=full
+REPORT=$HERE/report.md
+REPS=3
+while [ $# -gt 0 ]; do
+	case $1 in
+	--smoke) MODE=smoke; shift ;;
+	--report) REPORT=$2; shift 2 ;;
+	--reps) REPS=$2; shift 2 ;;
+	-h | --help) sed -n '3,33p' "$0"; exit 0 ;;
+	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
+	esac
+done
+[[ $SWB_PREFIX =~ ^[a-z0-9]{1,8}$ ]] || { echo "run.sh: SWB_PREFIX must be [a-z0-9]{1,8}" >&2; exit 2; }
+[[ $REPS =~ ^[1-9]$ ]] || { echo "run.sh: --reps 1..9" >&2; exit 2; }
+
+NS_GEN=$SWB_PREFIX-gen
+NS_FW=$SWB_PREFIX-fw
+NS_SINK=$SWB_PREFIX-sink
+NAMESPACES="$NS_GEN $NS_FW $NS_SINK"
+BIN=$SWB_DIR/bin
+RUN=$SWB_DIR/run
+RES=$RUN/results.tsv
+META=$RUN/meta.txt
+CFG=$HERE/sipwarden-bench.yml
+KCFG=$HERE/kamailio-bench.cfg
+SW=$SIPWARDEN_BUILD/sipwarden
+SWCTL=$SIPWARDEN_BUILD/sipwardenctl
+SWRULES=$SIPWARDEN_BUILD/sipwarden-rules
+DST4=198.51.100.1
+DST6=2001:db8:5::1
+KAM4=203.0.113.254
+T_START=$SECONDS
+# Whole-run deadline (seconds): the full run must end in under 10 minutes.
+if [ "$MODE" = full ]; then DEADLINE=$((SECONDS + 570)); else DEADLINE=$((SECONDS + 120)); fi
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { printf 'bench: FATAL: %s\n' "$*" >&2; exit 1; }
+
+# ------------------------------------------------------------------ smoke tally
+PASSED=0
+FAILED=0
+check() { # check NAME CONDITION-RESULT(0/1) DETAIL
+	if [ "$2" = 0 ]; then
+		PASSED=$((PASSED + 1)); printf 'PASS: %s (%s)\n' "$1" "$3"
+	else
+		FAILED=$((FAILED + 1)); printf 'FAIL: %s (%s)\n' "$1" "$3"
+	fi
+}
+
+# ------------------------------------------------------------------ processes
+declare -A PIDS=()
+start_bg() { # start_bg NAME LOG CMD... (exec'd: $! is the command itself)
+	local name=$1 logf=$2
+	shift 2
+	(exec "$@" >"$logf" 2>&1) &
+	PIDS[$name]=$!
+}
+stop_pid() { # stop_pid NAME [TIMEOUT_S]
+	local name=$1 t=${2:-10} pid i
+	pid=${PIDS[$name]:-}
+	[ -n "$pid" ] || return 0
+	unset "PIDS[$name]"
+	kill -TERM "$pid" 2>/dev/null || true
+	for ((i = 0; i < t * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$pid" 2>/dev/null || true
+	wait "$pid" 2>/dev/null || true
+}
+
+cleanup() {
+	local n ns pid
+	set +e
+	for n in "${!PIDS[@]}"; do stop_pid "$n" 5; done
+	for ns in $NAMESPACES; do
+		[ -e "/run/netns/$ns" ] || continue
+		# Only this script creates these namespaces: what runs in them is ours.
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do kill -KILL "$pid" 2>/dev/null; done
+	done
+	sleep 0.2
+	for ns in $NAMESPACES; do
+		[ -e "/run/netns/$ns" ] && ip netns del "$ns"
+	done
+	return 0
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# ------------------------------------------------------------------ prerequisites
+[ "$(id -u)" = 0 ] || die "needs root (network namespaces, raw sockets, NFQUEUE)"
+for t in ip iptables ipset "$CC" pkg-config awk python3 timeout; do
+	command -v "$t" >/dev/null 2>&1 || die "required tool $t missing (tools/install-deps.sh)"
+done
+for f in "$SW" "$SWCTL" "$SWRULES"; do
+	[ -x "$f" ] || die "no $f: build first (meson setup build && ninja -C build) or set SIPWARDEN_BUILD"
+done
+HAVE_KAM=1
+command -v kamailio >/dev/null 2>&1 || HAVE_KAM=0
+if [ $HAVE_KAM = 0 ] && { [ "$MODE" = full ] || [ "${CI:-}" = true ]; }; then
+	die "kamailio missing (apt-get install kamailio)"
+fi
+
+mkdir -p "$BIN" "$RUN"
+rm -rf "${RUN:?}"/*
+: >"$RES"
+printf 'test\tmode\trep\toffered_pps\tsent\terrors\telapsed_s\tdelivered\tqdrop\tudrop\tsockdrop\tcpu_s\tp50_us\tp99_us\tp999_us\n' >>"$RES"
+
+# ------------------------------------------------------------------ build
+build_tools() {
+	local fl="-O2 -g -Wall -Wextra -Werror -D_GNU_SOURCE" nfq
+	nfq=$(pkg-config --cflags --libs libmnl libnetfilter_queue) ||
+		die "pkg-config: libmnl / libnetfilter_queue development files missing"
+	# shellcheck disable=SC2086
+	$CC $fl -o "$BIN/swb-gen" "$HERE/gen.c" &&
+		$CC $fl -o "$BIN/swb-sink" "$HERE/sink.c" &&
+		$CC $fl -o "$BIN/swb-noopq" "$HERE/noopq.c" $nfq -lpthread
+}
+if build_tools; then B=0; else B=1; fi
+[ "$MODE" = smoke ] && check "build C tools (cc -O2 -Wall -Wextra -Werror)" $B "$BIN"
+[ $B = 0 ] || die "building the C tools failed"
+# Sizes of the daemon's per-source and per-transaction records (best effort:
+# compiled against the daemon's headers, which other people change).
+SIZES=""
+cat >"$RUN/sizes.c" <<'EOF'
+#include <stdio.h>
+#include "srctab.h"
+#include "authtrack.h"
+int main(void) { printf("src_entry_hdr=%zu txn=%zu\n", sizeof(struct src_entry), sizeof(struct txn)); return 0; }
+EOF
+if $CC -O0 -D_GNU_SOURCE -I"$SRC/src" -o "$BIN/swb-sizes" "$RUN/sizes.c" 2>/dev/null; then
+	SIZES=$("$BIN/swb-sizes")
+fi
+
+# ------------------------------------------------------------------ namespaces
+ns_sysctls() {
+	ip netns exec "$1" sysctl -q -w net.ipv4.conf.all.rp_filter=0 net.ipv4.conf.default.rp_filter=0 \
+		net.ipv6.conf.all.accept_dad=0 net.ipv6.conf.default.accept_dad=0 \
+		net.ipv6.conf.all.accept_ra=0 net.ipv6.conf.default.accept_ra=0 \
+		net.ipv6.conf.all.autoconf=0 net.ipv6.conf.default.autoconf=0 \
+		net.ipv4.conf.all.send_redirects=0 net.ipv4.conf.default.send_redirects=0 >/dev/null
+}
+mac_of() { ip -n "$1" -o link show dev "$2" | sed -n 's/.*link\/ether \([0-9a-f:]*\).*/\1/p'; }
+
+ns_up() {
+	local ns
+	cleanup
+	for ns in $NAMESPACES; do
+		ip netns add "$ns"
+		ip -n "$ns" link set lo up
+		ns_sysctls "$ns"
+	done
+	ip -n "$NS_FW" link add g0 type veth peer name eth0 netns "$NS_GEN"
+	ip -n "$NS_FW" link add s0 type veth peer name eth0 netns "$NS_SINK"
+	ip netns exec "$NS_FW" sysctl -q -w net.ipv4.ip_forward=1 net.ipv6.conf.all.forwarding=1 \
+		net.ipv4.conf.g0.rp_filter=0 net.ipv4.conf.s0.rp_filter=0 >/dev/null
+	ip -n "$NS_GEN" -b - <<-EOF
+		addr add 203.0.113.250/24 dev eth0
+		addr add 2001:db8:c::fa/64 dev eth0 nodad
+		link set eth0 up
+		route add 198.51.100.0/24 via 203.0.113.254
+		route add 2001:db8:5::/64 via 2001:db8:c::fe
+	EOF
+	ip -n "$NS_FW" -b - <<-EOF
+		addr add 203.0.113.254/24 dev g0
+		addr add 2001:db8:c::fe/64 dev g0 nodad
+		addr add 198.51.100.254/24 dev s0
+		addr add 2001:db8:5::fe/64 dev s0 nodad
+		link set g0 up
+		link set s0 up
+		route add 2001:db8:8000::/33 via 2001:db8:c::fa
+	EOF
+	ip -n "$NS_SINK" -b - <<-EOF
+		addr add 198.51.100.1/24 dev eth0
+		addr add 2001:db8:5::1/64 dev eth0 nodad
+		link set eth0 up
+		route add 203.0.113.0/24 via 198.51.100.254
+		route add 2001:db8:c::/64 via 2001:db8:5::fe
+		route add 2001:db8:8000::/33 via 2001:db8:5::fe
+	EOF
+	# Permanent neighbour entries: no ARP/ND stalls or unresolved-queue
+	# drops at the start of a run.
+	local gmac fgmac fsmac smac
+	gmac=$(mac_of "$NS_GEN" eth0); fgmac=$(mac_of "$NS_FW" g0)
+	fsmac=$(mac_of "$NS_FW" s0); smac=$(mac_of "$NS_SINK" eth0)
+	ip -n "$NS_GEN" neigh replace 203.0.113.254 lladdr "$fgmac" dev eth0 nud permanent
+	ip -n "$NS_GEN" neigh replace 2001:db8:c::fe lladdr "$fgmac" dev eth0 nud permanent
+	ip -n "$NS_FW" neigh replace 203.0.113.250 lladdr "$gmac" dev g0 nud permanent
+	ip -n "$NS_FW" neigh replace 2001:db8:c::fa lladdr "$gmac" dev g0 nud permanent
+	ip -n "$NS_FW" neigh replace 198.51.100.1 lladdr "$smac" dev s0 nud permanent
+	ip -n "$NS_FW" neigh replace 2001:db8:5::1 lladdr "$smac" dev s0 nud permanent
+	ip -n "$NS_SINK" neigh replace 198.51.100.254 lladdr "$fsmac" dev eth0 nud permanent
+	ip -n "$NS_SINK" neigh replace 2001:db8:5::fe lladdr "$fsmac" dev eth0 nud permanent
+}
+
+# ------------------------------------------------------------------ measurement helpers
+# CPU time (s) of every process in the firewall namespace: the subject under test.
+# Sum of per-thread run time from /proc/PID/task/*/schedstat (ns resolution).
+fw_cpu() {
+	local pid sum=0 t v
+	for pid in $(ip netns pids "$NS_FW" 2>/dev/null); do
+		for t in /proc/"$pid"/task/*/schedstat; do
+			read -r v _ <"$t" 2>/dev/null || continue
+			sum=$((sum + v))
+		done
+	done
+	awk -v s="$sum" 'BEGIN { printf "%.6f", s / 1e9 }'
+}
+# Sum of queue_dropped and queue_user_dropped over the namespace's queues.
+qdrops() {
+	ip netns exec "$NS_FW" cat /proc/net/netfilter/nfnetlink_queue 2>/dev/null |
+		awk '{ d += $6; u += $7 } END { printf "%d %d", d, u }'
+}
+# UDP receive-buffer drops inside a namespace (Kamailio's socket in $P-fw).
+udp_drops() {
+	ip netns exec "$1" cat /proc/net/snmp 2>/dev/null |
+		awk '$1 == "Udp:" && $2 ~ /^[0-9]+$/ { print $6; exit }'
+}
+rss_kb() { awk '/^VmRSS/ { print $2 }' "/proc/$1/status" 2>/dev/null || echo 0; }
+kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"; }
+
+RUNSEQ=0
+# measure TEST MODE REP RATE DURATION COUNT BATCH [gen args...]
+# One traffic run: sink up, counters before, generator, drain, counters after.
+measure() {
+	local test=$1 mode=$2 rep=$3 rate=$4 dur=$5 count=$6 batch=$7
+	shift 7
+	local tag c0 c1 q0 q1 u0 u1 g s dst=$DST4 i
+	RUNSEQ=$((RUNSEQ + 1))
+	tag=$SWB_PREFIX$RUNSEQ
+	((SECONDS < DEADLINE)) || die "time budget exhausted before $test/$mode"
+	[ "$mode" = kamailio ] && dst=$KAM4
+	for i in "$@"; do [ "$i" = "--src6-count" ] && dst=$DST6; done
+	rm -f "$RUN/sink.ready"
+	start_bg sink "$RUN/sink.out" ip netns exec "$NS_SINK" "$BIN/swb-sink" --run "$tag" --lat \
+		--max-seconds 120 --ready "$RUN/sink.ready"
+	for i in $(seq 50); do [ -e "$RUN/sink.ready" ] && break; sleep 0.05; done
+	c0=$(fw_cpu); q0=$(qdrops); u0=$(udp_drops "$NS_FW")
+	g=$(ip netns exec "$NS_GEN" "$BIN/swb-gen" --dst "$dst" --rate "$rate" --duration "$dur" \
+		--count "$count" --batch "$batch" --run "$tag" "$@") || g="sent=0 errors=0 elapsed=0"
+	sleep 0.5
+	c1=$(fw_cpu); q1=$(qdrops); u1=$(udp_drops "$NS_FW")
+	stop_pid sink 5
+	s=$(tail -n 1 "$RUN/sink.out")
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' \
+		"$test" "$mode" "$rep" "$rate" "$(kv sent "$g")" "$(kv errors "$g")" "$(kv elapsed "$g")" \
+		"$(kv matched "$s")" $((${q1% *} - ${q0% *})) $((${q1#* } - ${q0#* })) \
+		$(($(kv sockdrops "$s") + ${u1:-0} - ${u0:-0})) \
+		"$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.4f", b - a }')" \
+		"$(kv p50_us "$s")" "$(kv p99_us "$s")" "$(kv p999_us "$s")" | tee -a "$RES" >&2
+	LAST_SENT=$(kv sent "$g")
+	LAST_DELIVERED=$(kv matched "$s")
+	LAST_CPU=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.4f", b - a }')
+}
+
+# ------------------------------------------------------------------ subjects
+rules_install() { ip netns exec "$NS_FW" env SIPWARDEN_BIN="$SW" "$SWRULES" install -c "$CFG" >/dev/null; }
+rules_remove() { ip netns exec "$NS_FW" env SIPWARDEN_BIN="$SW" "$SWRULES" remove >/dev/null 2>&1 || true; }
+ctl() { ip netns exec "$NS_FW" "$SWCTL" --socket "$RUN/ctl.sock" "$@"; }
+
+daemon_start() {
+	local i
+	rm -rf "$RUN/state" "$RUN/ctl.sock"
+	mkdir -p "$RUN/state"
+	rules_install
+	start_bg daemon "$RUN/sipwarden.log" ip netns exec "$NS_FW" "$SW" -c "$CFG" --foreground \
+		--state-dir "$RUN/state" --socket "$RUN/ctl.sock"
+	for i in $(seq 100); do grep -q 'sipwarden ready' "$RUN/sipwarden.log" && break; sleep 0.1; done
+	grep -q 'sipwarden ready' "$RUN/sipwarden.log" || { tail -n 20 "$RUN/sipwarden.log" >&2; return 1; }
+	# Full policy: one user ban and one IP ban live, so both ban lookups run
+	# on every request (neither address nor user appears in the traffic).
+	ctl ban user banned-bench@example.org >/dev/null
+	ctl ban ip 203.0.113.240 >/dev/null
+}
+daemon_stop() { stop_pid daemon 10; rules_remove; }
+daemon_sources() { ctl --json stats 2>/dev/null | python3 -c '
+import json, re, sys
+t = sys.stdin.read()
+print(sum(int(x) for x in re.findall(r"\"sources\":(\d+)", t)), sum(int(x) for x in re.findall(r"\"sources_max\":(\d+)", t)))' 2>/dev/null || echo "0 0"; }
+daemon_packets() { ctl --json stats 2>/dev/null | python3 -c '
+import re, sys
+t = sys.stdin.read()
+m = re.findall(r"\"packets\":(\d+)", t)
+print(max([int(x) for x in m] or [0]))' 2>/dev/null || echo 0; }
+
+noop_start() { # noop_start [--unbatched]
+	local i
+	rules_install
+	rm -f "$RUN/noop.ready"
+	start_bg noop "$RUN/noop.out" ip netns exec "$NS_FW" "$BIN/swb-noopq" --first 0 --count 2 \
+		--maxlen 16384 --rcvbuf 16777216 --max-seconds 300 --ready "$RUN/noop.ready" "$@"
+	for i in $(seq 50); do [ -e "$RUN/noop.ready" ] && break; sleep 0.05; done
+	[ -e "$RUN/noop.ready" ]
+}
+noop_stop() { stop_pid noop 5; rules_remove; }
+
+kam_start() {
+	local i
+	mkdir -p "$RUN/kam"
+	ip netns exec "$NS_FW" kamailio -c -f "$KCFG" >"$RUN/kamailio-check.log" 2>&1 ||
+		{ tail -n 20 "$RUN/kamailio-check.log" >&2; return 1; }
+	start_bg kamailio "$RUN/kamailio.log" ip netns exec "$NS_FW" kamailio -f "$KCFG" -DD -E \
+		-x tlsf -X tlsf -m 256 -M 16 -Y "$RUN/kam" -w "$RUN/kam"
+	for i in $(seq 100); do
+		ip netns exec "$NS_FW" ss -Hnul 2>/dev/null | grep -q "$KAM4:5060 " && break
+		sleep 0.1
+	done
+	sleep 0.3
+	ip netns exec "$NS_FW" ss -Hnul | grep -q "$KAM4:5060 "
+}
+kam_stop() { stop_pid kamailio 10; }
+
+subject_start() {
+	case $1 in
+	kernel) rules_remove ;;
+	noop) noop_start ;;
+	noop1) noop_start --unbatched ;;
+	daemon) daemon_start ;;
+	kamailio) kam_start ;;
+	esac
+}
+subject_stop() {
+	case $1 in
+	noop | noop1) noop_stop ;;
+	daemon) daemon_stop ;;
+	kamailio) kam_stop ;;
+	esac
+}
+
+meta() {
+	{
+		echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+		echo "nproc=$(nproc)"
+		echo "cpu=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n 1)"
+		echo "kernel=$(uname -r)"
+		echo "kamailio=$(kamailio -v 2>/dev/null | sed -n 's/^version: //p' | head -n 1)"
+		echo "sipwarden=$SW"
+		echo "sipwarden_version=$("$SW" --version 2>/dev/null | head -n 1)"
+		echo "sipwarden_binary_mtime=$(date -u -r "$SW" +%Y-%m-%dT%H:%M:%SZ)"
+		echo "git=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)$(git -C "$SRC" diff --quiet 2>/dev/null || echo '+dirty')"
+		echo "sizes=$SIZES"
+		echo "$1"
+	} >>"$META"
+}
+loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# ================================================================== smoke
+if [ "$MODE" = smoke ]; then
+	ns_up
+	check "namespaces up" 0 "$NAMESPACES"
+
+	measure smoke kernel 1 20000 1 2000 32
+	[ "$LAST_SENT" = 2000 ] && [ "$LAST_DELIVERED" = 2000 ]
+	check "generator -> sink, IPv4, 200 spoofed sources" $? "sent=$LAST_SENT delivered=$LAST_DELIVERED"
+
+	measure smoke kernel 1 20000 1 1000 32 --src6-count 1000 --mix options
+	[ "$LAST_SENT" = 1000 ] && [ "$LAST_DELIVERED" = 1000 ]
+	check "generator -> sink, IPv6, 1000 spoofed sources" $? "sent=$LAST_SENT delivered=$LAST_DELIVERED"
+
+	if noop_start; then
+		measure smoke noop 1 20000 1 2000 32
+		stop_pid noop 5
+		np=$(kv packets "$(tail -n 1 "$RUN/noop.out")")
+		rules_remove
+		[ "$LAST_DELIVERED" = 2000 ] && [ "${np:-0}" -ge 2000 ]
+		check "no-op queue reader passes everything" $? "delivered=$LAST_DELIVERED reader_packets=${np:-?}"
+	else
+		noop_stop
+		check "no-op queue reader passes everything" 1 "reader did not start: $(tail -n 3 "$RUN/noop.out")"
+	fi
+
+	if daemon_start; then
+		measure smoke daemon 1 20000 1 2000 32
+		dp=$(daemon_packets)
+		[ "$LAST_DELIVERED" = 2000 ] && [ "${dp:-0}" -ge 2000 ]
+		check "sipwarden judges and passes the legit mix" $? "delivered=$LAST_DELIVERED daemon_packets=$dp cpu_s=$LAST_CPU"
+		measure smoke daemon-scanner 1 2000 1 50 1 --src4 203.0.113.231 --nsrc 1 --mix scanner
+		[ "$LAST_SENT" = 50 ] && [ "$LAST_DELIVERED" = 0 ]
+		check "sipwarden drops a blacklisted User-Agent" $? "sent=$LAST_SENT delivered=$LAST_DELIVERED"
+		daemon_stop
+	else
+		daemon_stop
+		check "sipwarden judges and passes the legit mix" 1 "daemon did not start"
+	fi
+
+	if [ $HAVE_KAM = 1 ]; then
+		if kam_start; then
+			measure smoke kamailio 1 5000 1 500 8
+			kam_stop
+			[ "$LAST_DELIVERED" = 500 ]
+			check "Kamailio forwards to the sink" $? "sent=$LAST_SENT delivered=$LAST_DELIVERED"
+		else
+			kam_stop
+			check "Kamailio forwards to the sink" 1 "kamailio did not start: $(tail -n 5 "$RUN/kamailio.log" "$RUN/kamailio-check.log" 2>/dev/null)"
+		fi
+	else
+		echo "SKIP: Kamailio comparison (kamailio not installed; required under CI=true)"
+	fi
+
+	meta "mode=smoke"
+	if python3 "$HERE/report.py" "$RES" "$META" "$RUN/smoke-report.md" >/dev/null; then R=0; else R=1; fi
+	check "report generation" $R "$RUN/smoke-report.md"
+
+	echo "bench smoke: $PASSED passed, $FAILED failed ($((SECONDS - T_START)) s)"
+	[ "$FAILED" = 0 ]
+	exit
+fi
+
+# ================================================================== full run
+log "load before: $(loadavg)"
+meta "mode=full reps=$REPS load_before=$(loadavg)"
+ns_up
+
+# 1+2. Legit mix: CPU per packet and loss at 50k packets/s (batch 32), then
+# latency at 10k packets/s (one message per send). Modes interleaved within a
+# repetition so that every ratio compares runs made side by side.
+for rep in $(seq "$REPS"); do
+	for mode in kernel noop noop1 daemon kamailio; do
+		subject_start $mode || die "$mode did not start"
+		measure mix50k $mode "$rep" 50000 5 250000 32
+		if [ $mode != noop1 ]; then
+			measure lat10k $mode "$rep" 10000 3 30000 1
+		fi
+		if [ $mode = daemon ]; then
+			# Legit traffic must never be banned: keep the counters.
+			ctl --json stats >"$RUN/daemon-stats-rep$rep.json" 2>/dev/null || true
+			[ "$rep" = 1 ] && echo "daemon_rss_kb_after_mix=$(rss_kb "${PIDS[daemon]}")" >>"$META"
+		fi
+		subject_stop $mode
+	done
+	log "rep $rep done at $((SECONDS - T_START)) s, load $(loadavg)"
+done
+
+# 3. Cost flat in attack size, and the bound: a fresh daemon, an IPv6
+# spoofed flood from 1,200,000 distinct sources (one /64 each, inside
+# 2001:db8:8000::/33) against limits.max_sources = 1,000,000, then the
+# legit mix again with the table full.
+daemon_start || die "daemon did not start"
+dpid=${PIDS[daemon]}
+rss0=$(rss_kb "$dpid")
+measure flood1m daemon 1 100000 30 1200000 32 --src6-count 1200000 --mix options
+read -r src_n src_max <<<"$(daemon_sources)"
+rss1=$(rss_kb "$dpid")
+echo "flood_sources=$src_n flood_sources_max=$src_max rss_before_kb=$rss0 rss_after_kb=$rss1" >>"$META"
+for rep in $(seq "$REPS"); do
+	measure mix50k daemon-1M "$rep" 50000 5 250000 32
+done
+read -r src_n2 _ <<<"$(daemon_sources)"
+echo "sources_after_mix=$src_n2 rss_after_mix_kb=$(rss_kb "$dpid")" >>"$META"
+
+# 4. A banned flood: one source at the generator's maximum rate, banned
+# through sipwardenctl (pushed to the kernel set). Daemon CPU while idle,
+# then during the flood, over the same time.
+ctl ban ip 203.0.113.230 >/dev/null
+sleep 0.3
+inset=$(ip netns exec "$NS_FW" ipset test sipwarden4 203.0.113.230 >/dev/null 2>&1 && echo yes || echo no)
+c0=$(fw_cpu); sleep 5; c1=$(fw_cpu)
+echo "idle_cpu_5s=$(awk -v a="$c0" -v b="$c1" 'BEGIN { printf "%.4f", b - a }') banned_in_kernel_set=$inset" >>"$META"
+measure banflood daemon 1 0 5 5000000 64 --src4 203.0.113.230 --nsrc 1 --mix options
+ban_pkts=$(ip netns exec "$NS_FW" iptables -t raw -n -v -x -L sipwarden-ban 2>/dev/null |
+	awk '$3 == "DROP" { s += $1 } END { print s + 0 }')
+echo "raw_ban_chain_dropped=$ban_pkts" >>"$META"
+daemon_stop
+
+# 5. Profile the daemon's hot path (perf, if it works here): the legit mix
+# at 50k packets/s for 5 s under perf record -g.
+if command -v perf >/dev/null 2>&1 && ((SECONDS < DEADLINE - 40)); then
+	daemon_start || die "daemon did not start"
+	dpid=${PIDS[daemon]}
+	(perf record --call-graph dwarf,16384 -F 2000 -p "$dpid" -o "$RUN/perf.data" -- sleep 3 \
+		>"$RUN/perf-record.log" 2>&1) &
+	perf_pid=$!
+	sleep 0.3
+	measure profile daemon 1 50000 4 200000 32
+	wait $perf_pid || true
+	# Flat profile by DSO and symbol, then who calls the top user-space costs.
+	{
+		perf report -i "$RUN/perf.data" --no-children --sort dso -g none --stdio 2>/dev/null
+		perf report -i "$RUN/perf.data" --no-children --sort dso,symbol -g none \
+			--percent-limit 0.5 --stdio 2>/dev/null
+		perf report -i "$RUN/perf.data" --children --sort symbol -g none \
+			--dsos sipwarden --percent-limit 2 --stdio 2>/dev/null
+	} | grep -v '^#' | grep -v '^$' >"$RUN/perf-top.txt" || true
+	daemon_stop
+fi
+
+meta "load_after=$(loadavg) elapsed_s=$((SECONDS - T_START))"
+python3 "$HERE/report.py" "$RES" "$META" "$REPORT"
+log "report: $REPORT ($((SECONDS - T_START)) s)"
