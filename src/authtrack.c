@@ -275,7 +275,7 @@ failtab_fail(struct failtab *f, const char *user, uint64_t now_ms, uint64_t forg
 		memcpy(e->user, user, n);
 		e->count = 0;
 		__atomic_add_fetch(&f->total, 1, __ATOMIC_RELAXED);
-	} else if (now_ms - e->last_ms >= forget_ms) {
+	} else if (now_ms > e->last_ms && now_ms - e->last_ms >= forget_ms) {
 		e->count = 0;
 	}
 	e->count++;
@@ -286,6 +286,20 @@ failtab_fail(struct failtab *f, const char *user, uint64_t now_ms, uint64_t forg
 	s->n++;
 	pthread_mutex_unlock(&s->lock);
 	return count;
+}
+
+void
+failtab_touch(struct failtab *f, const char *user, uint64_t last_ms)
+{
+	struct fshard *s = shard_of(f, user);
+
+	pthread_mutex_lock(&s->lock);
+	for (struct fail *e = s->head; e; e = e->next)
+		if (strcmp(e->user, user) == 0) {
+			e->last_ms = last_ms;
+			break;
+		}
+	pthread_mutex_unlock(&s->lock);
 }
 
 void

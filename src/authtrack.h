@@ -66,6 +66,10 @@ void failtab_free(struct failtab *f);
 /* Count one failure for user; returns the consecutive count so far. An
  * entry idle for forget_ms or more starts again from zero. */
 uint32_t failtab_fail(struct failtab *f, const char *user, uint64_t now_ms, uint64_t forget_ms);
+/* Date the entry's last event at last_ms (which may lie in the future: the
+ * repeat-offender table dates a ban by its end, so that the window runs
+ * from when the ban is over). */
+void failtab_touch(struct failtab *f, const char *user, uint64_t last_ms);
 void failtab_reset(struct failtab *f, const char *user);
 uint32_t failtab_count(const struct failtab *f);
 

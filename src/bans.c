@@ -33,6 +33,7 @@ struct bantab {
 	uint32_t total;     /* atomic */
 	uint64_t refused;   /* atomic */
 	uint64_t version;   /* atomic */
+	uint64_t min_expiry;    /* atomic: no ban expires before this (a lower bound) */
 	/* Prefix lengths in use by network bans: bit n of plens[fam][n/64]
 	 * (fam 0: IPv4, 1: IPv6). Set when such a ban is added, never cleared:
 	 * a stale bit costs one lookup, a missing one a missed ban. */
@@ -211,6 +212,18 @@ fill_info(const struct ban *b, struct ban_info *bi)
 	bi->hits = b->hits;
 }
 
+/* Lower the bound on the earliest expiry. */
+static void
+note_expiry(struct bantab *t, uint64_t expires_ms)
+{
+	uint64_t cur = __atomic_load_n(&t->min_expiry, __ATOMIC_RELAXED);
+
+	while (expires_ms < cur &&
+	       !__atomic_compare_exchange_n(&t->min_expiry, &cur, expires_ms, true,
+					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+		;
+}
+
 static int
 insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
        uint64_t created_ms, uint64_t expires_ms, bool exact, uint64_t now_ms)
@@ -220,9 +233,14 @@ insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 
 	if ((k->kind != BAN_KIND_IP && k->kind != BAN_KIND_USER) || k->len > BAN_KEY_MAX)
 		return -EINVAL;
-	if (__atomic_load_n(&t->total, __ATOMIC_RELAXED) >= t->max_bans)
+	/* Full: expired bans make room. The sweep walks every shard, so it
+	 * runs only when some ban can have expired: a flood that keeps the
+	 * table full of live bans gets its refusals cheaply. */
+	if (__atomic_load_n(&t->total, __ATOMIC_RELAXED) >= t->max_bans &&
+	    now_ms >= __atomic_load_n(&t->min_expiry, __ATOMIC_RELAXED))
 		bantab_expire(t, now_ms, NULL, NULL);
 
+	note_expiry(t, expires_ms);
 	pp = lock_lookup(t, k, &s);
 	if (*pp) {
 		b = *pp;
@@ -387,8 +405,13 @@ bantab_clear(struct bantab *t)
 uint32_t
 bantab_expire(struct bantab *t, uint64_t now_ms, bantab_cb cb, void *arg)
 {
+	uint64_t min = UINT64_MAX;
 	uint32_t n = 0;
 
+	/* Raised to what the sweep finds; an insert racing with it may be
+	 * missed, which only delays its expiry to the next sweep (the main
+	 * thread sweeps every second). */
+	__atomic_store_n(&t->min_expiry, UINT64_MAX, __ATOMIC_RELAXED);
 	for (unsigned i = 0; i < NSHARDS; i++) {
 		struct shard *s = &t->shards[i];
 
@@ -407,12 +430,15 @@ bantab_expire(struct bantab *t, uint64_t now_ms, bantab_cb cb, void *arg)
 					unlink_ban(t, pp);
 					n++;
 				} else {
+					if ((*pp)->expires_ms < min)
+						min = (*pp)->expires_ms;
 					pp = &(*pp)->next;
 				}
 			}
 		}
 		pthread_mutex_unlock(&s->lock);
 	}
+	note_expiry(t, min);
 	return n;
 }
 

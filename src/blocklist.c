@@ -27,10 +27,16 @@ blocklist_read(const char *path, blocklist_cb cb, void *arg, FILE *err, unsigned
 		lineno++;
 		if (len == sizeof(line) - 1 && line[len - 1] != '\n') {
 			int c;
+			const char *q = line;
 
-			/* Over-long: no address is this long. Skip the rest. */
+			/* Over-long: no address is this long. Skip the rest;
+			 * only a long comment is harmless. */
 			while ((c = fgetc(f)) != EOF && c != '\n')
 				;
+			while (isspace((unsigned char)*q))
+				q++;
+			if (*q == '#')
+				continue;
 			if (err)
 				fprintf(err, "%s:%u: line too long\n", path, lineno);
 			(*bad)++;
@@ -58,6 +64,13 @@ blocklist_read(const char *path, blocklist_cb cb, void *arg, FILE *err, unsigned
 			return ret;
 		}
 		n++;
+	}
+	/* A read error (a directory, an I/O error) is not an empty list. */
+	if (ferror(f)) {
+		int e = errno ? errno : EIO;
+
+		fclose(f);
+		return -e;
 	}
 	fclose(f);
 	return n;

@@ -702,7 +702,7 @@ static const struct key security_keys[] = {
 	UINT("ban_time_factor", ban_time_factor, 1, 100),
 	UINT("recidive_window", recidive_window, 1, SECONDS_PER_YEAR),
 	UINT("ban_time_max", ban_time_max, 1, SECONDS_PER_YEAR),
-	UINT("enum_distinct_users", enum_distinct_users, 0, 1000),
+	UINT("enum_distinct_users", enum_distinct_users, 0, 100), /* ENUM_MAX_DISTINCT */
 	UINT("enum_window", enum_window, 1, 3600),
 	BOOL("scanner_fingerprints", scanner_fingerprints),
 	ENUM("banned_user_reply", banned_user_reply, user_replies),

@@ -426,8 +426,16 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 	bool running = true;
 
 	d.sh.cfg = cfg;
-	d.state_dir = o->state_dir ? o->state_dir : cfg->state_dir;
-	d.socket_path = o->socket_path ? o->socket_path : cfg->socket_path;
+	/* Copies: a reload frees the configuration these may come from. */
+	d.state_dir = strdup(o->state_dir ? o->state_dir : cfg->state_dir);
+	d.socket_path = strdup(o->socket_path ? o->socket_path : cfg->socket_path);
+	if (!d.state_dir || !d.socket_path) {
+		log_msg(LOG_CRIT, "out of memory");
+		free((char *)d.state_dir);
+		free((char *)d.socket_path);
+		config_free(cfg);
+		return EXIT_FAILURE;
+	}
 	d.sh.bans = bantab_new(cfg->max_bans);
 	if (!d.sh.bans) {
 		log_msg(LOG_CRIT, "out of memory");
@@ -536,5 +544,7 @@ out:
 	failtab_free(d.sh.fails);
 	failtab_free(d.sh.offenders);
 	config_free(d.sh.cfg);
+	free((char *)d.state_dir);
+	free((char *)d.socket_path);
 	return status;
 }

@@ -70,24 +70,49 @@ enumtab_free(struct enumtab *t)
 	free(t);
 }
 
-uint64_t
-enum_target_hash(const struct sip_msg *m)
+/* Hash the user part of a name-addr or URI span into h: after the display
+ * name (a '<' outside quotes), after the scheme's ':', up to '@'. Raw
+ * bytes: the hash only tells users apart. */
+static uint64_t
+hash_user(struct sip_str v, uint64_t h)
 {
-	struct sip_str v = m->to.s ? m->to : m->ruri;
-	uint64_t h = 0xcbf29ce484222325ULL;
-	uint32_t i = 0, end;
+	uint32_t i = 0, start = 0, end;
+	bool quoted = false;
 
-	if (!v.s)
-		return 0;
-	/* The user part: after the scheme's ':' up to '@' (or the whole URI
-	 * when it has no user). Raw bytes: the hash only tells users apart. */
-	while (i < v.len && v.s[i] != ':')
-		i++;
-	i = i < v.len ? i + 1 : 0;
+	for (; i < v.len; i++) {
+		if (v.s[i] == '\\' && quoted)
+			i++;
+		else if (v.s[i] == '"')
+			quoted = !quoted;
+		else if (v.s[i] == '<' && !quoted) {
+			start = i + 1;
+			break;
+		}
+	}
+	for (i = start; i < v.len && v.s[i] != ':'; i++)
+		;
+	i = i < v.len ? i + 1 : start;
 	for (end = i; end < v.len && v.s[end] != '@' && v.s[end] != '>' && v.s[end] != ';'; end++)
 		;
 	for (; i < end; i++)
 		h = (h ^ (uint8_t)v.s[i]) * 0x100000001b3ULL;
+	return h;
+}
+
+uint64_t
+enum_target_hash(const struct sip_msg *m)
+{
+	uint64_t h = 0xcbf29ce484222325ULL;
+
+	if (!m->to.s && !m->ruri.s)
+		return 0;
+	/* Both the To user (REGISTER walks it) and the request-URI user
+	 * (INVITE and OPTIONS are routed by it): a prober varying either is a
+	 * new target. */
+	if (m->to.s)
+		h = hash_user(m->to, h);
+	if (m->ruri.s)
+		h = hash_user(m->ruri, h ^ 0x2f);
 	return h ? h : 1;
 }
 

@@ -79,6 +79,9 @@ ban_secs(struct policy *p, const struct ban_key *k, uint32_t base, uint64_t now_
 		secs *= cfg->ban_time_factor;
 	if (secs > cfg->ban_time_max)
 		secs = cfg->ban_time_max > base ? cfg->ban_time_max : base;
+	/* The window counts from the end of this ban, not its start: a ban
+	 * longer than the window must not wipe the offender's record. */
+	failtab_touch(p->offenders, txt, now_ms + secs * 1000u);
 	return (uint32_t)secs;
 }
 

@@ -41,8 +41,11 @@ via_branch(struct sip_str via)
 	p = d;
 	while (d < end && is_digit(*d))
 		d++;
-	/* str(getrandbits(32)): nearly always 9 or 10 digits. */
-	if (d - p < 5)
+	/* str(getrandbits(32)): 9 or 10 digits 97.7% of the time. Fewer are
+	 * not worth the risk: Linksys/Sipura/Cisco SPA devices send
+	 * "z9hG4bK-" and 8 hex digits, all decimal in 2.3% of their requests
+	 * (the From tag trait still catches the short ones). */
+	if (d - p < 9)
 		return false;
 	return d == end || *d == ';' || *d == ',' || *d == ' ' || *d == '\t' || *d == '\r';
 }

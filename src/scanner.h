@@ -8,8 +8,9 @@
  * Its User-Agent is one option away from anything, but its requests keep
  * traits of the code that builds them (sipvicious 0.3.x, svhelper.py
  * makeRequest/createTag):
- *  - Via branch "z9hG4bK-" followed by decimal digits only (RFC 3261 clients
- *    put a random token after the magic cookie, not "-<integer>");
+ *  - Via branch "z9hG4bK-" followed by 9+ decimal digits only (RFC 3261
+ *    clients put a random token after the magic cookie, not "-<integer>";
+ *    SPA phones' 8 hex digits stay clear of it);
  *  - From tag: the hex encoding of "<text>\x01<decimal>", i.e. hex pairs
  *    with a 01 pair followed only by 3x pairs (ASCII digits);
  *  - From display name "sipvicious" (svmap's default).

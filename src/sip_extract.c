@@ -24,6 +24,7 @@
  */
 
 #include <arpa/inet.h>
+#include <ctype.h>
 #include <errno.h>
 #include <pthread.h>
 #include <string.h>
@@ -241,9 +242,178 @@ uri_userhost(const osip_uri_t *u, char *user, size_t ulen, char *host,
 	return r;
 }
 
+static bool
+simple_user_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-_.!~*'()&=+$,", c) != NULL);
+}
+
+static bool
+simple_host_char(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '-';
+}
+
+static bool
+simple_param_char(char c)
+{
+	return simple_host_char(c) || (c && strchr("_~+!*'()", c) != NULL);
+}
+
+/* (";" name ["=" value])* with non-empty names and values of simple
+ * characters, up to end: the only parameter shapes the shortcut trusts. */
+static bool
+simple_params(const char *q, const char *end)
+{
+	while (q < end) {
+		const char *n;
+
+		if (*q++ != ';')
+			return false;
+		for (n = q; q < end && simple_param_char(*q); q++)
+			;
+		if (q == n)
+			return false;
+		if (q < end && *q == '=') {
+			for (n = ++q; q < end && simple_param_char(*q); q++)
+				;
+			if (q == n)
+				return false;
+		}
+	}
+	return true;
+}
+
+/*
+ * The common shapes of From/To without libosip2's allocations: an optional
+ * quoted or plain display name, <sip:user@host...> or sip:user@host;params,
+ * with nothing to unescape. Returns 1 for anything else (escapes, quotes
+ * with backslashes, IPv6, tel:, odd characters), so that libosip2 decides
+ * exactly as before; 0 on success, -ENOSPC when a part does not fit.
+ */
+int
+sip_extract_userhost_fast(struct sip_str v, char *user, size_t ulen, char *host, size_t hlen)
+{
+	const char *p = v.s, *end = v.s + v.len, *uri, *uend, *at, *h, *he;
+
+	/* sip_scan() trims header values: leading blanks are not a common
+	 * shape. */
+	if (p == end || *p == ' ' || *p == '\t')
+		return 1;
+	if (*p == '"') {
+		/* libosip2 looks for <> without minding quotes: keep to plain
+		 * names. */
+		for (p++; p < end && *p != '"'; p++)
+			if (!simple_user_char(*p) && *p != ' ')
+				return 1;
+		if (p == end)
+			return 1;
+		p++;
+		while (p < end && *p == ' ')
+			p++;
+		if (p == end || *p != '<')
+			return 1;
+	} else {
+		const char *lt = memchr(p, '<', (size_t)(end - p));
+
+		if (lt) {
+			for (const char *q = p; q < lt; q++)
+				if (!simple_host_char(*q) && *q != ' ' && *q != '_')
+					return 1;
+			p = lt;
+		}
+	}
+	if (p < end && *p == '<') {
+		uri = p + 1;
+		uend = memchr(uri, '>', (size_t)(end - uri));
+		if (!uend)
+			return 1;
+	} else {
+		uri = p;
+		uend = memchr(uri, ';', (size_t)(end - uri));
+		if (!uend)
+			uend = end;
+	}
+	if (uend - uri < 8)
+		return 1; /* libosip2 refuses some short URIs: let it */
+	if (strncasecmp(uri, "sip:", 4) == 0)
+		uri += 4;
+	else if (strncasecmp(uri, "sips:", 5) == 0)
+		uri += 5;
+	else
+		return 1;
+	at = memchr(uri, '@', (size_t)(uend - uri));
+	h = at ? at + 1 : uri;
+	for (const char *q = uri; at && q < at; q++)
+		if (!simple_user_char(*q))
+			return 1;
+	for (he = h; he < uend && *he != ':' && *he != ';'; he++)
+		if (!simple_host_char(*he))
+			return 1;
+	if (he == h)
+		return 1;
+	/* What follows the host must be plain too: an optional :port of
+	 * digits, then ;params of simple characters. */
+	{
+		const char *q = he;
+
+		if (q < uend && *q == ':') {
+			const char *d = ++q;
+
+			while (q < uend && *q >= '0' && *q <= '9')
+				q++;
+			if (q == d || q - d > 5)
+				return 1;
+		}
+		if (!simple_params(q, uend))
+			return 1;
+	}
+	/* and the header's own parameters after the URI */
+	{
+		const char *q = uend < end && *uend == '>' ? uend + 1 : uend, *e = end;
+
+		while (e > q && (e[-1] == ' ' || e[-1] == '\t'))
+			e--;
+		if (!simple_params(q, e))
+			return 1;
+	}
+	if ((size_t)(at ? at - uri : 0) >= ulen || (size_t)(he - h) >= hlen)
+		return -ENOSPC;
+	if (at)
+		memcpy(user, uri, (size_t)(at - uri));
+	user[at ? at - uri : 0] = '\0';
+	for (const char *q = h; q < he; q++)
+		host[q - h] = (char)tolower((unsigned char)*q);
+	host[he - h] = '\0';
+	return 0;
+}
+
 int
 sip_extract_userhost(struct sip_str v, char *user, size_t ulen, char *host,
     size_t hlen)
+{
+	int r;
+
+	r = clear_outputs(user, ulen, host, hlen);
+	if (r < 0)
+		return r;
+	/* The hot path (every request with credentials) takes the shortcut;
+	 * libosip2 remains the judge of everything unusual. */
+	if (v.s && v.len < EXTRACT_MAX) {
+		r = sip_extract_userhost_fast(v, user, ulen, host, hlen);
+		if (r <= 0) {
+			if (r < 0)
+				clear_outputs(user, ulen, host, hlen);
+			return r;
+		}
+	}
+	return sip_extract_userhost_osip(v, user, ulen, host, hlen);
+}
+
+int
+sip_extract_userhost_osip(struct sip_str v, char *user, size_t ulen, char *host, size_t hlen)
 {
 	char buf[EXTRACT_MAX];
 	osip_from_t *from = NULL;

@@ -62,7 +62,8 @@ name_is(const char *line, size_t n, const char *name, const char *compact)
 }
 
 /* Append every Via header line (with its folded continuations) of the
- * request's header block, in order. */
+ * request's header block, in order. Returns the new length, or 0 when they
+ * do not all fit: a reply missing a Via would go astray. */
 static size_t
 copy_vias(const char *buf, size_t hlen, char *out, size_t o, size_t outlen)
 {
@@ -88,7 +89,9 @@ copy_vias(const char *buf, size_t hlen, char *out, size_t o, size_t outlen)
 			colon = memchr(buf + s, ':', e - s);
 			in_via = colon && name_is(buf + s, (size_t)(colon - (buf + s)), "via", "v");
 		}
-		if (in_via && o + (e - s) + 2 < outlen) {
+		if (in_via && o + (e - s) + 2 >= outlen)
+			return 0;
+		if (in_via) {
 			memcpy(out + o, buf + s, e - s);
 			o += e - s;
 			if (out[o - 1] == '\n' && (o < 2 || out[o - 2] != '\r')) {
@@ -115,7 +118,11 @@ sipreply_build(const char *buf, size_t len, const struct sip_msg *m, unsigned st
 	if (w < 0 || (size_t)w >= outlen)
 		return -ENOSPC;
 	o = copy_vias(buf, m->header_len <= len ? m->header_len : len, out, (size_t)w, outlen);
-	to_tag = memmem(m->to.s, m->to.len, "tag=", 4) != NULL;
+	if (!o)
+		return -ENOSPC;
+	to_tag = false;
+	for (uint32_t i = 0; i + 5 <= m->to.len && !to_tag; i++)
+		to_tag = strncasecmp(m->to.s + i, ";tag=", 5) == 0;
 	w = snprintf(out + o, outlen - o,
 		     "From: %.*s\r\nTo: %.*s%s\r\nCall-ID: %.*s\r\nCSeq: %.*s\r\n"
 		     "Server: sipwarden\r\nContent-Length: 0\r\n\r\n",

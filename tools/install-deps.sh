@@ -8,15 +8,27 @@ BUILD="meson ninja-build pkg-config gcc libc6-dev
   libcriterion-dev"
 RUNTIME="iptables ipset iproute2 procps"
 LAB="kamailio sipsak sipvicious fail2ban python3"
+# tests/integration/package.sh: build the .deb, lintian it, boot Debian 12 in
+# systemd-nspawn (debootstrap) and install it there.
+PACKAGING="dpkg-dev debhelper lintian debootstrap debian-archive-keyring
+  systemd systemd-container"
+# tests/fuzz/run.sh: libFuzzer with ASan/UBSan; llvm-symbolizer for traces.
+FUZZ="clang-14 libclang-rt-14-dev llvm-14"
+# sipwarden-replay (libpcap) and its test (tcpdump); the cluster (hiredis,
+# redis-server for its test).
+EXTRA="libpcap-dev tcpdump libhiredis-dev redis-server"
 missing=""
-for p in $BUILD $RUNTIME $LAB; do
+for p in $BUILD $RUNTIME $LAB $PACKAGING $FUZZ $EXTRA; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' \
 		|| missing="$missing $p"
 done
 if [ -n "$missing" ]; then
 	apt-get update -q
-	# kamailio's postinst would start a system-wide instance; the lab starts its own.
-	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
-	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	# kamailio's and redis' postinst would start system-wide instances; the
+	# tests start their own. (An operator's own policy-rc.d is left alone.)
+	if [ ! -e /usr/sbin/policy-rc.d ]; then
+		printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d
+		trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	fi
 	apt-get install -y -q --no-install-recommends $missing
 fi

@@ -18,6 +18,21 @@ cd "$src"
 passed=0 failed=0
 failures=()
 
+# run_meson_suite BUILDDIR LABEL SUITE: one meson test suite, tallied.
+run_meson_suite() {
+	local dir=$1 label=$2 suite=$3 log ok fail
+	log="$dir/meson-logs/testlog.txt"
+	if meson test -C "$dir" --suite "$suite" --print-errorlogs; then :; fi
+	ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$log" | tail -1)
+	fail=$(awk '/^(Fail|Timeout|Unexpected Pass): *[0-9]+/ { s += $NF } END { print s + 0 }' "$log")
+	passed=$((passed + ${ok:-0}))
+	failed=$((failed + fail))
+	if [ "$fail" -gt 0 ] || [ -z "$ok" ] || [ "$ok" -eq 0 ]; then
+		[ -n "$ok" ] && [ "$ok" -gt 0 ] || failed=$((failed + 1))
+		failures+=("$label/$suite")
+	fi
+}
+
 # run_suite BUILDDIR LABEL [meson setup args...]
 run_suite() {
 	local dir=$1 label=$2 log ok fail
@@ -26,18 +41,8 @@ run_suite() {
 		meson setup "$dir" "$@"
 	fi
 	ninja -C "$dir"
-	for suite in unit integration; do
-		log="$dir/meson-logs/testlog.txt"
-		if meson test -C "$dir" --suite "$suite" --print-errorlogs --num-processes 2; then :; fi
-		ok=$(sed -n 's/^Ok: *\([0-9]*\).*/\1/p' "$dir/meson-logs/testlog.txt" | tail -1)
-		fail=$(awk '/^(Fail|Timeout|Unexpected Pass): *[0-9]+/ { s += $NF } END { print s + 0 }' "$log")
-		passed=$((passed + ${ok:-0}))
-		failed=$((failed + fail))
-		if [ "$fail" -gt 0 ] || [ -z "$ok" ] || [ "$ok" -eq 0 ]; then
-			[ -n "$ok" ] && [ "$ok" -gt 0 ] || failed=$((failed + 1))
-			failures+=("$label/$suite")
-		fi
-	done
+	run_meson_suite "$dir" "$label" unit
+	run_meson_suite "$dir" "$label" integration
 }
 
 export CI="${CI:-}"
@@ -65,6 +70,10 @@ run_suite "$src/build" plain
 run_suite "$src/build-asan" asan -Db_sanitize=address,undefined -Db_lundef=false
 # The benchmark harness, briefly: correctness of the harness, not timing.
 extra_check bench-smoke env SIPWARDEN_BUILD="$src/build" "$src/bench/run.sh" --smoke
+# A short fuzz run of every libFuzzer target (doc/fuzzing.md has the long one).
+extra_check fuzz "$src/tests/fuzz/run.sh" 20
+# The Debian package in a booted Debian 12 container.
+run_meson_suite "$src/build" package package
 
 echo
 if [ ${#failures[@]} -gt 0 ]; then

@@ -128,6 +128,7 @@ done
 
 if [ ${#FAILED[@]} -gt 0 ]; then
 	echo "fuzz: FAILED: ${FAILED[*]}" >&2
+	echo "fuzz: $((${#TARGETS[@]} - ${#FAILED[@]})) passed, ${#FAILED[@]} failed"
 	exit 1
 fi
-echo "fuzz: all targets passed"
+echo "fuzz: ${#TARGETS[@]} passed, 0 failed"

@@ -58,11 +58,10 @@ missing() {
 }
 
 cleanup() {
-	local i
 	if [ -n "$NSPAWN_PID" ] && kill -0 "$NSPAWN_PID" 2>/dev/null; then
 		# SIGTERM: nspawn asks the container's systemd to power off.
 		kill -TERM "$NSPAWN_PID" 2>/dev/null || true
-		for i in $(seq 1 100); do
+		for _ in $(seq 1 100); do
 			kill -0 "$NSPAWN_PID" 2>/dev/null || break
 			sleep 0.2
 		done
@@ -219,7 +218,7 @@ systemd-nspawn -q -D "$ROOT" -M "$NAME" --register=no --keep-unit -b --private-n
 	--console=pipe --bind-ro="$WORK/debs:/debs" </dev/null >"$WORK/console.log" 2>&1 &
 NSPAWN_PID=$!
 # The container's PID 1 is a child of nspawn running systemd.
-for i in $(seq 1 100); do
+for _ in $(seq 1 100); do
 	for p in $(cat /proc/"$NSPAWN_PID"/task/*/children 2>/dev/null); do
 		if [ "$(cat "/proc/$p/comm" 2>/dev/null)" = systemd ]; then CPID=$p; fi
 	done
@@ -229,7 +228,7 @@ for i in $(seq 1 100); do
 done
 [ -n "$CPID" ] || fail "no systemd in the container"
 state=
-for i in $(seq 1 120); do
+for _ in $(seq 1 120); do
 	state=$(C systemctl is-system-running 2>/dev/null || true)
 	case "$state" in running | degraded) break ;; esac
 	sleep 0.5
@@ -276,9 +275,9 @@ sink_at_least() { [ "$(sink_count "$1")" -ge "$2" ]; }
 journal() { C journalctl -u sipwarden --no-pager -o cat; }
 # wait_for DESCRIPTION COMMAND...: up to 15 s
 wait_for() {
-	local what=$1 i
+	local what=$1
 	shift
-	for i in $(seq 1 60); do
+	for _ in $(seq 1 60); do
 		if "$@" >/dev/null 2>&1; then return 0; fi
 		sleep 0.25
 	done
@@ -384,15 +383,21 @@ C cp /run/sipwarden.yml.orig /etc/sipwarden/sipwarden.yml
 bans_have 127.0.0.5 || fail "ban lost by refused reload"
 ok "reload of a broken file fails, the daemon runs on with the ban"
 
+# A ban made after the reloads must be saved too (the state directory of the
+# reloaded configuration), and survive the restart below.
+C sipwardenctl ban ip 127.0.0.66 --time 600 >/dev/null || fail "sipwardenctl ban ip 127.0.0.66"
+
 step "systemctl restart"
 pid1=$(main_pid)
 C systemctl restart sipwarden || fail "systemctl restart"
 wait_for "active after restart" unit_active
 [ "$(main_pid)" != "$pid1" ] || fail "restart did not restart"
 wait_for "ban restored" bans_have 127.0.0.5
+bans_have 127.0.0.66 || fail "manual ban made after the reload lost by restart"
+if journal | grep -F "cannot save bans"; then fail "the daemon could not save its bans"; fi
 C ipset -q test sipwarden4 127.0.0.5 || fail "kernel set lost 127.0.0.5 across restart"
 C sipwarden-rules status >/dev/null || fail "rules not in place after restart"
-ok "restart: new pid, ban restored, kernel set and rules in place"
+ok "restart: new pid, bans restored (also one made after the reload), kernel set and rules in place"
 same_foreign_rules "after restart"
 
 step "systemctl stop"

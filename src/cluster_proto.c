@@ -1,0 +1,508 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "cluster_proto.h"
+
+#define MAX_WORDS 8
+
+static bool
+name_char(char c, bool prefix)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '-' || (prefix && c == ':');
+}
+
+bool
+cluster_name_valid(const char *s, bool prefix)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > (prefix ? CLUSTER_PREFIX_MAX : CLUSTER_NODE_MAX))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!name_char(s[i], prefix))
+			return false;
+	return true;
+}
+
+int
+cluster_key_text(const struct ban_key *k, char *buf, size_t len)
+{
+	size_t o = 0;
+
+	if (k->kind == BAN_KIND_IP) {
+		struct addr a;
+		char ab[ADDR_STRLEN];
+		int n;
+
+		memcpy(&a, k->data, sizeof(a));
+		addr_format(&a, ab, sizeof(ab));
+		if (k->plen == (a.family == AF_INET ? 32 : 128))
+			n = snprintf(buf, len, "%s", ab);
+		else
+			n = snprintf(buf, len, "%s/%u", ab, k->plen);
+		return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+	}
+	for (uint16_t i = 0; i < k->len; i++) {
+		unsigned char c = (unsigned char)k->data[i];
+		bool plain = c > 0x20 && c < 0x7f && c != '%';
+
+		if (o + (plain ? 1 : 3) >= len)
+			return -ENOSPC;
+		if (plain)
+			buf[o++] = (char)c;
+		else
+			o += (size_t)snprintf(buf + o, len - o, "%%%02X", c);
+	}
+	if (o >= len)
+		return -ENOSPC;
+	buf[o] = '\0';
+	return (int)o;
+}
+
+static int
+hexval(char c)
+{
+	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
+	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+static int
+key_parse(const char *kind, const char *s, struct ban_key *k)
+{
+	memset(k, 0, offsetof(struct ban_key, data));
+	if (strcmp(kind, "ip") == 0) {
+		struct addr_net net;
+
+		if (addr_net_parse(s, &net) < 0 || net.plen == 0)
+			return -EINVAL;
+		ban_key_net(k, &net.base, net.plen);
+		return 0;
+	}
+	if (strcmp(kind, "user") != 0)
+		return -EINVAL;
+	k->kind = BAN_KIND_USER;
+	for (size_t i = 0; s[i]; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%') {
+			int h = hexval(s[i + 1]), l = h >= 0 ? hexval(s[i + 2]) : -1;
+
+			if (l < 0)
+				return -EINVAL;
+			c = h << 4 | l;
+			i += 2;
+		}
+		if (c == 0 || k->len >= BAN_KEY_MAX)
+			return -EINVAL;
+		k->data[k->len++] = (char)c;
+	}
+	return k->len && memchr(k->data, '@', k->len) ? 0 : -EINVAL;
+}
+
+static const char *
+op_name(enum cluster_op op)
+{
+	switch (op) {
+	case CLUSTER_OP_BAN:
+		return "ban";
+	case CLUSTER_OP_UNBAN:
+		return "unban";
+	case CLUSTER_OP_UNBAN_ALL:
+		return "unban-all";
+	case CLUSTER_OP_HELLO:
+		return "hello";
+	default:
+		return NULL;
+	}
+}
+
+int
+cluster_msg_encode(const struct cluster_msg *m, char *buf, size_t len)
+{
+	char key[3 * BAN_KEY_MAX + 1];
+	const char *op = op_name(m->op);
+	int n;
+
+	if (!op || !cluster_name_valid(m->node, false))
+		return -EINVAL;
+	if (m->op == CLUSTER_OP_BAN || m->op == CLUSTER_OP_UNBAN) {
+		if ((m->key.kind != BAN_KIND_IP && m->key.kind != BAN_KIND_USER) ||
+		    cluster_key_text(&m->key, key, sizeof(key)) < 0)
+			return -EINVAL;
+	}
+	switch (m->op) {
+	case CLUSTER_OP_BAN:
+		n = snprintf(buf, len, CLUSTER_VERSION " ban %s %s %s %s %" PRId64, m->node,
+			     m->key.kind == BAN_KIND_IP ? "ip" : "user", key,
+			     ban_reason_name(m->reason), m->time);
+		break;
+	case CLUSTER_OP_UNBAN:
+		n = snprintf(buf, len, CLUSTER_VERSION " unban %s %s %s", m->node,
+			     m->key.kind == BAN_KIND_IP ? "ip" : "user", key);
+		break;
+	case CLUSTER_OP_HELLO:
+		n = snprintf(buf, len, CLUSTER_VERSION " hello %s %" PRId64, m->node, m->time);
+		break;
+	default:
+		n = snprintf(buf, len, CLUSTER_VERSION " unban-all %s", m->node);
+		break;
+	}
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+static int
+parse_time(const char *s, int64_t *out)
+{
+	char *end;
+	long long v;
+
+	if (*s < '0' || *s > '9')
+		return -EINVAL;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (*end || errno || v < 0)
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
+int
+cluster_msg_decode(const char *line, size_t len, struct cluster_msg *m)
+{
+	char buf[CLUSTER_LINE_MAX + 1], *w[MAX_WORDS], *save = NULL;
+	int n = 0;
+
+	memset(m, 0, offsetof(struct cluster_msg, key));
+	m->key.kind = 0;
+	m->key.len = 0;
+	m->time = 0;
+	m->reason = BAN_REASON_MANUAL;
+	if (len < 4 || memcmp(line, CLUSTER_VERSION " ", 4) != 0)
+		return -EPROTO;
+	if (len > CLUSTER_LINE_MAX || memchr(line, '\0', len))
+		return -EINVAL;
+	memcpy(buf, line, len);
+	buf[len] = '\0';
+	for (char *t = strtok_r(buf, " ", &save); t; t = strtok_r(NULL, " ", &save)) {
+		if (n == MAX_WORDS)
+			return -EINVAL;
+		w[n++] = t;
+	}
+	if (n < 3 || !cluster_name_valid(w[2], false))
+		return -EINVAL;
+	snprintf(m->node, sizeof(m->node), "%s", w[2]);
+	if (strcmp(w[1], "ban") == 0 && n == 7) {
+		m->op = CLUSTER_OP_BAN;
+		if (key_parse(w[3], w[4], &m->key) < 0 || parse_time(w[6], &m->time) < 0)
+			return -EINVAL;
+		/* A reason this version does not know still bans. */
+		for (int r = 0; r < BAN_REASON__MAX; r++)
+			if (strcmp(w[5], ban_reason_name((enum ban_reason)r)) == 0)
+				m->reason = (enum ban_reason)r;
+		return 0;
+	}
+	if (strcmp(w[1], "unban") == 0 && n == 5) {
+		m->op = CLUSTER_OP_UNBAN;
+		return key_parse(w[3], w[4], &m->key) < 0 ? -EINVAL : 0;
+	}
+	if (strcmp(w[1], "unban-all") == 0 && n == 3) {
+		m->op = CLUSTER_OP_UNBAN_ALL;
+		return 0;
+	}
+	if (strcmp(w[1], "hello") == 0 && n == 4) {
+		m->op = CLUSTER_OP_HELLO;
+		return parse_time(w[3], &m->time) < 0 ? -EINVAL : 0;
+	}
+	m->op = CLUSTER_OP_NONE;
+	return -EINVAL;
+}
+
+int
+cluster_key_name(const char *prefix, const struct ban_key *k, char *buf, size_t len)
+{
+	char key[3 * BAN_KEY_MAX + 1];
+	int n;
+
+	if (cluster_key_text(k, key, sizeof(key)) < 0)
+		return -EINVAL;
+	n = snprintf(buf, len, "%sban:%s:%s", prefix, k->kind == BAN_KIND_IP ? "ip" : "user", key);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+/* ---- queue ---- */
+
+int
+cluster_queue_init(struct cluster_queue *q, uint32_t cap)
+{
+	memset(q, 0, sizeof(*q));
+	q->ring = calloc(cap, sizeof(*q->ring));
+	if (!q->ring)
+		return -ENOMEM;
+	q->cap = cap;
+	pthread_mutex_init(&q->lock, NULL);
+	return 0;
+}
+
+void
+cluster_queue_fini(struct cluster_queue *q)
+{
+	if (!q->ring)
+		return;
+	pthread_mutex_destroy(&q->lock);
+	free(q->ring);
+	q->ring = NULL;
+}
+
+int
+cluster_queue_push(struct cluster_queue *q, const struct cluster_msg *m)
+{
+	int ret;
+
+	pthread_mutex_lock(&q->lock);
+	if (q->n == q->cap) {
+		q->dropped++;
+		ret = -ENOSPC;
+	} else {
+		q->ring[(q->head + q->n) % q->cap] = *m;
+		ret = q->n++ == 0;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return ret;
+}
+
+uint32_t
+cluster_queue_pop(struct cluster_queue *q, struct cluster_msg *out, uint32_t max)
+{
+	uint32_t n = 0;
+
+	pthread_mutex_lock(&q->lock);
+	while (n < max && q->n) {
+		out[n++] = q->ring[q->head];
+		q->head = (q->head + 1) % q->cap;
+		q->n--;
+	}
+	pthread_mutex_unlock(&q->lock);
+	return n;
+}
+
+uint64_t
+cluster_queue_dropped(struct cluster_queue *q)
+{
+	uint64_t d;
+
+	pthread_mutex_lock(&q->lock);
+	d = q->dropped;
+	pthread_mutex_unlock(&q->lock);
+	return d;
+}
+
+/* ---- origins ---- */
+
+struct origin {
+	struct origin *next;
+	int64_t expires;
+	char node[CLUSTER_NODE_MAX + 1];
+	struct ban_key key; /* only the used part of data is allocated */
+};
+
+struct cluster_origins {
+	pthread_mutex_t lock;
+	uint32_t cap, count, nbuckets, seed;
+	struct origin **buckets;
+};
+
+struct cluster_origins *
+cluster_origins_new(uint32_t cap)
+{
+	struct cluster_origins *o = calloc(1, sizeof(*o));
+	uint32_t nb = 64;
+
+	if (!o)
+		return NULL;
+	while (nb < cap / 2 && nb < (1u << 22))
+		nb <<= 1;
+	o->buckets = calloc(nb, sizeof(*o->buckets));
+	if (!o->buckets) {
+		free(o);
+		return NULL;
+	}
+	o->cap = cap;
+	o->nbuckets = nb;
+	o->seed = (uint32_t)random() | 1u;
+	pthread_mutex_init(&o->lock, NULL);
+	return o;
+}
+
+void
+cluster_origins_free(struct cluster_origins *o)
+{
+	if (!o)
+		return;
+	cluster_origins_clear(o);
+	pthread_mutex_destroy(&o->lock);
+	free(o->buckets);
+	free(o);
+}
+
+static uint32_t
+okey_hash(const struct cluster_origins *o, const struct ban_key *k)
+{
+	uint32_t h = 2166136261u ^ o->seed;
+
+	h = (h ^ k->kind) * 16777619u;
+	h = (h ^ k->plen) * 16777619u;
+	for (uint16_t i = 0; i < k->len; i++)
+		h = (h ^ (uint8_t)k->data[i]) * 16777619u;
+	h ^= h >> 16;
+	h *= 0x85ebca6bu;
+	h ^= h >> 13;
+	return h;
+}
+
+/* Under lock: the link pointing at k's entry, or at the NULL ending its
+ * chain. */
+static struct origin **
+olookup(struct cluster_origins *o, const struct ban_key *k)
+{
+	struct origin **pp = &o->buckets[okey_hash(o, k) & (o->nbuckets - 1)];
+
+	while (*pp && !((*pp)->key.kind == k->kind && (*pp)->key.plen == k->plen &&
+			(*pp)->key.len == k->len && memcmp((*pp)->key.data, k->data, k->len) == 0))
+		pp = &(*pp)->next;
+	return pp;
+}
+
+static uint32_t
+prune_locked(struct cluster_origins *o, int64_t now)
+{
+	uint32_t n = 0;
+
+	for (uint32_t b = 0; b < o->nbuckets; b++) {
+		struct origin **pp = &o->buckets[b];
+
+		while (*pp) {
+			if ((*pp)->expires <= now) {
+				struct origin *e = *pp;
+
+				*pp = e->next;
+				free(e);
+				o->count--;
+				n++;
+			} else {
+				pp = &(*pp)->next;
+			}
+		}
+	}
+	return n;
+}
+
+int
+cluster_origins_set(struct cluster_origins *o, const struct ban_key *k, const char *node,
+		    int64_t expires, bool keep, int64_t now)
+{
+	struct origin **pp, *e;
+	int ret = 0;
+
+	if (k->len > BAN_KEY_MAX)
+		return -EINVAL;
+	pthread_mutex_lock(&o->lock);
+	pp = olookup(o, k);
+	if (*pp) {
+		if (!keep) {
+			snprintf((*pp)->node, sizeof((*pp)->node), "%s", node);
+			(*pp)->expires = expires;
+		} else if (expires > (*pp)->expires) {
+			(*pp)->expires = expires;
+		}
+		goto out;
+	}
+	if (o->count >= o->cap) {
+		prune_locked(o, now); /* the expired go first */
+		if (o->count >= o->cap) {
+			ret = -ENOSPC;
+			goto out;
+		}
+		pp = olookup(o, k);
+	}
+	e = malloc(offsetof(struct origin, key.data) + k->len);
+	if (!e) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	e->next = NULL;
+	e->expires = expires;
+	snprintf(e->node, sizeof(e->node), "%s", node);
+	memcpy(&e->key, k, offsetof(struct ban_key, data) + k->len);
+	*pp = e;
+	o->count++;
+out:
+	pthread_mutex_unlock(&o->lock);
+	return ret;
+}
+
+void
+cluster_origins_del(struct cluster_origins *o, const struct ban_key *k)
+{
+	struct origin **pp, *e;
+
+	pthread_mutex_lock(&o->lock);
+	pp = olookup(o, k);
+	if (*pp) {
+		e = *pp;
+		*pp = e->next;
+		free(e);
+		o->count--;
+	}
+	pthread_mutex_unlock(&o->lock);
+}
+
+void
+cluster_origins_clear(struct cluster_origins *o)
+{
+	pthread_mutex_lock(&o->lock);
+	prune_locked(o, INT64_MAX);
+	pthread_mutex_unlock(&o->lock);
+}
+
+bool
+cluster_origins_get(struct cluster_origins *o, const struct ban_key *k, char *buf, size_t len)
+{
+	struct origin **pp;
+	bool found;
+
+	pthread_mutex_lock(&o->lock);
+	pp = olookup(o, k);
+	found = *pp != NULL;
+	if (found && len)
+		snprintf(buf, len, "%s", (*pp)->node);
+	pthread_mutex_unlock(&o->lock);
+	return found;
+}
+
+uint32_t
+cluster_origins_prune(struct cluster_origins *o, int64_t now)
+{
+	uint32_t n;
+
+	pthread_mutex_lock(&o->lock);
+	n = prune_locked(o, now);
+	pthread_mutex_unlock(&o->lock);
+	return n;
+}
+
+uint32_t
+cluster_origins_count(struct cluster_origins *o)
+{
+	uint32_t n;
+
+	pthread_mutex_lock(&o->lock);
+	n = o->count;
+	pthread_mutex_unlock(&o->lock);
+	return n;
+}
