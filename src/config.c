@@ -208,7 +208,11 @@ config_new_default(void)
 	}
 	cfg->state_dir = strdup("/var/lib/sipwarden");
 	cfg->socket_path = strdup("/run/sipwarden/control.sock");
-	if (cfg->state_dir == NULL || cfg->socket_path == NULL)
+	cfg->cluster_redis_host = strdup("127.0.0.1");
+	cfg->cluster_redis_port = 6379;
+	cfg->cluster_key_prefix = strdup("sipwarden:");
+	if (cfg->state_dir == NULL || cfg->socket_path == NULL || cfg->cluster_redis_host == NULL ||
+	    cfg->cluster_key_prefix == NULL)
 		goto fail;
 	return cfg;
 fail:
@@ -231,6 +235,15 @@ config_free(struct config *cfg)
 	free(cfg->state_dir);
 	free(cfg->socket_path);
 	free(cfg->stats_file);
+	free(cfg->cluster_redis_host);
+	free(cfg->cluster_redis_username);
+	free(cfg->cluster_redis_password);
+	free(cfg->cluster_redis_tls_ca);
+	free(cfg->cluster_redis_tls_cert);
+	free(cfg->cluster_redis_tls_key);
+	free(cfg->cluster_redis_tls_server_name);
+	free(cfg->cluster_key_prefix);
+	free(cfg->cluster_node_name);
 	free(cfg->path);
 	free(cfg);
 }

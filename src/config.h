@@ -108,6 +108,20 @@ struct config {
 	char *state_dir;                       /* daemon.state_dir, default /var/lib/sipwarden */
 	char *socket_path;                     /* daemon.socket, default /run/sipwarden/control.sock */
 	char *stats_file;                      /* daemon.stats_file, default NULL (off) */
+
+	/* cluster: bans shared through Redis (doc/cluster.md) */
+	bool cluster_enabled;                  /* cluster.enabled, default no */
+	char *cluster_redis_host;              /* name, address or socket path, default 127.0.0.1 */
+	uint16_t cluster_redis_port;           /* cluster.redis_port, default 6379 */
+	char *cluster_redis_username;          /* ACL user for AUTH, default NULL */
+	char *cluster_redis_password;          /* AUTH, default NULL (none) */
+	bool cluster_redis_tls;                /* cluster.redis_tls, default no */
+	char *cluster_redis_tls_ca;            /* cluster.redis_tls_ca_file, default NULL */
+	char *cluster_redis_tls_cert;          /* cluster.redis_tls_cert_file, default NULL */
+	char *cluster_redis_tls_key;           /* cluster.redis_tls_key_file, default NULL */
+	char *cluster_redis_tls_server_name;   /* SNI and name check, default redis_host */
+	char *cluster_key_prefix;              /* cluster.key_prefix, default "sipwarden:" */
+	char *cluster_node_name;               /* cluster.node_name, default NULL (host name) */
 };
 
 /* A config with every default filled in (never fails short of ENOMEM:

@@ -17,6 +17,8 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 
+#include "build_config.h"
+#include "cluster_proto.h"
 #include "config.h"
 #include "config_keys.h"
 #include "sip.h"
@@ -76,6 +78,9 @@ struct key {
 #define F_TCP      0x20
 #define F_TLS      0x40
 #define F_U16      0x80  /* the field is a uint16_t, not a uint32_t */
+#define F_NODE     0x100 /* a cluster node name */
+#define F_PREFIX   0x200 /* a cluster key prefix */
+#define F_HOST     0x400 /* a host name, an address or a socket path */
 
 #define FIELD(f) offsetof(struct config, f)
 #define FIELDN(f, n) offsetof(struct config, f), offsetof(struct config, n)
@@ -334,6 +339,74 @@ set_path(struct apply *a, const struct key *k, const char *what,
 	}
 	free(*dst);
 	*dst = s;
+}
+
+/* A string: a node name or key prefix (cluster_name_valid()), a host, or
+ * any bytes but NUL (a password). */
+static void
+set_str(struct apply *a, const struct key *k, const char *what,
+	const struct config_node *v)
+{
+	char **dst = field(a, k->off), *s, xbuf[80];
+	size_t i;
+
+	if ((k->flags & F_NULLABLE) && is_null(v)) {
+		free(*dst);
+		*dst = NULL;
+		return;
+	}
+	if (!want_scalar(a, what, v))
+		return;
+	if (v->len < k->min || v->len > k->max) {
+		ERR(a, v, "%s: must be %llu to %llu bytes long", what, k->min, k->max);
+		return;
+	}
+	if ((k->flags & (F_NODE | F_PREFIX)) && !cluster_name_valid(v->str, k->flags & F_PREFIX)) {
+		ERR(a, v, "%s: invalid name '%s' (letters, digits, '.', '_' and '-'%s only)",
+		    what, EXCERPT(v), (k->flags & F_PREFIX) ? ", ':'" : "");
+		return;
+	}
+	if ((k->flags & F_HOST) && v->str[0] == '/') {
+		if (v->len >= sizeof(((struct sockaddr_un *)0)->sun_path)) {
+			ERR(a, v, "%s: socket path too long (at most %zu bytes)", what,
+			    sizeof(((struct sockaddr_un *)0)->sun_path) - 1);
+			return;
+		}
+	} else if (k->flags & F_HOST) {
+		for (i = 0; i < v->len; i++) {
+			char c = v->str[i];
+
+			if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			      (c >= '0' && c <= '9') || c == '.' || c == '-' || c == ':' || c == '_'))
+				break;
+		}
+		if (i < v->len) {
+			ERR(a, v, "%s: '%s' is not a host name, an IP address or an absolute "
+			    "socket path", what, EXCERPT(v));
+			return;
+		}
+	}
+	if ((s = strdup(v->str)) == NULL) {
+		a->err = -ENOMEM;
+		return;
+	}
+	free(*dst);
+	*dst = s;
+}
+
+/* cluster.redis_tls: refused by a build without hiredis_ssl rather than
+ * sending the password in clear text. */
+static void
+set_tls(struct apply *a, const struct key *k, const char *what,
+	const struct config_node *v)
+{
+	set_bool(a, k, what, v);
+#ifndef SIPWARDEN_HAVE_HIREDIS_SSL
+	if (*(bool *)field(a, k->off))
+		ERR(a, v, "%s: this build of sipwarden has no TLS for Redis (hiredis without "
+		    "hiredis_ssl); use a TLS tunnel (e.g. stunnel) on a local port instead",
+		    what);
+#endif
 }
 
 /* ---- list handlers ---- */
@@ -659,6 +732,7 @@ static const struct name_val auth_targets[] = {
 #define ENUM(n, f, v) { n, set_enum, FIELD(f), 0, 0, 0, 0, v, NULL }
 #define PATH(n, f, fl) { n, set_path, FIELD(f), 0, 0, 0, fl, NULL, NULL }
 #define LIST(n, fn, f, c, fl) { n, fn, FIELDN(f, c), 0, 0, fl, NULL, NULL }
+#define STR(n, f, lo, hi, fl) { n, set_str, FIELD(f), 0, lo, hi, fl, NULL, NULL }
 #define SECTION(n, s) { n, set_section, 0, 0, 0, 0, 0, NULL, s }
 #define END { NULL, NULL, 0, 0, 0, 0, 0, NULL, NULL }
 
@@ -726,6 +800,22 @@ static const struct key daemon_keys[] = {
 	END,
 };
 
+static const struct key cluster_keys[] = {
+	BOOL("enabled", cluster_enabled),
+	STR("redis_host", cluster_redis_host, 1, 255, F_HOST),
+	UINT16("redis_port", cluster_redis_port, 1, 65535),
+	STR("redis_username", cluster_redis_username, 1, 255, F_NULLABLE),
+	STR("redis_password", cluster_redis_password, 1, 1024, F_NULLABLE),
+	{ "redis_tls", set_tls, FIELD(cluster_redis_tls), 0, 0, 0, 0, NULL, NULL },
+	PATH("redis_tls_ca_file", cluster_redis_tls_ca, F_NULLABLE),
+	PATH("redis_tls_cert_file", cluster_redis_tls_cert, F_NULLABLE),
+	PATH("redis_tls_key_file", cluster_redis_tls_key, F_NULLABLE),
+	STR("redis_tls_server_name", cluster_redis_tls_server_name, 1, 255, F_NULLABLE | F_HOST),
+	STR("key_prefix", cluster_key_prefix, 1, CLUSTER_PREFIX_MAX, F_PREFIX),
+	STR("node_name", cluster_node_name, 1, CLUSTER_NODE_MAX, F_NULLABLE | F_NODE),
+	END,
+};
+
 static const struct key top_keys[] = {
 	ENUM("mode", mode, modes),
 	SECTION("queue", queue_keys),
@@ -734,6 +824,7 @@ static const struct key top_keys[] = {
 	LIST("peering_servers", set_nets, peering_servers, n_peering_servers, 0),
 	SECTION("limits", limits_keys),
 	SECTION("daemon", daemon_keys),
+	SECTION("cluster", cluster_keys),
 	END,
 };
 

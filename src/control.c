@@ -155,6 +155,7 @@ collect_ban(const struct ban_info *b, void *arg)
 	e->key.len = b->key->len <= BAN_KEY_MAX ? b->key->len : BAN_KEY_MAX;
 	memcpy(e->key.data, b->key->data, e->key.len);
 	e->reason = b->reason;
+	e->origin[0] = '\0';
 	e->hits = b->hits;
 	e->remaining_s = b->expires_ms > col->now ? (b->expires_ms - col->now + 999) / 1000 : 0;
 	e->age_s = col->now > b->created_ms ? (col->now - b->created_ms) / 1000 : 0;
@@ -229,6 +230,9 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 		struct collect col = { .kind = req->kind, .now = now };
 
 		c->ops->foreach_ban(c->ctx, collect_ban, &col);
+		for (size_t i = 0; c->ops->ban_origin && i < col.n; i++)
+			c->ops->ban_origin(c->ctx, &col.v[i].key, col.v[i].origin,
+					   sizeof(col.v[i].origin));
 		r = col.oom ? -ENOMEM : ctlproto_format_bans(f, col.v, col.n, req->json);
 		free(col.v);
 		if (r < 0)

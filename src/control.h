@@ -49,6 +49,9 @@ struct control_ops {
 	void (*stats)(void *ctx, struct ctl_stats *out);
 	/* Visit every live ban (bantab_foreach()). */
 	void (*foreach_ban)(void *ctx, bantab_cb cb, void *arg);
+	/* The cluster node a ban came from into buf; false when unknown. May
+	 * be NULL (no cluster). */
+	bool (*ban_origin)(void *ctx, const struct ban_key *k, char *buf, size_t len);
 };
 
 struct control;

@@ -39,6 +39,14 @@ ctlproto_kset_name(enum ctl_kset k)
 	return (unsigned)k < sizeof(names) / sizeof(names[0]) ? names[k] : "unknown";
 }
 
+const char *
+ctlproto_link_name(enum ctl_link l)
+{
+	static const char *const names[] = { "connecting", "up", "down" };
+
+	return (unsigned)l < sizeof(names) / sizeof(names[0]) ? names[l] : "unknown";
+}
+
 static enum ctl_err __attribute__((format(printf, 4, 5)))
 fail(enum ctl_err e, char *err, size_t errlen, const char *fmt, ...)
 {
@@ -456,6 +464,42 @@ put_kvs(FILE *out, const struct kv *v, size_t n, bool json)
 	}
 }
 
+/* status: the cluster link and the peers seen (only with a cluster). */
+static void
+format_cluster(FILE *out, const struct ctl_cluster *c, bool json)
+{
+	unsigned np = c->n_peers < CTL_MAX_PEERS ? c->n_peers : CTL_MAX_PEERS;
+	const struct kv v[] = {
+		KS("cluster node", "node", c->node),
+		KS("cluster server", "server", c->server),
+		KS("cluster link", "link", ctlproto_link_name(c->link)),
+		KN("cluster link for", "link_since", c->link_since_s),
+		KN("cluster published", "published", c->published),
+		KN("cluster applied", "applied", c->applied),
+		KN("cluster dropped", "queue_dropped", c->queue_dropped),
+		KN("cluster errors", "errors", c->errors),
+		KN("cluster outages", "outages", c->outages),
+	};
+
+	fputs(json ? ",\"cluster\":{" : "", out);
+	put_kvs(out, v, sizeof(v) / sizeof(v[0]), json);
+	fputs(json ? ",\"peers\":[" : "cluster peers       ", out);
+	for (unsigned i = 0; i < np; i++) {
+		size_t n = strnlen(c->peers[i].node, sizeof(c->peers[i].node));
+
+		if (json) {
+			fputs(i ? ",{\"node\":" : "{\"node\":", out);
+			ctlproto_put_json_string(out, c->peers[i].node, n);
+			fprintf(out, ",\"last_seen\":%" PRIu64 "}", c->peers[i].last_seen_s);
+		} else {
+			fputs(i ? ", " : "", out);
+			escape(out, c->peers[i].node, n);
+			fprintf(out, " (%" PRIu64 " s ago)", c->peers[i].last_seen_s);
+		}
+	}
+	fputs(json ? "]}" : np ? "\n" : "-\n", out);
+}
+
 int
 ctlproto_format_status(FILE *out, const struct ctl_status *st, bool json)
 {
@@ -481,6 +525,8 @@ ctlproto_format_status(FILE *out, const struct ctl_status *st, bool json)
 
 	fputs(json ? "{" : "", out);
 	put_kvs(out, v, sizeof(v) / sizeof(v[0]), json);
+	if (st->cluster)
+		format_cluster(out, st->cluster, json);
 	fputs(json ? "}\n" : "", out);
 	return finish(out);
 }
@@ -570,6 +616,7 @@ ctlproto_format_bans(FILE *out, struct ctl_ban *bans, size_t n, bool json)
 {
 	char key[KEY_TEXT_MAX];
 	size_t kw = 3;
+	bool origins = false;
 
 	if (n)
 		qsort(bans, n, sizeof(*bans), ban_cmp);
@@ -583,8 +630,14 @@ ctlproto_format_bans(FILE *out, struct ctl_ban *bans, size_t n, bool json)
 				kind_name(b->key.kind));
 			ctlproto_put_json_string(out, key, strlen(key));
 			fprintf(out, ",\"reason\":\"%s\",\"remaining\":%" PRIu64 ",\"hits\":%" PRIu64
-				",\"age\":%" PRIu64 "}", ban_reason_name(b->reason), b->remaining_s,
+				",\"age\":%" PRIu64, ban_reason_name(b->reason), b->remaining_s,
 				b->hits, b->age_s);
+			if (b->origin[0]) {
+				fputs(",\"origin\":", out);
+				ctlproto_put_json_string(out, b->origin,
+							 strnlen(b->origin, sizeof(b->origin)));
+			}
+			fputc('}', out);
 		}
 		fputs("]}\n", out);
 		return finish(out);
@@ -596,9 +649,11 @@ ctlproto_format_bans(FILE *out, struct ctl_ban *bans, size_t n, bool json)
 		w = escape(NULL, key, strlen(key));
 		if (w > kw)
 			kw = w > KEY_COL_MAX ? KEY_COL_MAX : w;
+		origins |= bans[i].origin[0] != '\0';
 	}
-	fprintf(out, "%-4s  %-*s  %-9s  %9s  %12s  %9s\n", "KIND", (int)kw, "KEY", "REASON",
-		"REMAINING", "HITS", "AGE");
+	/* The ORIGIN column only when some ban has one (a cluster). */
+	fprintf(out, "%-4s  %-*s  %-9s  %9s  %12s  %9s%s\n", "KIND", (int)kw, "KEY", "REASON",
+		"REMAINING", "HITS", "AGE", origins ? "  ORIGIN" : "");
 	for (size_t i = 0; i < n; i++) {
 		const struct ctl_ban *b = &bans[i];
 		size_t w;
@@ -607,9 +662,17 @@ ctlproto_format_bans(FILE *out, struct ctl_ban *bans, size_t n, bool json)
 		w = escape(NULL, key, strlen(key));
 		fprintf(out, "%-4s  ", kind_name(b->key.kind));
 		escape(out, key, strlen(key));
-		fprintf(out, "%*s  %-9s  %9" PRIu64 "  %12" PRIu64 "  %9" PRIu64 "\n",
+		fprintf(out, "%*s  %-9s  %9" PRIu64 "  %12" PRIu64 "  %9" PRIu64,
 			(int)(w < kw ? kw - w : 0), "", ban_reason_name(b->reason), b->remaining_s,
 			b->hits, b->age_s);
+		if (origins) {
+			fputs("  ", out);
+			if (b->origin[0])
+				escape(out, b->origin, strnlen(b->origin, sizeof(b->origin)));
+			else
+				fputc('-', out);
+		}
+		fputc('\n', out);
 	}
 	return finish(out);
 }

@@ -83,6 +83,31 @@ enum ctl_kset {
 	CTL_KSET_UNAVAILABLE, /* no ipset netlink at all */
 };
 
+#define CTL_NODE_MAX 63  /* cluster node name bytes */
+#define CTL_MAX_PEERS 32
+
+/* The cluster link (doc/cluster.md), as status shows it. */
+enum ctl_link { CTL_LINK_CONNECTING = 0, CTL_LINK_UP, CTL_LINK_DOWN };
+
+struct ctl_peer {
+	char node[CTL_NODE_MAX + 1];
+	uint64_t last_seen_s;        /* seconds ago */
+};
+
+struct ctl_cluster {
+	char node[CTL_NODE_MAX + 1]; /* this node */
+	char server[128];            /* host:port or socket path */
+	enum ctl_link link;
+	uint64_t link_since_s;       /* seconds in this state */
+	uint64_t published;          /* bans and unbans sent */
+	uint64_t applied;            /* other nodes' bans and unbans applied */
+	uint64_t queue_dropped;      /* events lost to a full queue */
+	uint64_t errors;             /* failed connects and commands */
+	uint64_t outages;            /* times the link went down */
+	unsigned n_peers;
+	struct ctl_peer peers[CTL_MAX_PEERS];
+};
+
 struct ctl_status {
 	const char *version;
 	int64_t pid;
@@ -99,6 +124,7 @@ struct ctl_status {
 	uint32_t ban_time_ip;        /* default of a manual ban, seconds */
 	uint32_t ban_time_user;
 	enum ctl_kset kernel_set;
+	const struct ctl_cluster *cluster; /* NULL: no cluster */
 };
 
 struct ctl_worker {
@@ -137,11 +163,13 @@ struct ctl_ban {
 	uint64_t remaining_s;
 	uint64_t age_s;
 	uint64_t hits;
+	char origin[CTL_NODE_MAX + 1]; /* cluster node that banned it; "" unknown */
 };
 
 const char *ctlproto_err_name(enum ctl_err e);
 int ctlproto_exit_code(enum ctl_err e);
 const char *ctlproto_kset_name(enum ctl_kset k);
+const char *ctlproto_link_name(enum ctl_link l);
 
 /*
  * Parse command words (sipwardenctl's arguments after the global options).

@@ -15,6 +15,7 @@
 #include "banops.h"
 #include "build_config.h"
 #include "clock.h"
+#include "cluster.h"
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
@@ -39,6 +40,7 @@ struct daemon {
 	const char *socket_path;
 	uint64_t started_ms;
 	bool stats_file_failed;  /* logged once per failure streak */
+	struct ctl_cluster cluster_st; /* status scratch */
 };
 
 static void
@@ -194,6 +196,7 @@ reload(struct daemon *d, char *errbuf, size_t errbuflen)
 		__atomic_store_n(&d->sh.kset_dirty, 1, __ATOMIC_RELEASE);
 	}
 	d->ops.monitor = cfg->mode == CONFIG_MODE_MONITOR;
+	cluster_reconfigure(d->sh.cluster, cfg);
 	upkeep_blocklists(&d->up, cfg, clock_mono_ms());
 	log_msg(LOG_NOTICE, "configuration reloaded from %s", d->opts->config_path);
 	sd_notify(0, "READY=1");
@@ -213,6 +216,8 @@ ctl_ban(void *ctx, const struct ban_key *k, uint32_t secs)
 	 * retried by the resync on the next tick. */
 	if (d->ops.kset_errors != errs)
 		__atomic_store_n(&d->sh.kset_dirty, 1, __ATOMIC_RELEASE);
+	if (ret >= 0)
+		cluster_publish_ban(d->sh.cluster, k, BAN_REASON_MANUAL, secs);
 	return ret;
 }
 
@@ -220,8 +225,11 @@ static int
 ctl_unban(void *ctx, const struct ban_key *k)
 {
 	struct daemon *d = ctx;
+	int ret = banops_unban(&d->ops, k);
 
-	return banops_unban(&d->ops, k);
+	if (ret == 0)
+		cluster_publish_unban(d->sh.cluster, k);
+	return ret;
 }
 
 static uint32_t
@@ -229,6 +237,7 @@ ctl_unban_all(void *ctx)
 {
 	struct daemon *d = ctx;
 
+	cluster_publish_unban_all(d->sh.cluster);
 	return banops_unban_all(&d->ops);
 }
 
@@ -262,6 +271,10 @@ ctl_status(void *ctx, struct ctl_status *st)
 	st->ban_time_user = cfg->failed_auth_ban_time;
 	st->kernel_set = !d->ops.ks ? CTL_KSET_UNAVAILABLE : d->ops.monitor ? CTL_KSET_MONITOR :
 			 d->ops.set_broken ? CTL_KSET_BROKEN : CTL_KSET_OK;
+	if (d->sh.cluster) {
+		cluster_get_status(d->sh.cluster, &d->cluster_st);
+		st->cluster = &d->cluster_st;
+	}
 }
 
 static void
@@ -329,6 +342,14 @@ ctl_foreach_ban(void *ctx, bantab_cb cb, void *arg)
 	bantab_foreach(d->sh.bans, clock_mono_ms(), cb, arg);
 }
 
+static bool
+ctl_ban_origin(void *ctx, const struct ban_key *k, char *buf, size_t len)
+{
+	struct daemon *d = ctx;
+
+	return cluster_ban_origin(d->sh.cluster, k, buf, len);
+}
+
 static const struct control_ops ctl_ops = {
 	.ban = ctl_ban,
 	.unban = ctl_unban,
@@ -337,6 +358,7 @@ static const struct control_ops ctl_ops = {
 	.status = ctl_status,
 	.stats = ctl_stats,
 	.foreach_ban = ctl_foreach_ban,
+	.ban_origin = ctl_ban_origin,
 };
 
 /* daemon.stats_file: the Prometheus text, rewritten atomically each tick. */
@@ -460,6 +482,12 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 	d.up.ops = &d.ops;
 	d.up.kset_dirty = &d.sh.kset_dirty;
 	upkeep_restore(&d.up, clock_mono_ms());
+	/* The cluster's bans are in the table before the sets are synced and
+	 * before READY (cluster.h). */
+	if (cfg->cluster_enabled && (ret = cluster_start(&d.sh.cluster, cfg, d.sh.bans,
+							 &d.sh.kset_dirty)) < 0)
+		log_msg(LOG_ERR, "cannot start the cluster thread: %s; bans stay local",
+			strerror(-ret));
 	sfd = setup_signals(&set);
 	if (sfd < 0) {
 		log_msg(LOG_CRIT, "signal setup failed: %s", strerror(errno));
@@ -534,6 +562,8 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 out:
 	control_close(d.ctl);
 	stop_workers(&d);
+	cluster_stop(d.sh.cluster);
+	d.sh.cluster = NULL;
 	log_stats(&d); /* the counters outlive the threads */
 	free(d.workers);
 	upkeep_save(&d.up, d.sh.cfg, clock_mono_ms());

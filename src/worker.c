@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "clock.h"
+#include "cluster.h"
 #include "event.h"
 #include "log.h"
 #include "packet.h"
@@ -216,6 +217,7 @@ judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 static void
 push_ban(struct worker *w, const struct event *e)
 {
+	struct ban_key k;
 	int ret;
 
 	if (!e->new_ban || w->pol.cfg->mode == CONFIG_MODE_MONITOR)
@@ -225,6 +227,9 @@ push_ban(struct worker *w, const struct event *e)
 		STAT_INC(w->st.kset_errors);
 		__atomic_store_n(&w->sh->kset_dirty, 1, __ATOMIC_RELEASE);
 	}
+	/* The other nodes of a cluster, after this node's own kernel set. */
+	ban_key_net(&k, &e->ban_addr, e->ban_plen);
+	cluster_publish_ban(w->sh->cluster, &k, e->ban_reason, e->ban_time_s);
 }
 
 /* After the verdicts: what did the server answer to credentials? */
@@ -243,6 +248,12 @@ read_reply(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch
 	policy_reply(&w->pol, &m, now, &a);
 	if (a.failure)
 		STAT_INC(w->st.auth_failures);
+	if (a.user_banned && w->pol.cfg->mode != CONFIG_MODE_MONITOR) {
+		struct ban_key k;
+
+		if (ban_key_user(&k, a.txn.user) == 0)
+			cluster_publish_ban(w->sh->cluster, &k, BAN_REASON_AUTH, a.ban_time_s);
+	}
 	if (a.event == POLICY_EV_AUTH_BAN) {
 		STAT_INC(w->st.auth_bans);
 		if (b->n_events < NFQ_BATCH_MAX)

@@ -45,6 +45,8 @@ struct worker_stats {
 	uint64_t heartbeat_ms;                /* last loop iteration (mono ms) */
 };
 
+struct cluster;
+
 /* The part of the daemon a worker sees. */
 struct worker_shared {
 	struct bantab *bans;
@@ -54,6 +56,7 @@ struct worker_shared {
 	volatile uint32_t cfg_gen;
 	volatile int stop;
 	volatile int kset_dirty;        /* kernel set needs a resync */
+	struct cluster *cluster;        /* NULL: no cluster (cluster.h) */
 };
 
 struct worker {

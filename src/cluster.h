@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_CLUSTER_H
+#define SIPWARDEN_CLUSTER_H
+
+/*
+ * cluster - bans shared by several sipwarden nodes through Redis
+ * (doc/cluster.md).
+ *
+ * One thread of its own owns two hiredis connections: one SUBSCRIBEd to
+ * <prefix>bans, one for commands. Every ban and unban this node makes is
+ * handed over through a bounded queue (cluster_publish_*(): never blocks,
+ * drops and counts when full), then stored as <prefix>ban:<kind>:<key> with
+ * a TTL equal to the ban's remaining time and published on the channel.
+ * What other nodes publish is applied to this node's ban table and kernel
+ * set from the cluster thread (its own struct kernelset). Messages carry the
+ * sender's node name; a node ignores its own.
+ *
+ * Redis unreachable: bans keep being enforced locally; the outage is logged
+ * once and counted, the thread reconnects with exponential backoff (capped
+ * at 30 s) and, when the link is back, sends the unbans made meanwhile,
+ * loads the cluster's bans and re-publishes this node's own. No worker ever
+ * waits for Redis.
+ *
+ * Density counting, failure counters and repeat offenders stay local to each
+ * node; only bans travel.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "bans.h"
+#include "config.h"
+#include "ctlproto.h"
+
+struct cluster;
+
+/*
+ * Start the cluster thread for cfg's cluster: section and wait until its
+ * first connection attempt has loaded the cluster's bans into bans (or
+ * failed, or CLUSTER_LOAD_WAIT_MS passed): call it before READY. A failed
+ * connection is not an error (the thread keeps trying). kset_dirty is set
+ * when a kernel set update failed (the daemon's resync repairs it).
+ * 0 or a negative errno (no memory, no thread).
+ */
+#define CLUSTER_LOAD_WAIT_MS 5000
+int cluster_start(struct cluster **out, const struct config *cfg, struct bantab *bans,
+		  volatile int *kset_dirty);
+/* Stop and join the thread, close the connections. NULL is a no-op. */
+void cluster_stop(struct cluster *c);
+/* After a reload: monitor mode and the trusted addresses follow cfg; the
+ * connection settings take effect at restart (a change is logged). */
+void cluster_reconfigure(struct cluster *c, const struct config *cfg);
+
+/* Publish this node's ban / unban (any thread; c may be NULL). Never
+ * blocks on Redis. Not in monitor mode. */
+void cluster_publish_ban(struct cluster *c, const struct ban_key *k, enum ban_reason r,
+			 uint32_t secs);
+void cluster_publish_unban(struct cluster *c, const struct ban_key *k);
+void cluster_publish_unban_all(struct cluster *c);
+
+/* The node k's ban came from into buf (CTL_NODE_MAX + 1); false when not
+ * known (a blocklist entry, a ban from before the start). */
+bool cluster_ban_origin(struct cluster *c, const struct ban_key *k, char *buf, size_t len);
+void cluster_get_status(struct cluster *c, struct ctl_cluster *st);
+
+#endif
