@@ -196,6 +196,8 @@ config_new_default(void)
 	cfg->enum_window = 60;
 	cfg->scanner_fingerprints = true;
 	cfg->max_auth_users = 100000;
+	cfg->max_tcp_connections = 65536;
+	cfg->tcp_idle_time = 600;
 
 	cfg->ua_blacklist = calloc(n_ua, sizeof(*cfg->ua_blacklist));
 	if (cfg->ua_blacklist == NULL)

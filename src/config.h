@@ -103,6 +103,8 @@ struct config {
 	uint32_t source_idle_time;             /* limits.source_idle_time s, default 60 */
 	uint32_t max_transactions;             /* limits.max_transactions, default 65536 */
 	uint32_t max_auth_users;               /* limits.max_auth_users, default 100000 */
+	uint32_t max_tcp_connections;          /* limits.max_tcp_connections, default 65536 */
+	uint32_t tcp_idle_time;                /* limits.tcp_idle_time s, default 600 */
 
 	/* daemon: */
 	char *state_dir;                       /* daemon.state_dir, default /var/lib/sipwarden */

@@ -790,6 +790,8 @@ static const struct key limits_keys[] = {
 	UINT("source_idle_time", source_idle_time, 1, 86400),
 	UINT("max_transactions", max_transactions, 1024, 10000000),
 	UINT("max_auth_users", max_auth_users, 16, 10000000),
+	UINT("max_tcp_connections", max_tcp_connections, 64, 10000000),
+	UINT("tcp_idle_time", tcp_idle_time, 1, 86400),
 	END,
 };
 
