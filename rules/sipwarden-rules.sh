@@ -114,6 +114,15 @@ chain_rules() {
 	for p in $(echo "$UDP_PORTS" | tr ',' ' '); do
 		echo "-A $CHAIN -p udp -m udp --dport $p -j $target"
 	done
+	# SIP over TCP: every segment (framed per connection by the daemon)
+	for p in $(echo "$TCP_PORTS" | tr ',' ' '); do
+		echo "-A $CHAIN -p tcp -m tcp --dport $p -j $target"
+	done
+	# TLS cannot be read: only connection attempts are judged (density);
+	# bans of TLS sources are enforced by the kernel set
+	for p in $(echo "$TLS_PORTS" | tr ',' ' '); do
+		echo "-A $CHAIN -p tcp -m tcp --dport $p --tcp-flags SYN,ACK,RST SYN -j $target"
+	done
 	# gateway mode: the servers' replies, after the requests' rules
 	for s in $(echo "$SERVER_ADDRESSES" | tr ',' ' '); do
 		case "$s" in *:*) fam=6 ;; *) fam=4 ;; esac
@@ -221,7 +230,7 @@ install)
 	ensure_set "$SET6" inet6
 	install_family iptables "$SET4"
 	install_family ip6tables "$SET6"
-	echo "$PROG: installed (queues $QUEUE_FIRST..$((QUEUE_FIRST + QUEUE_COUNT - 1)), udp ports $UDP_PORTS)"
+	echo "$PROG: installed (queues $QUEUE_FIRST..$((QUEUE_FIRST + QUEUE_COUNT - 1)), udp ports $UDP_PORTS, tcp ports ${TCP_PORTS:-none}, tls ports ${TLS_PORTS:-none})"
 	;;
 remove)
 	remove_family iptables

@@ -325,6 +325,14 @@ bantab_check(struct bantab *t, const struct ban_key *k, uint64_t now_ms)
 	struct shard *s;
 	struct ban **pp;
 	bool banned = false;
+	uint32_t h = key_hash(t, k);
+
+	/* The common answer, "not banned", mostly comes from an empty bucket:
+	 * give it without the shard lock. A ban being added at this instant
+	 * is seen by the next packet. */
+	if (!__atomic_load_n(&t->shards[h % NSHARDS].buckets[(h / NSHARDS) % SHARD_BUCKETS],
+			     __ATOMIC_ACQUIRE))
+		return false;
 
 	pp = lock_lookup(t, k, &s);
 	if (*pp && (*pp)->expires_ms > now_ms) {

@@ -3,12 +3,13 @@
 #define SIPWARDEN_CONFIG_KEYS_H
 
 /*
- * config_keys - private to config.c and config_keys.c.
+ * config_keys - private to config.c, config_keys.c and config_values.c.
  *
  * config.c turns the YAML text into a small tree of config_node (rejecting
  * aliases, tags and deep nesting on the way) and owns the struct config
  * life cycle; config_keys.c holds the table of known keys and checks each
- * value against it. Nothing here is used outside those two files.
+ * value against it (through config_values.c's handlers). Nothing here is
+ * used outside the config_* files.
  */
 
 #include <stdarg.h>

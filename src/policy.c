@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -135,6 +136,37 @@ remember_txn(struct policy *p, const struct addr *src, const struct sip_msg *m,
 	txntab_put(p->txns, &t, now_ms);
 }
 
+/* The blacklist's verdict on the request's User-Agent, through the
+ * per-worker cache. */
+static bool
+ua_bad(struct policy *p, const struct sip_msg *m)
+{
+	uint64_t h = p->ua_cache.seed ^ 0xcbf29ce484222325ULL;
+	unsigned slot;
+	char ua[UA_MAX];
+	bool bad;
+
+	if (p->ua_cache.gen != p->cfg_gen || !p->ua_cache.seed) {
+		memset(p->ua_cache.hash, 0, sizeof(p->ua_cache.hash));
+		p->ua_cache.gen = p->cfg_gen;
+		if (!p->ua_cache.seed)
+			p->ua_cache.seed = ((uint64_t)random() << 32 | (uint64_t)random()) | 1;
+		h = p->ua_cache.seed ^ 0xcbf29ce484222325ULL;
+	}
+	for (uint32_t i = 0; i < m->user_agent.len; i++)
+		h = (h ^ (uint8_t)m->user_agent.s[i]) * 0x100000001b3ULL;
+	h ^= h >> 29;
+	h = h ? h : 1;
+	slot = (unsigned)(h % POLICY_UA_CACHE);
+	if (p->ua_cache.hash[slot] == h)
+		return p->ua_cache.bad[slot];
+	sip_str_copy(m->user_agent, ua, sizeof(ua));
+	bad = policy_ua_blacklisted(p->cfg, m->method, ua);
+	p->ua_cache.hash[slot] = h;
+	p->ua_cache.bad[slot] = bad;
+	return bad;
+}
+
 void
 policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	     size_t len, uint64_t now_ms, struct sip_msg *m, struct policy_verdict *v)
@@ -204,22 +236,17 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	}
 
 	if (m->user_agent.s && cfg->n_ua_blacklist &&
-	    (cfg->ua_blacklist_methods & (1u << m->method))) {
-		char ua[UA_MAX];
-
-		sip_str_copy(m->user_agent, ua, sizeof(ua));
-		if (policy_ua_blacklisted(cfg, m->method, ua)) {
+	    (cfg->ua_blacklist_methods & (1u << m->method)) && ua_bad(p, m)) {
+		v->event = POLICY_EV_UA;
+		if (cfg->ua_ban_ip && !trusted) {
+			ban_source(p, src, BAN_REASON_UA, cfg->ua_ban_time, now_ms, v);
+			/* The UA line is what is logged, ban or no ban (a full
+			 * table is counted through ban_refused): the seed's
+			 * fail2ban jail banned from that line. */
 			v->event = POLICY_EV_UA;
-			if (cfg->ua_ban_ip && !trusted) {
-				ban_source(p, src, BAN_REASON_UA, cfg->ua_ban_time, now_ms, v);
-				/* The UA line is what is logged, ban or no ban (a
-				 * full table is counted through ban_refused): the
-				 * seed's fail2ban jail banned from that line. */
-				v->event = POLICY_EV_UA;
-			}
-			set_verdict(v, true, POLICY_UA);
-			return;
 		}
+		set_verdict(v, true, POLICY_UA);
+		return;
 	}
 
 	/* After the User-Agent rule: a scanner that changed its UA. */
@@ -265,6 +292,36 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	}
 
 	set_verdict(v, false, trusted ? POLICY_TRUSTED : POLICY_PASS);
+}
+
+void
+policy_judge_opaque(struct policy *p, const struct addr *src, uint64_t now_ms,
+		    struct policy_verdict *v)
+{
+	const struct config *cfg = p->cfg;
+	struct src_entry *e;
+	struct addr agg;
+	bool created;
+
+	memset(v, 0, sizeof(*v));
+	if (bantab_any(p->bans, BAN_KIND_IP) && bantab_check_ip(p->bans, src, now_ms)) {
+		set_verdict(v, true, POLICY_BANNED_IP);
+		return;
+	}
+	aggregate(cfg, src, &agg);
+	e = srctab_get(p->src, &agg, now_ms, &created);
+	if (created || e->cfg_gen != p->cfg_gen) {
+		e->trusted = config_is_trusted(cfg, src);
+		e->cfg_gen = p->cfg_gen;
+	}
+	if (cfg->dos_ban_enable && !e->trusted &&
+	    srctab_hit(p->src, e, now_ms, cfg->dos_sampling_time_unit * 1000u)) {
+		srctab_reset(e);
+		ban_source(p, src, BAN_REASON_DENSITY, cfg->dos_ban_time, now_ms, v);
+		set_verdict(v, true, POLICY_DENSITY);
+		return;
+	}
+	set_verdict(v, false, e->trusted ? POLICY_TRUSTED : POLICY_PASS);
 }
 
 /* Enumeration: count a "no such user" answer against the prober. */

@@ -65,6 +65,8 @@ struct policy_verdict {
 	enum scanner_trait trait; /* POLICY_SCANNER */
 };
 
+#define POLICY_UA_CACHE 64
+
 /* Per-worker policy state. cfg_gen changes whenever cfg does, so that
  * per-source cached answers (trusted) are recomputed lazily. */
 struct policy {
@@ -76,6 +78,15 @@ struct policy {
 	struct enumtab *enums;  /* per worker; NULL: enumeration detection off */
 	struct failtab *fails;  /* shared */
 	struct failtab *offenders; /* shared; NULL: no repeat-offender tracking */
+	/* Per worker: the blacklist's verdict on recently seen User-Agents
+	 * (a phone fleet sends a handful of them), keyed by a seeded hash,
+	 * valid for one config generation. Spares regexec() per request. */
+	struct {
+		uint64_t hash[POLICY_UA_CACHE];
+		uint8_t bad[POLICY_UA_CACHE];
+		uint32_t gen;
+		uint64_t seed;
+	} ua_cache;
 };
 
 /* What a server reply told us (policy_reply()). */
@@ -101,6 +112,13 @@ struct policy_auth {
  */
 void policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 		  size_t len, uint64_t now_ms, struct sip_msg *m, struct policy_verdict *v);
+
+/*
+ * A packet whose payload cannot be read (a TLS connection attempt): only
+ * the IP bans and the density rule apply to it.
+ */
+void policy_judge_opaque(struct policy *p, const struct addr *src, uint64_t now_ms,
+			 struct policy_verdict *v);
 
 /*
  * A reply sent by the SIP server itself (it is never judged: replies are

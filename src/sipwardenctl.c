@@ -20,6 +20,7 @@
 
 #include "build_config.h"
 #include "ctlproto.h"
+#include "ngcpimport.h"
 
 #define DEFAULT_SOCKET "/run/sipwarden/control.sock"
 #define TIMEOUT_MS 5000
@@ -42,6 +43,9 @@ usage(FILE *f)
 		"  unban user USER@DOMAIN\n"
 		"  unban --all                     lift every ban\n"
 		"  reload                          reload the configuration\n"
+		"  import-ngcp FILE                print the security section of an NGCP\n"
+		"                                  config.yml as sipwarden configuration\n"
+		"                                  (runs locally, no daemon needed)\n"
 		"Options:\n"
 		"  -s, --socket PATH  control socket (default %s)\n"
 		"  -j, --json         JSON output\n"
@@ -284,6 +288,15 @@ main(int argc, char **argv)
 		case 'h': usage(stdout); return CTL_EXIT_OK;
 		default: usage(stderr); return CTL_EXIT_USAGE;
 		}
+	}
+	/* Local: converts a file, talks to no daemon. */
+	if (optind < argc && strcmp(argv[optind], "import-ngcp") == 0) {
+		if (argc - optind != 2 || json) {
+			fprintf(stderr, "%s: usage: %s import-ngcp FILE (no --json)\n", prog, prog);
+			return CTL_EXIT_USAGE;
+		}
+		return ngcpimport_file(argv[optind + 1], stdout, stderr) == 0 ? CTL_EXIT_OK
+									       : CTL_EXIT_REFUSED;
 	}
 	if (ctlproto_parse_args(argc - optind, argv + optind, json, &req, err, sizeof(err)) ==
 	    CTL_E_USAGE) {

@@ -19,9 +19,14 @@
 #define EXPIRE_PER_ROUND 8192
 
 /* Per-batch scratch space: events are logged after the verdicts go out. */
+/* A TCP segment can carry several messages, hence room for more events
+ * than packets; past that, events are counted but not logged. */
+#define EVENTS_MAX (2 * NFQ_BATCH_MAX)
+#define TCP_MSG_MAX 65535
+
 struct batch {
 	struct nfq_pkt pkts[NFQ_BATCH_MAX];
-	struct event events[NFQ_BATCH_MAX];
+	struct event events[EVENTS_MAX];
 	unsigned n_events;
 	unsigned replies[NFQ_BATCH_MAX]; /* indexes of the server's replies */
 	unsigned n_replies;
@@ -58,10 +63,14 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 	w->src = new_srctab(cfg, cfg->queue_count);
 	w->txns = txntab_new(cfg->max_transactions / cfg->queue_count);
 	w->enums = enumtab_new(cfg->max_transactions / cfg->queue_count, 4096);
-	if (!w->src || !w->txns || !w->enums) {
+	w->tcp = tcptab_new(cfg->max_tcp_connections / cfg->queue_count < 16 ? 16 :
+			    cfg->max_tcp_connections / cfg->queue_count, TCP_MSG_MAX,
+			    cfg->tcp_idle_time * 1000u);
+	if (!w->src || !w->txns || !w->enums || !w->tcp) {
 		srctab_free(w->src);
 		txntab_free(w->txns);
 		enumtab_free(w->enums);
+		tcptab_free(w->tcp);
 		return -ENOMEM;
 	}
 	ret = nfq_queue_open(&w->q, qnum, &o);
@@ -69,9 +78,11 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 		srctab_free(w->src);
 		txntab_free(w->txns);
 		enumtab_free(w->enums);
+		tcptab_free(w->tcp);
 		w->src = NULL;
 		w->txns = NULL;
 		w->enums = NULL;
+		w->tcp = NULL;
 		return ret;
 	}
 	/* Without the kernel set the worker still drops banned sources
@@ -143,6 +154,102 @@ from_server(const struct config *cfg, const struct nfq_pkt *p, const struct pack
 	return false;
 }
 
+/*
+ * Counters and the event of one verdict. Returns false when the verdict is
+ * a drop that monitor mode turns into an accept (counted as would_drop).
+ */
+static bool
+account(struct worker *w, const struct policy_verdict *v, const struct addr *src,
+	const struct sip_msg *m, struct batch *b)
+{
+	static const struct sip_msg none;
+
+	STAT_INC(w->st.reason[v->reason]);
+	if (v->new_ban)
+		STAT_INC(w->st.bans_created);
+	if (v->ban_refused)
+		STAT_INC(w->st.bans_refused);
+	if (v->event != POLICY_EV_NONE && b->n_events < EVENTS_MAX)
+		event_capture(&b->events[b->n_events++], v, src, m ? m : &none);
+	if (v->drop && w->pol.cfg->mode == CONFIG_MODE_MONITOR) {
+		STAT_INC(w->st.would_drop);
+		return false;
+	}
+	return true;
+}
+
+struct tcp_ctx {
+	struct worker *w;
+	const struct packet_info *pi;
+	uint64_t now;
+	struct batch *b;
+};
+
+/* One message framed out of a TCP stream: judged like a UDP datagram. A
+ * framing flaw is judged as an empty payload, i.e. not SIP: its bytes are
+ * never trusted. */
+static bool
+tcp_msg(void *arg, const uint8_t *msg, size_t len, enum tcpstream_flaw flaw)
+{
+	struct tcp_ctx *x = arg;
+	struct policy_verdict v;
+	struct sip_msg m;
+
+	if (flaw != TCPSTREAM_OK) {
+		msg = (const uint8_t *)"";
+		len = 0;
+	}
+	policy_judge(&x->w->pol, &x->pi->src, msg, len, x->now, &m, &v);
+	/* In monitor mode the stream state must follow what the kernel is
+	 * told: accept. */
+	return account(x->w, &v, &x->pi->src, v.parsed ? &m : NULL, x->b) ? !v.drop : true;
+}
+
+/*
+ * SIP over TCP: segments to a TCP SIP port are framed per connection and
+ * dropped only when every message they complete is dropped (tcpstream.h).
+ * TLS ports cannot be read: their connection attempts count for density
+ * and banned sources are dropped; the rest passes.
+ */
+static bool
+judge_tcp(struct worker *w, struct packet_info *pi, uint64_t now, struct batch *b)
+{
+	const struct config *cfg = w->pol.cfg;
+	struct policy_verdict v;
+	struct tcp_result r;
+
+	if (is_sip_port(cfg->tls_ports, cfg->n_tls_ports, pi->dport)) {
+		if ((pi->tcp_flags & 0x12) == 0x02) { /* SYN without ACK */
+			STAT_INC(w->st.tls_attempts);
+			policy_judge_opaque(&w->pol, &pi->src, now, &v);
+			return account(w, &v, &pi->src, NULL, b) ? !v.drop : true;
+		}
+		if (bantab_any(w->pol.bans, BAN_KIND_IP) &&
+		    bantab_check_ip(w->pol.bans, &pi->src, now)) {
+			STAT_INC(w->st.reason[POLICY_BANNED_IP]);
+			return cfg->mode == CONFIG_MODE_MONITOR;
+		}
+		return true;
+	}
+	if (!is_sip_port(cfg->tcp_ports, cfg->n_tcp_ports, pi->dport)) {
+		STAT_INC(w->st.tcp_passed);
+		return true;
+	}
+	STAT_INC(w->st.tcp_segments);
+	{
+		struct tcp_ctx x = { w, pi, now, b };
+
+		tcptab_segment(w->tcp, pi, now, tcp_msg, &x, &r);
+	}
+	if (r.out_of_order)
+		STAT_INC(w->st.tcp_out_of_order);
+	if (!r.accept && cfg->mode == CONFIG_MODE_MONITOR) {
+		STAT_INC(w->st.would_drop);
+		return true;
+	}
+	return r.accept;
+}
+
 static bool
 judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 {
@@ -159,12 +266,8 @@ judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 	case PACKET_OK:
 		payload = pi.payload;
 		plen = pi.payload_len;
-		if (pi.proto == IPPROTO_TCP) {
-			/* TCP is a byte stream: judging segments needs the
-			 * framing of a later release. Pass it untouched. */
-			STAT_INC(w->st.tcp_passed);
-			return true;
-		}
+		if (pi.proto == IPPROTO_TCP)
+			return judge_tcp(w, &pi, now, b);
 		if (from_server(cfg, p, &pi)) {
 			/* The server's own messages are never held up: read
 			 * after the verdicts go out. */
@@ -194,18 +297,8 @@ judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 	}
 
 	policy_judge(&w->pol, &pi.src, payload ? payload : (const uint8_t *)"", plen, now, &m, &v);
-	STAT_INC(w->st.reason[v.reason]);
-	if (v.new_ban)
-		STAT_INC(w->st.bans_created);
-	if (v.ban_refused)
-		STAT_INC(w->st.bans_refused);
-	if (v.event != POLICY_EV_NONE && b->n_events < NFQ_BATCH_MAX)
-		event_capture(&b->events[b->n_events++], &v, &pi.src, &m);
-
-	if (v.drop && cfg->mode == CONFIG_MODE_MONITOR) {
-		STAT_INC(w->st.would_drop);
-		return true;
-	}
+	if (!account(w, &v, &pi.src, v.parsed ? &m : NULL, b))
+		return true; /* monitor mode */
 	if (v.reason == POLICY_BANNED_USER && cfg->banned_user_reply == CONFIG_USER_REPLY_403 &&
 	    (m.method == SIP_METHOD_REGISTER || m.method == SIP_METHOD_INVITE))
 		b->rejects[b->n_rejects++] = (unsigned)(p - b->pkts);
@@ -256,13 +349,13 @@ read_reply(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch
 	}
 	if (a.event == POLICY_EV_AUTH_BAN) {
 		STAT_INC(w->st.auth_bans);
-		if (b->n_events < NFQ_BATCH_MAX)
+		if (b->n_events < EVENTS_MAX)
 			event_capture_auth(&b->events[b->n_events++], &a);
 	}
 	if (a.enum_banned) {
 		STAT_INC(w->st.enum_bans);
 		STAT_INC(w->st.bans_created);
-		if (b->n_events < NFQ_BATCH_MAX)
+		if (b->n_events < EVENTS_MAX)
 			event_capture_enum(&b->events[b->n_events++], &a);
 	}
 }
@@ -298,6 +391,7 @@ static void
 maintenance(struct worker *w, uint64_t now)
 {
 	srctab_expire(w->src, now, w->pol.cfg->source_idle_time * 1000u, EXPIRE_PER_ROUND);
+	tcptab_expire(w->tcp, now, EXPIRE_PER_ROUND);
 }
 
 static void *
@@ -392,6 +486,8 @@ worker_fini(struct worker *w)
 	w->txns = NULL;
 	enumtab_free(w->enums);
 	w->enums = NULL;
+	tcptab_free(w->tcp);
+	w->tcp = NULL;
 	sipreply_close(w->rep);
 	w->rep = NULL;
 }

@@ -20,6 +20,7 @@
 #include "kernelset.h"
 #include "log.h"
 #include "sipreply.h"
+#include "tcpstream.h"
 #include "nfq.h"
 #include "policy.h"
 #include "srctab.h"
@@ -30,7 +31,10 @@ struct worker_stats {
 	uint64_t dropped;
 	uint64_t reason[POLICY_REASON__MAX];  /* verdicts by reason */
 	uint64_t would_drop;                  /* monitor mode */
-	uint64_t tcp_passed;                  /* TCP: not judged yet */
+	uint64_t tcp_passed;                  /* TCP to no SIP port: not judged */
+	uint64_t tcp_segments;                /* TCP to a SIP port, framed */
+	uint64_t tcp_out_of_order;            /* dropped: beyond the next expected byte */
+	uint64_t tls_attempts;                /* TLS port SYNs judged (density, bans) */
 	uint64_t not_ip;                      /* framing flaws, by kind below */
 	uint64_t fragments;
 	uint64_t truncated;
@@ -70,6 +74,7 @@ struct worker {
 	struct srctab *src;
 	struct txntab *txns;
 	struct enumtab *enums;
+	struct tcptab *tcp;             /* SIP over TCP: per-connection framing */
 	struct sipreply *rep;           /* opened on first use (banned_user_reply) */
 	bool rep_failed;
 	struct log_ratelimit rep_rate;  /* no reflector for spoofed sources */

@@ -1,0 +1,144 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * cluster_apply - what other nodes published, applied to this node's ban
+ * table and kernel set from the cluster thread (cluster_internal.h): their
+ * bans (unless one covers an address trusted here), unbans and unban-alls,
+ * and the peers heard from.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "banops.h"
+#include "clock.h"
+#include "cluster_internal.h"
+#include "cluster_proto.h"
+#include "log.h"
+
+void
+cluster_apply_peer_seen(struct cluster *c, const char *node)
+{
+	unsigned i, oldest = 0;
+
+	if (strcmp(node, c->node) == 0)
+		return;
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < c->n_peers; i++) {
+		if (strcmp(c->peers[i].node, node) == 0)
+			break;
+		if (c->peers[i].seen_ms < c->peers[oldest].seen_ms)
+			oldest = i;
+	}
+	if (i == c->n_peers) {
+		if (c->n_peers < CTL_MAX_PEERS)
+			c->n_peers++;
+		else
+			i = oldest;
+		snprintf(c->peers[i].node, sizeof(c->peers[i].node), "%s", node);
+	}
+	c->peers[i].seen_ms = clock_mono_ms();
+	pthread_mutex_unlock(&c->lock);
+}
+
+static bool
+nets_overlap(const struct addr_net *x, const struct addr_net *y)
+{
+	if (x->base.family != y->base.family)
+		return false;
+	return x->plen <= y->plen ? addr_net_contains(x, &y->base) : addr_net_contains(y, &x->base);
+}
+
+/* Would this IP ban cover an address this node trusts (whitelist, peers)? */
+static bool
+ban_trusted(struct cluster *c, const struct ban_key *k)
+{
+	struct addr_net n;
+	bool t = false;
+
+	if (k->kind != BAN_KIND_IP)
+		return false;
+	memcpy(&n.base, k->data, sizeof(n.base));
+	n.plen = k->plen;
+	pthread_mutex_lock(&c->lock);
+	for (unsigned i = 0; i < c->n_trusted && !t; i++)
+		t = nets_overlap(&c->trusted[i], &n);
+	pthread_mutex_unlock(&c->lock);
+	return t;
+}
+
+/* ---- applying what other nodes published (cluster thread) ---- */
+
+void
+cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
+{
+	char key[3 * BAN_KEY_MAX + 1];
+	int64_t now = clock_wall_s(), left = m->time - now;
+	uint64_t errs = c->ops.kset_errors;
+	struct log_fields lf = { .event = "cluster-ban" };
+	int ret;
+
+	if (left <= 0)
+		return;
+	cluster_key_text(&m->key, key, sizeof(key));
+	if (ban_trusted(c, &m->key)) {
+		if (log_ratelimit_take(&c->apply_rl, clock_mono_ms(), NULL))
+			log_msg(LOG_WARNING, "cluster: not applying node '%s''s ban of '%s': it "
+				"covers a whitelisted address or peering server here", m->node, key);
+		return;
+	}
+	ret = banops_ban(&c->ops, &m->key, m->reason, left > UINT32_MAX ? UINT32_MAX : (uint32_t)left,
+			 clock_mono_ms());
+	if (c->ops.kset_errors != errs)
+		__atomic_store_n(c->kset_dirty, 1, __ATOMIC_RELEASE);
+	if (ret < 0) {
+		if (log_ratelimit_take(&c->err_rl, clock_mono_ms(), NULL))
+			log_msg(LOG_ERR, "cluster: cannot apply node '%s''s ban of '%s': %s", m->node,
+				key, strerror(-ret));
+		return;
+	}
+	/* A ban this node holds already keeps its origin. */
+	cluster_origins_set(c->origins, &m->key, m->node, m->time, ret == 0, now);
+	cluster_count(&c->applied);
+	if (ret == 1 && !loading && log_ratelimit_take(&c->apply_rl, clock_mono_ms(), NULL)) {
+		if (m->key.kind == BAN_KIND_IP)
+			lf.ip = key;
+		else
+			lf.user = key;
+		log_event(LOG_NOTICE, &lf, "cluster: %s '%s' banned by node '%s' (%s) for %" PRId64
+			  " s", m->key.kind == BAN_KIND_IP ? "IP" : "user", key, m->node,
+			  ban_reason_name(m->reason), left);
+	}
+}
+
+void
+cluster_apply_msg(struct cluster *c, const struct cluster_msg *m)
+{
+	char key[3 * BAN_KEY_MAX + 1];
+
+	if (strcmp(m->node, c->node) == 0)
+		return; /* our own, back from the channel */
+	cluster_apply_peer_seen(c, m->node);
+	switch (m->op) {
+	case CLUSTER_OP_BAN:
+		cluster_apply_ban(c, m, false);
+		break;
+	case CLUSTER_OP_UNBAN:
+		cluster_origins_del(c->origins, &m->key);
+		if (banops_unban(&c->ops, &m->key) == 0) {
+			cluster_count(&c->applied);
+			log_msg(LOG_NOTICE, "cluster: %s '%s' unbanned by node '%s'",
+				m->key.kind == BAN_KIND_IP ? "IP" : "user",
+				(cluster_key_text(&m->key, key, sizeof(key)), key), m->node);
+		}
+		break;
+	case CLUSTER_OP_UNBAN_ALL:
+		cluster_origins_clear(c->origins);
+		log_msg(LOG_NOTICE, "cluster: every ban lifted by node '%s' (%u)", m->node,
+			banops_unban_all(&c->ops));
+		cluster_count(&c->applied);
+		break;
+	default:
+		break;
+	}
+}

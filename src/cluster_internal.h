@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_CLUSTER_INTERNAL_H
+#define SIPWARDEN_CLUSTER_INTERNAL_H
+
+/*
+ * cluster_internal - private to the cluster_*.c files of the daemon (the
+ * public side is cluster.h; the pure wire format is cluster_proto.h).
+ *
+ *   cluster.c         life cycle, and what the main thread and the workers
+ *                     call: publish (through the queue), origins, status
+ *   cluster_link.c    the cluster thread: the link's state machine
+ *                     (connect, backoff, outages) and its poll loop
+ *   cluster_redis.c   the Redis side: connections, the load and the sync
+ *                     when the link comes up, sending this node's events
+ *   cluster_apply.c   what other nodes published, applied here; peers seen
+ */
+
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <hiredis/hiredis.h>
+
+#include "banops.h"
+#include "cluster.h"
+#include "cluster_proto.h"
+#include "ctlproto.h"
+#include "log.h"
+
+#define BATCH 256              /* events sent per pipeline */
+#define PENDING_MAX 4096       /* unbans kept while the link is down */
+
+struct peer {
+	char node[CLUSTER_NODE_MAX + 1];
+	uint64_t seen_ms;
+};
+
+struct cluster {
+	/* settings, fixed at start */
+	char *host, *user, *password, *tls_ca, *tls_cert, *tls_key, *tls_sni;
+	int port;
+	bool tls;
+	char prefix[CLUSTER_PREFIX_MAX + 1];
+	char node[CLUSTER_NODE_MAX + 1];
+	char channel[CLUSTER_PREFIX_MAX + 8];
+	char server[128];
+	uint32_t max_bans;
+
+	struct cluster_queue q;
+	struct cluster_origins *origins;
+	volatile int *kset_dirty;
+	int wake_fd;
+	pthread_t thread;
+	bool running;
+	int stop;     /* atomic */
+	bool monitor; /* atomic: what the daemon runs in */
+
+	/* the cluster thread's own */
+	struct banops ops;
+	redisContext *cmd, *sub;
+	bool ever_up, outage_logged;
+	uint64_t backoff_ms, next_try_ms, down_since_ms, next_hello_ms, next_republish_ms;
+	uint64_t drops_seen;
+	struct ban_key *pending;      /* unbans made while the link was down */
+	uint32_t n_pending;
+	bool pending_all;
+	struct cluster_msg batch[BATCH];
+	struct log_ratelimit apply_rl, err_rl;
+	uint32_t loaded, republished, flushed; /* last link-up, for its log line */
+
+	/* shared with the main thread, under lock */
+	pthread_mutex_t lock;
+	pthread_cond_t first_cond;
+	bool first_done;
+	enum ctl_link link;
+	uint64_t link_since_ms;
+	struct peer peers[CTL_MAX_PEERS];
+	unsigned n_peers;
+	struct addr_net *trusted;
+	unsigned n_trusted;
+
+	/* counters (atomic) */
+	uint64_t published, applied, errors, outages;
+};
+
+static inline void
+cluster_count(uint64_t *c)
+{
+	__atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
+}
+
+/* cluster_link.c: the thread's body (arg is the struct cluster). */
+void *cluster_link_main(void *arg);
+
+/* cluster_redis.c (cluster thread). */
+/* Connect both links, subscribe, send the unbans kept while down, load the
+ * cluster's bans and peers, re-publish this node's own bans and say hello.
+ * 0, or -EIO with the reason in err. */
+int cluster_redis_link_up(struct cluster *c, char *err, size_t len);
+/* Close both links (either may be NULL already). */
+void cluster_redis_close(struct cluster *c);
+/* Send a batch of this node's events. 0 or -EIO (link lost). */
+int cluster_redis_send_batch(struct cluster *c, const struct cluster_msg *v, uint32_t n);
+/* Store and publish every live ban this node made. 0 or -EIO. */
+int cluster_redis_republish_own(struct cluster *c);
+/* Refresh <prefix>node:<name> and publish a hello. 0 or -EIO. */
+int cluster_redis_hello(struct cluster *c);
+
+/* cluster_apply.c (cluster thread). */
+/* Note a node heard from (not this one); the oldest is forgotten when the
+ * list is full. */
+void cluster_apply_peer_seen(struct cluster *c, const char *node);
+/* Apply another node's ban (loading: from the start-up load, not logged). */
+void cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading);
+/* Apply a message from the channel; this node's own are ignored. */
+void cluster_apply_msg(struct cluster *c, const struct cluster_msg *m);
+
+#endif
