@@ -32,6 +32,7 @@
 #define CTL_MAX_WORDS 16
 #define CTL_MAX_WORKERS 64
 #define CTL_MAX_REASONS 16
+#define CTL_MAX_MALFORMED 40 /* sanity checks + scan flaws */
 #define CTL_MAX_BAN_TIME 31536000u /* one year */
 #define CTL_MSG_MAX 512           /* an ERR message, sanitized */
 
@@ -148,6 +149,8 @@ struct ctl_stats {
 	uint64_t tcp_passed, not_ip, fragments, truncated;
 	unsigned n_reasons;
 	struct ctl_reason reasons[CTL_MAX_REASONS];
+	unsigned n_malformed;   /* malformed messages by the check they failed */
+	struct ctl_reason malformed[CTL_MAX_MALFORMED];
 	uint64_t enobufs, recv_errors, send_errors; /* sums over the queues */
 	uint64_t kset_errors;
 	uint64_t bans_created, bans_refused;

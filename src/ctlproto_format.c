@@ -268,6 +268,18 @@ ctlproto_format_stats(FILE *out, const struct ctl_stats *st, bool json)
 			fprintf(out, "  %-18s%" PRIu64 "\n", name, st->reasons[i].count);
 		}
 	}
+	fputs(json ? "},\"malformed\":{" : "\nmalformed by check\n", out);
+	for (unsigned i = 0, k = 0; i < st->n_malformed && i < CTL_MAX_MALFORMED; i++) {
+		const char *name = st->malformed[i].name ? st->malformed[i].name : "unknown";
+
+		if (json) {
+			fputs(k++ ? "," : "", out);
+			json_cstr(out, name);
+			fprintf(out, ":%" PRIu64, st->malformed[i].count);
+		} else if (st->malformed[i].count) {
+			fprintf(out, "  %-26s%" PRIu64 "\n", name, st->malformed[i].count);
+		}
+	}
 	if (json)
 		fputs("},\"workers\":[", out);
 	else

@@ -73,9 +73,10 @@ ctlproto_prometheus(const struct ctl_stats *st, FILE *out)
 	};
 	unsigned nr = st->n_reasons < CTL_MAX_REASONS ? st->n_reasons : CTL_MAX_REASONS;
 	unsigned nw = st->n_workers < CTL_MAX_WORKERS ? st->n_workers : CTL_MAX_WORKERS;
-	const char *lv[CTL_MAX_WORKERS + CTL_MAX_REASONS];
+	const char *lv[CTL_MAX_WORKERS + CTL_MAX_REASONS + CTL_MAX_MALFORMED];
 	char qname[CTL_MAX_WORKERS][8];
-	uint64_t v[CTL_MAX_WORKERS + CTL_MAX_REASONS];
+	uint64_t v[CTL_MAX_WORKERS + CTL_MAX_REASONS + CTL_MAX_MALFORMED];
+	unsigned nm = st->n_malformed < CTL_MAX_MALFORMED ? st->n_malformed : CTL_MAX_MALFORMED;
 
 	prom_family(out, "packets_total", "counter", "Packets judged, by verdict.", "verdict", 2,
 		    verdicts, (uint64_t[]){ st->accepted, st->dropped });
@@ -85,6 +86,13 @@ ctlproto_prometheus(const struct ctl_stats *st, FILE *out)
 	}
 	prom_family(out, "verdicts_total", "counter", "Verdicts by policy reason.", "reason", nr,
 		    lv, v);
+	for (unsigned i = 0; i < nm; i++) {
+		lv[i] = st->malformed[i].name;
+		v[i] = st->malformed[i].count;
+	}
+	if (nm)
+		prom_family(out, "malformed_total", "counter", "Malformed messages by the check "
+			    "they failed.", "check", nm, lv, v);
 	prom_family(out, "framing_errors_total", "counter", "Queued packets that could not be "
 		    "framed, by kind.", "kind", 3, framing,
 		    (uint64_t[]){ st->not_ip, st->fragments, st->truncated });

@@ -296,6 +296,26 @@ ctl_stats(void *ctx, struct ctl_stats *st)
 	st->not_ip = s.not_ip;
 	st->fragments = s.fragments;
 	st->truncated = s.truncated;
+	/* Malformed messages by name: the scan's flaws, then the sanity
+	 * checks (summed over the workers). */
+	st->n_malformed = 0;
+	for (unsigned f = 1; f <= SIP_FLAW_TOO_MANY_HEADERS && st->n_malformed < CTL_MAX_MALFORMED;
+	     f++) {
+		uint64_t c = 0;
+
+		for (unsigned i = 0; i < d->nworkers; i++)
+			c += STAT_GET(d->workers[i].st.flaw[f]);
+		st->malformed[st->n_malformed].name = sip_flaw_name((enum sip_flaw)f);
+		st->malformed[st->n_malformed++].count = c;
+	}
+	for (unsigned f = 1; f < SANITY__MAX && st->n_malformed < CTL_MAX_MALFORMED; f++) {
+		uint64_t c = 0;
+
+		for (unsigned i = 0; i < d->nworkers; i++)
+			c += STAT_GET(d->workers[i].st.sanity[f]);
+		st->malformed[st->n_malformed].name = sanity_fail_name((enum sanity_fail)f);
+		st->malformed[st->n_malformed++].count = c;
+	}
 	st->n_reasons = POLICY_REASON__MAX < CTL_MAX_REASONS ? POLICY_REASON__MAX : CTL_MAX_REASONS;
 	for (unsigned r = 0; r < st->n_reasons; r++) {
 		st->reasons[r].name = policy_reason_name(r);

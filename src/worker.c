@@ -165,6 +165,12 @@ account(struct worker *w, const struct policy_verdict *v, const struct addr *src
 	static const struct sip_msg none;
 
 	STAT_INC(w->st.reason[v->reason]);
+	if (v->reason == POLICY_MALFORMED) {
+		if (v->sanity != SANITY_OK && v->sanity < SANITY__MAX)
+			STAT_INC(w->st.sanity[v->sanity]);
+		else if ((unsigned)v->flaw <= SIP_FLAW_TOO_MANY_HEADERS)
+			STAT_INC(w->st.flaw[v->flaw]);
+	}
 	if (v->new_ban)
 		STAT_INC(w->st.bans_created);
 	if (v->ban_refused)

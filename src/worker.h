@@ -30,6 +30,8 @@ struct worker_stats {
 	uint64_t accepted;
 	uint64_t dropped;
 	uint64_t reason[POLICY_REASON__MAX];  /* verdicts by reason */
+	uint64_t sanity[SANITY__MAX];         /* malformed: the sanity check failed */
+	uint64_t flaw[SIP_FLAW_TOO_MANY_HEADERS + 1]; /* malformed: not SIP at all */
 	uint64_t would_drop;                  /* monitor mode */
 	uint64_t tcp_passed;                  /* TCP to no SIP port: not judged */
 	uint64_t tcp_segments;                /* TCP to a SIP port, framed */

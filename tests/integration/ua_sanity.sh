@@ -243,6 +243,16 @@ lab_check "seed failregex variant \"... from IP='<HOST>\" finds the scanners" \
 lab_check "shipped filter.d/sipwarden.conf finds the scanners" check_f2b "$F2B_FILTER"
 lab_check "shipped filter in mode=aggressive adds the malformed sources" check_f2b_aggressive
 
+# Every sanity check is counted by its name (sipwardenctl stats).
+check_counted_by_name() {
+	local st
+	st=$(lab_srv "$SIPWARDEN_BUILD/sipwardenctl" --socket "$LAB_RUN/control.sock" --json stats) || return 1
+	sw_json_get "j['malformed']" <<<"$st"
+	sw_json_get "j['malformed']['cseq-method'] >= 1 and j['malformed']['content-length-mismatch'] >= 1 and j['malformed']['missing-call-id'] >= 1 and sum(j['malformed'].values()) == j['verdicts']['malformed']" <<<"$st" |
+		grep -qx True
+}
+lab_check "malformed messages are counted by check name" check_counted_by_name
+
 check_stop() {
 	lab_sipwarden_stop
 	grep -q "sipwarden stopping" "$SWLOG" && grep -q "stats: packets=" "$SWLOG"
