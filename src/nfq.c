@@ -68,11 +68,15 @@ configure(struct nfq_queue *q, const struct nfq_opts *o)
 	uint32_t flags;
 	int ret;
 
+	/* Zeroed: the attributes have padding the kernel reads as part of
+	 * the message (valgrind saw it go out uninitialised). */
+	memset(buf, 0, sizeof(buf));
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->qnum);
 	nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_BIND);
 	if ((ret = send_config(q, nlh)) < 0)
 		return ret;
 
+	memset(buf, 0, sizeof(buf));
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->qnum);
 	nfq_nlmsg_cfg_put_params(nlh, NFQNL_COPY_PACKET, 0xffff);
 	nfq_nlmsg_cfg_put_qmaxlen(nlh, o->maxlen);
@@ -154,6 +158,7 @@ nfq_queue_close(struct nfq_queue *q)
 	nfq_flush(q);
 	/* Unbind explicitly so queued packets are reinjected (fail-open
 	 * semantics of --queue-bypass apply from here on). */
+	memset(buf, 0, sizeof(buf));
 	nlh = nfq_nlmsg_put(buf, NFQNL_MSG_CONFIG, q->qnum);
 	nfq_nlmsg_cfg_put_cmd(nlh, AF_UNSPEC, NFQNL_CFG_CMD_UNBIND);
 	mnl_socket_sendto(q->nl, nlh, nlh->nlmsg_len);

@@ -7,7 +7,7 @@ BUILD="meson ninja-build pkg-config gcc libc6-dev
   libnetfilter-queue-dev libmnl-dev libosip2-dev libyaml-dev libsystemd-dev
   libcriterion-dev libhiredis-dev"
 RUNTIME="iptables ipset iproute2 procps"
-LAB="kamailio sipsak sipvicious fail2ban python3 redis-server"
+LAB="kamailio sipsak sipvicious fail2ban python3 redis-server valgrind"
 # tests/integration/package.sh: build the .deb, lintian it, boot Debian 12 in
 # systemd-nspawn (debootstrap) and install it there.
 PACKAGING="dpkg-dev debhelper lintian debootstrap debian-archive-keyring

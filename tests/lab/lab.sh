@@ -589,13 +589,17 @@ lab_sipwarden_start() {
 	mkdir -p "$LAB_RUN/state"
 	lab_rotate "$log"
 	: >"$log"
-	(exec ip netns exec "$LAB_NS_SRV" "$SIPWARDEN_BUILD/sipwarden" -c "$cfg" --foreground \
-		--state-dir "$LAB_RUN/state" --socket "$LAB_RUN/control.sock" "$@" >>"$log" 2>&1) &
+	# LAB_SIPWARDEN_WRAP: a command the daemon runs under (e.g. valgrind);
+	# LAB_READY_TIMEOUT: how long to wait for "ready" (default 10 s).
+	# shellcheck disable=SC2086
+	(exec ip netns exec "$LAB_NS_SRV" ${LAB_SIPWARDEN_WRAP:-} "$SIPWARDEN_BUILD/sipwarden" \
+		-c "$cfg" --foreground --state-dir "$LAB_RUN/state" --socket "$LAB_RUN/control.sock" \
+		"$@" >>"$log" 2>&1) &
 	pid=$!
 	lab_pid_record sipwarden "$pid"
-	if ! lab_wait_for "grep -q 'sipwarden ready' '$log'" 10; then
+	if ! lab_wait_for "grep -q 'sipwarden ready' '$log'" "${LAB_READY_TIMEOUT:-10}"; then
 		tail -n 30 "$log" >&2
-		lab_fail "sipwarden not ready within 10 s"
+		lab_fail "sipwarden not ready within ${LAB_READY_TIMEOUT:-10} s"
 	fi
 	kill -0 "$pid" 2>/dev/null || { tail -n 30 "$log" >&2; lab_fail "sipwarden exited"; }
 	lab_log "sipwarden running, pid $pid, log $log"
