@@ -139,12 +139,10 @@ ban_reason_name(enum ban_reason r)
 	return (unsigned)r < BAN_REASON__MAX ? names[r] : "unknown";
 }
 
-/* FNV-1a over the used key bytes, finished with a multiply-xorshift: keys
- * are attacker-chosen, so the seed is random per process. */
-static uint32_t
-key_hash(const struct bantab *t, const struct ban_key *k)
+uint32_t
+ban_key_hash(const struct ban_key *k, uint32_t seed)
 {
-	uint32_t h = 2166136261u ^ t->seed;
+	uint32_t h = 2166136261u ^ seed;
 
 	h = (h ^ k->kind) * 16777619u;
 	h = (h ^ k->plen) * 16777619u;
@@ -154,6 +152,12 @@ key_hash(const struct bantab *t, const struct ban_key *k)
 	h *= 0x85ebca6bu;
 	h ^= h >> 13;
 	return h;
+}
+
+static uint32_t
+key_hash(const struct bantab *t, const struct ban_key *k)
+{
+	return ban_key_hash(k, t->seed);
 }
 
 static bool

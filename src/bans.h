@@ -65,6 +65,9 @@ int ban_key_user(struct ban_key *k, const char *user);
 /* Text form of a key: the address, or the user. */
 const char *ban_key_format(const struct ban_key *k, char *buf, size_t len);
 const char *ban_reason_name(enum ban_reason r);
+/* FNV-1a over the used key bytes, finished with a multiply-xorshift. Keys
+ * are attacker-chosen: tables seed it with a random value per process. */
+uint32_t ban_key_hash(const struct ban_key *k, uint32_t seed);
 
 /*
  * Ban key until now_ms + duration_ms, or extend an existing ban (a ban is

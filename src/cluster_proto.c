@@ -353,16 +353,7 @@ cluster_origins_free(struct cluster_origins *o)
 static uint32_t
 okey_hash(const struct cluster_origins *o, const struct ban_key *k)
 {
-	uint32_t h = 2166136261u ^ o->seed;
-
-	h = (h ^ k->kind) * 16777619u;
-	h = (h ^ k->plen) * 16777619u;
-	for (uint16_t i = 0; i < k->len; i++)
-		h = (h ^ (uint8_t)k->data[i]) * 16777619u;
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	return h;
+	return ban_key_hash(k, o->seed);
 }
 
 /* Under lock: the link pointing at k's entry, or at the NULL ending its

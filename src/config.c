@@ -585,8 +585,8 @@ out:
 	return 0;
 }
 
-static int
-read_file(const char *path, char **textp, size_t *lenp, FILE *err)
+int
+config_read_file(const char *path, size_t max, char **textp, size_t *lenp, FILE *err)
 {
 	size_t len = 0, cap = 0;
 	char *text = NULL, *t;
@@ -602,10 +602,10 @@ read_file(const char *path, char **textp, size_t *lenp, FILE *err)
 	 * procfs-like files do not have; the cap bounds memory either way. */
 	for (;;) {
 		if (len == cap) {
-			if (cap > CONFIG_MAX_SIZE) {
+			if (cap > max) {
 				if (err != NULL)
-					fprintf(err, "%s: file too large (at most %u bytes)\n",
-						path, CONFIG_MAX_SIZE);
+					fprintf(err, "%s: file too large (at most %zu bytes)\n",
+						path, max);
 				rc = -EFBIG;
 				goto out;
 			}
@@ -647,7 +647,7 @@ config_load_file(const char *path, struct config **out, FILE *err)
 	size_t len = 0;
 	int rc;
 
-	rc = read_file(path, &text, &len, err);
+	rc = config_read_file(path, CONFIG_MAX_SIZE, &text, &len, err);
 	if (rc < 0)
 		return rc;
 	rc = config_load_buffer(path, text, len, out, err);

@@ -142,6 +142,14 @@ int config_load_buffer(const char *name, const char *text, size_t len,
 		       struct config **out, FILE *err);
 void config_free(struct config *cfg);
 
+/*
+ * Read a whole file of at most max bytes into a NUL-terminated heap buffer
+ * (*textp, to free) of *lenp bytes: until EOF, not st_size, so pipes work.
+ * Errors are printed to err (may be NULL) as "FILE: message"; returns 0,
+ * -EFBIG or a negative errno. Shared by the YAML readers.
+ */
+int config_read_file(const char *path, size_t max, char **textp, size_t *lenp, FILE *err);
+
 /* True when the address is whitelisted or a peering server. */
 bool config_is_trusted(const struct config *cfg, const struct addr *a);
 

@@ -717,55 +717,13 @@ out:
 int
 ngcpimport_file(const char *path, FILE *out, FILE *err)
 {
-	size_t len = 0, cap = 0;
-	char *text = NULL, *t;
-	int fd, rc = 0;
+	char *text = NULL;
+	size_t len = 0;
+	int rc = config_read_file(path, NGCPIMPORT_MAX_SIZE, &text, &len, err);
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
-	if (fd < 0) {
-		rc = -errno;
-		goto fail;
-	}
-	for (;;) {
-		ssize_t r;
-
-		if (len == cap) {
-			if (cap > NGCPIMPORT_MAX_SIZE) {
-				if (err != NULL)
-					fprintf(err, "%s: file too large (at most %u bytes)\n",
-						path, NGCPIMPORT_MAX_SIZE);
-				close(fd);
-				free(text);
-				return -EFBIG;
-			}
-			cap = cap ? cap * 2 : 65536;
-			t = realloc(text, cap);
-			if (t == NULL) {
-				rc = -ENOMEM;
-				goto fail;
-			}
-			text = t;
-		}
-		r = read(fd, text + len, cap - len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r < 0) {
-			rc = -errno;
-			goto fail;
-		}
-		if (r == 0)
-			break;
-		len += (size_t)r;
-	}
-	close(fd);
+	if (rc < 0)
+		return rc;
 	rc = ngcpimport_buffer(path, text, len, out, err);
-	free(text);
-	return rc;
-fail:
-	if (err != NULL)
-		fprintf(err, "%s: %s\n", path, strerror(-rc));
-	if (fd >= 0)
-		close(fd);
 	free(text);
 	return rc;
 }
