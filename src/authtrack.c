@@ -123,14 +123,14 @@ bucket(struct txntab *t, uint64_t key)
 	return &t->ways[(size_t)(key & (t->nbuckets - 1)) * WAYS];
 }
 
-void
-txntab_put(struct txntab *tt, const struct txn *t, uint64_t now_ms)
+struct txn *
+txntab_slot(struct txntab *tt, uint64_t key, uint64_t now_ms)
 {
-	struct txn *b = bucket(tt, t->key), *victim = NULL;
+	struct txn *b = bucket(tt, key), *victim = NULL;
 
 	for (int i = 0; i < WAYS; i++) {
-		/* A retransmission or a new way: reuse it. */
-		if (b[i].key == t->key || b[i].key == 0 ||
+		/* A retransmission or a free way: reuse it. */
+		if (b[i].key == key || b[i].key == 0 ||
 		    now_ms - b[i].created_ms >= TXN_TIMEOUT_MS) {
 			victim = &b[i];
 			break;
@@ -138,10 +138,20 @@ txntab_put(struct txntab *tt, const struct txn *t, uint64_t now_ms)
 		if (!victim || b[i].created_ms < victim->created_ms)
 			victim = &b[i];
 	}
-	if (victim->key && victim->key != t->key && now_ms - victim->created_ms < TXN_TIMEOUT_MS)
+	if (victim->key && victim->key != key && now_ms - victim->created_ms < TXN_TIMEOUT_MS)
 		tt->replaced++;
-	*victim = *t;
+	victim->key = key;
 	victim->created_ms = now_ms;
+	return victim;
+}
+
+void
+txntab_put(struct txntab *tt, const struct txn *t, uint64_t now_ms)
+{
+	struct txn *v = txntab_slot(tt, t->key, now_ms);
+
+	*v = *t;
+	v->created_ms = now_ms;
 }
 
 bool
@@ -362,7 +372,16 @@ auth_user_key(const struct sip_msg *m, char *out, size_t len)
 	}
 	if (!user[0] || !host[0])
 		return -EINVAL;
-	if ((size_t)snprintf(out, len, "%s@%s", user, host) >= len)
-		return -ENOSPC;
+	{
+		/* memcpy, not snprintf: this runs for every request with
+		 * credentials. */
+		size_t ul = strlen(user), hl = strlen(host);
+
+		if (ul + 1 + hl >= len)
+			return -ENOSPC;
+		memcpy(out, user, ul);
+		out[ul] = '@';
+		memcpy(out + ul + 1, host, hl + 1);
+	}
 	return 0;
 }

@@ -55,6 +55,9 @@ uint64_t txn_key(const struct sip_msg *m);
 /* Remember t (t->key set by the caller), replacing the oldest or an
  * expired way of its bucket. */
 void txntab_put(struct txntab *tt, const struct txn *t, uint64_t now_ms);
+/* The same, in place: the slot for key (key and time set), for the caller
+ * to fill in - the hot path writes the record once instead of twice. */
+struct txn *txntab_slot(struct txntab *tt, uint64_t key, uint64_t now_ms);
 /* Find and, when take is set, remove. Expired entries are not found. */
 bool txntab_get(struct txntab *tt, uint64_t key, uint64_t now_ms, bool take, struct txn *out);
 uint64_t txntab_replaced(const struct txntab *tt); /* live entries overwritten */

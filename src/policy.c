@@ -120,20 +120,23 @@ ban_source(struct policy *p, const struct addr *src, enum ban_reason why,
 /* Remember a request with credentials until its reply says whether they
  * were good. Strings are cut to fit: they only feed the log line. */
 static void
-remember_txn(struct policy *p, const struct addr *src, const struct sip_msg *m,
+remember_txn(struct policy *p, uint64_t key, const struct addr *src, const struct sip_msg *m,
 	     const char *user, uint64_t now_ms)
 {
-	struct txn t;
+	struct txn *t;
+	size_t n;
 
-	t.key = txn_key(m);
-	if (!t.key)
+	if (!key)
 		return;
-	t.src = *src;
-	snprintf(t.user, sizeof(t.user), "%s", user);
-	sip_str_copy(m->user_agent, t.ua, sizeof(t.ua));
-	sip_str_copy(m->ruri, t.ruri, sizeof(t.ruri));
-	sip_str_copy(m->call_id, t.callid, sizeof(t.callid));
-	txntab_put(p->txns, &t, now_ms);
+	t = txntab_slot(p->txns, key, now_ms);
+	t->src = *src;
+	/* user fits: auth_user_key() wrote it into a buffer of this size */
+	n = strnlen(user, sizeof(t->user) - 1);
+	memcpy(t->user, user, n);
+	t->user[n] = '\0';
+	sip_str_copy(m->user_agent, t->ua, sizeof(t->ua));
+	sip_str_copy(m->ruri, t->ruri, sizeof(t->ruri));
+	sip_str_copy(m->call_id, t->callid, sizeof(t->callid));
 }
 
 /* The blacklist's verdict on the request's User-Agent, through the
@@ -262,8 +265,12 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 
 	/* Who the request speaks for matters only when a user is banned or
 	 * when it carries credentials: the common case skips both parses. */
+	bool creds = m->authorization.s || m->proxy_authorization.s;
+	bool want_enum = p->enums && cfg->enum_distinct_users && !trusted;
+	/* One transaction key for both the auth and the enumeration records. */
+	uint64_t key = (creds && p->txns && cfg->failed_auth_ban_enable) || want_enum ?
+		       txn_key(m) : 0;
 	{
-		bool creds = m->authorization.s || m->proxy_authorization.s;
 		bool user_bans = bantab_any(p->bans, BAN_KIND_USER);
 		char user[AUTH_USER_MAX];
 
@@ -279,17 +286,12 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 				}
 			}
 			if (creds && p->txns && cfg->failed_auth_ban_enable)
-				remember_txn(p, src, m, user, now_ms);
+				remember_txn(p, key, src, m, user, now_ms);
 		}
 	}
 
-	if (p->enums && cfg->enum_distinct_users && !trusted) {
-		uint64_t key = txn_key(m);
-
-		if (key)
-			enumtab_request(p->enums, key, &agg, enum_target_hash(m),
-					m->authorization.s || m->proxy_authorization.s, now_ms);
-	}
+	if (want_enum && key)
+		enumtab_request(p->enums, key, &agg, enum_target_hash(m), creds, now_ms);
 
 	set_verdict(v, false, trusted ? POLICY_TRUSTED : POLICY_PASS);
 }

@@ -31,13 +31,23 @@ span_find(struct sip_str v, uint32_t from, const char *needle)
 static bool
 via_branch(struct sip_str via)
 {
-	const char *p = span_find(via, 0, "branch=z9hG4bK-");
-	const char *end = via.s + via.len;
-	const char *d;
+	/* This runs for every request: memchr() finds the few '=' of a Via,
+	 * then "branch" before and the cookie after are compared in any case
+	 * (a changed case is no way out). */
+	static const char cookie[] = "=z9hG4bK-";
+	const char *end = via.s + via.len, *p = via.s, *d;
 
-	if (!p)
-		return false;
-	d = p + strlen("branch=z9hG4bK-");
+	for (;;) {
+		p = memchr(p, '=', (size_t)(end - p));
+		if (!p)
+			return false;
+		if (p - via.s >= 6 && end - p >= (long)sizeof(cookie) - 1 &&
+		    strncasecmp(p, cookie, sizeof(cookie) - 1) == 0 &&
+		    strncasecmp(p - 6, "branch", 6) == 0)
+			break;
+		p++;
+	}
+	d = p + sizeof(cookie) - 1;
 	p = d;
 	while (d < end && is_digit(*d))
 		d++;
@@ -53,7 +63,16 @@ via_branch(struct sip_str via)
 static bool
 from_tag(struct sip_str from)
 {
-	const char *p = span_find(from, 0, ";tag=");
+	const char *p = NULL, *q = from.s, *e0 = from.s + from.len;
+
+	/* ';' first (memchr), then the name in any case */
+	while ((q = memchr(q, ';', (size_t)(e0 - q))) != NULL) {
+		if (e0 - q >= 5 && strncasecmp(q + 1, "tag=", 4) == 0) {
+			p = q;
+			break;
+		}
+		q++;
+	}
 	const char *end = from.s + from.len, *t, *e;
 	size_t len;
 
@@ -85,7 +104,8 @@ from_name(struct sip_str from)
 	const char *lt = memchr(from.s, '<', from.len);
 	struct sip_str name = { from.s, lt ? (uint32_t)(lt - from.s) : 0 };
 
-	return name.len && span_find(name, 0, "sipvicious") != NULL;
+	/* Most requests have no display name long enough to look in. */
+	return name.len >= 10 && span_find(name, 0, "sipvicious") != NULL;
 }
 
 enum scanner_trait
