@@ -130,10 +130,16 @@ chain_rules() {
 		for p in $(echo "$UDP_PORTS" | tr ',' ' '); do
 			echo "-A $CHAIN -s $s -p udp -m udp --sport $p -j $target"
 		done
+		for p in $(echo "$TCP_PORTS" | tr ',' ' '); do
+			echo "-A $CHAIN -s $s -p tcp -m tcp --sport $p -j $target"
+		done
 	done
 	# host mode: the local server's replies
 	for p in $(echo "$UDP_PORTS" | tr ',' ' '); do
 		echo "-A $OUTCHAIN -p udp -m udp --sport $p -j $target"
+	done
+	for p in $(echo "$TCP_PORTS" | tr ',' ' '); do
+		echo "-A $OUTCHAIN -p tcp -m tcp --sport $p -j $target"
 	done
 	echo "COMMIT"
 }

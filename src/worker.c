@@ -146,7 +146,9 @@ from_server(const struct config *cfg, const struct nfq_pkt *p, const struct pack
 {
 	if (p->hook == NF_INET_LOCAL_OUT)
 		return true;
-	if (!cfg->n_server_addresses || !is_sip_port(cfg->udp_ports, cfg->n_udp_ports, pi->sport))
+	if (!cfg->n_server_addresses ||
+	    !(pi->proto == IPPROTO_TCP ? is_sip_port(cfg->tcp_ports, cfg->n_tcp_ports, pi->sport)
+				       : is_sip_port(cfg->udp_ports, cfg->n_udp_ports, pi->sport)))
 		return false;
 	for (unsigned i = 0; i < cfg->n_server_addresses; i++)
 		if (addr_net_contains(&cfg->server_addresses[i], &pi->src))
@@ -272,14 +274,14 @@ judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 	case PACKET_OK:
 		payload = pi.payload;
 		plen = pi.payload_len;
-		if (pi.proto == IPPROTO_TCP)
-			return judge_tcp(w, &pi, now, b);
 		if (from_server(cfg, p, &pi)) {
-			/* The server's own messages are never held up: read
-			 * after the verdicts go out. */
+			/* The server's own messages (UDP or TCP) are never held
+			 * up: read after the verdicts go out. */
 			b->replies[b->n_replies++] = (unsigned)(p - b->pkts);
 			return true;
 		}
+		if (pi.proto == IPPROTO_TCP)
+			return judge_tcp(w, &pi, now, b);
 		break;
 	case PACKET_FRAGMENT:
 	case PACKET_TRUNCATED:
@@ -332,19 +334,59 @@ push_ban(struct worker *w, const struct event *e)
 }
 
 /* After the verdicts: what did the server answer to credentials? */
+static void handle_reply(struct worker *w, const struct sip_msg *m, uint64_t now,
+			 struct batch *b);
+
+struct reply_ctx {
+	struct worker *w;
+	uint64_t now;
+	struct batch *b;
+};
+
+/* A message framed out of the server's TCP stream: read, never judged. */
+static bool
+tcp_reply(void *arg, const uint8_t *msg, size_t len, enum tcpstream_flaw flaw)
+{
+	struct reply_ctx *x = arg;
+	struct sip_msg m;
+	enum sip_flaw f;
+
+	if (flaw == TCPSTREAM_OK && sip_scan((const char *)msg, len, &m, &f) == 0)
+		handle_reply(x->w, &m, x->now, x->b);
+	return true;
+}
+
 static void
 read_reply(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 {
 	struct packet_info pi;
-	struct policy_auth a;
 	struct sip_msg m;
 	enum sip_flaw flaw;
 
-	if (packet_parse(p->data, p->len, &pi) != PACKET_OK ||
-	    sip_scan((const char *)pi.payload, pi.payload_len, &m, &flaw) < 0)
+	if (packet_parse(p->data, p->len, &pi) != PACKET_OK)
 		return;
+	if (pi.proto == IPPROTO_TCP) {
+		/* The server's side of a TCP connection is framed like the
+		 * client's (its own direction in the table); the segment was
+		 * accepted already. */
+		struct reply_ctx x = { w, now, b };
+		struct tcp_result r;
+
+		tcptab_segment(w->tcp, &pi, now, tcp_reply, &x, &r);
+		return;
+	}
+	if (sip_scan((const char *)pi.payload, pi.payload_len, &m, &flaw) < 0)
+		return;
+	handle_reply(w, &m, now, b);
+}
+
+static void
+handle_reply(struct worker *w, const struct sip_msg *m, uint64_t now, struct batch *b)
+{
+	struct policy_auth a;
+
 	STAT_INC(w->st.replies_seen);
-	policy_reply(&w->pol, &m, now, &a);
+	policy_reply(&w->pol, m, now, &a);
 	if (a.failure)
 		STAT_INC(w->st.auth_failures);
 	if (a.user_banned && w->pol.cfg->mode != CONFIG_MODE_MONITOR) {

@@ -6,6 +6,7 @@
 #    gets banned
 #  - a connection flood on the TLS port from one address gets it banned while
 #    another client's TCP registration keeps working
+#  - the server's TCP replies are read: wrong passwords over TCP ban the user
 set -euo pipefail
 
 : "${SIPWARDEN_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -79,6 +80,29 @@ check_tls_flood() {
 		[ -n "$(sw_set_timeout 203.0.113.68)" ]
 }
 lab_check "TLS-port connection flood gets the source banned, TCP clients unaffected" check_tls_flood
+
+# The server's TCP replies are read too (OUTPUT, framed like the requests):
+# three wrong passwords over TCP ban the user.
+check_tcp_auth_ban() {
+	local i
+	for i in 1 2 3; do
+		lab_cli_src 203.0.113.16
+		lab_cli timeout 20 sipsak -U -i -C sip:116@203.0.113.16 -s "sip:116@$LAB_SRV4" -a wrong \
+			-u 116 -H 203.0.113.16 -x 60 --transport=tcp >/dev/null 2>&1 && return 1
+	done
+	sleep 0.3
+	lab_srv "$SIPWARDEN_BUILD/sipwardenctl" --socket "$LAB_RUN/control.sock" bans user |
+		grep "116@$LAB_SRV4" || return 1
+	grep -q "Consecutive Authentication Failure for '116@$LAB_SRV4'" "$SWLOG" || return 1
+	# the right password, from a clean address, during the ban
+	if sipsak_tcp 203.0.113.17 116 >/dev/null 2>&1; then
+		echo "banned user registered over TCP"
+		return 1
+	fi
+	lab_cli_src "$LAB_CLI4_FIRST"
+}
+lab_check "three wrong passwords over TCP ban the user (server replies read from the stream)" \
+	check_tcp_auth_ban
 
 lab_sipwarden_stop
 lab_check "daemon log free of sanitizer reports" sw_sanitizer_clean
