@@ -73,6 +73,15 @@ lab_atk_src 203.0.113.69
 lab_atk timeout 40 svcrack -u105 -r1-100 "$LAB_SRV4" 2>&1 | tail -3 || true
 lab_atk_src "$LAB_ATK4_FIRST"
 
+step "password guessing with a benign User-Agent: 4 wrong passwords for 108 from 203.0.113.71"
+for i in 1 2 3 4; do
+	lab_sipclient "$LAB_NS_ATK" register --src 203.0.113.71 --server "$LAB_SRV4" --user 108 \
+		--domain example.org --password "guess$i" --ua "Z 3.15.1" --timeout 1 || true
+done
+step "108's owner, right password, another address, during the ban"
+lab_sipclient "$LAB_NS_CLI" register --src 203.0.113.26 --server "$LAB_SRV4" --user 108 \
+	--domain example.org --password pw-108 --timeout 1 || true
+
 step "REGISTER flood, 2000/s for 5 s from 203.0.113.66"
 lab_sipclient "$LAB_NS_ATK" flood --src 203.0.113.66 --server "$LAB_SRV4" --rate 2000 --duration 5
 step "INVITE flood over IPv6, 1000/s for 3 s from 2001:db8:a::66"
@@ -86,7 +95,7 @@ lab_sipclient "$LAB_NS_ATK" garbage --src 203.0.113.78 --server "$LAB_SRV4" --co
 wait "$LEGIT" || true
 step "result"
 cat "$LAB_RUN/legit.result"
-for a in 203.0.113.66 203.0.113.67 203.0.113.68 203.0.113.69 203.0.113.70 203.0.113.78 2001:db8:a::66; do
+for a in 203.0.113.66 203.0.113.67 203.0.113.68 203.0.113.69 203.0.113.70 203.0.113.71 203.0.113.78 2001:db8:a::66; do
 	printf 'requests from %-16s that reached Kamailio: %s\n' "$a" "$(lab_kamailio_rcv_count "src=$a ")"
 done
 
