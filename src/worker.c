@@ -337,17 +337,11 @@ push_ban(struct worker *w, const struct event *e)
 static void handle_reply(struct worker *w, const struct sip_msg *m, uint64_t now,
 			 struct batch *b);
 
-struct reply_ctx {
-	struct worker *w;
-	uint64_t now;
-	struct batch *b;
-};
-
 /* A message framed out of the server's TCP stream: read, never judged. */
 static bool
 tcp_reply(void *arg, const uint8_t *msg, size_t len, enum tcpstream_flaw flaw)
 {
-	struct reply_ctx *x = arg;
+	struct tcp_ctx *x = arg;
 	struct sip_msg m;
 	enum sip_flaw f;
 
@@ -369,7 +363,7 @@ read_reply(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch
 		/* The server's side of a TCP connection is framed like the
 		 * client's (its own direction in the table); the segment was
 		 * accepted already. */
-		struct reply_ctx x = { w, now, b };
+		struct tcp_ctx x = { w, &pi, now, b };
 		struct tcp_result r;
 
 		tcptab_segment(w->tcp, &pi, now, tcp_reply, &x, &r);
