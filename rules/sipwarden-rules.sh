@@ -105,42 +105,36 @@ queue_target() {
 	echo "$t"
 }
 
+# each_port PORTS BEFORE AFTER: one line "BEFORE <port>AFTER" for every port
+# of the comma-separated list (empty list: no line).
+each_port() {
+	for p in $(echo "$1" | tr ',' ' '); do
+		echo "$2 $p$3"
+	done
+}
+
 # Print the iptables-restore body for our mangle chains. $1: 4 or 6.
 chain_rules() {
 	target=$(queue_target)
 	echo "*mangle"
 	echo ":$CHAIN - [0:0]"
 	echo ":$OUTCHAIN - [0:0]"
-	for p in $(echo "$UDP_PORTS" | tr ',' ' '); do
-		echo "-A $CHAIN -p udp -m udp --dport $p -j $target"
-	done
+	each_port "$UDP_PORTS" "-A $CHAIN -p udp -m udp --dport" " -j $target"
 	# SIP over TCP: every segment (framed per connection by the daemon)
-	for p in $(echo "$TCP_PORTS" | tr ',' ' '); do
-		echo "-A $CHAIN -p tcp -m tcp --dport $p -j $target"
-	done
+	each_port "$TCP_PORTS" "-A $CHAIN -p tcp -m tcp --dport" " -j $target"
 	# TLS cannot be read: only connection attempts are judged (density);
 	# bans of TLS sources are enforced by the kernel set
-	for p in $(echo "$TLS_PORTS" | tr ',' ' '); do
-		echo "-A $CHAIN -p tcp -m tcp --dport $p --tcp-flags SYN,ACK,RST SYN -j $target"
-	done
+	each_port "$TLS_PORTS" "-A $CHAIN -p tcp -m tcp --dport" " --tcp-flags SYN,ACK,RST SYN -j $target"
 	# gateway mode: the servers' replies, after the requests' rules
 	for s in $(echo "$SERVER_ADDRESSES" | tr ',' ' '); do
 		case "$s" in *:*) fam=6 ;; *) fam=4 ;; esac
 		[ "$fam" = "$1" ] || continue
-		for p in $(echo "$UDP_PORTS" | tr ',' ' '); do
-			echo "-A $CHAIN -s $s -p udp -m udp --sport $p -j $target"
-		done
-		for p in $(echo "$TCP_PORTS" | tr ',' ' '); do
-			echo "-A $CHAIN -s $s -p tcp -m tcp --sport $p -j $target"
-		done
+		each_port "$UDP_PORTS" "-A $CHAIN -s $s -p udp -m udp --sport" " -j $target"
+		each_port "$TCP_PORTS" "-A $CHAIN -s $s -p tcp -m tcp --sport" " -j $target"
 	done
 	# host mode: the local server's replies
-	for p in $(echo "$UDP_PORTS" | tr ',' ' '); do
-		echo "-A $OUTCHAIN -p udp -m udp --sport $p -j $target"
-	done
-	for p in $(echo "$TCP_PORTS" | tr ',' ' '); do
-		echo "-A $OUTCHAIN -p tcp -m tcp --sport $p -j $target"
-	done
+	each_port "$UDP_PORTS" "-A $OUTCHAIN -p udp -m udp --sport" " -j $target"
+	each_port "$TCP_PORTS" "-A $OUTCHAIN -p tcp -m tcp --sport" " -j $target"
 	echo "COMMIT"
 }
 
@@ -150,12 +144,9 @@ ban_rules() {
 	set=$1
 	echo "*raw"
 	echo ":$BANCHAIN - [0:0]"
-	for p in $(echo "$UDP_PORTS" | tr ',' ' '); do
-		echo "-A $BANCHAIN -p udp -m udp --dport $p -m set --match-set $set src -j DROP"
-	done
-	for p in $(echo "$TCP_PORTS,$TLS_PORTS" | tr ',' ' '); do
-		echo "-A $BANCHAIN -p tcp -m tcp --dport $p -m set --match-set $set src -j DROP"
-	done
+	each_port "$UDP_PORTS" "-A $BANCHAIN -p udp -m udp --dport" " -m set --match-set $set src -j DROP"
+	each_port "$TCP_PORTS,$TLS_PORTS" "-A $BANCHAIN -p tcp -m tcp --dport" \
+		" -m set --match-set $set src -j DROP"
 	echo "COMMIT"
 }
 
