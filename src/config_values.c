@@ -243,15 +243,28 @@ config_values_set_enum(struct apply *a, const struct key *k, const char *what,
 	ERR(a, v, "%s: invalid value '%s' (expected one of: %s)", what, EXCERPT(v), list);
 }
 
+/* Replace the string at dst with a copy of s (NULL: none). */
+static void
+store_string(struct apply *a, char **dst, const char *s)
+{
+	char *c = NULL;
+
+	if (s && (c = strdup(s)) == NULL) {
+		a->err = -ENOMEM;
+		return;
+	}
+	free(*dst);
+	*dst = c;
+}
+
 void
 config_values_set_path(struct apply *a, const struct key *k, const char *what,
 		       const struct config_node *v)
 {
-	char **dst = field(a, k->off), *s;
+	char **dst = field(a, k->off);
 
 	if ((k->flags & F_NULLABLE) && config_values_is_null(v)) {
-		free(*dst);
-		*dst = NULL;
+		store_string(a, dst, NULL);
 		return;
 	}
 	if (!want_scalar(a, what, v))
@@ -271,12 +284,7 @@ config_values_set_path(struct apply *a, const struct key *k, const char *what,
 		    (size_t)PATH_MAX - 1);
 		return;
 	}
-	if ((s = strdup(v->str)) == NULL) {
-		a->err = -ENOMEM;
-		return;
-	}
-	free(*dst);
-	*dst = s;
+	store_string(a, dst, v->str);
 }
 
 /* A string: a node name or key prefix (cluster_name_valid()), a host, or
@@ -285,12 +293,11 @@ void
 config_values_set_str(struct apply *a, const struct key *k, const char *what,
 		      const struct config_node *v)
 {
-	char **dst = field(a, k->off), *s, xbuf[80];
+	char **dst = field(a, k->off), xbuf[80];
 	size_t i;
 
 	if ((k->flags & F_NULLABLE) && config_values_is_null(v)) {
-		free(*dst);
-		*dst = NULL;
+		store_string(a, dst, NULL);
 		return;
 	}
 	if (!want_scalar(a, what, v))
@@ -324,12 +331,7 @@ config_values_set_str(struct apply *a, const struct key *k, const char *what,
 			return;
 		}
 	}
-	if ((s = strdup(v->str)) == NULL) {
-		a->err = -ENOMEM;
-		return;
-	}
-	free(*dst);
-	*dst = s;
+	store_string(a, dst, v->str);
 }
 
 /* cluster.redis_tls: refused by a build without hiredis_ssl rather than
