@@ -161,6 +161,7 @@ config_new_default(void)
 	cfg->queue_maxlen = 16384;
 	cfg->queue_rcvbuf = 16u << 20;
 	cfg->queue_fail_open = true;
+	cfg->queue_batch_wait_us = 200;
 
 	cfg->udp_ports[0] = 5060;
 	cfg->n_udp_ports = 1;

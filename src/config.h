@@ -50,6 +50,7 @@ struct config {
 	uint32_t queue_maxlen;                 /* queue.maxlen, default 16384 */
 	uint32_t queue_rcvbuf;                 /* queue.rcvbuf bytes, default 16 MiB */
 	bool queue_fail_open;                  /* queue.fail_open, default yes */
+	uint32_t queue_batch_wait_us;          /* queue.batch_wait_us, default 200, 0 = off */
 
 	/* sip: */
 	uint16_t udp_ports[CONFIG_MAX_PORTS];  /* sip.udp_ports, default [5060] */

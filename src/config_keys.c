@@ -65,6 +65,7 @@ static const struct key queue_keys[] = {
 	UINT("maxlen", queue_maxlen, 16, 1048576),
 	UINT("rcvbuf", queue_rcvbuf, 65536, 1073741824),
 	BOOL("fail_open", queue_fail_open),
+	UINT("batch_wait_us", queue_batch_wait_us, 0, 5000),
 	END,
 };
 

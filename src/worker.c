@@ -5,7 +5,9 @@
 #include <linux/netfilter.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
+#include "batchwait.h"
 #include "clock.h"
 #include "cluster.h"
 #include "event.h"
@@ -436,6 +438,19 @@ maintenance(struct worker *w, uint64_t now)
 	tcptab_expire(w->tcp, now, EXPIRE_PER_ROUND);
 }
 
+/* The wait batchwait.h decides, slept here: after the verdicts, bans and
+ * events of the batch are out. A signal ending it early is harmless. */
+static void
+batch_wait(struct batchwait *bw, const struct config *cfg, int n, uint64_t now)
+{
+	uint32_t us = batchwait_next(bw, n > 0 ? (unsigned)n : 0, NFQ_BATCH_MAX,
+				     cfg->queue_batch_wait_us, now);
+	struct timespec ts = { 0, (long)us * 1000 };
+
+	if (us)
+		clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
 static void *
 worker_main(void *arg)
 {
@@ -443,6 +458,7 @@ worker_main(void *arg)
 	struct batch *b = malloc(sizeof(*b));
 	uint64_t next_maint = 0;
 	bool enobufs_logged = false;
+	struct batchwait bw = { 0 };
 
 	if (!b) {
 		log_msg(LOG_CRIT, "worker %u: out of memory", w->index);
@@ -496,6 +512,7 @@ worker_main(void *arg)
 			maintenance(w, now);
 			next_maint = now + MAINT_INTERVAL_MS;
 		}
+		batch_wait(&bw, w->pol.cfg, n, now);
 	}
 	free(b);
 	return NULL;

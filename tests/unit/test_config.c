@@ -99,6 +99,7 @@ expect_same(const struct config *x, const struct config *y)
 	cr_expect_eq(x->queue_maxlen, y->queue_maxlen);
 	cr_expect_eq(x->queue_rcvbuf, y->queue_rcvbuf);
 	cr_expect_eq(x->queue_fail_open, y->queue_fail_open);
+	cr_expect_eq(x->queue_batch_wait_us, y->queue_batch_wait_us);
 	cr_expect_eq(x->n_udp_ports, y->n_udp_ports);
 	cr_expect_arr_eq(x->udp_ports, y->udp_ports, x->n_udp_ports * sizeof(uint16_t));
 	cr_expect_eq(x->n_tcp_ports, y->n_tcp_ports);
@@ -157,6 +158,7 @@ Test(config, defaults)
 	cr_expect_eq(cfg->queue_maxlen, 16384);
 	cr_expect_eq(cfg->queue_rcvbuf, 16u << 20);
 	cr_expect(cfg->queue_fail_open);
+	cr_expect_eq(cfg->queue_batch_wait_us, 200);
 	cr_expect_eq(cfg->n_udp_ports, 1);
 	cr_expect_eq(cfg->udp_ports[0], 5060);
 	cr_expect_eq(cfg->n_tcp_ports, 1);
@@ -240,6 +242,7 @@ Test(config, full_file)
 		"  count: 4\n"
 		"  maxlen: 1024\n"
 		"  rcvbuf: 65536\n"
+		"  batch_wait_us: 0\n"
 		"  fail_open: no\n"
 		"sip:\n"
 		"  udp_ports: [5060, 5062]\n"
@@ -284,6 +287,7 @@ Test(config, full_file)
 	cr_expect_eq(cfg->queue_maxlen, 1024);
 	cr_expect_eq(cfg->queue_rcvbuf, 65536);
 	cr_expect_not(cfg->queue_fail_open);
+	cr_expect_eq(cfg->queue_batch_wait_us, 0);
 	cr_assert_eq(cfg->n_udp_ports, 2);
 	cr_expect_eq(cfg->udp_ports[0], 5060);
 	cr_expect_eq(cfg->udp_ports[1], 5062);
@@ -456,6 +460,8 @@ Test(config, err_out_of_range)
 		      "t.yml:2:17: security.dos_ban_time: 0 is out of range (1..31536000)\n");
 	expect_errors("queue:\n  count: 65\n",
 		      "t.yml:2:10: queue.count: 65 is out of range (1..64)\n");
+	expect_errors("queue:\n  batch_wait_us: 5001\n",
+		      "t.yml:2:18: queue.batch_wait_us: 5001 is out of range (0..5000)\n");
 	expect_errors("limits:\n  max_sources: 99999999999999999999999\n",
 		      "t.yml:2:16: limits.max_sources: 99999999999999999999999 is out of "
 		      "range (1024..100000000)\n");
