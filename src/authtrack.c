@@ -7,14 +7,15 @@
 #include <strings.h>
 
 #include "authtrack.h"
+#include "wayset.h"
 
-#define WAYS 4
 #define FAIL_SHARDS 64
 
 struct txntab {
-	uint32_t nbuckets; /* power of two */
+	uint32_t nbuckets;   /* power of two */
 	uint64_t replaced;
-	struct txn *ways;  /* nbuckets * WAYS */
+	struct wayset *sets; /* nbuckets: the keys, probed in one cache line */
+	struct txn *ways;    /* nbuckets * WAYSET_WAYS records */
 };
 
 static uint64_t
@@ -28,11 +29,26 @@ mix64(uint64_t h)
 	return h;
 }
 
+/* Eight bytes per multiply (a byte-wise FNV of every Call-ID showed in
+ * the profile); mix64() at the end spreads the bits. Not keyed: the key
+ * picks a slot in a per-worker table that is bounded whatever collides. */
 static uint64_t
 hash_bytes(uint64_t h, const char *s, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (uint8_t)s[i]) * 0x100000001b3ULL;
+	uint64_t w;
+	size_t i = 0;
+
+	for (; i + 8 <= n; i += 8) {
+		memcpy(&w, s + i, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	if (i < n) {
+		w = 0;
+		memcpy(&w, s + i, n - i);
+		h = (h ^ w ^ ((uint64_t)(n - i) << 59)) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
 	return h;
 }
 
@@ -93,16 +109,14 @@ struct txntab *
 txntab_new(uint32_t capacity)
 {
 	struct txntab *t = calloc(1, sizeof(*t));
-	uint32_t nb = 1;
 
 	if (!t)
 		return NULL;
-	while ((uint64_t)nb * WAYS < capacity && nb < (1u << 28))
-		nb <<= 1;
-	t->nbuckets = nb;
-	t->ways = calloc((size_t)nb * WAYS, sizeof(*t->ways));
-	if (!t->ways) {
-		free(t);
+	t->nbuckets = wayset_count(capacity, 28);
+	t->sets = wayset_alloc(t->nbuckets);
+	t->ways = calloc((size_t)t->nbuckets * WAYSET_WAYS, sizeof(*t->ways));
+	if (!t->sets || !t->ways) {
+		txntab_free(t);
 		return NULL;
 	}
 	return t;
@@ -113,36 +127,24 @@ txntab_free(struct txntab *t)
 {
 	if (!t)
 		return;
+	free(t->sets);
 	free(t->ways);
 	free(t);
-}
-
-static struct txn *
-bucket(struct txntab *t, uint64_t key)
-{
-	return &t->ways[(size_t)(key & (t->nbuckets - 1)) * WAYS];
 }
 
 struct txn *
 txntab_slot(struct txntab *tt, uint64_t key, uint64_t now_ms)
 {
-	struct txn *b = bucket(tt, key), *victim = NULL;
+	size_t set = key & (tt->nbuckets - 1);
+	bool evicted;
+	unsigned i = wayset_claim(&tt->sets[set], key, now_ms, TXN_TIMEOUT_MS, &evicted);
+	struct txn *v = &tt->ways[set * WAYSET_WAYS + i];
 
-	for (int i = 0; i < WAYS; i++) {
-		/* A retransmission or a free way: reuse it. */
-		if (b[i].key == key || b[i].key == 0 ||
-		    now_ms - b[i].created_ms >= TXN_TIMEOUT_MS) {
-			victim = &b[i];
-			break;
-		}
-		if (!victim || b[i].created_ms < victim->created_ms)
-			victim = &b[i];
-	}
-	if (victim->key && victim->key != key && now_ms - victim->created_ms < TXN_TIMEOUT_MS)
+	if (evicted)
 		tt->replaced++;
-	victim->key = key;
-	victim->created_ms = now_ms;
-	return victim;
+	v->key = key;
+	v->created_ms = now_ms;
+	return v;
 }
 
 void
@@ -154,25 +156,25 @@ txntab_put(struct txntab *tt, const struct txn *t, uint64_t now_ms)
 	v->created_ms = now_ms;
 }
 
+void
+txntab_prefetch(const struct txntab *tt, uint64_t key)
+{
+	__builtin_prefetch(&tt->sets[key & (tt->nbuckets - 1)], 1);
+}
+
 bool
 txntab_get(struct txntab *tt, uint64_t key, uint64_t now_ms, bool take, struct txn *out)
 {
-	struct txn *b = bucket(tt, key);
+	size_t set = key & (tt->nbuckets - 1);
+	int i = wayset_find(&tt->sets[set], key, now_ms, TXN_TIMEOUT_MS);
 
-	for (int i = 0; i < WAYS; i++) {
-		if (b[i].key != key)
-			continue;
-		if (now_ms - b[i].created_ms >= TXN_TIMEOUT_MS) {
-			b[i].key = 0;
-			return false;
-		}
-		if (out)
-			*out = b[i];
-		if (take)
-			b[i].key = 0;
-		return true;
-	}
-	return false;
+	if (i < 0)
+		return false;
+	if (out)
+		*out = tt->ways[set * WAYSET_WAYS + (unsigned)i];
+	if (take)
+		tt->sets[set].key[i] = 0;
+	return true;
 }
 
 uint64_t

@@ -58,6 +58,9 @@ void txntab_put(struct txntab *tt, const struct txn *t, uint64_t now_ms);
 /* The same, in place: the slot for key (key and time set), for the caller
  * to fill in - the hot path writes the record once instead of twice. */
 struct txn *txntab_slot(struct txntab *tt, uint64_t key, uint64_t now_ms);
+/* Start loading key's slot into the cache (the table is far larger than
+ * the caches; the caller does other work before txntab_slot()). */
+void txntab_prefetch(const struct txntab *tt, uint64_t key);
 /* Find and, when take is set, remove. Expired entries are not found. */
 bool txntab_get(struct txntab *tt, uint64_t key, uint64_t now_ms, bool take, struct txn *out);
 uint64_t txntab_replaced(const struct txntab *tt); /* live entries overwritten */

@@ -4,12 +4,12 @@
 
 #include "authtrack.h"
 #include "enumtrack.h"
+#include "wayset.h"
 
-#define WAYS 4
+#define WAYS WAYSET_WAYS
 
+/* A remembered request; its key and time live in the wayset index. */
 struct etxn {
-	uint64_t key;        /* 0: empty */
-	uint64_t created_ms;
 	uint64_t target;
 	struct addr src;
 	bool creds;
@@ -28,19 +28,10 @@ struct esrc {
 
 struct enumtab {
 	uint32_t ntx, nsrc;  /* buckets, powers of two */
-	struct etxn *tx;
+	struct wayset *txset; /* ntx: keys and times, one cache line per set */
+	struct etxn *tx;      /* ntx * WAYS */
 	struct esrc *srcs;
 };
-
-static uint32_t
-pow2_buckets(uint32_t want)
-{
-	uint32_t n = 1;
-
-	while ((uint64_t)n * WAYS < want && n < (1u << 26))
-		n <<= 1;
-	return n;
-}
 
 struct enumtab *
 enumtab_new(uint32_t max_txns, uint32_t max_sources)
@@ -49,11 +40,12 @@ enumtab_new(uint32_t max_txns, uint32_t max_sources)
 
 	if (!t)
 		return NULL;
-	t->ntx = pow2_buckets(max_txns);
-	t->nsrc = pow2_buckets(max_sources);
+	t->ntx = wayset_count(max_txns, 26);
+	t->nsrc = wayset_count(max_sources, 26);
+	t->txset = wayset_alloc(t->ntx);
 	t->tx = calloc((size_t)t->ntx * WAYS, sizeof(*t->tx));
 	t->srcs = calloc((size_t)t->nsrc * WAYS, sizeof(*t->srcs));
-	if (!t->tx || !t->srcs) {
+	if (!t->txset || !t->tx || !t->srcs) {
 		enumtab_free(t);
 		return NULL;
 	}
@@ -65,6 +57,7 @@ enumtab_free(struct enumtab *t)
 {
 	if (!t)
 		return;
+	free(t->txset);
 	free(t->tx);
 	free(t->srcs);
 	free(t);
@@ -117,21 +110,25 @@ enum_target_hash(const struct sip_msg *m)
 }
 
 void
+enumtab_prefetch(const struct enumtab *t, uint64_t key)
+{
+	size_t set = key & (t->ntx - 1);
+	const char *rec = (const char *)&t->tx[set * WAYS];
+
+	__builtin_prefetch(&t->txset[set], 1);
+	__builtin_prefetch(rec, 1);
+	__builtin_prefetch(rec + sizeof(struct etxn) * WAYS - 1, 1);
+}
+
+void
 enumtab_request(struct enumtab *t, uint64_t key, const struct addr *src,
 		uint64_t target, bool creds, uint64_t now_ms)
 {
-	struct etxn *b = &t->tx[(size_t)(key & (t->ntx - 1)) * WAYS], *v = &b[0];
+	size_t set = key & (t->ntx - 1);
+	bool evicted;
+	struct etxn *v = &t->tx[set * WAYS + wayset_claim(&t->txset[set], key, now_ms,
+							  TXN_TIMEOUT_MS, &evicted)];
 
-	for (int i = 0; i < WAYS; i++) {
-		if (b[i].key == key || b[i].key == 0 || now_ms - b[i].created_ms >= TXN_TIMEOUT_MS) {
-			v = &b[i];
-			break;
-		}
-		if (b[i].created_ms < v->created_ms)
-			v = &b[i];
-	}
-	v->key = key;
-	v->created_ms = now_ms;
 	v->target = target;
 	v->src = *src;
 	v->creds = creds;
@@ -162,20 +159,18 @@ uint32_t
 enumtab_reply(struct enumtab *t, uint64_t key, unsigned status, uint64_t now_ms,
 	      uint32_t window_ms, struct addr *src)
 {
-	struct etxn *b = &t->tx[(size_t)(key & (t->ntx - 1)) * WAYS], *x = NULL;
+	size_t set = key & (t->ntx - 1);
+	int w = wayset_find(&t->txset[set], key, now_ms, TXN_TIMEOUT_MS);
+	struct etxn *x;
 	struct esrc *s;
 	uint32_t now = (uint32_t)now_ms, target;
 	unsigned i, keep = 0;
 	bool negative;
 
-	for (int w = 0; w < WAYS; w++)
-		if (b[w].key == key && now_ms - b[w].created_ms < TXN_TIMEOUT_MS) {
-			x = &b[w];
-			break;
-		}
-	if (!x || status < 200)
+	if (w < 0 || status < 200)
 		return 0;
-	x->key = 0; /* a final reply ends the transaction */
+	t->txset[set].key[w] = 0; /* a final reply ends the transaction */
+	x = &t->tx[set * WAYS + (unsigned)w];
 	negative = status == 404 || status == 484 ||
 		   (x->creds && (status == 401 || status == 403 || status == 407));
 	if (!negative)

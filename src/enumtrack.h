@@ -33,6 +33,8 @@ void enumtab_free(struct enumtab *t);
 /* A hash of the user a request targets (the To URI's user part, raw). */
 uint64_t enum_target_hash(const struct sip_msg *m);
 
+/* Start loading key's slots into the cache, ahead of enumtab_request(). */
+void enumtab_prefetch(const struct enumtab *t, uint64_t key);
 /* Remember a request (key: txn_key() of authtrack.h). */
 void enumtab_request(struct enumtab *t, uint64_t key, const struct addr *src,
 		     uint64_t target, bool creds, uint64_t now_ms);

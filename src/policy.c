@@ -238,6 +238,20 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 		return;
 	}
 
+	/* One transaction key for both the auth and the enumeration records.
+	 * Their tables are far larger than the caches: ask for the lines
+	 * now, so that the misses overlap the checks below instead of
+	 * stalling the writes at the end. */
+	bool creds = m->authorization.s || m->proxy_authorization.s;
+	bool want_txn = creds && p->txns && cfg->failed_auth_ban_enable;
+	bool want_enum = p->enums && cfg->enum_distinct_users && !trusted;
+	uint64_t key = want_txn || want_enum ? txn_key(m) : 0;
+
+	if (key && want_txn)
+		txntab_prefetch(p->txns, key);
+	if (key && want_enum)
+		enumtab_prefetch(p->enums, key);
+
 	if (m->user_agent.s && cfg->n_ua_blacklist &&
 	    (cfg->ua_blacklist_methods & (1u << m->method)) && ua_bad(p, m)) {
 		v->event = POLICY_EV_UA;
@@ -265,16 +279,11 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 
 	/* Who the request speaks for matters only when a user is banned or
 	 * when it carries credentials: the common case skips both parses. */
-	bool creds = m->authorization.s || m->proxy_authorization.s;
-	bool want_enum = p->enums && cfg->enum_distinct_users && !trusted;
-	/* One transaction key for both the auth and the enumeration records. */
-	uint64_t key = (creds && p->txns && cfg->failed_auth_ban_enable) || want_enum ?
-		       txn_key(m) : 0;
 	{
 		bool user_bans = bantab_any(p->bans, BAN_KIND_USER);
 		char user[AUTH_USER_MAX];
 
-		if ((user_bans || (creds && p->txns && cfg->failed_auth_ban_enable)) &&
+		if ((user_bans || want_txn) &&
 		    auth_user_key(m, user, sizeof(user)) == 0) {
 			if (user_bans) {
 				struct ban_key k;
@@ -285,7 +294,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 					return;
 				}
 			}
-			if (creds && p->txns && cfg->failed_auth_ban_enable)
+			if (want_txn)
 				remember_txn(p, key, src, m, user, now_ms);
 		}
 	}
