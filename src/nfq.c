@@ -17,7 +17,11 @@
 #include "nfq.h"
 
 /* Room for one whole 64 KiB packet plus the netlink and attribute headers. */
-#define RX_SLOT (0x10000 + 4096) /* a multiple of 4: netlink headers are aligned */
+/* A multiple of 4 (netlink headers are aligned), and three cache lines
+ * past a page multiple: slots at a page-multiple stride would put every
+ * packet's first lines in the same L1 cache sets, and a batch of more
+ * than eight packets would evict its own start before it is judged. */
+#define RX_SLOT (0x10000 + 4096 + 192)
 /* One verdict message: nlmsghdr + nfgenmsg + verdict attribute. */
 #define VERDICT_MSG_MAX 64
 #define TX_BUF ((NFQ_BATCH_MAX + 2) * VERDICT_MSG_MAX)

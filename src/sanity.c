@@ -161,10 +161,14 @@ uri_scheme(const char *p, const char *e, const char **rest)
 		return URI_BAD;
 	n = (size_t)(c - p);
 	*rest = c + 1;
-	if ((n == 3 && strncasecmp(p, "sip", 3) == 0) ||
-	    (n == 4 && strncasecmp(p, "sips", 4) == 0))
+	/* Inline ASCII case folding: this runs for every From, To and
+	 * R-URI, and a libc call per compare showed in the profile. */
+	if (n < 3 || n > 4)
+		return URI_BAD;
+	if ((p[0] | 0x20) == 's' && (p[1] | 0x20) == 'i' && (p[2] | 0x20) == 'p' &&
+	    (n == 3 || (p[3] | 0x20) == 's'))
 		return URI_SIP;
-	if (n == 3 && strncasecmp(p, "tel", 3) == 0)
+	if (n == 3 && (p[0] | 0x20) == 't' && (p[1] | 0x20) == 'e' && (p[2] | 0x20) == 'l')
 		return URI_TEL;
 	return URI_BAD;
 }

@@ -95,6 +95,13 @@ sip_str_copy(struct sip_str v, char *out, size_t outlen)
 
 	if (out == NULL || outlen == 0)
 		return 0;
+	/* Nearly every span has no line break: a plain copy. */
+	if (v.s != NULL && !memchr(v.s, '\n', v.len) && !memchr(v.s, '\r', v.len)) {
+		n = v.len < outlen ? v.len : outlen - 1;
+		memcpy(out, v.s, n);
+		out[n] = '\0';
+		return n;
+	}
 	n = unfold(v, out, outlen);
 	return n < outlen ? n : outlen - 1;
 }
@@ -507,9 +514,14 @@ is_lws(char c)
 static int
 is_tokch(char c)
 {
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-	    (c >= '0' && c <= '9') ||
-	    (c != '\0' && strchr("-.!%*_+`'~", c) != NULL);
+	if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'))
+		return true;
+	switch (c) {
+	case '-': case '.': case '!': case '%': case '*': case '_': case '+': case '`':
+	case '\'': case '~':
+		return true;
+	}
+	return false;
 }
 
 /*
