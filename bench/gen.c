@@ -263,7 +263,9 @@ usage(void)
 		"usage: swb-gen --dst ADDR [--dport P] [--src4 A.B.C.D --nsrc N | --src6-count N]\n"
 		"               [--rate PPS (0=max)] [--count N] [--duration S] [--batch B]\n"
 		"               [--mix legit|register|options|scanner] [--run ID] [--ua UA]\n"
-		"               [--src6-offset N]\n"
+		"               [--src6-offset N] [--pcap FILE]\n"
+		"--pcap writes the messages to a capture (timestamps at --rate) instead of\n"
+		"sending them: the input of sipwarden-replay, for the policy's cost alone\n"
 		"caps: %llu messages, %.0f s per run; documentation ranges only\n",
 		(unsigned long long)GEN_MAX_COUNT, GEN_MAX_SECONDS);
 	exit(2);
@@ -277,10 +279,11 @@ main(int argc, char **argv)
 		{ "nsrc", 1, 0, 'n' }, { "src6-count", 1, 0, '6' }, { "src6-offset", 1, 0, 'o' },
 		{ "rate", 1, 0, 'r' }, { "count", 1, 0, 'c' }, { "duration", 1, 0, 't' },
 		{ "batch", 1, 0, 'b' }, { "mix", 1, 0, 'm' }, { "run", 1, 0, 'R' },
-		{ "ua", 1, 0, 'u' }, { 0, 0, 0, 0 },
+		{ "ua", 1, 0, 'u' }, { "pcap", 1, 0, 'P' }, { 0, 0, 0, 0 },
 	};
 	const char *dst_s = NULL, *src4_s = "203.0.113.10", *mix = "legit", *run = "r0";
-	const char *ua = "Bench-Phone/1.0";
+	const char *ua = "Bench-Phone/1.0", *pcap_path = NULL;
+	FILE *pcap = NULL;
 	unsigned nsrc = 200, batch = 32, v6count = 0, v6off = 0;
 	uint16_t dport = 5060;
 	double rate = 10000, duration = 5;
@@ -305,6 +308,7 @@ main(int argc, char **argv)
 		case 'm': mix = optarg; break;
 		case 'R': run = optarg; break;
 		case 'u': ua = optarg; break;
+		case 'P': pcap_path = optarg; break;
 		default: usage();
 		}
 	}
@@ -376,14 +380,27 @@ main(int argc, char **argv)
 		}
 	}
 
-	fd = v6 ? socket(AF_INET6, SOCK_RAW, IPPROTO_RAW) : socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
-	if (fd < 0) {
+	if (pcap_path) {
+		/* pcap file header: version 2.4, snaplen, LINKTYPE_RAW (101). */
+		const uint32_t hdr[6] = { 0xa1b2c3d4, 0x00040002, 0, 0, 65535, 101 };
+
+		pcap = fopen(pcap_path, "wb");
+		if (!pcap || fwrite(hdr, sizeof(hdr), 1, pcap) != 1) {
+			perror("swb-gen: --pcap");
+			return 1;
+		}
+		fd = -1;
+	} else {
+		fd = v6 ? socket(AF_INET6, SOCK_RAW, IPPROTO_RAW)
+			: socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+	}
+	if (fd < 0 && !pcap) {
 		perror("swb-gen: raw socket (needs CAP_NET_RAW)");
 		return 1;
 	}
-	if (!v6)
+	if (!v6 && !pcap)
 		setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one));
-	{
+	if (!pcap) {
 		int sb = 8 << 20;
 
 		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sb, sizeof(sb)) < 0)
@@ -421,9 +438,9 @@ main(int argc, char **argv)
 		uint64_t now = now_ns();
 		unsigned n = batch;
 
-		if (now >= deadline)
+		if (now >= deadline && !pcap)
 			break;
-		if (ns_per_pkt > 0) {
+		if (ns_per_pkt > 0 && !pcap) {
 			uint64_t due = t0 + (uint64_t)((double)(sent + errors) * ns_per_pkt);
 
 			/* Starved of CPU (a shared machine): never burst to catch
@@ -528,6 +545,24 @@ main(int argc, char **argv)
 				iov[i].iov_len = hl + t->len;
 			}
 		}
+		if (pcap) {
+			/* Synthetic time: message k at k / rate seconds. */
+			for (unsigned i = 0; i < n; i++) {
+				uint64_t ts = (uint64_t)((double)(seq + i) * ns_per_pkt);
+				uint32_t rec[4] = { (uint32_t)(ts / 1000000000ull),
+						    (uint32_t)(ts % 1000000000ull / 1000),
+						    (uint32_t)iov[i].iov_len, (uint32_t)iov[i].iov_len };
+
+				if (fwrite(rec, sizeof(rec), 1, pcap) != 1 ||
+				    fwrite(pkt[i], iov[i].iov_len, 1, pcap) != 1) {
+					perror("swb-gen: --pcap");
+					return 1;
+				}
+			}
+			sent += n;
+			seq += n;
+			continue;
+		}
 		int r = sendmmsg(fd, mm, n, 0);
 
 		if (r < 0) {
@@ -553,7 +588,12 @@ main(int argc, char **argv)
 
 	printf("sent=%llu errors=%llu elapsed=%.3f rate=%.0f late_ms=%.0f\n", sent, errors, el,
 	       el > 0 ? (double)sent / el : 0.0, (double)late_ns / 1e6);
-	close(fd);
+	if (pcap && fclose(pcap) != 0) {
+		perror("swb-gen: --pcap");
+		return 1;
+	}
+	if (fd >= 0)
+		close(fd);
 	free(tm);
 	return 0;
 }

@@ -8,7 +8,9 @@
  * recvmmsg(MSG_WAITFORONE), and one NFQNL_MSG_VERDICT_BATCH ACCEPT per
  * batch covering every id up to the last one received. It looks at nothing
  * but the packet id. --unbatched receives one message per recv() and sends
- * one NFQNL_MSG_VERDICT per packet, for the unbatched figure.
+ * one NFQNL_MSG_VERDICT per packet, for the unbatched figure. --wait-us N
+ * applies the daemon's interrupt moderation (queue.batch_wait_us; the
+ * decision is src/batchwait.c, linked in) for a like-with-like reference.
  *
  * Written for the benchmark, independently of src/nfq.c.
  *
@@ -37,6 +39,8 @@
 #include <linux/netfilter/nfnetlink_queue.h>
 #include <libnetfilter_queue/libnetfilter_queue.h>
 
+#include "batchwait.h"
+
 #define MAX_QUEUES 16
 #define BATCH 64
 #define SLOT (65536 + 4096)
@@ -52,6 +56,7 @@ struct q {
 static volatile sig_atomic_t stop;
 static bool unbatched, fail_open;
 static uint32_t maxlen = 16384, rcvbuf = 16 << 20;
+static uint32_t wait_us; /* --wait-us: the daemon's queue.batch_wait_us */
 
 static void
 on_signal(int sig)
@@ -143,6 +148,7 @@ loop(void *arg)
 	unsigned char *rx = malloc((size_t)nb * SLOT);
 	struct mmsghdr mm[BATCH];
 	struct iovec iov[BATCH];
+	struct batchwait bw = { 0 };
 
 	if (!rx)
 		return NULL;
@@ -184,6 +190,19 @@ loop(void *arg)
 		if (last)
 			verdict(q, NFQNL_MSG_VERDICT_BATCH, last);
 		q->batches++;
+		/* The daemon's moderation (src/batchwait.c, linked in), so the
+		 * report can also compare like with like. */
+		if (wait_us) {
+			struct timespec now, ts = { 0, 0 };
+			uint32_t us;
+
+			clock_gettime(CLOCK_MONOTONIC, &now);
+			us = batchwait_next(&bw, (unsigned)n, nb, wait_us,
+					    (uint64_t)now.tv_sec * 1000 + (uint64_t)now.tv_nsec / 1000000);
+			ts.tv_nsec = (long)us * 1000;
+			if (us)
+				clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+		}
 	}
 	free(rx);
 	return NULL;
@@ -195,7 +214,8 @@ main(int argc, char **argv)
 	static const struct option lo[] = {
 		{ "first", 1, 0, 'f' }, { "count", 1, 0, 'c' }, { "unbatched", 0, 0, 'u' },
 		{ "fail-open", 0, 0, 'o' }, { "maxlen", 1, 0, 'm' }, { "rcvbuf", 1, 0, 'b' },
-		{ "max-seconds", 1, 0, 't' }, { "ready", 1, 0, 'R' }, { 0, 0, 0, 0 },
+		{ "max-seconds", 1, 0, 't' }, { "ready", 1, 0, 'R' }, { "wait-us", 1, 0, 'w' },
+		{ 0, 0, 0, 0 },
 	};
 	unsigned first = 0, count = 1, maxsec = MAX_SECONDS;
 	const char *ready = NULL;
@@ -214,9 +234,11 @@ main(int argc, char **argv)
 		case 'b': rcvbuf = (uint32_t)strtoul(optarg, NULL, 10); break;
 		case 't': maxsec = (unsigned)atoi(optarg); break;
 		case 'R': ready = optarg; break;
+		case 'w': wait_us = (uint32_t)strtoul(optarg, NULL, 10); break;
 		default:
 			fprintf(stderr, "usage: swb-noopq [--first Q] [--count N] [--unbatched] "
-					"[--fail-open] [--maxlen N] [--rcvbuf B] [--max-seconds S] [--ready FILE]\n");
+					"[--fail-open] [--maxlen N] [--rcvbuf B] [--max-seconds S] [--ready FILE] "
+					"[--wait-us N]\n");
 			return 2;
 		}
 	}

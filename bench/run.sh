@@ -20,6 +20,8 @@
 # and runs, on identical offered load:
 #   kernel    no queue at all (routing only): the latency floor
 #   noop      sipwarden-rules' queue setup + swb-noopq (batched ACCEPT verdicts)
+#   noopw     the same, batched, with the daemon's batch wait (--wait-us 200):
+#             a reference for like-with-like, not a target
 #   noop1     the same, unbatched (one recv, one verdict per packet)
 #   daemon    sipwarden-rules + $SIPWARDEN_BUILD/sipwarden with bench/sipwarden-bench.yml
 #   kamailio  Kamailio 5.6 (tlsf, pike + UA regex, stateless forward()) in place of
@@ -67,6 +69,7 @@ CFG=$HERE/sipwarden-bench.yml
 KCFG=$HERE/kamailio-bench.cfg
 SW=$SIPWARDEN_BUILD/sipwarden
 SWCTL=$SIPWARDEN_BUILD/sipwardenctl
+SWREPLAY=$SIPWARDEN_BUILD/sipwarden-replay
 SWRULES=$SIPWARDEN_BUILD/sipwarden-rules
 DST4=198.51.100.1
 DST6=2001:db8:5::1
@@ -156,7 +159,8 @@ build_tools() {
 	# shellcheck disable=SC2086
 	$CC $fl -o "$BIN/swb-gen" "$HERE/gen.c" &&
 		$CC $fl -o "$BIN/swb-sink" "$HERE/sink.c" &&
-		$CC $fl -o "$BIN/swb-noopq" "$HERE/noopq.c" $nfq -lpthread
+		$CC $fl -I"$SRC/src" -o "$BIN/swb-noopq" "$HERE/noopq.c" "$SRC/src/batchwait.c" \
+			$nfq -lpthread
 }
 if build_tools; then B=0; else B=1; fi
 [ "$MODE" = smoke ] && check "build C tools (cc -O2 -Wall -Wextra -Werror)" $B "$BIN"
@@ -356,6 +360,7 @@ subject_start() {
 	case $1 in
 	kernel) rules_remove ;;
 	noop) noop_start ;;
+	noopw) noop_start --wait-us 200 ;;
 	noop1) noop_start --unbatched ;;
 	daemon) daemon_start ;;
 	kamailio) kam_start ;;
@@ -363,7 +368,7 @@ subject_start() {
 }
 subject_stop() {
 	case $1 in
-	noop | noop1) noop_stop ;;
+	noop | noopw | noop1) noop_stop ;;
 	daemon) daemon_stop ;;
 	kamailio) kam_stop ;;
 	esac
@@ -385,6 +390,20 @@ meta() {
 	} >>"$META"
 }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
+
+# policy_alone COUNT: the legit mix written to a capture by the generator
+# (synthetic time, 100k packets/s), then sipwarden-replay over it with the
+# bench config: the user-space cost alone (policy + IP/UDP parse + pcap
+# read), no queue, no kernel path. Prints "packets cpu_s pass".
+policy_alone() {
+	local n=$1 pcap=$RUN/mix.pcap out t
+	"$BIN/swb-gen" --dst "$DST4" --rate 100000 --count "$n" --pcap "$pcap" >/dev/null || return 1
+	t=$( { TIMEFORMAT='%3U %3S'; time "$SWREPLAY" -c "$CFG" "$pcap" >"$RUN/replay.out"; } 2>&1) ||
+		return 1
+	out=$(sed -n 's/^verdicts: pass=\([0-9]*\).*/\1/p' "$RUN/replay.out")
+	rm -f "$pcap"
+	awk -v n="$n" -v t="$t" -v p="${out:-0}" 'BEGIN { split(t, a, " "); printf "%d %.4f %d\n", n, a[1] + a[2], p }'
+}
 
 # ================================================================== smoke
 if [ "$MODE" = smoke ]; then
@@ -439,6 +458,11 @@ if [ "$MODE" = smoke ]; then
 		echo "SKIP: Kamailio comparison (kamailio not installed; required under CI=true)"
 	fi
 
+	read -r pa_n pa_cpu pa_pass <<<"$(policy_alone 2000 || echo "0 0 0")"
+	[ "$pa_pass" = 2000 ]
+	check "generator capture -> sipwarden-replay passes the legit mix" $? \
+		"packets=$pa_n pass=$pa_pass cpu_s=$pa_cpu"
+
 	meta "mode=smoke"
 	if python3 "$HERE/report.py" "$RES" "$META" "$RUN/smoke-report.md" >/dev/null; then R=0; else R=1; fi
 	check "report generation" $R "$RUN/smoke-report.md"
@@ -454,14 +478,20 @@ meta "mode=full reps=$REPS load_before=$(loadavg)"
 ns_up
 
 # 1+2. Legit mix: CPU per packet and loss at 50k packets/s (batch 32), then
-# latency at 10k packets/s (one message per send). Modes interleaved within a
-# repetition so that every ratio compares runs made side by side.
+# latency at 10k packets/s (one message per send), then the mix at 100k
+# packets/s: about what the generator sustains on 2 cores, where a queue
+# reader is busy and its batches fill - the capacity figure. Modes
+# interleaved within a repetition so that every ratio compares runs made
+# side by side.
 for rep in $(seq "$REPS"); do
-	for mode in kernel noop noop1 daemon kamailio; do
+	for mode in kernel noop noopw noop1 daemon kamailio; do
 		subject_start $mode || die "$mode did not start"
 		measure mix50k $mode "$rep" 50000 5 250000 32
 		if [ $mode != noop1 ]; then
 			measure lat10k $mode "$rep" 10000 3 30000 1
+		fi
+		if [ $mode != noop1 ] && [ $mode != kernel ]; then
+			measure mix100k $mode "$rep" 100000 4 400000 32
 		fi
 		if [ $mode = daemon ]; then
 			# Legit traffic must never be banned: keep the counters.
@@ -471,6 +501,13 @@ for rep in $(seq "$REPS"); do
 		subject_stop $mode
 	done
 	log "rep $rep done at $((SECONDS - T_START)) s, load $(loadavg)"
+done
+
+# 2b. The policy alone, offline: 200,000 messages of the same mix through
+# sipwarden-replay, three times (user-space cost only).
+for rep in $(seq "$REPS"); do
+	read -r pa_n pa_cpu pa_pass <<<"$(policy_alone 200000 || echo "0 0 0")"
+	echo "policy_alone_rep$rep=$pa_n,$pa_cpu,$pa_pass" >>"$META"
 done
 
 # 3. Cost flat in attack size, and the bound: a fresh daemon, an IPv6
