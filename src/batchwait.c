@@ -5,7 +5,7 @@ uint32_t
 batchwait_next(struct batchwait *bw, unsigned n, unsigned batch_max, uint32_t wait_us,
 	       uint64_t now_ms)
 {
-	uint64_t elapsed;
+	uint64_t elapsed, full_us;
 
 	if (!bw->win_start_ms || now_ms < bw->win_start_ms) {
 		bw->win_start_ms = now_ms ? now_ms : 1;
@@ -27,5 +27,8 @@ batchwait_next(struct batchwait *bw, unsigned n, unsigned batch_max, uint32_t wa
 	/* Expected arrivals during the wait: rate (per ms) x wait (µs) / 1000. */
 	if ((uint64_t)bw->rate_per_ms * wait_us < (uint64_t)BATCHWAIT_MIN_PACKETS * 1000)
 		return 0;
-	return wait_us;
+	/* Never longer than a full batch takes to arrive: beyond that the
+	 * wait only leaves a backlog in the socket (rate_per_ms > 0 here). */
+	full_us = (uint64_t)batch_max * 1000 / bw->rate_per_ms;
+	return full_us < wait_us ? (uint32_t)full_us : wait_us;
 }

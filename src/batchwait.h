@@ -18,8 +18,10 @@
  *  - fewer than a full batch (a full batch means "behind": read at once);
  *  - the arrival rate, measured over windows of BATCHWAIT_WINDOW_MS, would
  *    bring at least BATCHWAIT_MIN_PACKETS packets during the wait.
- * The added latency is then at most the configured wait (plus timer
- * slack). Pure: the caller passes the clock and does the sleeping.
+ * The wait is the configured one, or the time a full batch takes to arrive
+ * at that rate if shorter. The added latency is then at most the
+ * configured wait (plus timer slack). Pure: the caller passes the clock
+ * and does the sleeping.
  */
 
 #include <stdint.h>

@@ -53,6 +53,16 @@ Test(batchwait, never_after_a_full_batch)
 	cr_expect_eq(batchwait_next(&bw, 63, 64, 200, 1050), 200);
 }
 
+Test(batchwait, no_longer_than_a_full_batch_takes)
+{
+	struct batchwait bw = { 0 };
+
+	/* 1000 packets per ms: 64 arrive in 64 µs; waiting 200 would only
+	 * leave a backlog. */
+	cr_expect_eq(feed(&bw, 40, 1000, 25, 50, 200), 64);
+	cr_expect_eq(bw.rate_per_ms, 1000);
+}
+
 Test(batchwait, not_at_low_rate)
 {
 	struct batchwait bw = { 0 };
