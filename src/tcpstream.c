@@ -757,6 +757,16 @@ tcptab_segment(struct tcptab *t, const struct packet_info *pi, uint64_t now_ms,
 	return ret;
 }
 
+void
+tcptab_forget(struct tcptab *t, const struct packet_info *pi)
+{
+	struct tcp_key k = { pi->src, pi->dst, pi->sport, pi->dport };
+	struct tcp_conn *c = find_conn(t, &k);
+
+	if (c)
+		remove_conn(t, c);
+}
+
 uint32_t
 tcptab_expire(struct tcptab *t, uint64_t now_ms, uint32_t max)
 {

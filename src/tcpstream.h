@@ -118,6 +118,15 @@ void tcptab_free(struct tcptab *t);
 int tcptab_segment(struct tcptab *t, const struct packet_info *pi, uint64_t now_ms,
 		   tcp_msg_cb cb, void *arg, struct tcp_result *res);
 
+/*
+ * Forget the connection of pi's direction (if tracked). For monitor mode,
+ * which accepts a segment tcptab_segment() said to drop (out of order, or
+ * not buffered): the kernel delivers it, so the stream state would stay
+ * out of step for good. Forgotten, the next segment is picked up as a
+ * connection seen mid-stream and resynchronised on a SIP start line.
+ */
+void tcptab_forget(struct tcptab *t, const struct packet_info *pi);
+
 /* Remove at most max connections idle for idle_ms or more; returns how many. */
 uint32_t tcptab_expire(struct tcptab *t, uint64_t now_ms, uint32_t max);
 void tcptab_get_stats(const struct tcptab *t, struct tcptab_stats *st);

@@ -254,6 +254,9 @@ judge_tcp(struct worker *w, struct packet_info *pi, uint64_t now, struct batch *
 	if (r.out_of_order)
 		STAT_INC(w->st.tcp_out_of_order);
 	if (!r.accept && cfg->mode == CONFIG_MODE_MONITOR) {
+		/* Accepted after all: the stream state must not wait for a
+		 * retransmission that will never come. */
+		tcptab_forget(w->tcp, pi);
 		STAT_INC(w->st.would_drop);
 		return true;
 	}

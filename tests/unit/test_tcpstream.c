@@ -485,6 +485,40 @@ Test(tcpstream, out_of_order_reported)
 	cr_assert(r.accept && !r.out_of_order);
 }
 
+/* Monitor mode accepts an out-of-order segment; forgetting the connection
+ * lets the next segment resynchronise instead of staying out of step. */
+Test(tcpstream, forget_after_accepting_out_of_order)
+{
+	const char *m1 = msg("", 1);
+	uint32_t l1 = (uint32_t)strlen(m1);
+	char m2[1024], m3[1024];
+	uint32_t l2;
+	struct tcp_result r;
+	struct packet_info pi = {
+		.src = A(g_src), .dst = A(g_dst), .proto = IPPROTO_TCP, .sport = g_sport,
+		.dport = g_dport,
+	};
+
+	snprintf(m2, sizeof(m2), "%s", msg("Subject: 2\r\n", 2));
+	snprintf(m3, sizeof(m3), "%s", msg("Subject: 3\r\n", 3));
+	l2 = (uint32_t)strlen(m2);
+	seg(ISN, SYN, "");
+	r = seg(ISN + 1 + l1, ACK, m2);
+	cr_assert(r.out_of_order && !r.accept);
+	/* Without forgetting, the next in-order-for-the-sender segment is out
+	 * of order again, forever. */
+	r = seg(ISN + 1 + l1 + l2, ACK, m3);
+	cr_assert(r.out_of_order);
+	tcptab_forget(g_t, &pi);
+	cr_assert_eq(stats().conns, 0);
+	r = seg(ISN + 1 + l1 + l2, ACK, m3);
+	cr_assert(r.accept && r.resync && r.n_complete == 1);
+	/* The other direction and unknown connections: nothing happens. */
+	pi.sport = 1;
+	tcptab_forget(g_t, &pi);
+	cr_assert_eq(stats().conns, 1);
+}
+
 Test(tcpstream, ipv6_connection)
 {
 	const char *ks = g_src, *kd = g_dst;
