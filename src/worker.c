@@ -297,9 +297,18 @@ judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 		}
 		/* The source is known: charge it like any malformed message
 		 * (empty payload reads as not-SIP). */
-		if (pf == PACKET_FRAGMENT)
+		if (pf == PACKET_FRAGMENT) {
 			STAT_INC(w->st.fragments);
-		else
+			/* Said once: an operator whose large UDP messages
+			 * (big SDP) are fragmented must learn why they fail. */
+			if (!w->frag_logged) {
+				w->frag_logged = true;
+				log_msg(LOG_WARNING, "queue %u: a fragmented SIP datagram reached the "
+					"queue unreassembled; it is judged malformed (load nf_conntrack "
+					"so that the kernel reassembles first, see sipwarden(8)); "
+					"further ones are only counted", w->qnum);
+			}
+		} else
 			STAT_INC(w->st.truncated);
 		payload = NULL;
 		plen = 0;

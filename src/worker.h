@@ -80,6 +80,7 @@ struct worker {
 	struct sipreply *rep;           /* opened on first use (banned_user_reply) */
 	bool rep_failed;
 	struct log_ratelimit rep_rate;  /* no reflector for spoofed sources */
+	bool frag_logged;               /* the fragment warning is given once */
 	struct policy pol;
 	struct worker_stats st;
 };

@@ -213,6 +213,44 @@ check_malformed_ratelimit() {
 		grep -Eq '^.* NOTICE: [0-9]+ malformed-SIP messages suppressed by rate limiting$' "$SWLOG"
 }
 lab_check "malformed-SIP log lines are rate-limited" check_malformed_ratelimit
+
+# ---- a fragmented UDP message: the lab's server namespace runs no
+# connection tracking, so nothing reassembles before the queue. The first
+# fragment is judged malformed, counted, and explained once in the log.
+
+fragments_count() { sw_ctl --json stats | sw_json_get "j['fragments']"; }
+
+check_fragment() {
+	local f0 f1 n
+	f0=$(fragments_count) || return 1
+	# A 3000-byte OPTIONS over UDP with DF off: the kernel sends it in
+	# three fragments (MTU 1500); only the first carries the UDP header.
+	lab_atk /usr/bin/python3 - "$LAB_SRV4" <<'PY' || return 1
+import socket, sys
+body = "x" * 2600
+msg = ("OPTIONS sip:100@example.org SIP/2.0\r\n"
+       "Via: SIP/2.0/UDP 203.0.113.79:5062;branch=z9hG4bKfrag1\r\n"
+       "Max-Forwards: 70\r\nFrom: <sip:frag@example.org>;tag=f1\r\n"
+       "To: <sip:100@example.org>\r\nCall-ID: frag-1@203.0.113.79\r\n"
+       "CSeq: 1 OPTIONS\r\nContent-Type: text/plain\r\n"
+       "Content-Length: %d\r\n\r\n%s" % (len(body), body)).encode()
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+s.setsockopt(socket.IPPROTO_IP, 10, 0)  # IP_MTU_DISCOVER = IP_PMTUDISC_DONT
+s.bind(("203.0.113.79", 5062))
+for _ in range(3):
+    s.sendto(msg, (sys.argv[1], 5060))
+print("sent 3 x %d bytes" % len(msg))
+PY
+	lab_wait_for "[ \$((\$(fragments_count) - $f0)) -ge 3 ]" 3 || true
+	f1=$(fragments_count) || return 1
+	echo "fragments counted: +$((f1 - f0)) for 3 fragmented datagrams"
+	n=$(lab_count "a fragmented SIP datagram reached the queue unreassembled" "$SWLOG")
+	echo "fragment warnings in the log: $n (one per queue at most)"
+	grep -m 1 'fragmented SIP datagram' "$SWLOG" || true
+	[ $((f1 - f0)) -eq 3 ] && [ "$n" -ge 1 ] && [ "$n" -le 2 ] &&
+		[ "$(sw_rcv_src 203.0.113.79)" = 0 ] && sw_daemon_alive
+}
+lab_check "a fragmented UDP message: first fragments counted and dropped, one warning" check_fragment
 lab_check "legit clients register through sipwarden (after the garbage)" check_legit
 
 # ---- fail2ban-regex on the daemon's own log
