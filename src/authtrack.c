@@ -143,17 +143,13 @@ txntab_slot(struct txntab *tt, uint64_t key, uint64_t now_ms)
 	if (evicted)
 		tt->replaced++;
 	v->key = key;
-	v->created_ms = now_ms;
 	return v;
 }
 
 void
 txntab_put(struct txntab *tt, const struct txn *t, uint64_t now_ms)
 {
-	struct txn *v = txntab_slot(tt, t->key, now_ms);
-
-	*v = *t;
-	v->created_ms = now_ms;
+	*txntab_slot(tt, t->key, now_ms) = *t;
 }
 
 void

@@ -36,8 +36,8 @@
 #define TXN_TIMEOUT_MS 32000
 
 struct txn {
-	uint64_t key;           /* 0: empty way */
-	uint64_t created_ms;
+	uint64_t key;           /* txn_key(); whether a way is in use, and since
+				 * when, is kept in the table's wayset index */
 	struct addr src;
 	char user[AUTH_USER_MAX];
 	char ua[AUTH_STR_MAX];

@@ -6,7 +6,9 @@
 #include "enumtrack.h"
 #include "wayset.h"
 
-#define WAYS WAYSET_WAYS
+/* The per-source table is 4-way too (oldest accused replaced), sized by
+ * wayset_count(): the same associativity. */
+#define SRC_WAYS WAYSET_WAYS
 
 /* A remembered request; its key and time live in the wayset index. */
 struct etxn {
@@ -29,7 +31,7 @@ struct esrc {
 struct enumtab {
 	uint32_t ntx, nsrc;  /* buckets, powers of two */
 	struct wayset *txset; /* ntx: keys and times, one cache line per set */
-	struct etxn *tx;      /* ntx * WAYS */
+	struct etxn *tx;      /* ntx * WAYSET_WAYS */
 	struct esrc *srcs;
 };
 
@@ -43,8 +45,8 @@ enumtab_new(uint32_t max_txns, uint32_t max_sources)
 	t->ntx = wayset_count(max_txns, 26);
 	t->nsrc = wayset_count(max_sources, 26);
 	t->txset = wayset_alloc(t->ntx);
-	t->tx = calloc((size_t)t->ntx * WAYS, sizeof(*t->tx));
-	t->srcs = calloc((size_t)t->nsrc * WAYS, sizeof(*t->srcs));
+	t->tx = calloc((size_t)t->ntx * WAYSET_WAYS, sizeof(*t->tx));
+	t->srcs = calloc((size_t)t->nsrc * SRC_WAYS, sizeof(*t->srcs));
 	if (!t->txset || !t->tx || !t->srcs) {
 		enumtab_free(t);
 		return NULL;
@@ -113,11 +115,11 @@ void
 enumtab_prefetch(const struct enumtab *t, uint64_t key)
 {
 	size_t set = key & (t->ntx - 1);
-	const char *rec = (const char *)&t->tx[set * WAYS];
+	const char *rec = (const char *)&t->tx[set * WAYSET_WAYS];
 
 	__builtin_prefetch(&t->txset[set], 1);
 	__builtin_prefetch(rec, 1);
-	__builtin_prefetch(rec + sizeof(struct etxn) * WAYS - 1, 1);
+	__builtin_prefetch(rec + sizeof(struct etxn) * WAYSET_WAYS - 1, 1);
 }
 
 void
@@ -126,7 +128,7 @@ enumtab_request(struct enumtab *t, uint64_t key, const struct addr *src,
 {
 	size_t set = key & (t->ntx - 1);
 	bool evicted;
-	struct etxn *v = &t->tx[set * WAYS + wayset_claim(&t->txset[set], key, now_ms,
+	struct etxn *v = &t->tx[set * WAYSET_WAYS + wayset_claim(&t->txset[set], key, now_ms,
 							  TXN_TIMEOUT_MS, &evicted)];
 
 	v->target = target;
@@ -138,9 +140,9 @@ static struct esrc *
 source(struct enumtab *t, const struct addr *src, uint64_t now_ms, bool create)
 {
 	uint32_t h = addr_hash(src, 0x5eed);
-	struct esrc *b = &t->srcs[(size_t)(h & (t->nsrc - 1)) * WAYS], *v = &b[0];
+	struct esrc *b = &t->srcs[(size_t)(h & (t->nsrc - 1)) * SRC_WAYS], *v = &b[0];
 
-	for (int i = 0; i < WAYS; i++) {
+	for (int i = 0; i < SRC_WAYS; i++) {
 		if (b[i].last_ms && addr_equal(&b[i].src, src))
 			return &b[i];
 		if (!b[i].last_ms || b[i].last_ms < v->last_ms)
@@ -170,7 +172,7 @@ enumtab_reply(struct enumtab *t, uint64_t key, unsigned status, uint64_t now_ms,
 	if (w < 0 || status < 200)
 		return 0;
 	t->txset[set].key[w] = 0; /* a final reply ends the transaction */
-	x = &t->tx[set * WAYS + (unsigned)w];
+	x = &t->tx[set * WAYSET_WAYS + (unsigned)w];
 	negative = status == 404 || status == 484 ||
 		   (x->creds && (status == 401 || status == 403 || status == 407));
 	if (!negative)
