@@ -391,18 +391,16 @@ main(int argc, char **argv)
 		}
 		fd = -1;
 	} else {
-		fd = v6 ? socket(AF_INET6, SOCK_RAW, IPPROTO_RAW)
-			: socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
-	}
-	if (fd < 0 && !pcap) {
-		perror("swb-gen: raw socket (needs CAP_NET_RAW)");
-		return 1;
-	}
-	if (!v6 && !pcap)
-		setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one));
-	if (!pcap) {
 		int sb = 8 << 20;
 
+		fd = v6 ? socket(AF_INET6, SOCK_RAW, IPPROTO_RAW)
+			: socket(AF_INET, SOCK_RAW, IPPROTO_RAW);
+		if (fd < 0) {
+			perror("swb-gen: raw socket (needs CAP_NET_RAW)");
+			return 1;
+		}
+		if (!v6)
+			setsockopt(fd, IPPROTO_IP, IP_HDRINCL, &one, sizeof(one));
 		if (setsockopt(fd, SOL_SOCKET, SO_SNDBUFFORCE, &sb, sizeof(sb)) < 0)
 			setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &sb, sizeof(sb));
 	}
