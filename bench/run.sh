@@ -159,7 +159,7 @@ build_tools() {
 	# shellcheck disable=SC2086
 	$CC $fl -o "$BIN/swb-gen" "$HERE/gen.c" &&
 		$CC $fl -o "$BIN/swb-sink" "$HERE/sink.c" &&
-		$CC $fl -I"$SRC/src" -o "$BIN/swb-noopq" "$HERE/noopq.c" "$SRC/src/batchwait.c" \
+		$CC $fl -I"$SRC/src/io" -o "$BIN/swb-noopq" "$HERE/noopq.c" "$SRC/src/io/batchwait.c" \
 			$nfq -lpthread
 }
 if build_tools; then B=0; else B=1; fi
@@ -174,7 +174,7 @@ cat >"$RUN/sizes.c" <<'EOF'
 #include "authtrack.h"
 int main(void) { printf("src_entry_hdr=%zu txn=%zu\n", sizeof(struct src_entry), sizeof(struct txn)); return 0; }
 EOF
-if $CC -O0 -D_GNU_SOURCE -I"$SRC/src" -o "$BIN/swb-sizes" "$RUN/sizes.c" 2>/dev/null; then
+if $CC -O0 -D_GNU_SOURCE -I"$SRC/src/base" -I"$SRC/src/sip" -I"$SRC/src/policy" -o "$BIN/swb-sizes" "$RUN/sizes.c" 2>/dev/null; then
 	SIZES=$("$BIN/swb-sizes")
 fi
 

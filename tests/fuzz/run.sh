@@ -42,7 +42,7 @@ command -v "$CC" >/dev/null || { echo "fuzz: $CC not found (apt-get install clan
 # builds into libswcore (core_sources in meson.build), so a new module is
 # picked up without editing this script.
 mapfile -t CORE_SRCS < <(sed -n '/^core_sources = files(/,/^)/p' "$SRC/meson.build" |
-	grep -o 'src/[A-Za-z0-9_]*\.c')
+	grep -o 'src/[A-Za-z0-9_/]*\.c')
 [ ${#CORE_SRCS[@]} -gt 0 ] || { echo "fuzz: no core_sources in meson.build" >&2; exit 1; }
 
 mkdir -p "$BUILD/obj" "$BUILD/bin" "$BUILD/artifacts" "$BUILD/logs"
@@ -55,8 +55,10 @@ PKG_CFLAGS=$(pkg-config --cflags libosip2 yaml-0.1 libsystemd libmnl)
 PKG_LIBS=$(pkg-config --libs libosip2 yaml-0.1 libsystemd libmnl)
 SAN=(-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
      -fno-omit-frame-pointer -g -O1)
+INCS=()
+for d in "$SRC"/src/*/; do INCS+=(-I"${d%/}"); done
 CFLAGS=(-std=gnu11 -D_GNU_SOURCE -Wall -Wextra -Wno-unused-parameter -fno-strict-aliasing
-	-I"$SRC/src" -I"$BUILD" $PKG_CFLAGS)
+	"${INCS[@]}" -I"$BUILD" $PKG_CFLAGS)
 
 echo "fuzz: building with $($CC --version | head -n1) in $BUILD"
 OBJS=()

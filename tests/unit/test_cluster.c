@@ -184,17 +184,17 @@ Test(proto, names)
 {
 	char big[CLUSTER_NODE_MAX + 2];
 
-	cr_assert(cluster_name_valid("edge-1.example_x", false));
-	cr_assert(!cluster_name_valid("", false));
-	cr_assert(!cluster_name_valid("a b", false));
-	cr_assert(!cluster_name_valid("a:b", false));
-	cr_assert(cluster_name_valid("sipwarden:", true));
-	cr_assert(!cluster_name_valid("sip*", true));
+	cr_assert(config_name_valid("edge-1.example_x", false));
+	cr_assert(!config_name_valid("", false));
+	cr_assert(!config_name_valid("a b", false));
+	cr_assert(!config_name_valid("a:b", false));
+	cr_assert(config_name_valid("sipwarden:", true));
+	cr_assert(!config_name_valid("sip*", true));
 	memset(big, 'n', sizeof(big) - 1);
 	big[sizeof(big) - 1] = '\0';
-	cr_assert(!cluster_name_valid(big, false));
+	cr_assert(!config_name_valid(big, false));
 	big[CLUSTER_NODE_MAX] = '\0';
-	cr_assert(cluster_name_valid(big, false));
+	cr_assert(config_name_valid(big, false));
 }
 
 Test(proto, key_names)

@@ -1,23 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#ifndef SIPWARDEN_CONFIG_KEYS_H
-#define SIPWARDEN_CONFIG_KEYS_H
+#ifndef SIPWARDEN_CONFIG_TREE_H
+#define SIPWARDEN_CONFIG_TREE_H
 
 /*
- * config_keys - private to config.c, config_keys.c and config_values.c.
+ * config_tree - private to the config_* files: the parsed document and the
+ * error collector every stage reports to.
  *
  * config.c turns the YAML text into a small tree of config_node (rejecting
- * aliases, tags and deep nesting on the way) and owns the struct config
- * life cycle; config_keys.c holds the table of known keys and checks each
- * value against it (through config_values.c's handlers). Nothing here is
- * used outside the config_* files.
+ * aliases, tags and deep nesting on the way); config_keys.c and
+ * config_values.c check it. config_diag.c collects the errors. The lowest
+ * of the config files: it includes none of the others.
  */
 
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
-
-#include "config.h"
 
 enum config_node_type {
 	CONFIG_NODE_SCALAR,
@@ -56,19 +54,9 @@ struct config_diag {
 
 void config_diag_report(struct config_diag *d, unsigned line, unsigned col,
 			const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-/*
- * Apply a parsed document (root may be NULL for an empty file) on top of
- * the defaults in cfg. Every invalid value is reported through d. Returns 0
- * or -ENOMEM; the caller decides validity from d->n_errors.
- */
-int config_keys_apply(struct config_diag *d, const struct config_node *root,
-		      struct config *cfg);
-
-/* Compile one User-Agent pattern into r (r->pattern takes a copy). Returns
- * 0, -ENOMEM, or -EINVAL with regerror()'s text in errbuf. */
-int config_regex_init(struct config_regex *r, const char *pattern,
-		      char *errbuf, size_t errlen);
-void config_regexes_free(struct config_regex *list, unsigned n);
+void config_diag_vreport(struct config_diag *d, unsigned line, unsigned col,
+			 const char *fmt, va_list ap) __attribute__((format(printf, 4, 0)));
+/* Print the held messages sorted by position, then how many were not shown. */
+void config_diag_flush(struct config_diag *d);
 
 #endif

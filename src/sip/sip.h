@@ -19,25 +19,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-enum sip_method {
-	SIP_METHOD_NONE = 0, /* a reply */
-	SIP_METHOD_INVITE,
-	SIP_METHOD_ACK,
-	SIP_METHOD_BYE,
-	SIP_METHOD_CANCEL,
-	SIP_METHOD_REGISTER,
-	SIP_METHOD_OPTIONS,
-	SIP_METHOD_SUBSCRIBE,
-	SIP_METHOD_NOTIFY,
-	SIP_METHOD_PUBLISH,
-	SIP_METHOD_INFO,
-	SIP_METHOD_PRACK,
-	SIP_METHOD_UPDATE,
-	SIP_METHOD_MESSAGE,
-	SIP_METHOD_REFER,
-	SIP_METHOD_OTHER, /* a syntactically valid token we do not know */
-	SIP_METHOD__MAX
-};
+#include "sipmethod.h"
 
 struct sip_str {
 	const char *s; /* points into the scanned buffer; NULL when absent */

@@ -12,7 +12,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cluster_proto.h"
 #include "config.h"
 #include "config_keys.h"
 #include "config_values.h"
@@ -136,8 +135,8 @@ static const struct key cluster_keys[] = {
 	PATH("redis_tls_cert_file", cluster_redis_tls_cert, F_NULLABLE),
 	PATH("redis_tls_key_file", cluster_redis_tls_key, F_NULLABLE),
 	STR("redis_tls_server_name", cluster_redis_tls_server_name, 1, 255, F_NULLABLE | F_HOST),
-	STR("key_prefix", cluster_key_prefix, 1, CLUSTER_PREFIX_MAX, F_PREFIX),
-	STR("node_name", cluster_node_name, 1, CLUSTER_NODE_MAX, F_NULLABLE | F_NODE),
+	STR("key_prefix", cluster_key_prefix, 1, CONFIG_PREFIX_MAX, F_PREFIX),
+	STR("node_name", cluster_node_name, 1, CONFIG_NODE_MAX, F_NULLABLE | F_NODE),
 	END,
 };
 

@@ -29,9 +29,10 @@
 #include <stdint.h>
 
 #include "bans.h"
+#include "config.h"
 
-#define CLUSTER_NODE_MAX 63     /* node name bytes */
-#define CLUSTER_PREFIX_MAX 64   /* key prefix bytes */
+#define CLUSTER_NODE_MAX CONFIG_NODE_MAX
+#define CLUSTER_PREFIX_MAX CONFIG_PREFIX_MAX
 #define CLUSTER_VERSION "SW1"
 /* The longest line: a user key of BAN_KEY_MAX bytes, all encoded. */
 #define CLUSTER_LINE_MAX (3 * BAN_KEY_MAX + CLUSTER_NODE_MAX + 96)
@@ -52,10 +53,6 @@ struct cluster_msg {
 	enum ban_reason reason; /* ban */
 	int64_t time;           /* ban: expiry; hello: sender's clock (wall s) */
 };
-
-/* A node name or key prefix: letters, digits, '.', '_', '-' (and ':' in a
- * prefix), 1..max bytes. */
-bool cluster_name_valid(const char *s, bool prefix);
 
 /* Encode m as a line (no LF) into buf. Returns its length or -ENOSPC. */
 int cluster_msg_encode(const struct cluster_msg *m, char *buf, size_t len);

@@ -3,7 +3,7 @@
 #define SIPWARDEN_CONFIG_VALUES_H
 
 /*
- * config_values - private to config_keys.c and config_values.c.
+ * config_values - private to config.c, config_keys.c and config_values.c.
  *
  * config_keys.c holds the tables of known keys; each key names one of the
  * value handlers below and where its value lands in struct config. A
@@ -16,7 +16,7 @@
 #include <stddef.h>
 
 #include "config.h"
-#include "config_keys.h"
+#include "config_tree.h"
 
 struct key;
 
@@ -96,5 +96,11 @@ key_fn config_values_set_nets;   /* F_FULLLEN, F_WL_IPS, F_WL_NETS */
 key_fn config_values_set_regexes;
 key_fn config_values_set_paths;
 key_fn config_values_set_methods;
+
+/* Compile one User-Agent pattern into r (r->pattern takes a copy). Returns
+ * 0, -ENOMEM, or -EINVAL with regerror()'s text in errbuf. */
+int config_regex_init(struct config_regex *r, const char *pattern,
+		      char *errbuf, size_t errlen);
+void config_regexes_free(struct config_regex *list, unsigned n);
 
 #endif

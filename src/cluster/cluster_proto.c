@@ -10,26 +10,6 @@
 
 #define MAX_WORDS 8
 
-static bool
-name_char(char c, bool prefix)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '.' || c == '_' || c == '-' || (prefix && c == ':');
-}
-
-bool
-cluster_name_valid(const char *s, bool prefix)
-{
-	size_t n = strlen(s);
-
-	if (n == 0 || n > (prefix ? CLUSTER_PREFIX_MAX : CLUSTER_NODE_MAX))
-		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!name_char(s[i], prefix))
-			return false;
-	return true;
-}
-
 int
 cluster_key_text(const struct ban_key *k, char *buf, size_t len)
 {
@@ -129,7 +109,7 @@ cluster_msg_encode(const struct cluster_msg *m, char *buf, size_t len)
 	const char *op = op_name(m->op);
 	int n;
 
-	if (!op || !cluster_name_valid(m->node, false))
+	if (!op || !config_name_valid(m->node, false))
 		return -EINVAL;
 	if (m->op == CLUSTER_OP_BAN || m->op == CLUSTER_OP_UNBAN) {
 		if ((m->key.kind != BAN_KIND_IP && m->key.kind != BAN_KIND_USER) ||
@@ -194,7 +174,7 @@ cluster_msg_decode(const char *line, size_t len, struct cluster_msg *m)
 			return -EINVAL;
 		w[n++] = t;
 	}
-	if (n < 3 || !cluster_name_valid(w[2], false))
+	if (n < 3 || !config_name_valid(w[2], false))
 		return -EINVAL;
 	snprintf(m->node, sizeof(m->node), "%s", w[2]);
 	if (strcmp(w[1], "ban") == 0 && n == 7) {

@@ -15,10 +15,9 @@
 #include <sys/un.h>
 
 #include "build_config.h"
-#include "cluster_proto.h"
 #include "config.h"
 #include "config_values.h"
-#include "sip.h"
+#include "sipmethod.h"
 
 #define UA_PATTERN_MAX 1024
 
@@ -287,7 +286,27 @@ config_values_set_path(struct apply *a, const struct key *k, const char *what,
 	store_string(a, dst, v->str);
 }
 
-/* A string: a node name or key prefix (cluster_name_valid()), a host, or
+static bool
+name_char(char c, bool prefix)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '.' || c == '_' || c == '-' || (prefix && c == ':');
+}
+
+bool
+config_name_valid(const char *s, bool prefix)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > (prefix ? CONFIG_PREFIX_MAX : CONFIG_NODE_MAX))
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (!name_char(s[i], prefix))
+			return false;
+	return true;
+}
+
+/* A string: a node name or key prefix (config_name_valid()), a host, or
  * any bytes but NUL (a password). */
 void
 config_values_set_str(struct apply *a, const struct key *k, const char *what,
@@ -306,7 +325,7 @@ config_values_set_str(struct apply *a, const struct key *k, const char *what,
 		ERR(a, v, "%s: must be %llu to %llu bytes long", what, k->min, k->max);
 		return;
 	}
-	if ((k->flags & (F_NODE | F_PREFIX)) && !cluster_name_valid(v->str, k->flags & F_PREFIX)) {
+	if ((k->flags & (F_NODE | F_PREFIX)) && !config_name_valid(v->str, k->flags & F_PREFIX)) {
 		ERR(a, v, "%s: invalid name '%s' (letters, digits, '.', '_' and '-'%s only)",
 		    what, EXCERPT(v), (k->flags & F_PREFIX) ? ", ':'" : "");
 		return;
@@ -636,4 +655,37 @@ config_values_set_methods(struct apply *a, const struct key *k, const char *what
 	}
 	if (ok)
 		a->cfg->ua_blacklist_methods = set;
+}
+
+int
+config_regex_init(struct config_regex *r, const char *pattern,
+		  char *errbuf, size_t errlen)
+{
+	int rc;
+
+	rc = regcomp(&r->re, pattern, REG_EXTENDED | REG_NOSUB);
+	if (rc != 0) {
+		regerror(rc, &r->re, errbuf, errlen);
+		/* regfree() after a failed regcomp() is not portable; glibc
+		 * has already freed what it allocated. */
+		return rc == REG_ESPACE ? -ENOMEM : -EINVAL;
+	}
+	r->pattern = strdup(pattern);
+	if (r->pattern == NULL) {
+		regfree(&r->re);
+		return -ENOMEM;
+	}
+	return 0;
+}
+
+void
+config_regexes_free(struct config_regex *list, unsigned n)
+{
+	unsigned i;
+
+	for (i = 0; i < n; i++) {
+		regfree(&list[i].re);
+		free(list[i].pattern);
+	}
+	free(list);
 }

@@ -3,7 +3,8 @@
  * config - the YAML configuration file turned into a validated struct.
  *
  * This file reads the text, turns libyaml's event stream into a small node
- * tree and owns the struct config life cycle; config_keys.c knows the keys.
+ * tree and owns the struct config life cycle; config_keys.c knows the keys,
+ * config_values.c checks each value, config_diag.c collects the errors.
  *
  * The event API is used rather than yaml_parser_load() because the document
  * API resolves aliases silently: here an alias is an error (a few lines of
@@ -24,7 +25,9 @@
 
 #include "config.h"
 #include "config_keys.h"
-#include "sip.h"
+#include "config_tree.h"
+#include "config_values.h"
+#include "sipmethod.h"
 
 #define CONFIG_MAX_SIZE (4u << 20)
 /* top mapping > section mapping > list: 3 levels are all a valid file
@@ -32,117 +35,12 @@
 #define CONFIG_MAX_DEPTH 6
 /* Enough for every list at its CONFIG_MAX_LIST bound plus the sections. */
 #define CONFIG_MAX_NODES (1u << 17)
-/* Beyond this many, errors are counted but not shown: the file is not a
- * configuration with a few mistakes. */
-#define CONFIG_MAX_ERRORS 1000
 
 static const char *const default_ua_blacklist[] = {
 	"friendly-scanner",
 	"sipvicious",
 	"^sipcli.+",
 };
-
-static void __attribute__((format(printf, 4, 0)))
-diag_vreport(struct config_diag *d, unsigned line, unsigned col,
-	     const char *fmt, va_list ap)
-{
-	struct config_diag_msg *m;
-	char *text;
-
-	d->n_errors++;
-	if (d->err == NULL || d->n_errors > CONFIG_MAX_ERRORS)
-		return;
-	if (vasprintf(&text, fmt, ap) < 0)
-		text = NULL;
-	m = reallocarray(d->msgs, d->n_msgs + 1, sizeof(*m));
-	if (text == NULL || m == NULL) {
-		/* Out of memory: still say something, if unsorted. */
-		fprintf(d->err, "%s:%u:%u: %s\n", d->name, line, col,
-			text != NULL ? text : fmt);
-		d->n_printed++;
-		free(text);
-		return;
-	}
-	d->msgs = m;
-	m[d->n_msgs] = (struct config_diag_msg){ line, col, d->n_msgs, text };
-	d->n_msgs++;
-}
-
-static int
-diag_cmp(const void *x, const void *y)
-{
-	const struct config_diag_msg *a = x, *b = y;
-
-	if (a->line != b->line)
-		return a->line < b->line ? -1 : 1;
-	if (a->col != b->col)
-		return a->col < b->col ? -1 : 1;
-	return a->seq < b->seq ? -1 : a->seq > b->seq;
-}
-
-static void
-diag_flush(struct config_diag *d)
-{
-	unsigned i;
-
-	if (d->n_msgs > 0)
-		qsort(d->msgs, d->n_msgs, sizeof(*d->msgs), diag_cmp);
-	for (i = 0; i < d->n_msgs; i++) {
-		fprintf(d->err, "%s:%u:%u: %s\n", d->name, d->msgs[i].line,
-			d->msgs[i].col, d->msgs[i].text);
-		free(d->msgs[i].text);
-	}
-	free(d->msgs);
-	if (d->err != NULL && d->n_errors > d->n_msgs + d->n_printed)
-		fprintf(d->err, "%s: %u more errors not shown\n", d->name,
-			d->n_errors - d->n_msgs - d->n_printed);
-	d->msgs = NULL;
-	d->n_msgs = 0;
-}
-
-void
-config_diag_report(struct config_diag *d, unsigned line, unsigned col,
-		   const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	diag_vreport(d, line, col, fmt, ap);
-	va_end(ap);
-}
-
-int
-config_regex_init(struct config_regex *r, const char *pattern,
-		  char *errbuf, size_t errlen)
-{
-	int rc;
-
-	rc = regcomp(&r->re, pattern, REG_EXTENDED | REG_NOSUB);
-	if (rc != 0) {
-		regerror(rc, &r->re, errbuf, errlen);
-		/* regfree() after a failed regcomp() is not portable; glibc
-		 * has already freed what it allocated. */
-		return rc == REG_ESPACE ? -ENOMEM : -EINVAL;
-	}
-	r->pattern = strdup(pattern);
-	if (r->pattern == NULL) {
-		regfree(&r->re);
-		return -ENOMEM;
-	}
-	return 0;
-}
-
-void
-config_regexes_free(struct config_regex *list, unsigned n)
-{
-	unsigned i;
-
-	for (i = 0; i < n; i++) {
-		regfree(&list[i].re);
-		free(list[i].pattern);
-	}
-	free(list);
-}
 
 struct config *
 config_new_default(void)
@@ -281,7 +179,7 @@ report_mark(struct builder *b, const yaml_mark_t *m, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	diag_vreport(b->d, (unsigned)m->line + 1, (unsigned)m->column + 1, fmt, ap);
+	config_diag_vreport(b->d, (unsigned)m->line + 1, (unsigned)m->column + 1, fmt, ap);
 	va_end(ap);
 }
 
@@ -576,7 +474,7 @@ config_load_buffer(const char *name, const char *text, size_t len,
 	if (rc == 0 && d.n_errors > 0)
 		rc = -EINVAL;
 out:
-	diag_flush(&d);
+	config_diag_flush(&d);
 	node_free(root);
 	if (rc < 0) {
 		config_free(cfg);

@@ -32,8 +32,15 @@ enum config_auth_target {
 };
 
 /* SIP methods as a bit set, for ua_blacklist_methods. Bit numbers are
- * enum sip_method values (sip.h). */
+ * enum sip_method values (sipmethod.h). */
 typedef uint32_t config_method_set;
+
+/* A cluster node name or Redis key prefix: letters, digits, '.', '_', '-'
+ * (and ':' in a prefix), 1..max bytes. The config validates them; the
+ * cluster wire format (cluster_proto.h) sizes its buffers by them. */
+#define CONFIG_NODE_MAX 63
+#define CONFIG_PREFIX_MAX 64
+bool config_name_valid(const char *s, bool prefix);
 
 struct config_regex {
 	char *pattern;
