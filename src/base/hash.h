@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_HASH_H
+#define SIPWARDEN_HASH_H
+
+/*
+ * hash - the one keyed hash of every table an attacker can fill.
+ *
+ * An attacker who has read the source picks keys (spoofed addresses,
+ * Call-IDs, user names, TCP 4-tuples) that collide in any unkeyed or
+ * fixed-seed hash, and turns an O(1) lookup into a walk of a long chain or
+ * a full set (DESIGN.md, threat model). SipHash-2-4 with a 128-bit key
+ * drawn from getrandom() at start makes the bucket of a key unpredictable:
+ * colliding keys cost the same as random ones.
+ *
+ * Each table owns its key (hash_key_random() when it is created), so one
+ * table's layout tells nothing about another's. Tests may set a fixed key
+ * to reproduce a layout.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hash_key {
+	uint64_t k0, k1;
+};
+
+/* Fill k from getrandom(). Returns 0, or -errno when the kernel has no
+ * entropy to give (never with GRND_NONBLOCK unset on Linux >= 3.17, but
+ * the caller must still refuse to run with a predictable key). */
+int hash_key_random(struct hash_key *k);
+
+/* SipHash-2-4 of len bytes at data under k. */
+uint64_t hash_bytes(const struct hash_key *k, const void *data, size_t len);
+
+/* The same for one or two 64-bit words (addresses, packed tuples): no
+ * length-dependent tail handling on the hot path. */
+uint64_t hash_u64(const struct hash_key *k, uint64_t a);
+uint64_t hash_u64x2(const struct hash_key *k, uint64_t a, uint64_t b);
+
+#endif
