@@ -7,6 +7,8 @@ BUILD="meson ninja-build pkg-config gcc libc6-dev
   libnetfilter-queue-dev libmnl-dev libosip2-dev libyaml-dev libsystemd-dev
   libcriterion-dev libhiredis-dev"
 RUNTIME="iptables ipset iproute2 procps"
+# tests/lint/completion.sh: the completion scripts under bash-completion.
+COMPLETION="bash-completion"
 LAB="kamailio sipsak sipvicious fail2ban python3 redis-server valgrind"
 # tests/integration/package.sh: build the .deb, lintian it, boot Debian 12 in
 # systemd-nspawn (debootstrap) and install it there.
@@ -18,7 +20,7 @@ FUZZ="clang-14 libclang-rt-14-dev llvm-14"
 # redis-server for its test).
 EXTRA="libpcap-dev tcpdump libhiredis-dev redis-server"
 missing=""
-for p in $BUILD $RUNTIME $LAB $PACKAGING $FUZZ $EXTRA; do
+for p in $BUILD $RUNTIME $COMPLETION $LAB $PACKAGING $FUZZ $EXTRA; do
 	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed' \
 		|| missing="$missing $p"
 done
