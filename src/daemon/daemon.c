@@ -400,20 +400,31 @@ write_stats_file(struct daemon *d)
 }
 
 
+/*
+ * The one owner of the signal mask. Called before the first thread of the
+ * process is created (the cluster thread, the workers): a thread inherits
+ * its creator's mask, so every thread blocks these and the kernel can only
+ * queue them for the signalfd. A thread that did not block them would take
+ * a process-directed SIGTERM or SIGHUP itself, with the default action:
+ * the process ends at once, without its shutdown path.
+ */
 static int
 setup_signals(sigset_t *set)
 {
+	int ret, fd;
+
 	sigemptyset(set);
 	sigaddset(set, SIGTERM);
 	sigaddset(set, SIGINT);
 	sigaddset(set, SIGHUP);
 	sigaddset(set, SIGUSR1);
-	/* Blocked before the workers start, so they inherit the mask and all
-	 * signals are read here through the signalfd. */
-	if (pthread_sigmask(SIG_BLOCK, set, NULL) != 0)
-		return -errno;
+	/* pthread_sigmask returns the error; it does not set errno. */
+	ret = pthread_sigmask(SIG_BLOCK, set, NULL);
+	if (ret != 0)
+		return -ret;
 	signal(SIGPIPE, SIG_IGN);
-	return signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
+	fd = signalfd(-1, set, SFD_CLOEXEC | SFD_NONBLOCK);
+	return fd < 0 ? -errno : fd;
 }
 
 static int
@@ -502,18 +513,19 @@ daemon_run(struct config *cfg, const struct daemon_opts *o)
 	d.up.ops = &d.ops;
 	d.up.kset_dirty = &d.sh.kset_dirty;
 	upkeep_restore(&d.up, clock_mono_ms());
+	/* Before the first thread is created: see setup_signals(). */
+	sfd = setup_signals(&set);
+	if (sfd < 0) {
+		log_msg(LOG_CRIT, "signal setup failed: %s", strerror(-sfd));
+		status = EXIT_FAILURE;
+		goto out;
+	}
 	/* The cluster's bans are in the table before the sets are synced and
 	 * before READY (cluster.h). */
 	if (cfg->cluster_enabled && (ret = cluster_start(&d.sh.cluster, cfg, d.sh.bans,
 							 &d.sh.kset_dirty)) < 0)
 		log_msg(LOG_ERR, "cannot start the cluster thread: %s; bans stay local",
 			strerror(-ret));
-	sfd = setup_signals(&set);
-	if (sfd < 0) {
-		log_msg(LOG_CRIT, "signal setup failed: %s", strerror(errno));
-		status = EXIT_FAILURE;
-		goto out;
-	}
 	ret = start_workers(&d);
 	if (ret < 0) {
 		status = EXIT_FAILURE;
