@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -210,6 +211,18 @@ one_line(char *s)
 			*p = ';';
 }
 
+/* An ERR message: cut at msglen by design (the reply is at most
+ * CTL_MSG_MAX bytes, and a key may be longer when escaped). */
+static void __attribute__((format(printf, 3, 4)))
+set_msg(char *msg, size_t msglen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, msglen, fmt, ap);
+	va_end(ap);
+}
+
 static enum ctl_err
 run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f, char *msg,
     size_t msglen, uint64_t now)
@@ -236,7 +249,7 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 		r = col.oom ? -ENOMEM : ctlproto_format_bans(f, col.v, col.n, req->json);
 		free(col.v);
 		if (r < 0)
-			snprintf(msg, msglen, "cannot list the bans: %s", strerror(-r));
+			set_msg(msg, msglen, "cannot list the bans: %s", strerror(-r));
 		return r < 0 ? CTL_E_FAILED : CTL_OK;
 	}
 	case CTL_CMD_BAN: {
@@ -251,11 +264,11 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 		}
 		r = c->ops->ban(c->ctx, &req->key, secs);
 		if (r == -ENOSPC) {
-			snprintf(msg, msglen, "the ban table is full (limits.max_bans)");
+			set_msg(msg, msglen, "the ban table is full (limits.max_bans)");
 			return CTL_E_FULL;
 		}
 		if (r < 0) {
-			snprintf(msg, msglen, "ban failed: %s", strerror(-r));
+			set_msg(msg, msglen, "ban failed: %s", strerror(-r));
 			return CTL_E_FAILED;
 		}
 		audit(cl, "manual-ban", &req->key, r == 1 ? "ban of" : "ban renewed of");
@@ -268,13 +281,13 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 		if (r == -ENOENT) {
 			char key[4 * BAN_KEY_MAX + 16];
 
-			snprintf(msg, msglen, "no ban for %s %s",
-				 req->kind == BAN_KIND_IP ? "ip" : "user",
-				 key_for_log(&req->key, key, sizeof(key)));
+			set_msg(msg, msglen, "no ban for %s %s",
+				req->kind == BAN_KIND_IP ? "ip" : "user",
+				key_for_log(&req->key, key, sizeof(key)));
 			return CTL_E_NOTFOUND;
 		}
 		if (r < 0) {
-			snprintf(msg, msglen, "unban failed: %s", strerror(-r));
+			set_msg(msg, msglen, "unban failed: %s", strerror(-r));
 			return CTL_E_FAILED;
 		}
 		audit(cl, "manual-unban", &req->key, "unban of");
@@ -293,8 +306,8 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 		r = c->ops->reload(c->ctx, errbuf, sizeof(errbuf));
 		if (r < 0) {
 			one_line(errbuf);
-			snprintf(msg, msglen, "reload rejected, running configuration kept: %s",
-				 errbuf[0] ? errbuf : strerror(-r));
+			set_msg(msg, msglen, "reload rejected, running configuration kept: %s",
+				errbuf[0] ? errbuf : strerror(-r));
 			return CTL_E_FAILED;
 		}
 		audit(cl, "reload", NULL, "reload");
@@ -304,7 +317,7 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 	case CTL_CMD_NONE:
 		break;
 	}
-	snprintf(msg, msglen, "no command");
+	set_msg(msg, msglen, "no command");
 	return CTL_E_USAGE;
 }
 
