@@ -71,7 +71,7 @@ event_capture(struct event *e, const struct policy_verdict *v, const struct addr
 	e->src = *src;
 	e->ban_addr = v->ban_addr;
 	e->ban_plen = v->ban_plen;
-	e->trait = v->trait;
+	e->traits = v->traits;
 	capture_str(m->ruri, e->ruri, p && m->is_request);
 	capture_str(m->call_id, e->callid, p);
 	capture_str(m->user_agent, e->ua, p);
@@ -179,7 +179,7 @@ event_log(const struct event *e, uint64_t now_ms, bool monitor)
 			  "ID=%s fingerprint=%s%s" :
 			  "Request rejected, malicious UA='%s' from IP='%s' - R=%s ID=%s "
 			  "fingerprint=%s%s", e->ua, ip, e->ruri, e->callid,
-			  scanner_trait_name(e->trait), net_note(e, net, sizeof(net)));
+			  scanner_mask_name(e->traits), net_note(e, net, sizeof(net)));
 		break;
 	case POLICY_EV_UA:
 		if (!log_ratelimit_take(&rl_ua, now_ms, &sup))

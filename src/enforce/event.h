@@ -33,7 +33,7 @@ struct event {
 	struct addr src;
 	struct addr ban_addr;   /* the banned address or network */
 	uint8_t ban_plen;
-	enum scanner_trait trait;
+	unsigned traits;        /* SCANNER_BIT() mask */
 	uint32_t enum_users;
 	char ruri[EVENT_STR];
 	char callid[EVENT_STR];

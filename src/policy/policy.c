@@ -21,6 +21,7 @@ policy_reason_name(enum policy_reason r)
 		[POLICY_UA] = "ua",
 		[POLICY_BANNED_USER] = "banned-user",
 		[POLICY_SCANNER] = "scanner",
+		[POLICY_SCANNER_TRAIT] = "scanner-trait",
 	};
 
 	return (unsigned)r < POLICY_REASON__MAX ? names[r] : "unknown";
@@ -266,8 +267,16 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 		return;
 	}
 
-	/* After the User-Agent rule: a scanner that changed its UA. */
-	if (cfg->scanner_fingerprints && (v->trait = scanner_match(m)) != SCANNER_NONE) {
+	/* After the User-Agent rule: a scanner that changed its UA. Two
+	 * independent traits are sipvicious; one alone is dropped and
+	 * counted, never banned or logged as a scanner (a log line would
+	 * feed fail2ban): a device whose generator happens to produce one
+	 * shape must not lose its service (weaponisation). */
+	if (cfg->scanner_fingerprints && (v->traits = scanner_match(m)) != 0) {
+		if (scanner_count(v->traits) < 2) {
+			set_verdict(v, true, POLICY_SCANNER_TRAIT);
+			return;
+		}
 		v->event = POLICY_EV_SCANNER;
 		if (cfg->ua_ban_ip && !trusted) {
 			ban_source(p, src, BAN_REASON_SCANNER, cfg->ua_ban_time, now_ms, v);

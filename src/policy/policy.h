@@ -35,7 +35,8 @@ enum policy_reason {
 	POLICY_MALFORMED,       /* dropped (or accepted by config): not sane SIP */
 	POLICY_UA,              /* dropped: blacklisted User-Agent */
 	POLICY_BANNED_USER,     /* dropped: the user is banned */
-	POLICY_SCANNER,         /* dropped: a scanner's fingerprint */
+	POLICY_SCANNER,         /* dropped: two traits of a scanner agree */
+	POLICY_SCANNER_TRAIT,   /* dropped, never banned: one scanner trait */
 	POLICY_REASON__MAX
 };
 
@@ -62,7 +63,7 @@ struct policy_verdict {
 	uint32_t ban_time_s;
 	struct addr ban_addr;   /* what was banned: the source, or its IPv6 */
 	uint8_t ban_plen;       /*  prefix (dos_ipv6_prefix) */
-	enum scanner_trait trait; /* POLICY_SCANNER */
+	unsigned traits;        /* POLICY_SCANNER*: SCANNER_BIT() mask */
 };
 
 #define POLICY_UA_CACHE 64

@@ -209,7 +209,7 @@ event_text(const struct event *e, char *buf, size_t len)
 	case POLICY_EV_SCANNER:
 		snprintf(buf, len, "Request rejected, malicious UA='%s' from IP='%s' - R=%s ID=%s "
 			 "fingerprint=%s%s", e->ua, ip, e->ruri, e->callid,
-			 scanner_trait_name(e->trait), net);
+			 scanner_mask_name(e->traits), net);
 		break;
 	case POLICY_EV_UA:
 		snprintf(buf, len, "Request rejected, malicious UA='%s' from IP='%s' - R=%s ID=%s",

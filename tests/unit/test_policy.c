@@ -728,3 +728,61 @@ Test(policy_ua, ua_requests_count_toward_density)
 		assert_ua_drop(judge("203.0.113.66", request("REGISTER", "friendly-scanner"), 1000), false);
 	assert_density_ban(judge("203.0.113.66", request("REGISTER", "friendly-scanner"), 1000));
 }
+
+/* sipvicious with its User-Agent changed, as svwar builds a REGISTER. */
+static const char *
+sv_request(const char *branch, const char *tag)
+{
+	static char buf[1024];
+
+	snprintf(buf, sizeof(buf),
+		 "REGISTER sip:198.51.100.10 SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 203.0.113.66:5060;branch=%s;rport\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "To: \"100\"<sip:100@198.51.100.10>\r\n"
+		 "From: \"100\"<sip:100@198.51.100.10>;tag=%s\r\n"
+		 "User-Agent: Linphone/5.2\r\n"
+		 "Call-ID: 3812345678\r\n"
+		 "Contact: sip:100@198.51.100.10\r\n"
+		 "CSeq: 1 REGISTER\r\n"
+		 "Accept: application/sdp\r\n"
+		 "Content-Length: 0\r\n\r\n", branch, tag);
+	return buf;
+}
+
+/* "100" \x01 "3812345678" */
+#define SV_TAG "313030013338313233343536373"
+#define SV_TAG_FULL SV_TAG "8"
+
+Test(policy_ua, scanner_two_traits_banned)
+{
+	struct policy_verdict v;
+
+	v = judge("203.0.113.66", sv_request("z9hG4bK-3812345678", SV_TAG_FULL), 1000);
+	assert_drop(v, POLICY_SCANNER);
+	cr_assert_eq(v.event, POLICY_EV_SCANNER);
+	cr_assert(v.new_ban);
+	cr_assert_eq(v.ban_reason, BAN_REASON_SCANNER);
+	cr_assert_eq(v.traits, SCANNER_BIT(SCANNER_VIA_BRANCH) | SCANNER_BIT(SCANNER_FROM_TAG));
+	cr_assert(ip_banned("203.0.113.66", 1001));
+}
+
+/* One trait alone (a device whose generator happens to match one shape):
+ * dropped and counted under its own reason, no ban, no scanner log line. */
+Test(policy_ua, scanner_one_trait_dropped_not_banned)
+{
+	struct policy_verdict v;
+
+	v = judge("203.0.113.66", sv_request("z9hG4bK-3812345678", "8a7b6c5d"), 1000);
+	assert_drop(v, POLICY_SCANNER_TRAIT);
+	cr_assert_eq(v.event, POLICY_EV_NONE);
+	cr_assert_not(v.new_ban);
+	v = judge("203.0.113.66", sv_request("z9hG4bKPj1c2d", SV_TAG_FULL), 1001);
+	assert_drop(v, POLICY_SCANNER_TRAIT);
+	cr_assert_not(v.new_ban);
+	cr_assert_not(ip_banned("203.0.113.66", 1002));
+	/* the benign twin: nothing of sipvicious, accepted */
+	assert_accept(judge("203.0.113.66", sv_request("z9hG4bKPj1c2d", "8a7b6c5d"), 1003),
+		      POLICY_PASS);
+	cr_assert_str_eq(policy_reason_name(POLICY_SCANNER_TRAIT), "scanner-trait");
+}

@@ -98,7 +98,11 @@ make_request(const char *method, const char *from, const char *to, const char *b
 	return buf;
 }
 
-static enum scanner_trait
+#define VB SCANNER_BIT(SCANNER_VIA_BRANCH)
+#define FT SCANNER_BIT(SCANNER_FROM_TAG)
+#define FN SCANNER_BIT(SCANNER_FROM_NAME)
+
+static unsigned
 match_text(const char *text)
 {
 	enum sip_flaw f;
@@ -114,21 +118,21 @@ match_text(const char *text)
 }
 
 /* Assert the trait; an optional printf-style context names the case. */
-static void assert_trait_ctx(const char *text, enum scanner_trait want, const char *fmt, ...)
+static void assert_trait_ctx(const char *text, unsigned want, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
 static void
-assert_trait_ctx(const char *text, enum scanner_trait want, const char *fmt, ...)
+assert_trait_ctx(const char *text, unsigned want, const char *fmt, ...)
 {
-	enum scanner_trait t = match_text(text);
+	unsigned t = match_text(text);
 	char ctx[256];
 	va_list ap;
 
 	va_start(ap, fmt);
 	vsnprintf(ctx, sizeof(ctx), fmt, ap);
 	va_end(ap);
-	cr_assert_eq(t, want, "%s: trait %s, want %s:\n%s", ctx, scanner_trait_name(t),
-		     scanner_trait_name(want), text);
+	cr_assert_eq(t, want, "%s: trait %s, want %s:\n%s", ctx, scanner_mask_name(t),
+		     scanner_mask_name(want), text);
 }
 
 #define assert_trait(text, want, ...) assert_trait_ctx(text, want, "case" __VA_ARGS__)
@@ -159,11 +163,11 @@ Test(scanner, svmap_options_all_traits_via_first)
 	for (int i = 0; i < 200; i++) {
 		/* the branch trait needs 9+ digits (97.7% of sipvicious'
 		 * branches); below that the From tag or name gives it away */
-		enum scanner_trait want;
+		unsigned want;
 
 		svmap_tag(tag, sizeof(tag));
 		sv_branch(br, sizeof(br));
-		want = strlen(br) - strlen("z9hG4bK-") >= 9 ? SCANNER_VIA_BRANCH : SCANNER_FROM_TAG;
+		want = (strlen(br) - strlen("z9hG4bK-") >= 9 ? VB : 0) | FT | FN;
 		assert_trait(make_request("OPTIONS", SVMAP_FROM, SVMAP_FROM, br, tag, false), want);
 		assert_trait(make_request("INVITE", SVMAP_FROM, SVMAP_FROM, br, tag, true), want);
 	}
@@ -177,15 +181,15 @@ Test(scanner, svmap_each_trait_alone)
 	svmap_tag(tag, sizeof(tag));
 	/* a fixed branch: the From tag gives it away */
 	assert_trait(make_request("OPTIONS", SVMAP_FROM, SVMAP_FROM, phone_branch, tag, false),
-		     SCANNER_FROM_TAG);
+		     FT | FN);
 	/* and a fixed tag: the display name */
 	assert_trait(make_request("OPTIONS", SVMAP_FROM, SVMAP_FROM, phone_branch, "8a7b6c5d",
 				  false),
-		     SCANNER_FROM_NAME);
+		     FN);
 	/* no trait left */
 	assert_trait(make_request("OPTIONS", "\"alice\"<sip:100@1.1.1.1>", SVMAP_FROM,
 				  phone_branch, "8a7b6c5d", false),
-		     SCANNER_NONE);
+		     0);
 }
 
 Test(scanner, svwar_register_and_invite)
@@ -197,14 +201,14 @@ Test(scanner, svwar_register_and_invite)
 		snprintf(from, sizeof(from), "\"%s\"<sip:%s@198.51.100.10>", exts[i], exts[i]);
 		create_tag(exts[i], (uint32_t)rnd64(), tag, sizeof(tag));
 		sv_branch(br, sizeof(br));
-		assert_trait(make_request("REGISTER", from, from, br, tag, false),
-			     SCANNER_VIA_BRANCH);
-		assert_trait(make_request("INVITE", from, from, br, tag, true),
-			     SCANNER_VIA_BRANCH);
+		unsigned vb = strlen(br) - strlen("z9hG4bK-") >= 9 ? VB : 0;
+
+		assert_trait(make_request("REGISTER", from, from, br, tag, false), vb | FT);
+		assert_trait(make_request("INVITE", from, from, br, tag, true), vb | FT);
 		assert_trait(make_request("REGISTER", from, from, "z9hG4bK776asdhds", tag, false),
-			     SCANNER_FROM_TAG);
+			     FT);
 		assert_trait(make_request("REGISTER", from, from, "z9hG4bK776asdhds", tag, true),
-			     SCANNER_FROM_TAG);
+			     FT);
 	}
 }
 
@@ -212,21 +216,24 @@ Test(scanner, svcrack_first_and_authenticated_register)
 {
 	char tag[128], br[64];
 
-	sv_branch(br, sizeof(br));
+	snprintf(br, sizeof(br), "z9hG4bK-%u", 3812345678u);
 	/* first REGISTER: the literal tag '3206210844' (not hex-encoded);
 	 * the branch still matches */
 	assert_trait(make_request("REGISTER", "\"100\" <sip:100@example.org>",
 				  "\"100\" <sip:100@example.org>", br, "3206210844", false),
-		     SCANNER_VIA_BRANCH);
+		     VB);
 	assert_trait(make_request("REGISTER", "\"100\" <sip:100@example.org>",
 				  "\"100\" <sip:100@example.org>", "z9hG4bKabc", "3206210844",
 				  false),
-		     SCANNER_NONE);
+		     0);
 	/* with credentials: createTag('user:password') */
 	create_tag("100:secret", 3206210844u, tag, sizeof(tag));
 	assert_trait(make_request("REGISTER", "\"100\" <sip:100@example.org>",
 				  "\"100\" <sip:100@example.org>", "z9hG4bKabc", tag, false),
-		     SCANNER_FROM_TAG);
+		     FT);
+	assert_trait(make_request("REGISTER", "\"100\" <sip:100@example.org>",
+				  "\"100\" <sip:100@example.org>", br, tag, false),
+		     VB | FT);
 }
 
 Test(scanner, random_numbers_of_every_size)
@@ -251,10 +258,10 @@ Test(scanner, random_numbers_of_every_size)
 		snprintf(br, sizeof(br), "z9hG4bK-%u", cases[i].rnd);
 		assert_trait(make_request("REGISTER", SVWAR_FROM, SVWAR_FROM, "z9hG4bKx1", tag,
 					  false),
-			     cases[i].tag ? SCANNER_FROM_TAG : SCANNER_NONE);
+			     cases[i].tag ? FT : 0);
 		assert_trait(make_request("REGISTER", SVWAR_FROM, SVWAR_FROM, br, "8a7b6c5d",
 					  false),
-			     cases[i].branch ? SCANNER_VIA_BRANCH : SCANNER_NONE);
+			     cases[i].branch ? VB : 0);
 	}
 }
 
@@ -263,22 +270,37 @@ Test(scanner, tag_with_five_digit_pairs_not_matched)
 	/* "100" \x01 "12345": 31 30 30 | 01 | 31 32 33 34 35 */
 	assert_trait(make_request("REGISTER", SVWAR_FROM, SVWAR_FROM, "z9hG4bKx1",
 				  "313030013132333435", false),
-		     SCANNER_NONE);
+		     0);
 	assert_trait(make_request("REGISTER", SVWAR_FROM, SVWAR_FROM, "z9hG4bKx1",
 				  "31303001313233343536", false),
-		     SCANNER_FROM_TAG);
-	/* just the 01 and six digits, no text before: still the shape */
+		     FT);
+	/* just the 01 and six digits, no text before: createTag() always
+	 * has some */
 	assert_trait(make_request("REGISTER", SVWAR_FROM, SVWAR_FROM, "z9hG4bKx1",
 				  "01313233343536", false),
-		     SCANNER_FROM_TAG);
+		     0);
+	/* a leading zero, or more than 32 bits: not str(getrandbits(32)) */
+	assert_trait(make_request("REGISTER", SVWAR_FROM, SVWAR_FROM, "z9hG4bKx1",
+				  "31303001303132333435", false),
+		     0);
+	assert_trait(make_request("REGISTER", SVWAR_FROM, SVWAR_FROM, "z9hG4bKx1",
+				  "3130300134323934393637323936", false),
+		     0);
+	assert_trait(make_request("REGISTER", SVWAR_FROM, SVWAR_FROM, "z9hG4bKx1",
+				  "3130300134323934393637323935", false),
+		     FT);
+	/* text that is not printable ASCII (a random tag's bytes) */
+	assert_trait(make_request("REGISTER", SVWAR_FROM, SVWAR_FROM, "z9hG4bKx1",
+				  "31f03001313233343536", false),
+		     0);
 	/* a non-digit pair among the digits */
 	assert_trait(make_request("REGISTER", SVWAR_FROM, SVWAR_FROM, "z9hG4bKx1",
 				  "3130300131323a343536", false),
-		     SCANNER_NONE);
+		     0);
 	/* odd length: not hex pairs */
 	assert_trait(make_request("REGISTER", SVWAR_FROM, SVWAR_FROM, "z9hG4bKx1",
 				  "1303001313233343536", false),
-		     SCANNER_NONE);
+		     0);
 }
 
 Test(scanner, branch_shapes)
@@ -294,25 +316,35 @@ Test(scanner, branch_shapes)
 		{ "z9hG4bK-12345678x", false },  /* a token, not an integer */
 		{ "z9hG4bK-", false },
 		{ "Z9HG4BK-123456789", true },   /* case is not a way out */
+		{ "z9hG4bK-0123456789", false }, /* str() writes no leading zero */
+		{ "z9hG4bK-4294967295", true },
+		{ "z9hG4bK-4294967296", false }, /* more than 32 bits */
+		{ "z9hG4bK-12345678901", false },
 	};
 	for (unsigned i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
 		assert_trait(make_request("OPTIONS", "<sip:a@b>", "<sip:a@b>", cases[i].branch,
 					  "8a7b6c5d", false),
-			     cases[i].match ? SCANNER_VIA_BRANCH : SCANNER_NONE,
+			     cases[i].match ? VB : 0,
 			     " branch %s", cases[i].branch);
-	/* the branch as the last parameter, and before a comma of a second
-	 * via value */
+	/* makeRequest() always writes ";rport" right after it, last: the
+	 * branch as the last parameter or before another is not the shape */
 	assert_trait("OPTIONS sip:a@b SIP/2.0\r\n"
 		     "Via: SIP/2.0/UDP 203.0.113.66:5060;rport;branch=z9hG4bK-1234567890\r\n"
 		     "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\n"
 		     "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
-		     SCANNER_VIA_BRANCH);
+		     0);
 	assert_trait("OPTIONS sip:a@b SIP/2.0\r\n"
-		     "Via: SIP/2.0/UDP 203.0.113.66:5060;branch=z9hG4bK-1234567890,"
+		     "Via: SIP/2.0/UDP 203.0.113.66:5060;branch=z9hG4bK-1234567890;rport;x=1\r\n"
+		     "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\n"
+		     "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
+		     0);
+	/* before a comma of a second via value */
+	assert_trait("OPTIONS sip:a@b SIP/2.0\r\n"
+		     "Via: SIP/2.0/UDP 203.0.113.66:5060;branch=z9hG4bK-1234567890;rport,"
 		     "SIP/2.0/UDP 10.0.0.1;branch=z9hG4bKabc\r\n"
 		     "From: <sip:a@b>;tag=1\r\nTo: <sip:a@b>\r\nCall-ID: x\r\n"
 		     "CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
-		     SCANNER_VIA_BRANCH);
+		     VB);
 }
 
 Test(scanner, from_display_name_any_case)
@@ -324,18 +356,18 @@ Test(scanner, from_display_name_any_case)
 	for (unsigned i = 0; i < 4; i++) {
 		assert_trait(make_request("OPTIONS", froms[i], "<sip:100@1.1.1.1>", "z9hG4bKx1",
 					  "8a7b6c5d", false),
-			     SCANNER_FROM_NAME, " %s", froms[i]);
+			     FN, " %s", froms[i]);
 		assert_trait(make_request("OPTIONS", froms[i], "<sip:100@1.1.1.1>", "z9hG4bKx1",
 					  "8a7b6c5d", true),
-			     SCANNER_FROM_NAME, " compact %s", froms[i]);
+			     FN, " compact %s", froms[i]);
 	}
 	/* only the display name counts, not the URI */
 	assert_trait(make_request("OPTIONS", "<sip:sipvicious@1.1.1.1>", "<sip:100@1.1.1.1>",
 				  "z9hG4bKx1", "8a7b6c5d", false),
-		     SCANNER_NONE);
+		     0);
 	assert_trait(make_request("OPTIONS", "sip:sipvicious@1.1.1.1", "<sip:100@1.1.1.1>",
 				  "z9hG4bKx1", "8a7b6c5d", false),
-		     SCANNER_NONE);
+		     0);
 }
 
 /* ---- real phones and servers ---- */
@@ -425,7 +457,7 @@ Test(scanner, real_user_agents_not_matched)
 		"CSeq: 1 OPTIONS\r\nContent-Length: 0\r\n\r\n",
 	};
 	for (unsigned i = 0; i < sizeof(msgs) / sizeof(msgs[0]); i++)
-		assert_trait(msgs[i], SCANNER_NONE);
+		assert_trait(msgs[i], 0);
 }
 
 Test(scanner, random_hex_tags_of_8_to_32_not_matched)
@@ -446,22 +478,27 @@ Test(scanner, random_hex_tags_of_8_to_32_not_matched)
 }
 
 /*
- * "a8f90135363738393031" is a8 f9 | 01 | "5678901": it IS the fingerprint
- * (createTag() of two arbitrary bytes and a 7-digit number) and is matched.
- * A phone's random hex tag takes this shape only by a 01 pair followed by
- * six or more 3<digit> pairs at its very end: (10/256)^6 / 256 ~ 1.4e-11 per
- * tag. Upper-case hex is not the shape (b2a_hex writes lower case).
+ * "6a7a0135363738393031" is "jz" | 01 | "5678901": it IS the fingerprint
+ * (createTag() of two letters and a 7-digit number) and is matched; "a8f9"
+ * before the 01 is not text and is not. A phone's random hex tag takes this
+ * shape only by printable bytes, a 01 pair and six or more 3<digit> pairs at
+ * its very end: below (10/256)^6 / 256 ~ 1.4e-11 per tag. Upper-case hex
+ * is not the shape (b2a_hex writes lower case).
  */
 Test(scanner, fingerprint_shaped_tag_is_matched)
 {
 	assert_trait(make_request("REGISTER", "\"bob\" <sip:bob@example.org>",
+				  "<sip:bob@example.org>", "z9hG4bKa1b2c3", "6a7a0135363738393031",
+				  false),
+		     FT);
+	assert_trait(make_request("REGISTER", "\"bob\" <sip:bob@example.org>",
 				  "<sip:bob@example.org>", "z9hG4bKa1b2c3", "a8f90135363738393031",
 				  false),
-		     SCANNER_FROM_TAG);
+		     0);
 	assert_trait(make_request("REGISTER", "\"bob\" <sip:bob@example.org>",
-				  "<sip:bob@example.org>", "z9hG4bKa1b2c3", "A8F90135363738393031",
+				  "<sip:bob@example.org>", "z9hG4bKa1b2c3", "6A7A0135363738393031",
 				  false),
-		     SCANNER_NONE);
+		     0);
 }
 
 /* One million random hex tags, scanned directly (no sip_scan: the span is
@@ -506,12 +543,12 @@ Test(scanner, empty_message_fields)
 	struct sip_msg m;
 
 	memset(&m, 0, sizeof(m));
-	cr_assert_eq(scanner_match(&m), SCANNER_NONE);
+	cr_assert_eq(scanner_match(&m), 0);
 	m.from.s = "<sip:a@b>;tag=";
 	m.from.len = (uint32_t)strlen(m.from.s);
 	m.via.s = "SIP/2.0/UDP x;branch=z9hG4bK-";
 	m.via.len = (uint32_t)strlen(m.via.s);
-	cr_assert_eq(scanner_match(&m), SCANNER_NONE);
+	cr_assert_eq(scanner_match(&m), 0);
 	cr_assert_str_eq(scanner_trait_name(SCANNER_VIA_BRANCH), "via-branch");
 	cr_assert_str_eq(scanner_trait_name(SCANNER_FROM_TAG), "from-tag");
 	cr_assert_str_eq(scanner_trait_name(SCANNER_FROM_NAME), "from-name");
