@@ -100,7 +100,7 @@ add_field(struct iovec *iov, int n, char *buf, size_t len, const char *name, con
 	return n + 1;
 }
 
-static void
+static void __attribute__((format(printf, 3, 0)))
 emit(int prio, const struct log_fields *f, const char *fmt, va_list ap)
 {
 	char msg[1024];

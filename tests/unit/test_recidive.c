@@ -17,7 +17,7 @@
 #include "srctab.h"
 
 #define N 5             /* dos_reqs_density_per_unit */
-#define BASE 4          /* dos_ban_time, s */
+#define BASE 4u         /* dos_ban_time, s */
 #define WINDOW 600      /* recidive_window, s */
 #define MAX 1000        /* ban_time_max, s */
 

@@ -336,7 +336,7 @@ Test(sip, methods)
 	for (int i = SIP_METHOD_INVITE; i < SIP_METHOD_OTHER; i++) {
 		const char *n = sip_method_name((enum sip_method)i);
 
-		cr_assert_eq(sip_method_from_str(n, strlen(n)), i);
+		cr_assert_eq(sip_method_from_str(n, strlen(n)), (enum sip_method)i);
 	}
 	cr_assert_str_eq(sip_method_name(SIP_METHOD__MAX), "?");
 	cr_assert_str_eq(sip_flaw_name(SIP_FLAW_NO_END), "no-end");
@@ -432,7 +432,7 @@ Test(sip, too_many_headers)
 
 Test(sip, cseq_edges)
 {
-	static const struct { const char *v; bool ok; uint32_t n; int m; } c[] = {
+	static const struct { const char *v; bool ok; uint32_t n; enum sip_method m; } c[] = {
 		{ "1 REGISTER", true, 1, SIP_METHOD_REGISTER },
 		{ "0 REGISTER", true, 0, SIP_METHOD_REGISTER },
 		{ "2147483647 REGISTER", true, 2147483647U, SIP_METHOD_REGISTER },
