@@ -5,6 +5,7 @@
 #   3. run the integration tests: the real daemon in network namespaces in
 #      front of a real Kamailio, attacked by sipvicious and floods
 #   4. the same unit and integration tests again on an ASan+UBSan build
+# Before 2: a release build and a clang build, compile only (-Werror).
 # Ends with "N passed, N failed"; exits non-zero on any failure.
 # Under CI=true a missing prerequisite is a failure, never a skip.
 set -euo pipefail
@@ -66,6 +67,23 @@ extra_check() {
 	fi
 }
 
+# compile_check LABEL BUILDDIR [meson setup args...]: one configuration
+# built (compile only, -Werror), counted as one check. Users and
+# distributions build with other flags than the default ones.
+compile_check() {
+	local label=$1 dir=$2
+	shift 2
+	if { [ -f "$dir/build.ninja" ] || meson setup "$dir" "$@"; } && ninja -C "$dir"; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1))
+		failures+=("$label")
+	fi
+}
+
+compile_check build-release "$src/build-release" --buildtype=release
+# clang-14 is what install-deps.sh installs (FUZZ); "clang" may be absent.
+CC=clang-14 compile_check build-clang "$src/build-clang"
 run_suite "$src/build" plain
 run_suite "$src/build-asan" asan -Db_sanitize=address,undefined -Db_lundef=false
 # The benchmark harness, briefly: correctness of the harness, not timing.
