@@ -20,6 +20,13 @@
 # (chain sipwarden-out, source port = a SIP port), gateway mode from the
 # configured sip.server_addresses in mangle/PREROUTING.
 #
+# IP fragments: the queue must see whole datagrams, as the SIP server does.
+# Chain sipwarden-defrag holds one `-m socket` rule and is never jumped to:
+# loading a socket match registers the kernel's nf_defrag_ipv4/ipv6 hooks
+# in this network namespace (priority -400, before raw and mangle) without
+# connection tracking, so every SIP datagram reaches the queue reassembled
+# and the operator's conntrack rules mean what they meant before.
+#
 # Where the queue sits: mangle/PREROUTING, appended. An NFQUEUE ACCEPT ends
 # the traversal of the chain that queued the packet (here the rest of
 # mangle/PREROUTING, which at install time is nothing after our jump), but
@@ -32,6 +39,7 @@ CONF=/etc/sipwarden/sipwarden.yml
 CHAIN=sipwarden
 OUTCHAIN=sipwarden-out
 BANCHAIN=sipwarden-ban
+DEFRAGCHAIN=sipwarden-defrag
 SET4=sipwarden4
 SET6=sipwarden6
 
@@ -119,6 +127,8 @@ chain_rules() {
 	echo "*mangle"
 	echo ":$CHAIN - [0:0]"
 	echo ":$OUTCHAIN - [0:0]"
+	echo ":$DEFRAGCHAIN - [0:0]"
+	echo "-A $DEFRAGCHAIN -m socket --nowildcard -m comment --comment \"sipwarden: registers IP defragmentation, never jumped to\""
 	each_port "$UDP_PORTS" "-A $CHAIN -p udp -m udp --dport" " -j $target"
 	# SIP over TCP: every segment (framed per connection by the daemon)
 	each_port "$TCP_PORTS" "-A $CHAIN -p tcp -m tcp --dport" " -j $target"
@@ -191,6 +201,10 @@ remove_family() {
 		"$ipt" -w -t mangle -F "$OUTCHAIN"
 		"$ipt" -w -t mangle -X "$OUTCHAIN"
 	fi
+	if "$ipt" -w -t mangle -n -L "$DEFRAGCHAIN" >/dev/null 2>&1; then
+		"$ipt" -w -t mangle -F "$DEFRAGCHAIN"
+		"$ipt" -w -t mangle -X "$DEFRAGCHAIN"
+	fi
 	while "$ipt" -w -t raw -C PREROUTING -j "$BANCHAIN" 2>/dev/null; do
 		"$ipt" -w -t raw -D PREROUTING -j "$BANCHAIN"
 	done
@@ -214,6 +228,8 @@ status_family() {
 	fi
 	"$ipt" -w -t mangle -n -v -L "$CHAIN"
 	"$ipt" -w -t mangle -n -v -L "$OUTCHAIN" 2>/dev/null || echo "chain $OUTCHAIN MISSING"
+	"$ipt" -w -t mangle -n -L "$DEFRAGCHAIN" 2>/dev/null ||
+		echo "chain $DEFRAGCHAIN MISSING (fragmented SIP reaches the queue unreassembled)"
 	"$ipt" -w -t raw -C PREROUTING -j "$BANCHAIN" 2>/dev/null ||
 		echo "jump: raw PREROUTING -> $BANCHAIN MISSING"
 	"$ipt" -w -t raw -n -v -L "$BANCHAIN" 2>/dev/null || echo "chain $BANCHAIN MISSING"

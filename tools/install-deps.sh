@@ -9,7 +9,7 @@ BUILD="meson ninja-build pkg-config gcc libc6-dev
 RUNTIME="iptables ipset iproute2 procps"
 # tests/lint/completion.sh: the completion scripts under bash-completion.
 COMPLETION="bash-completion"
-LAB="kamailio sipsak sipvicious fail2ban python3 redis-server valgrind"
+LAB="kamailio sipsak sipvicious fail2ban python3 python3-scapy redis-server valgrind"
 # tests/integration/package.sh: build the .deb, lintian it, boot Debian 12 in
 # systemd-nspawn (debootstrap) and install it there.
 PACKAGING="dpkg-dev debhelper lintian debootstrap debian-archive-keyring

@@ -299,13 +299,16 @@ judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 		 * (empty payload reads as not-SIP). */
 		if (pf == PACKET_FRAGMENT) {
 			STAT_INC(w->st.fragments);
-			/* Said once: an operator whose large UDP messages
-			 * (big SDP) are fragmented must learn why they fail. */
+			/* sipwarden-rules makes the kernel reassemble before
+			 * the queue; a fragment here means that is missing.
+			 * Said once: an operator whose large UDP messages
+			 * (big SDP) fail must learn why. */
 			if (!w->frag_logged) {
 				w->frag_logged = true;
 				log_msg(LOG_WARNING, "queue %u: a fragmented SIP datagram reached the "
-					"queue unreassembled; it is judged malformed (load nf_conntrack "
-					"so that the kernel reassembles first, see sipwarden(8)); "
+					"queue unreassembled; it is judged malformed (chain "
+					"sipwarden-defrag missing: run sipwarden-rules install, see "
+					"sipwarden(8) FRAGMENTS); "
 					"further ones are only counted", w->qnum);
 			}
 		} else
