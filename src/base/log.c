@@ -64,6 +64,79 @@ prio_name(int prio)
 	return prio >= 0 && prio <= 7 ? names[prio] : "INFO";
 }
 
+char *
+log_escape(const char *in, size_t inlen, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	if (!outlen)
+		return out;
+	for (size_t i = 0; i < inlen; i++) {
+		unsigned char c = (unsigned char)in[i];
+
+		if (c >= 0x20 && c < 0x7f && c != '\'' && c != '"' && c != '\\') {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)c;
+		} else {
+			if (o + 4 >= outlen)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
+char *
+log_escape_str(const char *in, char *out, size_t outlen)
+{
+	return log_escape(in ? in : "", in ? strlen(in) : 0, out, outlen);
+}
+
+static bool
+is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+/* The belt under log_escape(): control bytes left in s are rewritten as
+ * \xHH into out (truncated to fit). Returns s itself when it has none. */
+static const char *
+scrub(const char *s, char *out, size_t outlen)
+{
+	static const char hex[] = "0123456789abcdef";
+	const char *p = s;
+	size_t o = 0;
+
+	while (*p && !is_ctl((unsigned char)*p))
+		p++;
+	if (!*p)
+		return s;
+	for (p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (!is_ctl(c)) {
+			if (o + 1 >= outlen)
+				break;
+			out[o++] = (char)c;
+		} else {
+			if (o + 4 >= outlen)
+				break;
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[c >> 4];
+			out[o++] = hex[c & 15];
+		}
+	}
+	out[o] = '\0';
+	return out;
+}
+
 static void
 emit_stderr(int prio, const char *msg)
 {
@@ -88,11 +161,12 @@ emit_stderr(int prio, const char *msg)
 static int
 add_field(struct iovec *iov, int n, char *buf, size_t len, const char *name, const char *val)
 {
+	char clean[600];
 	int w;
 
 	if (!val)
 		return n;
-	w = snprintf(buf, len, "%s=%s", name, val);
+	w = snprintf(buf, len, "%s=%s", name, scrub(val, clean, sizeof(clean)));
 	if (w < 0)
 		return n;
 	iov[n].iov_base = buf;
@@ -103,11 +177,13 @@ add_field(struct iovec *iov, int n, char *buf, size_t len, const char *name, con
 static void __attribute__((format(printf, 3, 0)))
 emit(int prio, const struct log_fields *f, const char *fmt, va_list ap)
 {
-	char msg[1024];
+	char raw[1024], clean[1024];
+	const char *msg;
 
 	if (prio > log_max_prio)
 		return;
-	vsnprintf(msg, sizeof(msg), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	msg = scrub(raw, clean, sizeof(clean));
 	if (!use_journal) {
 		emit_stderr(prio, msg);
 		return;

@@ -34,6 +34,25 @@ struct log_fields {
 	const char *callid;
 };
 
+/*
+ * The one escaping of attacker-derived text (SIP headers, user keys, cluster
+ * keys, control requests) for a log line or a journal field: printable ASCII
+ * is kept except the quotes ' and " and the backslash; every other byte
+ * (control bytes, DEL, anything above ASCII, UTF-8 included) becomes \xHH.
+ * So the text can neither break a line nor close the quotes of an NGCP line
+ * and forge an "IP '...' is blocked" for a log scraper (fail2ban) to act on.
+ * Truncated at a whole escape to fit outlen (>= 1). Returns out.
+ */
+char *log_escape(const char *in, size_t inlen, char *out, size_t outlen);
+/* log_escape() of a NUL-terminated string (NULL gives ""). */
+char *log_escape_str(const char *in, char *out, size_t outlen);
+
+/*
+ * Every message and field is also scrubbed on its way out: a control byte
+ * or DEL that reached it unescaped is written as \xHH, so no line can be
+ * split or forged whatever a caller forgot. (Quotes cannot be told apart
+ * from the format's own there: attacker text goes through log_escape().)
+ */
 void log_msg(int prio, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void log_event(int prio, const struct log_fields *f, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

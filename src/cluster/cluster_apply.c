@@ -72,7 +72,7 @@ ban_trusted(struct cluster *c, const struct ban_key *k)
 void
 cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
 {
-	char key[3 * BAN_KEY_MAX + 1];
+	char raw[3 * BAN_KEY_MAX + 1], key[4 * 3 * BAN_KEY_MAX + 1], node[4 * CLUSTER_NODE_MAX + 1];
 	int64_t now = clock_wall_s(), left = m->time - now;
 	uint64_t errs = c->ops.kset_errors;
 	struct log_fields lf = { .event = "cluster-ban" };
@@ -80,11 +80,14 @@ cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
 
 	if (left <= 0)
 		return;
-	cluster_key_text(&m->key, key, sizeof(key));
+	/* What Redis carried is attacker-reachable text: escaped for the log. */
+	cluster_key_text(&m->key, raw, sizeof(raw));
+	log_escape_str(raw, key, sizeof(key));
+	log_escape_str(m->node, node, sizeof(node));
 	if (ban_trusted(c, &m->key)) {
 		if (log_ratelimit_take(&c->apply_rl, clock_mono_ms(), NULL))
 			log_msg(LOG_WARNING, "cluster: not applying node '%s''s ban of '%s': it "
-				"covers a whitelisted address or peering server here", m->node, key);
+				"covers a whitelisted address or peering server here", node, key);
 		return;
 	}
 	ret = banops_ban(&c->ops, &m->key, m->reason, left > UINT32_MAX ? UINT32_MAX : (uint32_t)left,
@@ -93,7 +96,7 @@ cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
 		__atomic_store_n(c->kset_dirty, 1, __ATOMIC_RELEASE);
 	if (ret < 0) {
 		if (log_ratelimit_take(&c->err_rl, clock_mono_ms(), NULL))
-			log_msg(LOG_ERR, "cluster: cannot apply node '%s''s ban of '%s': %s", m->node,
+			log_msg(LOG_ERR, "cluster: cannot apply node '%s''s ban of '%s': %s", node,
 				key, strerror(-ret));
 		return;
 	}
@@ -106,7 +109,7 @@ cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
 		else
 			lf.user = key;
 		log_event(LOG_NOTICE, &lf, "cluster: %s '%s' banned by node '%s' (%s) for %" PRId64
-			  " s", m->key.kind == BAN_KIND_IP ? "IP" : "user", key, m->node,
+			  " s", m->key.kind == BAN_KIND_IP ? "IP" : "user", key, node,
 			  ban_reason_name(m->reason), left);
 	}
 }
@@ -114,10 +117,11 @@ cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
 void
 cluster_apply_msg(struct cluster *c, const struct cluster_msg *m)
 {
-	char key[3 * BAN_KEY_MAX + 1];
+	char raw[3 * BAN_KEY_MAX + 1], key[4 * 3 * BAN_KEY_MAX + 1], node[4 * CLUSTER_NODE_MAX + 1];
 
 	if (strcmp(m->node, c->node) == 0)
 		return; /* our own, back from the channel */
+	log_escape_str(m->node, node, sizeof(node));
 	cluster_apply_peer_seen(c, m->node);
 	switch (m->op) {
 	case CLUSTER_OP_BAN:
@@ -127,14 +131,15 @@ cluster_apply_msg(struct cluster *c, const struct cluster_msg *m)
 		cluster_origins_del(c->origins, &m->key);
 		if (banops_unban(&c->ops, &m->key) == 0) {
 			cluster_count(&c->applied);
+			cluster_key_text(&m->key, raw, sizeof(raw));
 			log_msg(LOG_NOTICE, "cluster: %s '%s' unbanned by node '%s'",
 				m->key.kind == BAN_KIND_IP ? "IP" : "user",
-				(cluster_key_text(&m->key, key, sizeof(key)), key), m->node);
+				log_escape_str(raw, key, sizeof(key)), node);
 		}
 		break;
 	case CLUSTER_OP_UNBAN_ALL:
 		cluster_origins_clear(c->origins);
-		log_msg(LOG_NOTICE, "cluster: every ban lifted by node '%s' (%u)", m->node,
+		log_msg(LOG_NOTICE, "cluster: every ban lifted by node '%s' (%u)", node,
 			banops_unban_all(&c->ops));
 		cluster_count(&c->applied);
 		break;

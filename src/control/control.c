@@ -162,23 +162,17 @@ collect_ban(const struct ban_info *b, void *arg)
 	e->age_s = col->now > b->created_ms ? (col->now - b->created_ms) / 1000 : 0;
 }
 
-/* The key for a log line: attacker bytes escaped. */
+/* The key for a log line: attacker bytes escaped (log_escape(), the one
+ * escaping every log line uses: a quote in a user key cannot close the
+ * line's quotes). A user key is escaped from its bytes, NULs included. */
 static const char *
 key_for_log(const struct ban_key *k, char *buf, size_t len)
 {
 	char raw[BAN_KEY_MAX + ADDR_STRLEN + 8];
-	FILE *f = fmemopen(buf, len, "w");
 
-	if (!f) {
-		snprintf(buf, len, "?");
-		return buf;
-	}
-	ctlproto_key_text(k, raw, sizeof(raw));
-	ctlproto_put_escaped(f, raw, strlen(raw));
-	fputc('\0', f);
-	fclose(f);
-	buf[len - 1] = '\0';
-	return buf;
+	if (k->kind == BAN_KIND_USER)
+		return log_escape(k->data, k->len, buf, len);
+	return log_escape_str(ctlproto_key_text(k, raw, sizeof(raw)), buf, len);
 }
 
 static void

@@ -16,29 +16,7 @@ static struct log_ratelimit rl_full = LOG_RATELIMIT_INIT(1, 5);
 char *
 event_escape(const char *in, size_t inlen, char *out, size_t outlen)
 {
-	static const char hex[] = "0123456789abcdef";
-	size_t o = 0;
-
-	if (!outlen)
-		return out;
-	for (size_t i = 0; i < inlen; i++) {
-		unsigned char c = (unsigned char)in[i];
-
-		if (c >= 0x20 && c < 0x7f && c != '\'' && c != '\\') {
-			if (o + 1 >= outlen)
-				break;
-			out[o++] = (char)c;
-		} else {
-			if (o + 4 >= outlen)
-				break;
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return out;
+	return log_escape(in, inlen, out, outlen);
 }
 
 static void

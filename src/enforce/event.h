@@ -55,8 +55,7 @@ void event_capture_enum(struct event *e, const struct policy_auth *a);
  */
 void event_log(const struct event *e, uint64_t now_ms, bool monitor);
 
-/* Escape for a log line: printable ASCII except ' and \ kept, the rest as
- * \xHH; truncated to fit. Returns out. Exposed for unit tests. */
+/* log_escape(): the one escaping of attacker text for the log. */
 char *event_escape(const char *in, size_t inlen, char *out, size_t outlen);
 
 #endif

@@ -185,11 +185,16 @@ upkeep_blocklists(struct upkeep *u, const struct config *cfg, uint64_t now)
 static void
 expired_cb(const struct ban_info *b, void *arg)
 {
-	char key[BAN_KEY_MAX + 1];
+	char key[BAN_KEY_MAX + 1], esc[4 * BAN_KEY_MAX + 1];
 
 	(void)arg;
-	log_msg(LOG_INFO, "ban of '%s' (%s) expired",
-		ban_key_format(b->key, key, sizeof(key)), ban_reason_name(b->reason));
+	/* A user key holds what the attacker wrote (percent-decoded): a
+	 * newline in it would forge a ban line for fail2ban (issue 17). */
+	if (b->key->kind == BAN_KIND_USER)
+		log_escape(b->key->data, b->key->len, esc, sizeof(esc));
+	else
+		log_escape_str(ban_key_format(b->key, key, sizeof(key)), esc, sizeof(esc));
+	log_msg(LOG_INFO, "ban of '%s' (%s) expired", esc, ban_reason_name(b->reason));
 }
 
 void

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests: no log line can carry a raw control byte or an unescaped
+ * quote of attacker text (issue 17, item 7: a From user with %0a, decoded
+ * into the user key, forged "IP '192.0.2.1' is blocked and banned" at the
+ * ban's expiry, which the shipped fail2ban filter matches).
+ *
+ * Hostile keys and header values go through every path that logs them (ban
+ * expiry, cluster ban/unban/unban-all, policy events, the control audit's
+ * escaping, and log_msg() itself as the belt) with stderr captured; each
+ * line is then checked byte by byte.
+ */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "bans.h"
+#include "clock.h"
+#include "cluster_internal.h"
+#include "event.h"
+#include "log.h"
+#include "upkeep.h"
+
+/* A user key as the attacker writes it: a decoded %0a, a forged NGCP line,
+ * both quotes, a backslash, every control byte, DEL and UTF-8. */
+static size_t
+hostile(char *buf, size_t len)
+{
+	static const char forged[] = "alice\n2026-12-06 04:00:00.000 sipwarden[1]: WARNING: "
+				     "IP '192.0.2.1' is blocked and banned\r\"x\\y'";
+	size_t n = sizeof(forged) - 1;
+
+	cr_assert(len > n + 64);
+	memcpy(buf, forged, n);
+	for (unsigned c = 0; c < 0x20; c++)
+		buf[n++] = (char)c;
+	buf[n++] = 0x7f;
+	memcpy(buf + n, "\xc3\xa9t\xc3\xa9@example.org", 17);
+	return n + 17;
+}
+
+static int g_saved = -1;
+static char g_path[] = "/tmp/sw-logesc-XXXXXX";
+
+static void
+capture_start(void)
+{
+	int fd = mkstemp(g_path);
+
+	cr_assert(fd >= 0);
+	fflush(stderr);
+	g_saved = dup(STDERR_FILENO);
+	cr_assert(dup2(fd, STDERR_FILENO) >= 0);
+	close(fd);
+	log_init(LOG_TARGET_STDERR, LOG_DEBUG);
+}
+
+/* Stop capturing; returns the text (malloc'd) and its length. */
+static char *
+capture_end(size_t *len)
+{
+	FILE *f;
+	char *buf;
+	long n;
+
+	fflush(stderr);
+	dup2(g_saved, STDERR_FILENO);
+	close(g_saved);
+	f = fopen(g_path, "rb");
+	cr_assert_not_null(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	rewind(f);
+	buf = malloc((size_t)n + 1);
+	cr_assert_not_null(buf);
+	cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	unlink(g_path);
+	strcpy(g_path, "/tmp/sw-logesc-XXXXXX");
+	*len = (size_t)n;
+	return buf;
+}
+
+/*
+ * Every line: no control byte but its newline, no DEL, no double quote
+ * (no format writes one) and no forged line: the hostile text's quote never
+ * closes a quote of the line, so "'192.0.2.1'" and "IP='" of the forged IP
+ * never appear. Returns the number of lines.
+ */
+static unsigned
+check_lines(const char *out, size_t len, unsigned want_lines)
+{
+	unsigned lines = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)out[i];
+
+		if (c == '\n') {
+			lines++;
+			continue;
+		}
+		cr_assert(c >= 0x20 && c != 0x7f, "raw byte 0x%02x at %zu:\n%s", c, i, out);
+		cr_assert(c != '"', "unescaped double quote at %zu:\n%s", i, out);
+	}
+	cr_assert(len == 0 || out[len - 1] == '\n');
+	cr_assert_null(strstr(out, "'192.0.2.1'"), "forged quote:\n%s", out);
+	cr_assert_null(strstr(out, "y'"), "the key's own quote unescaped:\n%s", out);
+	cr_assert_eq(lines, want_lines, "%u lines, want %u:\n%s", lines, want_lines, out);
+	return lines;
+}
+
+Test(logescape, escape_function)
+{
+	char out[64];
+
+	cr_assert_str_eq(log_escape("a'b\"c\\d\n\x7f\xc3\xa9", 11, out, sizeof(out)),
+			 "a\\x27b\\x22c\\x5cd\\x0a\\x7f\\xc3\\xa9");
+	cr_assert_str_eq(log_escape("a\0b", 3, out, sizeof(out)), "a\\x00b");
+	/* truncated at a whole escape */
+	cr_assert_str_eq(log_escape("ab\n", 3, out, 6), "ab");
+	cr_assert_str_eq(log_escape_str(NULL, out, sizeof(out)), "");
+	/* the benign twin: a plain user key is unchanged */
+	cr_assert_str_eq(log_escape_str("alice@example.org", out, sizeof(out)), "alice@example.org");
+}
+
+Test(logescape, log_msg_scrubs_what_a_caller_forgot)
+{
+	size_t len;
+	char *out;
+
+	capture_start();
+	log_msg(LOG_WARNING, "raw %s end", "a\nIP '192.0.2.2' is blocked\r\x01\x7f");
+	log_msg(LOG_INFO, "benign line");
+	out = capture_end(&len);
+	check_lines(out, len, 2);
+	cr_assert_not_null(strstr(out, "raw a\\x0aIP '192.0.2.2' is blocked\\x0d\\x01\\x7f end"), "%s",
+			   out);
+	cr_assert_not_null(strstr(out, "INFO: benign line\n"), "%s", out);
+	free(out);
+}
+
+Test(logescape, ban_expiry_of_a_hostile_user_key)
+{
+	struct bantab *t = bantab_new(16);
+	struct upkeep u = { .bans = t };
+	struct ban_key k = { .kind = BAN_KIND_USER };
+	struct addr a;
+	size_t len;
+	char *out;
+
+	cr_assert_not_null(t);
+	k.len = (uint16_t)hostile(k.data, sizeof(k.data));
+	cr_assert_eq(bantab_add(t, &k, BAN_REASON_AUTH, 1000, 1000), 1);
+	cr_assert_eq(ban_key_user(&k, "bob@example.org"), 0);
+	cr_assert_eq(bantab_add(t, &k, BAN_REASON_AUTH, 1000, 1000), 1);
+	cr_assert_eq(addr_parse("203.0.113.9", &a), 0);
+	ban_key_ip(&k, &a);
+	cr_assert_eq(bantab_add(t, &k, BAN_REASON_DENSITY, 1000, 1000), 1);
+	capture_start();
+	upkeep_expire(&u, 5000);
+	out = capture_end(&len);
+	check_lines(out, len, 3);
+	cr_assert_not_null(strstr(out, "ban of 'alice\\x0a2026-12-06"), "%s", out);
+	cr_assert_not_null(strstr(out, "IP \\x27192.0.2.1\\x27 is blocked"), "%s", out);
+	/* the benign twins, as they were */
+	cr_assert_not_null(strstr(out, "ban of 'bob@example.org' (auth) expired\n"), "%s", out);
+	cr_assert_not_null(strstr(out, "ban of '203.0.113.9' (density) expired\n"), "%s", out);
+	free(out);
+	bantab_free(t);
+}
+
+Test(logescape, cluster_lines)
+{
+	static struct cluster c;
+	struct cluster_msg m;
+	volatile int dirty = 0;
+	size_t len;
+	char *out;
+
+	memset(&c, 0, sizeof(c));
+	pthread_mutex_init(&c.lock, NULL);
+	snprintf(c.node, sizeof(c.node), "here");
+	c.ops.bans = bantab_new(16);
+	c.origins = cluster_origins_new(16);
+	c.kset_dirty = &dirty;
+	c.apply_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
+	c.err_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
+	cr_assert_not_null(c.ops.bans);
+	cr_assert_not_null(c.origins);
+
+	memset(&m, 0, sizeof(m));
+	m.op = CLUSTER_OP_BAN;
+	snprintf(m.node, sizeof(m.node), "n'1\n\"x");
+	m.key.kind = BAN_KIND_USER;
+	m.key.len = (uint16_t)hostile(m.key.data, sizeof(m.key.data));
+	m.reason = BAN_REASON_AUTH;
+	m.time = clock_wall_s() + 600;
+	capture_start();
+	cluster_apply_msg(&c, &m);
+	m.op = CLUSTER_OP_UNBAN;
+	cluster_apply_msg(&c, &m);
+	m.op = CLUSTER_OP_UNBAN_ALL;
+	cluster_apply_msg(&c, &m);
+	/* the benign twin */
+	m.op = CLUSTER_OP_BAN;
+	snprintf(m.node, sizeof(m.node), "edge-b");
+	cr_assert_eq(ban_key_user(&m.key, "bob@example.org"), 0);
+	cluster_apply_msg(&c, &m);
+	out = capture_end(&len);
+	check_lines(out, len, 4);
+	cr_assert_not_null(strstr(out, "by node 'n\\x271\\x0a\\x22x'"), "%s", out);
+	cr_assert_not_null(strstr(out, "cluster: user 'bob@example.org' banned by node 'edge-b'"),
+			   "%s", out);
+	free(out);
+	bantab_free(c.ops.bans);
+	cluster_origins_free(c.origins);
+}
+
+Test(logescape, policy_events)
+{
+	static char ua[600], callid[600], ruri[600];
+	struct policy_verdict v;
+	struct policy_auth pa;
+	struct sip_msg m;
+	struct event e;
+	struct addr src;
+	size_t len, n;
+	char *out;
+
+	cr_assert_eq(addr_parse("203.0.113.7", &src), 0);
+	n = hostile(ua, sizeof(ua));
+	memcpy(callid, ua, n);
+	memcpy(ruri, ua, n);
+	memset(&m, 0, sizeof(m));
+	m.is_request = true;
+	m.user_agent = (struct sip_str){ ua, (uint32_t)n };
+	m.call_id = (struct sip_str){ callid, (uint32_t)n };
+	m.ruri = (struct sip_str){ ruri, (uint32_t)n };
+	memset(&v, 0, sizeof(v));
+	v.parsed = true;
+	v.drop = true;
+
+	capture_start();
+	v.event = POLICY_EV_UA;
+	event_capture(&e, &v, &src, &m);
+	event_log(&e, 1000, false);
+	v.event = POLICY_EV_SCANNER;
+	v.traits = SCANNER_BIT(SCANNER_VIA_BRANCH) | SCANNER_BIT(SCANNER_FROM_TAG);
+	event_capture(&e, &v, &src, &m);
+	event_log(&e, 1000, false);
+	v.event = POLICY_EV_BAN_IP;
+	v.new_ban = true;
+	event_capture(&e, &v, &src, &m);
+	event_log(&e, 1000, false);
+	memset(&pa, 0, sizeof(pa));
+	pa.event = POLICY_EV_AUTH_BAN;
+	pa.user_banned = true;
+	pa.txn.src = src;
+	n = hostile(ua, sizeof(ua));
+	memcpy(pa.txn.user, ua + 6, sizeof(pa.txn.user) - 1); /* from the forged line on */
+	pa.txn.user[sizeof(pa.txn.user) - 1] = '\0';
+	(void)n;
+	snprintf(pa.txn.ua, sizeof(pa.txn.ua), "x'\"\n");
+	event_capture_auth(&e, &pa);
+	event_log(&e, 1000, false);
+	out = capture_end(&len);
+	cr_assert(check_lines(out, len, 4) == 4);
+	cr_assert_not_null(strstr(out, "malicious UA='alice 2026-12-06"), "%s", out);
+	cr_assert_not_null(strstr(out, "from IP='203.0.113.7'"), "%s", out);
+	free(out);
+}
