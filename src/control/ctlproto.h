@@ -27,6 +27,7 @@
 #include <stdio.h>
 
 #include "bans.h"
+#include "counters.h"
 
 #define CTL_LINE_MAX 4096         /* request bytes, LF included */
 #define CTL_MAX_WORDS 16
@@ -128,13 +129,12 @@ struct ctl_status {
 	const struct ctl_cluster *cluster; /* NULL: no cluster */
 };
 
+/* One field per entry of counters.h: generated, so none can be missed. */
+#define CTL_FIELD(name, ...) uint64_t name;
+
 struct ctl_worker {
 	uint16_t queue;
-	uint64_t packets, accepted, dropped;
-	uint64_t enobufs, recv_errors, send_errors;
-	uint32_t sources, sources_max; /* per-source table */
-	uint64_t sources_evicted;      /* live sources evicted: table full */
-	uint64_t txn_replaced;         /* live transactions overwritten */
+	SW_QUEUE_COUNTERS(CTL_FIELD)
 };
 
 struct ctl_reason {
@@ -145,19 +145,48 @@ struct ctl_reason {
 struct ctl_stats {
 	bool monitor;
 	uint64_t uptime_s;
-	uint64_t packets, accepted, dropped, would_drop;
-	uint64_t tcp_passed, not_ip, fragments, truncated;
+	SW_COUNTERS(CTL_FIELD)  /* summed over the workers */
 	unsigned n_reasons;
 	struct ctl_reason reasons[CTL_MAX_REASONS];
 	unsigned n_malformed;   /* malformed messages by the check they failed */
 	struct ctl_reason malformed[CTL_MAX_MALFORMED];
 	uint64_t enobufs, recv_errors, send_errors; /* sums over the queues */
-	uint64_t kset_errors;
-	uint64_t bans_created, bans_refused;
 	uint32_t bans_ip, bans_user, max_bans;
 	unsigned n_workers;
 	struct ctl_worker workers[CTL_MAX_WORKERS];
 };
+
+/* The entries of counters.h as data, for the renderings and the tests. */
+enum {
+#define CTL_ENUM(name, ...) CTL_C_##name,
+	SW_COUNTERS(CTL_ENUM)
+	CTL_N_COUNTERS
+};
+#undef CTL_ENUM
+enum {
+#define CTL_QENUM(name, ...) CTL_Q_##name,
+	SW_QUEUE_COUNTERS(CTL_QENUM)
+	CTL_N_QUEUE_COUNTERS
+#undef CTL_QENUM
+};
+
+struct ctl_counter {
+	const char *name;
+	enum ctr_kind kind;
+	const char *family;  /* Prometheus, without "sipwarden_" */
+	const char *label;   /* SW_COUNTERS: NULL or the pair; queue: the column */
+	const char *help;    /* NULL: the family's is the previous entry's */
+	size_t off;          /* of the uint64_t in ctl_stats / ctl_worker */
+};
+
+extern const struct ctl_counter ctl_counters[CTL_N_COUNTERS];
+extern const struct ctl_counter ctl_queue_counters[CTL_N_QUEUE_COUNTERS];
+
+static inline uint64_t
+ctl_counter_get(const void *stats, const struct ctl_counter *c)
+{
+	return *(const uint64_t *)(const void *)((const char *)stats + c->off);
+}
 
 /* One line of `bans`. */
 struct ctl_ban {
@@ -213,6 +242,9 @@ void ctlproto_put_json_string(FILE *out, const char *s, size_t n);
  */
 int ctlproto_format_status(FILE *out, const struct ctl_status *st, bool json);
 int ctlproto_format_stats(FILE *out, const struct ctl_stats *st, bool json);
+/* The counters as one log line (SIGUSR1): "name=value ...", the summed
+ * counters first, then verdicts by reason, bans and the queue errors. */
+int ctlproto_format_stats_line(FILE *out, const struct ctl_stats *st);
 int ctlproto_format_bans(FILE *out, struct ctl_ban *bans, size_t n, bool json);
 /* ban / unban / unban --all / reload results. verb is "banned", "updated"
  * (was banned already), "unbanned" or "reloaded"; k may be NULL; secs 0

@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <inttypes.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -15,6 +16,19 @@
 
 #define KEY_TEXT_MAX (BAN_KEY_MAX + 1 > ADDR_STRLEN + 4 ? BAN_KEY_MAX + 1 : ADDR_STRLEN + 4)
 #define KEY_COL_MAX 60 /* wider keys overflow their column */
+#define LABEL_MAX 32   /* a counter's name as a table label */
+
+const struct ctl_counter ctl_counters[CTL_N_COUNTERS] = {
+#define C(n, k, f, l, h) { #n, k, f, l, h, offsetof(struct ctl_stats, n) },
+	SW_COUNTERS(C)
+#undef C
+};
+
+const struct ctl_counter ctl_queue_counters[CTL_N_QUEUE_COUNTERS] = {
+#define C(n, k, col, f, h) { #n, k, f, col, h, offsetof(struct ctl_worker, n) },
+	SW_QUEUE_COUNTERS(C)
+#undef C
+};
 
 const char *
 ctlproto_key_text(const struct ban_key *k, char *buf, size_t len)
@@ -227,35 +241,47 @@ ctlproto_format_status(FILE *out, const struct ctl_status *st, bool json)
 	return finish(out);
 }
 
+/* The fields of stats: mode, uptime, the counters, then what the daemon
+ * adds (sums of the queues' errors, bans). labels holds the table labels
+ * (the name with '_' as ' '); returns the number of fields. */
+static size_t
+stats_kvs(const struct ctl_stats *st, struct kv *v, char (*labels)[LABEL_MAX])
+{
+	size_t n = 0;
+
+	v[n++] = (struct kv)KS("mode", "mode", st->monitor ? "monitor" : "enforce");
+	v[n++] = (struct kv)KN("uptime", "uptime", st->uptime_s);
+	for (size_t i = 0; i < CTL_N_COUNTERS; i++) {
+		const struct ctl_counter *c = &ctl_counters[i];
+		size_t l = 0;
+
+		for (; c->name[l] && l < LABEL_MAX - 1; l++)
+			labels[i][l] = c->name[l] == '_' ? ' ' : c->name[l];
+		labels[i][l] = '\0';
+		v[n++] = (struct kv)KN(labels[i], c->name, ctl_counter_get(st, c));
+	}
+	v[n++] = (struct kv)KN("enobufs", "enobufs", st->enobufs);
+	v[n++] = (struct kv)KN("recv errors", "recv_errors", st->recv_errors);
+	v[n++] = (struct kv)KN("send errors", "send_errors", st->send_errors);
+	v[n++] = (struct kv)KN("ip bans", "bans_ip", st->bans_ip);
+	v[n++] = (struct kv)KN("user bans", "bans_user", st->bans_user);
+	v[n++] = (struct kv)KN("max bans", "max_bans", st->max_bans);
+	return n;
+}
+
+#define STATS_KVS (CTL_N_COUNTERS + 8)
+
 int
 ctlproto_format_stats(FILE *out, const struct ctl_stats *st, bool json)
 {
 	unsigned nr = st->n_reasons < CTL_MAX_REASONS ? st->n_reasons : CTL_MAX_REASONS;
 	unsigned nw = st->n_workers < CTL_MAX_WORKERS ? st->n_workers : CTL_MAX_WORKERS;
-	const struct kv v[] = {
-		KS("mode", "mode", st->monitor ? "monitor" : "enforce"),
-		KN("uptime", "uptime", st->uptime_s),
-		KN("packets", "packets", st->packets),
-		KN("accepted", "accepted", st->accepted),
-		KN("dropped", "dropped", st->dropped),
-		KN("would drop", "would_drop", st->would_drop),
-		KN("tcp passed", "tcp_passed", st->tcp_passed),
-		KN("not ip", "not_ip", st->not_ip),
-		KN("fragments", "fragments", st->fragments),
-		KN("truncated", "truncated", st->truncated),
-		KN("enobufs", "enobufs", st->enobufs),
-		KN("recv errors", "recv_errors", st->recv_errors),
-		KN("send errors", "send_errors", st->send_errors),
-		KN("kernel set errors", "kernel_set_errors", st->kset_errors),
-		KN("ip bans", "bans_ip", st->bans_ip),
-		KN("user bans", "bans_user", st->bans_user),
-		KN("max bans", "max_bans", st->max_bans),
-		KN("bans created", "bans_created", st->bans_created),
-		KN("bans refused", "bans_refused", st->bans_refused),
-	};
+	char labels[CTL_N_COUNTERS][LABEL_MAX];
+	struct kv v[STATS_KVS];
+	size_t nv = stats_kvs(st, v, labels);
 
 	fputs(json ? "{" : "", out);
-	put_kvs(out, v, sizeof(v) / sizeof(v[0]), json);
+	put_kvs(out, v, nv, json);
 	fputs(json ? ",\"verdicts\":{" : "\nverdicts by reason\n", out);
 	for (unsigned i = 0; i < nr; i++) {
 		const char *name = st->reasons[i].name ? st->reasons[i].name : "unknown";
@@ -280,26 +306,57 @@ ctlproto_format_stats(FILE *out, const struct ctl_stats *st, bool json)
 			fprintf(out, "  %-26s%" PRIu64 "\n", name, st->malformed[i].count);
 		}
 	}
-	if (json)
+	if (json) {
 		fputs("},\"workers\":[", out);
-	else
-		fprintf(out, "\n%-6s %-6s %12s %12s %12s %10s %10s %10s %10s %10s\n", "WORKER",
-			"QUEUE", "PACKETS", "ACCEPTED", "DROPPED", "ENOBUFS", "RECV_ERR",
-			"SEND_ERR", "SOURCES", "SRC_MAX");
+	} else {
+		fprintf(out, "\n%-6s %-6s", "WORKER", "QUEUE");
+		for (size_t c = 0; c < CTL_N_QUEUE_COUNTERS; c++)
+			fprintf(out, " %12s", ctl_queue_counters[c].label);
+		fputc('\n', out);
+	}
 	for (unsigned i = 0; i < nw; i++) {
 		const struct ctl_worker *w = &st->workers[i];
 
-		fprintf(out, json ? "%s{\"index\":%u,\"queue\":%u,\"packets\":%" PRIu64
-			",\"accepted\":%" PRIu64 ",\"dropped\":%" PRIu64 ",\"enobufs\":%" PRIu64
-			",\"recv_errors\":%" PRIu64 ",\"send_errors\":%" PRIu64
-			",\"sources\":%u,\"sources_max\":%u,\"sources_evicted\":%" PRIu64
-			",\"txn_replaced\":%" PRIu64 "}" :
-			"%s%-6u %-6u %12" PRIu64 " %12" PRIu64 " %12" PRIu64 " %10" PRIu64
-			" %10" PRIu64 " %10" PRIu64 " %10u %10u\n", json && i ? "," : "", i,
-			w->queue, w->packets, w->accepted, w->dropped, w->enobufs, w->recv_errors,
-			w->send_errors, w->sources, w->sources_max, w->sources_evicted, w->txn_replaced);
+		if (json)
+			fprintf(out, "%s{\"index\":%u,\"queue\":%u", i ? "," : "", i, w->queue);
+		else
+			fprintf(out, "%-6u %-6u", i, w->queue);
+		for (size_t c = 0; c < CTL_N_QUEUE_COUNTERS; c++) {
+			const struct ctl_counter *qc = &ctl_queue_counters[c];
+
+			if (json)
+				fprintf(out, ",\"%s\":%" PRIu64, qc->name, ctl_counter_get(w, qc));
+			else
+				fprintf(out, " %12" PRIu64, ctl_counter_get(w, qc));
+		}
+		fputs(json ? "}" : "\n", out);
 	}
 	fputs(json ? "]}\n" : "", out);
+	return finish(out);
+}
+
+int
+ctlproto_format_stats_line(FILE *out, const struct ctl_stats *st)
+{
+	unsigned nr = st->n_reasons < CTL_MAX_REASONS ? st->n_reasons : CTL_MAX_REASONS;
+	char labels[CTL_N_COUNTERS][LABEL_MAX];
+	struct kv v[STATS_KVS];
+	size_t nv = stats_kvs(st, v, labels);
+	bool first = true;
+
+	/* The counters (v[2] on) before the verdicts, as the line always
+	 * began ("stats: packets=..."); mode and uptime are not counters. */
+	for (size_t i = 2; i < 2 + CTL_N_COUNTERS; i++, first = false)
+		fprintf(out, "%s%s=%" PRIu64, first ? "" : " ", v[i].key, v[i].n);
+	for (unsigned i = 0; i < nr; i++) {
+		const char *name = st->reasons[i].name ? st->reasons[i].name : "unknown";
+
+		fputc(' ', out);
+		escape(out, name, strlen(name));
+		fprintf(out, "=%" PRIu64, st->reasons[i].count);
+	}
+	for (size_t i = 2 + CTL_N_COUNTERS; i < nv; i++)
+		fprintf(out, " %s=%" PRIu64, v[i].key, v[i].n);
 	return finish(out);
 }
 

@@ -43,77 +43,94 @@ struct daemon {
 	struct ctl_cluster cluster_st; /* status scratch */
 };
 
+/* The counters now (main thread only): the workers' summed, the queues'
+ * and the daemon's own. Malformed messages by name: the scan's flaws, then
+ * the sanity checks. */
 static void
-sum_stats(const struct daemon *d, struct worker_stats *sum, struct nfq_stats *nsum)
+fill_stats(const struct daemon *d, struct ctl_stats *st)
 {
-	memset(sum, 0, sizeof(*sum));
-	memset(nsum, 0, sizeof(*nsum));
-	for (unsigned i = 0; i < d->nworkers; i++) {
-		const struct worker_stats *s = &d->workers[i].st;
-		struct nfq_stats n;
+	const struct config *cfg = d->sh.cfg;
 
-		sum->packets += STAT_GET(s->packets);
-		sum->accepted += STAT_GET(s->accepted);
-		sum->dropped += STAT_GET(s->dropped);
-		for (unsigned r = 0; r < POLICY_REASON__MAX; r++)
-			sum->reason[r] += STAT_GET(s->reason[r]);
-		sum->would_drop += STAT_GET(s->would_drop);
-		sum->tcp_passed += STAT_GET(s->tcp_passed);
-		sum->fragments += STAT_GET(s->fragments);
-		sum->truncated += STAT_GET(s->truncated);
-		sum->not_ip += STAT_GET(s->not_ip);
-		sum->bans_created += STAT_GET(s->bans_created);
-		sum->bans_refused += STAT_GET(s->bans_refused);
-		sum->replies_seen += STAT_GET(s->replies_seen);
-		sum->auth_failures += STAT_GET(s->auth_failures);
-		sum->auth_bans += STAT_GET(s->auth_bans);
-		sum->enum_bans += STAT_GET(s->enum_bans);
-		worker_get_nfq_stats(&d->workers[i], &n);
-		nsum->enobufs += n.enobufs;
-		nsum->recv_errors += n.recv_errors;
-		nsum->send_errors += n.send_errors;
+	memset(st, 0, sizeof(*st));
+	st->monitor = cfg->mode == CONFIG_MODE_MONITOR;
+	st->uptime_s = (clock_mono_ms() - d->started_ms) / 1000;
+	st->n_reasons = POLICY_REASON__MAX < CTL_MAX_REASONS ? POLICY_REASON__MAX : CTL_MAX_REASONS;
+	for (unsigned r = 0; r < st->n_reasons; r++)
+		st->reasons[r].name = policy_reason_name(r);
+	for (unsigned f = 1; f <= SIP_FLAW_TOO_MANY_HEADERS && st->n_malformed < CTL_MAX_MALFORMED;
+	     f++)
+		st->malformed[st->n_malformed++].name = sip_flaw_name((enum sip_flaw)f);
+	for (unsigned f = 1; f < SANITY__MAX && st->n_malformed < CTL_MAX_MALFORMED; f++)
+		st->malformed[st->n_malformed++].name = sanity_fail_name((enum sanity_fail)f);
+	st->n_workers = d->nworkers < CTL_MAX_WORKERS ? d->nworkers : CTL_MAX_WORKERS;
+	for (unsigned i = 0; i < d->nworkers; i++) {
+		const struct worker *w = &d->workers[i];
+		const struct worker_stats *s = &w->st;
+		struct ctl_worker *cw = i < st->n_workers ? &st->workers[i] : &(struct ctl_worker){ 0 };
+		struct srctab_stats ss = { 0 };
+		struct nfq_stats n;
+		unsigned m = 0;
+
+#define SUM(name, ...) st->name += STAT_GET(s->name);
+		SW_COUNTERS(SUM)
+#undef SUM
+		for (unsigned r = 0; r < st->n_reasons; r++)
+			st->reasons[r].count += STAT_GET(s->reason[r]);
+		for (unsigned f = 1; f <= SIP_FLAW_TOO_MANY_HEADERS && m < st->n_malformed; f++)
+			st->malformed[m++].count += STAT_GET(s->flaw[f]);
+		for (unsigned f = 1; f < SANITY__MAX && m < st->n_malformed; f++)
+			st->malformed[m++].count += STAT_GET(s->sanity[f]);
+		worker_get_nfq_stats(w, &n);
+		if (w->src)
+			srctab_get_stats(w->src, &ss);
+		cw->queue = w->qnum;
+		cw->packets = STAT_GET(s->packets);
+		cw->accepted = STAT_GET(s->accepted);
+		cw->dropped = STAT_GET(s->dropped);
+		cw->enobufs = n.enobufs;
+		cw->recv_errors = n.recv_errors;
+		cw->send_errors = n.send_errors;
+		cw->sources = ss.used;
+		cw->sources_max = ss.capacity;
+		cw->sources_evicted = ss.evicted_live;
+		cw->txn_replaced = w->txns ? txntab_replaced(w->txns) : 0;
+		st->enobufs += n.enobufs;
+		st->recv_errors += n.recv_errors;
+		st->send_errors += n.send_errors;
 	}
+	/* Manual bans and resyncs fail in the daemon's thread, not a worker's. */
+	st->kernel_set_errors += d->ops.kset_errors;
+	st->bans_ip = bantab_count(d->sh.bans, BAN_KIND_IP);
+	st->bans_user = bantab_count(d->sh.bans, BAN_KIND_USER);
+	st->max_bans = cfg->max_bans;
 }
+
+/* Scratch for fill_stats() in the main thread: too big for a loop's stack. */
+static struct ctl_stats stats_now;
 
 static void
 log_stats(const struct daemon *d)
 {
-	struct worker_stats s;
-	struct nfq_stats n;
-	char reasons[512];
-	size_t off = 0;
+	char line[1024];
+	FILE *f = fmemopen(line, sizeof(line), "w");
 
-	sum_stats(d, &s, &n);
-	for (unsigned r = 0; r < POLICY_REASON__MAX; r++)
-		off += (size_t)snprintf(reasons + off, sizeof(reasons) - off, " %s=%llu",
-					policy_reason_name(r), (unsigned long long)s.reason[r]);
-	log_msg(LOG_INFO,
-		"stats: packets=%llu accepted=%llu dropped=%llu would_drop=%llu%s "
-		"tcp_passed=%llu fragments=%llu truncated=%llu bans_created=%llu "
-		"bans_refused=%llu replies_seen=%llu auth_failures=%llu auth_bans=%llu enum_bans=%llu "
-		"ip_bans=%u user_bans=%u enobufs=%llu recv_errors=%llu",
-		(unsigned long long)s.packets, (unsigned long long)s.accepted,
-		(unsigned long long)s.dropped, (unsigned long long)s.would_drop, reasons,
-		(unsigned long long)s.tcp_passed, (unsigned long long)s.fragments,
-		(unsigned long long)s.truncated, (unsigned long long)s.bans_created,
-		(unsigned long long)s.bans_refused, (unsigned long long)s.replies_seen,
-		(unsigned long long)s.auth_failures, (unsigned long long)s.auth_bans,
-		(unsigned long long)s.enum_bans,
-		bantab_count(d->sh.bans, BAN_KIND_IP),
-		bantab_count(d->sh.bans, BAN_KIND_USER), (unsigned long long)n.enobufs,
-		(unsigned long long)n.recv_errors);
+	if (!f)
+		return;
+	fill_stats(d, &stats_now);
+	ctlproto_format_stats_line(f, &stats_now);
+	fputc('\0', f);
+	fclose(f);
+	line[sizeof(line) - 1] = '\0';
+	log_msg(LOG_INFO, "stats: %s", line);
 }
 
 static void
 notify_status(const struct daemon *d)
 {
-	struct worker_stats s;
-	struct nfq_stats n;
-
-	sum_stats(d, &s, &n);
+	fill_stats(d, &stats_now);
 	sd_notifyf(0, "STATUS=%u queues, %llu packets, %llu dropped, %u IP bans, %u user bans",
-		   d->nworkers, (unsigned long long)s.packets, (unsigned long long)s.dropped,
-		   bantab_count(d->sh.bans, BAN_KIND_IP), bantab_count(d->sh.bans, BAN_KIND_USER));
+		   d->nworkers, (unsigned long long)stats_now.packets,
+		   (unsigned long long)stats_now.dropped, stats_now.bans_ip, stats_now.bans_user);
 }
 
 
@@ -280,78 +297,7 @@ ctl_status(void *ctx, struct ctl_status *st)
 static void
 ctl_stats(void *ctx, struct ctl_stats *st)
 {
-	struct daemon *d = ctx;
-	const struct config *cfg = d->sh.cfg;
-	struct worker_stats s;
-	struct nfq_stats n;
-
-	sum_stats(d, &s, &n);
-	st->monitor = cfg->mode == CONFIG_MODE_MONITOR;
-	st->uptime_s = (clock_mono_ms() - d->started_ms) / 1000;
-	st->packets = s.packets;
-	st->accepted = s.accepted;
-	st->dropped = s.dropped;
-	st->would_drop = s.would_drop;
-	st->tcp_passed = s.tcp_passed;
-	st->not_ip = s.not_ip;
-	st->fragments = s.fragments;
-	st->truncated = s.truncated;
-	/* Malformed messages by name: the scan's flaws, then the sanity
-	 * checks (summed over the workers). */
-	st->n_malformed = 0;
-	for (unsigned f = 1; f <= SIP_FLAW_TOO_MANY_HEADERS && st->n_malformed < CTL_MAX_MALFORMED;
-	     f++) {
-		uint64_t c = 0;
-
-		for (unsigned i = 0; i < d->nworkers; i++)
-			c += STAT_GET(d->workers[i].st.flaw[f]);
-		st->malformed[st->n_malformed].name = sip_flaw_name((enum sip_flaw)f);
-		st->malformed[st->n_malformed++].count = c;
-	}
-	for (unsigned f = 1; f < SANITY__MAX && st->n_malformed < CTL_MAX_MALFORMED; f++) {
-		uint64_t c = 0;
-
-		for (unsigned i = 0; i < d->nworkers; i++)
-			c += STAT_GET(d->workers[i].st.sanity[f]);
-		st->malformed[st->n_malformed].name = sanity_fail_name((enum sanity_fail)f);
-		st->malformed[st->n_malformed++].count = c;
-	}
-	st->n_reasons = POLICY_REASON__MAX < CTL_MAX_REASONS ? POLICY_REASON__MAX : CTL_MAX_REASONS;
-	for (unsigned r = 0; r < st->n_reasons; r++) {
-		st->reasons[r].name = policy_reason_name(r);
-		st->reasons[r].count = s.reason[r];
-	}
-	st->enobufs = n.enobufs;
-	st->recv_errors = n.recv_errors;
-	st->send_errors = n.send_errors;
-	st->kset_errors = d->ops.kset_errors;
-	st->bans_created = s.bans_created;
-	st->bans_refused = s.bans_refused;
-	st->bans_ip = bantab_count(d->sh.bans, BAN_KIND_IP);
-	st->bans_user = bantab_count(d->sh.bans, BAN_KIND_USER);
-	st->max_bans = cfg->max_bans;
-	st->n_workers = d->nworkers < CTL_MAX_WORKERS ? d->nworkers : CTL_MAX_WORKERS;
-	for (unsigned i = 0; i < st->n_workers; i++) {
-		const struct worker *w = &d->workers[i];
-		struct ctl_worker *cw = &st->workers[i];
-		struct srctab_stats ss = { 0 };
-
-		st->kset_errors += STAT_GET(w->st.kset_errors);
-		worker_get_nfq_stats(w, &n);
-		if (w->src)
-			srctab_get_stats(w->src, &ss);
-		cw->queue = w->qnum;
-		cw->packets = STAT_GET(w->st.packets);
-		cw->accepted = STAT_GET(w->st.accepted);
-		cw->dropped = STAT_GET(w->st.dropped);
-		cw->enobufs = n.enobufs;
-		cw->recv_errors = n.recv_errors;
-		cw->send_errors = n.send_errors;
-		cw->sources = ss.used;
-		cw->sources_max = ss.capacity;
-		cw->sources_evicted = ss.evicted_live;
-		cw->txn_replaced = w->txns ? txntab_replaced(w->txns) : 0;
-	}
+	fill_stats(ctx, st);
 }
 
 static void
@@ -385,15 +331,13 @@ static const struct control_ops ctl_ops = {
 static void
 write_stats_file(struct daemon *d)
 {
-	static struct ctl_stats st; /* main thread only; too big for the stack */
 	const char *path = d->sh.cfg->stats_file;
 	int ret;
 
 	if (!path)
 		return;
-	memset(&st, 0, sizeof(st));
-	ctl_stats(d, &st);
-	ret = control_write_stats_file(path, &st);
+	fill_stats(d, &stats_now);
+	ret = control_write_stats_file(path, &stats_now);
 	if (ret < 0 && !d->stats_file_failed)
 		log_msg(LOG_ERR, "cannot write %s: %s (retrying)", path, strerror(-ret));
 	d->stats_file_failed = ret < 0;

@@ -342,7 +342,7 @@ push_ban(struct worker *w, const struct event *e)
 		return;
 	ret = w->ks ? kernelset_add(w->ks, &e->ban_addr, e->ban_plen, e->ban_time_s) : -ENOTCONN;
 	if (ret < 0) {
-		STAT_INC(w->st.kset_errors);
+		STAT_INC(w->st.kernel_set_errors);
 		__atomic_store_n(&w->sh->kset_dirty, 1, __ATOMIC_RELEASE);
 	}
 	/* The other nodes of a cluster, after this node's own kernel set. */

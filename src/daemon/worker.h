@@ -17,6 +17,7 @@
 
 #include "bans.h"
 #include "config.h"
+#include "counters.h"
 #include "kernelset.h"
 #include "log.h"
 #include "sipreply.h"
@@ -25,29 +26,16 @@
 #include "policy.h"
 #include "srctab.h"
 
+/* Written by the worker only (stats.h), read by the daemon. The scalar
+ * counters are those of counters.h, generated; the arrays are labelled by
+ * their enum's names. */
 struct worker_stats {
-	uint64_t packets;
-	uint64_t accepted;
-	uint64_t dropped;
+#define WORKER_COUNTER(name, ...) uint64_t name;
+	SW_COUNTERS(WORKER_COUNTER)
+#undef WORKER_COUNTER
 	uint64_t reason[POLICY_REASON__MAX];  /* verdicts by reason */
 	uint64_t sanity[SANITY__MAX];         /* malformed: the sanity check failed */
 	uint64_t flaw[SIP_FLAW_TOO_MANY_HEADERS + 1]; /* malformed: not SIP at all */
-	uint64_t would_drop;                  /* monitor mode */
-	uint64_t tcp_passed;                  /* TCP to no SIP port: not judged */
-	uint64_t tcp_segments;                /* TCP to a SIP port, framed */
-	uint64_t tcp_out_of_order;            /* dropped: beyond the next expected byte */
-	uint64_t tls_attempts;                /* TLS port SYNs judged (density, bans) */
-	uint64_t not_ip;                      /* framing flaws, by kind below */
-	uint64_t fragments;
-	uint64_t truncated;
-	uint64_t bans_created;
-	uint64_t bans_refused;
-	uint64_t kset_errors;                 /* kernel set updates that failed */
-	uint64_t replies_seen;                /* server replies read after the verdict */
-	uint64_t auth_failures;               /* 401/407/403 to credentials */
-	uint64_t auth_bans;                   /* failed_auth_attempts reached */
-	uint64_t enum_bans;                   /* enumeration detected */
-	uint64_t replies_403;                 /* banned_user_reply: 403 sent */
 	uint64_t heartbeat_ms;                /* last loop iteration (mono ms) */
 };
 

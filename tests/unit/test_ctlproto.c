@@ -527,7 +527,7 @@ fill_stats(struct ctl_stats *st)
 	st->bans_ip = 3;
 	st->bans_user = 1;
 	st->max_bans = 1000;
-	st->kset_errors = 2;
+	st->kernel_set_errors = 2;
 	st->n_workers = 2;
 	st->workers[0] = (struct ctl_worker){ .queue = 4, .packets = 60, .enobufs = 1,
 					      .sources = 7, .sources_max = 500 };
@@ -679,10 +679,10 @@ Test(prometheus, exposition_format)
 	cr_assert_eq(out[strlen(out) - 1], '\n');
 
 	/* Every line is a HELP, a TYPE or a sample of the family just typed. */
-	cr_assert_eq(regcomp(&sample, "^([a-z_]+)(\\{[a-z_]+=\"([^\"\\\\]|\\\\.)*\"\\})? [0-9]+$",
-			     REG_EXTENDED), 0);
-	cr_assert_eq(regcomp(&help, "^# HELP ([a-z_]+) [^\n]+$", REG_EXTENDED), 0);
-	cr_assert_eq(regcomp(&type, "^# TYPE ([a-z_]+) (counter|gauge)$", REG_EXTENDED), 0);
+	cr_assert_eq(regcomp(&sample, "^([a-z_][a-z0-9_]*)"
+			     "(\\{[a-z_]+=\"([^\"\\\\]|\\\\.)*\"\\})? [0-9]+$", REG_EXTENDED), 0);
+	cr_assert_eq(regcomp(&help, "^# HELP ([a-z_][a-z0-9_]*) [^\n]+$", REG_EXTENDED), 0);
+	cr_assert_eq(regcomp(&type, "^# TYPE ([a-z_][a-z0-9_]*) (counter|gauge)$", REG_EXTENDED), 0);
 	for (char *l = strtok_r(out, "\n", &save); l; l = strtok_r(NULL, "\n", &save)) {
 		regmatch_t m[2];
 
@@ -708,4 +708,135 @@ Test(prometheus, exposition_format)
 	regfree(&help);
 	regfree(&type);
 	free(out);
+}
+
+/* --- the counter registry (counters.h) -------------------------------- */
+
+static void
+fill_distinct(struct ctl_stats *st)
+{
+	fill_stats(st);
+	for (size_t i = 0; i < CTL_N_COUNTERS; i++)
+		*(uint64_t *)(void *)((char *)st + ctl_counters[i].off) = 1000003u + 7919u * i;
+	for (unsigned w = 0; w < st->n_workers; w++)
+		for (size_t i = 0; i < CTL_N_QUEUE_COUNTERS; i++)
+			*(uint64_t *)(void *)((char *)&st->workers[w] + ctl_queue_counters[i].off) =
+				2000003u + 104729u * w + 131u * i;
+}
+
+static char *
+render(const struct ctl_stats *st, int how)
+{
+	struct cap c;
+
+	cap_open(&c);
+	if (how == 0)
+		cr_assert_eq(ctlproto_format_stats(c.f, st, false), 0);
+	else if (how == 1)
+		cr_assert_eq(ctlproto_format_stats(c.f, st, true), 0);
+	else if (how == 2)
+		cr_assert_eq(ctlproto_format_stats_line(c.f, st), 0);
+	else
+		cr_assert_eq(ctlproto_prometheus(st, c.f), 0);
+	return cap_close(&c);
+}
+
+Test(counters, every_entry_in_every_rendering)
+{
+	static struct ctl_stats st;
+	char *text, *json, *line, *prom, want[256];
+
+	fill_distinct(&st);
+	text = render(&st, 0);
+	json = render(&st, 1);
+	line = render(&st, 2);
+	prom = render(&st, 3);
+	for (size_t i = 0; i < CTL_N_COUNTERS; i++) {
+		const struct ctl_counter *c = &ctl_counters[i];
+		unsigned long long v = ctl_counter_get(&st, c);
+		char label[64];
+
+		snprintf(label, sizeof(label), "%s", c->name);
+		for (char *p = label; *p; p++)
+			*p = *p == '_' ? ' ' : *p;
+		snprintf(want, sizeof(want), "\n%-20s%llu\n", label, v);
+		cr_assert_not_null(strstr(text, want), "text lacks '%s':\n%s", want, text);
+		snprintf(want, sizeof(want), "\"%s\":%llu,", c->name, v);
+		cr_assert_not_null(strstr(json, want), "JSON lacks '%s':\n%s", want, json);
+		snprintf(want, sizeof(want), "%s=%llu ", c->name, v);
+		cr_assert_not_null(strstr(line, want), "line lacks '%s':\n%s", want, line);
+		cr_assert(line == strstr(line, want) || strstr(line, want)[-1] == ' ');
+		snprintf(want, sizeof(want), "\nsipwarden_%s%s%s%s %llu\n", c->family,
+			 c->label ? "{" : "", c->label ? c->label : "", c->label ? "}" : "", v);
+		cr_assert_not_null(strstr(prom, want), "Prometheus lacks '%s'", want);
+		snprintf(want, sizeof(want), "# TYPE sipwarden_%s %s\n", c->family,
+			 c->kind == CTR_GAUGE ? "gauge" : "counter");
+		cr_assert_not_null(strstr(prom, want), "Prometheus lacks '%s'", want);
+	}
+	for (unsigned w = 0; w < st.n_workers; w++) {
+		for (size_t i = 0; i < CTL_N_QUEUE_COUNTERS; i++) {
+			const struct ctl_counter *c = &ctl_queue_counters[i];
+			unsigned long long v = ctl_counter_get(&st.workers[w], c);
+
+			snprintf(want, sizeof(want), " %llu", v);
+			cr_assert_not_null(strstr(text, want), "text lacks '%s'", want);
+			snprintf(want, sizeof(want), "\"%s\":%llu", c->name, v);
+			cr_assert_not_null(strstr(json, want), "JSON lacks '%s'", want);
+			snprintf(want, sizeof(want), "sipwarden_%s{queue=\"%u\"} %llu\n", c->family,
+				 st.workers[w].queue, v);
+			cr_assert_not_null(strstr(prom, want), "Prometheus lacks '%s'", want);
+		}
+	}
+	for (size_t i = 0; i < CTL_N_QUEUE_COUNTERS; i++)
+		cr_assert_not_null(strstr(text, ctl_queue_counters[i].label));
+	/* The verdicts ride the line too, after the counters. */
+	cr_assert_not_null(strstr(line, " density=10 "), "%s", line);
+	cr_assert_eq(strncmp(line, "packets=", 8), 0, "%s", line);
+	free(text);
+	free(json);
+	free(line);
+	free(prom);
+}
+
+/* Names and families are stable (tests, scripts, dashboards read them);
+ * the ones that were once counted and never shown stay in the list. */
+Test(counters, registry_well_formed)
+{
+	static const char *const must[] = {
+		"packets", "accepted", "dropped", "would_drop", "tcp_passed", "tcp_segments",
+		"tls_attempts", "tcp_out_of_order", "replies_403", "replies_seen",
+		"auth_failures", "auth_bans", "enum_bans", "not_ip", "fragments", "truncated",
+		"bans_created", "bans_refused", "kernel_set_errors",
+	};
+
+	for (size_t m = 0; m < sizeof(must) / sizeof(must[0]); m++) {
+		size_t i = 0;
+
+		while (i < CTL_N_COUNTERS && strcmp(ctl_counters[i].name, must[m]) != 0)
+			i++;
+		cr_assert_lt(i, CTL_N_COUNTERS, "%s missing from counters.h", must[m]);
+	}
+	for (size_t i = 0; i < CTL_N_COUNTERS; i++) {
+		const struct ctl_counter *c = &ctl_counters[i];
+		bool first = i == 0 || strcmp(c->family, ctl_counters[i - 1].family) != 0;
+
+		cr_assert(!first || c->help, "%s: a family's first entry has the help", c->name);
+		cr_assert(c->kind == CTR_GAUGE || strstr(c->family, "_total"), "%s", c->name);
+		for (size_t j = i + 1; j < CTL_N_COUNTERS; j++) {
+			cr_assert_str_neq(c->name, ctl_counters[j].name);
+			/* a family's entries are adjacent */
+			if (j > i + 1 && strcmp(c->family, ctl_counters[j].family) == 0)
+				cr_assert_str_eq(ctl_counters[j - 1].family, c->family, "%s", c->name);
+			cr_assert(strcmp(c->family, ctl_counters[j].family) != 0 ||
+				  (c->label && ctl_counters[j].label), "%s", c->name);
+		}
+	}
+	for (size_t i = 0; i < CTL_N_QUEUE_COUNTERS; i++) {
+		const struct ctl_counter *c = &ctl_queue_counters[i];
+
+		cr_assert_not_null(c->help);
+		cr_assert(c->kind == CTR_GAUGE || strstr(c->family, "_total"), "%s", c->name);
+		for (size_t j = i + 1; j < CTL_N_QUEUE_COUNTERS; j++)
+			cr_assert_str_neq(c->family, ctl_queue_counters[j].family);
+	}
 }

@@ -1,0 +1,88 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#ifndef SIPWARDEN_COUNTERS_H
+#define SIPWARDEN_COUNTERS_H
+
+/*
+ * counters - the one list of the daemon's counters. Everything that holds
+ * or shows a counter is generated from it: the per-worker struct
+ * (worker.h), the sums over the workers (daemon.c), the SIGUSR1 line, the
+ * body of `sipwardenctl stats` and `--json` (ctlproto_format.c) and the
+ * Prometheus file (ctlproto_prom.c). A counter added here is shown
+ * everywhere; test_ctlproto checks that every entry is.
+ *
+ * SW_COUNTERS: incremented by the workers, summed over them.
+ *   X(name, kind, family, label, help)
+ *   name    C field, the key of `stats --json` and of the SIGUSR1 line;
+ *           with '_' as ' ', the label of the `stats` table. Stable: tests,
+ *           scripts and the README read them.
+ *   kind    CTR_COUNTER (only grows) or CTR_GAUGE
+ *   family  Prometheus metric, without "sipwarden_"; a counter's ends in
+ *           _total. Stable, like name.
+ *   label   NULL, or the label pair of this entry within its family
+ *           (entries of one family are adjacent; the first one's help is
+ *           the family's)
+ *   help    Prometheus # HELP text
+ *
+ * SW_QUEUE_COUNTERS: one value per worker (NFQUEUE queue), shown per
+ *   worker and as Prometheus families labelled {queue="N"}.
+ *   X(name, kind, column, family, help); column heads the `stats` table.
+ */
+
+enum ctr_kind { CTR_COUNTER, CTR_GAUGE };
+
+#define SW_COUNTERS(X)                                                                        \
+	X(packets, CTR_COUNTER, "packets_received_total", NULL,                                 \
+	  "Packets received from the queues (accepted + dropped).")                              \
+	X(accepted, CTR_COUNTER, "packets_total", "verdict=\"accept\"",                          \
+	  "Packets judged, by verdict.")                                                         \
+	X(dropped, CTR_COUNTER, "packets_total", "verdict=\"drop\"", NULL)                      \
+	X(would_drop, CTR_COUNTER, "would_drop_total", NULL,                                    \
+	  "Packets monitor mode let through that enforce mode would drop.")                     \
+	X(tcp_passed, CTR_COUNTER, "tcp_passed_total", NULL,                                    \
+	  "TCP packets accepted unjudged (no SIP or TLS port).")                                \
+	X(tcp_segments, CTR_COUNTER, "tcp_segments_total", NULL,                                \
+	  "TCP segments to a SIP port, framed into messages.")                                  \
+	X(tcp_out_of_order, CTR_COUNTER, "tcp_out_of_order_total", NULL,                        \
+	  "TCP segments beyond the next expected byte, not framed.")                            \
+	X(tls_attempts, CTR_COUNTER, "tls_attempts_total", NULL,                                \
+	  "Connection attempts to a TLS port, judged by density and bans.")                     \
+	X(not_ip, CTR_COUNTER, "framing_errors_total", "kind=\"not_ip\"",                        \
+	  "Queued packets that could not be framed, by kind.")                                   \
+	X(fragments, CTR_COUNTER, "framing_errors_total", "kind=\"fragment\"", NULL)            \
+	X(truncated, CTR_COUNTER, "framing_errors_total", "kind=\"truncated\"", NULL)           \
+	X(bans_created, CTR_COUNTER, "bans_created_total", NULL,                                \
+	  "Bans created by the policy.")                                                        \
+	X(bans_refused, CTR_COUNTER, "bans_refused_total", NULL, "Bans refused: table full.")   \
+	X(auth_failures, CTR_COUNTER, "auth_failures_total", NULL,                              \
+	  "Replies 401/407/403 to a request with credentials.")                                 \
+	X(auth_bans, CTR_COUNTER, "auth_bans_total", NULL,                                      \
+	  "Bans for failed authentication (failed_auth_attempts reached).")                     \
+	X(enum_bans, CTR_COUNTER, "enum_bans_total", NULL, "Bans for user enumeration.")        \
+	X(replies_seen, CTR_COUNTER, "replies_seen_total", NULL,                                \
+	  "Replies of the SIP server read after the verdict.")                                  \
+	X(replies_403, CTR_COUNTER, "replies_403_total", NULL,                                  \
+	  "403 replies sent to banned users (banned_user_reply).")                              \
+	X(kernel_set_errors, CTR_COUNTER, "kernel_set_errors_total", NULL,                      \
+	  "Failed kernel ban set updates.")
+
+#define SW_QUEUE_COUNTERS(X)                                                                  \
+	X(packets, CTR_COUNTER, "PACKETS", "queue_packets_total",                                \
+	  "Packets received from the NFQUEUE queue.")                                            \
+	X(accepted, CTR_COUNTER, "ACCEPTED", "queue_accepted_total",                             \
+	  "Packets of the queue accepted.")                                                      \
+	X(dropped, CTR_COUNTER, "DROPPED", "queue_dropped_total", "Packets of the queue dropped.") \
+	X(enobufs, CTR_COUNTER, "ENOBUFS", "queue_enobufs_total",                                \
+	  "Receive buffer overruns (packets lost).")                                             \
+	X(recv_errors, CTR_COUNTER, "RECV_ERR", "queue_recv_errors_total",                       \
+	  "Receive errors on the queue socket.")                                                 \
+	X(send_errors, CTR_COUNTER, "SEND_ERR", "queue_send_errors_total",                       \
+	  "Verdicts that could not be sent.")                                                    \
+	X(sources, CTR_GAUGE, "SOURCES", "sources", "Sources in the worker's density table.")     \
+	X(sources_max, CTR_GAUGE, "SRC_MAX", "sources_max",                                      \
+	  "Capacity of the worker's density table.")                                             \
+	X(sources_evicted, CTR_COUNTER, "EVICTED", "sources_evicted_total",                      \
+	  "Live sources evicted: density table full.")                                           \
+	X(txn_replaced, CTR_COUNTER, "TXN_REPL", "transactions_replaced_total",                  \
+	  "Live transactions overwritten.")
+
+#endif
