@@ -41,7 +41,8 @@ cluster_publish_ban(struct cluster *c, const struct ban_key *k, enum ban_reason 
 	struct cluster_msg m;
 	int64_t now = clock_wall_s();
 
-	if (!c || __atomic_load_n(&c->monitor, __ATOMIC_RELAXED) || r == BAN_REASON_BLOCKLIST)
+	if (!c || atomic_load_explicit(&c->monitor, memory_order_relaxed) ||
+	    r == BAN_REASON_BLOCKLIST)
 		return;
 	memset(&m, 0, offsetof(struct cluster_msg, key));
 	m.op = CLUSTER_OP_BAN;
@@ -60,7 +61,7 @@ cluster_publish_unban(struct cluster *c, const struct ban_key *k)
 {
 	struct cluster_msg m;
 
-	if (!c || __atomic_load_n(&c->monitor, __ATOMIC_RELAXED))
+	if (!c || atomic_load_explicit(&c->monitor, memory_order_relaxed))
 		return;
 	memset(&m, 0, offsetof(struct cluster_msg, key));
 	m.op = CLUSTER_OP_UNBAN;
@@ -75,7 +76,7 @@ cluster_publish_unban_all(struct cluster *c)
 {
 	struct cluster_msg m;
 
-	if (!c || __atomic_load_n(&c->monitor, __ATOMIC_RELAXED))
+	if (!c || atomic_load_explicit(&c->monitor, memory_order_relaxed))
 		return;
 	memset(&m, 0, sizeof(m));
 	m.op = CLUSTER_OP_UNBAN_ALL;
@@ -146,7 +147,7 @@ set_trusted(struct cluster *c, const struct config *cfg)
 	c->trusted = t;
 	c->n_trusted = n;
 	pthread_mutex_unlock(&c->lock);
-	__atomic_store_n(&c->monitor, cfg->mode == CONFIG_MODE_MONITOR, __ATOMIC_RELAXED);
+	atomic_store_explicit(&c->monitor, cfg->mode == CONFIG_MODE_MONITOR, memory_order_relaxed);
 }
 
 static void
@@ -189,7 +190,7 @@ default_node(char *buf, size_t len)
 
 int
 cluster_start(struct cluster **out, const struct config *cfg, struct bantab *bans,
-	      volatile int *kset_dirty)
+	      atomic_int *kset_dirty)
 {
 	struct cluster *c = calloc(1, sizeof(*c));
 	struct timespec until;
@@ -270,7 +271,7 @@ cluster_stop(struct cluster *c)
 
 	if (!c)
 		return;
-	__atomic_store_n(&c->stop, 1, __ATOMIC_RELEASE);
+	atomic_store_explicit(&c->stop, true, memory_order_release);
 	if (write(c->wake_fd, &one, sizeof(one)) < 0) {
 		/* saturated: it wakes anyway */
 	}

@@ -25,6 +25,7 @@
  * node; only bans travel.
  */
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -37,14 +38,15 @@ struct cluster;
 /*
  * Start the cluster thread for cfg's cluster: section and wait until its
  * first connection attempt has loaded the cluster's bans into bans (or
- * failed, or CLUSTER_LOAD_WAIT_MS passed): call it before READY. A failed
- * connection is not an error (the thread keeps trying). kset_dirty is set
- * when a kernel set update failed (the daemon's resync repairs it).
+ * failed, or CLUSTER_LOAD_WAIT_MS passed): call it before READY, and after
+ * the process blocked the signals it handles (a thread inherits the mask).
+ * A failed connection is not an error (the thread keeps trying). kset_dirty
+ * is set when a kernel set update failed (the daemon's resync repairs it).
  * 0 or a negative errno (no memory, no thread).
  */
 #define CLUSTER_LOAD_WAIT_MS 5000
 int cluster_start(struct cluster **out, const struct config *cfg, struct bantab *bans,
-		  volatile int *kset_dirty);
+		  atomic_int *kset_dirty);
 /* Stop and join the thread, close the connections. NULL is a no-op. */
 void cluster_stop(struct cluster *c);
 /* After a reload: monitor mode and the trusted addresses follow cfg; the

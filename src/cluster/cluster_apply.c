@@ -93,7 +93,7 @@ cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
 	ret = banops_ban(&c->ops, &m->key, m->reason, left > UINT32_MAX ? UINT32_MAX : (uint32_t)left,
 			 clock_mono_ms());
 	if (c->ops.kset_errors != errs)
-		__atomic_store_n(c->kset_dirty, 1, __ATOMIC_RELEASE);
+		atomic_store_explicit(c->kset_dirty, 1, memory_order_release);
 	if (ret < 0) {
 		if (log_ratelimit_take(&c->err_rl, clock_mono_ms(), NULL))
 			log_msg(LOG_ERR, "cluster: cannot apply node '%s''s ban of '%s': %s", node,

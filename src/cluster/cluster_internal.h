@@ -16,6 +16,7 @@
  */
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -48,12 +49,12 @@ struct cluster {
 
 	struct cluster_queue q;
 	struct cluster_origins *origins;
-	volatile int *kset_dirty;
+	atomic_int *kset_dirty;
 	int wake_fd;
 	pthread_t thread;
 	bool running;
-	int stop;     /* atomic */
-	bool monitor; /* atomic: what the daemon runs in */
+	atomic_bool stop;
+	atomic_bool monitor; /* what the daemon runs in */
 
 	/* the cluster thread's own */
 	struct banops ops;

@@ -236,8 +236,8 @@ cluster_link_main(void *arg)
 		c->ops.ks = NULL; /* the table still drops; the daemon said why */
 	try_connect(c);
 	first_done(c);
-	while (!__atomic_load_n(&c->stop, __ATOMIC_ACQUIRE)) {
-		c->ops.monitor = __atomic_load_n(&c->monitor, __ATOMIC_RELAXED);
+	while (!atomic_load_explicit(&c->stop, memory_order_acquire)) {
+		c->ops.monitor = atomic_load_explicit(&c->monitor, memory_order_relaxed);
 		if (c->cmd)
 			run_up(c);
 		else

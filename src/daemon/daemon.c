@@ -1,13 +1,15 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
-#include <stddef.h>
 #include <poll.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
-#include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <systemd/sd-daemon.h>
@@ -19,18 +21,34 @@
 #include "control.h"
 #include "daemon.h"
 #include "log.h"
-#include "upkeep.h"
 #include "stats.h"
+#include "upkeep.h"
 #include "worker.h"
 
+/* The main loop's period: ban expiry, kernel set resync, status, and the
+ * save of the bans the workers made since the last one (what a SIGKILL can
+ * lose, doc/design.md). */
 #define TICK_MS 1000
 #define WORKER_STALL_MS 5000 /* a worker silent this long is stuck */
+/* A worker picks a new configuration up between two batches; it waits at
+ * most NFQ_TIMEOUT_MS plus queue.batch_wait_us for one. */
+#define RELOAD_CONFIRM_MS 5000
 
+/*
+ * Built by daemon_init() in the order of its fields' use, torn down by
+ * daemon_fini() from whatever state init reached: every field is zero, NULL
+ * or -1 until it is built.
+ */
 struct daemon {
 	const struct daemon_opts *opts;
+	struct config *cfg;      /* the main thread's; the workers read sh.cfg */
+	int sfd;                 /* signalfd of the signals setup_signals() blocks */
 	struct worker_shared sh;
+	bool sh_sync;            /* sh.gen_lock and sh.gen_cond exist */
+	bool restored;           /* the table holds the state file: saving is safe */
+	bool ready;
 	struct worker *workers;
-	unsigned nworkers;
+	unsigned nworkers;       /* initialised (each started or not) */
 	bool watchdog;
 	uint64_t watchdog_usec;
 	const char *state_dir;
@@ -49,7 +67,7 @@ struct daemon {
 static void
 fill_stats(const struct daemon *d, struct ctl_stats *st)
 {
-	const struct config *cfg = d->sh.cfg;
+	const struct config *cfg = d->cfg;
 
 	memset(st, 0, sizeof(*st));
 	st->monitor = cfg->mode == CONFIG_MODE_MONITOR;
@@ -150,16 +168,48 @@ workers_alive(const struct daemon *d, uint64_t now)
 }
 
 
+static bool
+all_workers_on(const struct daemon *d, unsigned gen)
+{
+	for (unsigned i = 0; i < d->nworkers; i++)
+		if (d->workers[i].gen_seen != gen)
+			return false;
+	return true;
+}
+
+/* Hand cfg to the workers and wait until each runs in it (worker.h): only
+ * then may the old configuration, and its compiled regexes, go. false when
+ * a worker did not confirm within RELOAD_CONFIRM_MS. */
+static bool
+publish_config(struct daemon *d, struct config *cfg)
+{
+	unsigned gen = atomic_load_explicit(&d->sh.cfg_gen, memory_order_relaxed) + 1;
+	struct timespec until;
+	bool all;
+
+	atomic_store_explicit(&d->sh.cfg, cfg, memory_order_relaxed);
+	atomic_store_explicit(&d->sh.cfg_gen, gen, memory_order_release);
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += RELOAD_CONFIRM_MS / 1000;
+	pthread_mutex_lock(&d->sh.gen_lock);
+	while (!(all = all_workers_on(d, gen)))
+		if (pthread_cond_timedwait(&d->sh.gen_cond, &d->sh.gen_lock, &until) == ETIMEDOUT) {
+			all = all_workers_on(d, gen);
+			break;
+		}
+	pthread_mutex_unlock(&d->sh.gen_lock);
+	return all;
+}
+
 /* errbuf (may be NULL) receives the reasons a reload was refused. */
 static int
 reload(struct daemon *d, char *errbuf, size_t errbuflen)
 {
-	struct config *old = d->sh.cfg, *cfg = NULL;
+	struct config *old = d->cfg, *cfg = NULL;
 	bool old_monitor = old->mode == CONFIG_MODE_MONITOR;
 	char *errs = NULL;
 	size_t errlen = 0;
 	FILE *ef = open_memstream(&errs, &errlen);
-	uint32_t gen;
 	int ret;
 
 	sd_notifyf(0, "RELOADING=1\nMONOTONIC_USEC=%llu",
@@ -181,27 +231,12 @@ reload(struct daemon *d, char *errbuf, size_t errbuflen)
 	if (cfg->queue_first != old->queue_first || cfg->queue_count != old->queue_count)
 		log_msg(LOG_WARNING, "queue.first/queue.count changes take effect at restart");
 
-	/* Publish, then wait until every worker has picked up the new
-	 * generation before the old config (and its compiled regexes) goes. */
-	d->sh.cfg = cfg;
-	gen = d->sh.cfg_gen + 1;
-	__atomic_store_n(&d->sh.cfg_gen, gen, __ATOMIC_RELEASE);
-	for (int tries = 0; tries < 400; tries++) {
-		unsigned done = 0;
-
-		for (unsigned i = 0; i < d->nworkers; i++)
-			if (__atomic_load_n(&d->workers[i].pol.cfg_gen, __ATOMIC_ACQUIRE) == gen)
-				done++;
-		if (done == d->nworkers) {
-			config_free(old);
-			old = NULL;
-			break;
-		}
-		usleep(10000);
-	}
-	if (old)
-		log_msg(LOG_WARNING, "a worker did not confirm the reload; keeping the old "
-			"configuration's memory");
+	d->cfg = cfg;
+	if (publish_config(d, cfg))
+		config_free(old);
+	else
+		log_msg(LOG_WARNING, "a worker did not confirm the reload within %d s; keeping "
+			"the old configuration's memory", RELOAD_CONFIRM_MS / 1000);
 	if (old_monitor && cfg->mode == CONFIG_MODE_ENFORCE) {
 		/* Monitor-mode bans were never enforced, nor saved: going live
 		 * must not suddenly enforce what was only a trial. */
@@ -210,7 +245,7 @@ reload(struct daemon *d, char *errbuf, size_t errbuflen)
 		log_msg(LOG_NOTICE, "enforce mode: %u bans recorded in monitor mode discarded; "
 			"restoring the saved bans", n);
 		upkeep_restore(&d->up, clock_mono_ms());
-		__atomic_store_n(&d->sh.kset_dirty, 1, __ATOMIC_RELEASE);
+		atomic_store_explicit(&d->sh.kset_dirty, 1, memory_order_release);
 	}
 	d->ops.monitor = cfg->mode == CONFIG_MODE_MONITOR;
 	cluster_reconfigure(d->sh.cluster, cfg);
@@ -232,7 +267,7 @@ ctl_ban(void *ctx, const struct ban_key *k, uint32_t secs)
 	/* The ban holds in the daemon's table; a failed kernel-set add is
 	 * retried by the resync on the next tick. */
 	if (d->ops.kset_errors != errs)
-		__atomic_store_n(&d->sh.kset_dirty, 1, __ATOMIC_RELEASE);
+		atomic_store_explicit(&d->sh.kset_dirty, 1, memory_order_release);
 	if (ret >= 0)
 		cluster_publish_ban(d->sh.cluster, k, BAN_REASON_MANUAL, secs);
 	return ret;
@@ -268,7 +303,7 @@ static void
 ctl_status(void *ctx, struct ctl_status *st)
 {
 	struct daemon *d = ctx;
-	const struct config *cfg = d->sh.cfg;
+	const struct config *cfg = d->cfg;
 
 	st->version = SIPWARDEN_VERSION;
 	st->pid = getpid();
@@ -331,7 +366,7 @@ static const struct control_ops ctl_ops = {
 static void
 write_stats_file(struct daemon *d)
 {
-	const char *path = d->sh.cfg->stats_file;
+	const char *path = d->cfg->stats_file;
 	int ret;
 
 	if (!path)
@@ -374,14 +409,13 @@ setup_signals(sigset_t *set)
 static int
 start_workers(struct daemon *d)
 {
-	const struct config *cfg = d->sh.cfg;
+	const struct config *cfg = d->cfg;
 	int ret;
 
-	d->nworkers = cfg->queue_count;
-	d->workers = calloc(d->nworkers, sizeof(*d->workers));
+	d->workers = calloc(cfg->queue_count, sizeof(*d->workers));
 	if (!d->workers)
 		return -ENOMEM;
-	for (unsigned i = 0; i < d->nworkers; i++) {
+	for (unsigned i = 0; i < cfg->queue_count; i++) {
 		uint16_t q = (uint16_t)(cfg->queue_first + i);
 
 		ret = worker_init(&d->workers[i], i, q, &d->sh);
@@ -389,9 +423,9 @@ start_workers(struct daemon *d)
 			log_msg(LOG_ERR, "cannot bind NFQUEUE queue %u: %s%s", q, strerror(-ret),
 				ret == -EPERM ? " (CAP_NET_ADMIN is needed)" :
 				ret == -EBUSY ? " (another process holds this queue)" : "");
-			d->nworkers = i;
 			return ret;
 		}
+		d->nworkers = i + 1;
 	}
 	for (unsigned i = 0; i < d->nworkers; i++) {
 		STAT_SET(d->workers[i].st.heartbeat_ms, clock_mono_ms());
@@ -404,153 +438,206 @@ start_workers(struct daemon *d)
 	return 0;
 }
 
-static void
-stop_workers(struct daemon *d)
+/* Everything up to READY. On failure the daemon is left half-built for
+ * daemon_fini(); 0 or a negative errno (logged). */
+static int
+daemon_init(struct daemon *d, struct config *cfg, const struct daemon_opts *o)
 {
-	__atomic_store_n(&d->sh.stop, 1, __ATOMIC_RELEASE);
-	for (unsigned i = 0; i < d->nworkers; i++)
-		worker_fini(&d->workers[i]);
-}
-
-int
-daemon_run(struct config *cfg, const struct daemon_opts *o)
-{
-	struct daemon d = { .opts = o, .started_ms = clock_mono_ms() };
-	struct pollfd pfd[1 + CONTROL_MAX_FDS];
-	uint64_t next_tick;
+	pthread_condattr_t mono;
 	sigset_t set;
-	int sfd, ret, status = EXIT_SUCCESS;
-	bool running = true;
+	int ret;
 
-	d.sh.cfg = cfg;
+	d->opts = o;
+	d->cfg = cfg;
+	d->sfd = -1;
+	d->started_ms = clock_mono_ms();
+	/* First of all, before any thread exists: see setup_signals(). */
+	ret = setup_signals(&set);
+	if (ret < 0) {
+		log_msg(LOG_CRIT, "signal setup failed: %s", strerror(-ret));
+		return ret;
+	}
+	d->sfd = ret;
+
+	atomic_init(&d->sh.cfg, cfg);
+	atomic_init(&d->sh.cfg_gen, 0);
+	atomic_init(&d->sh.stop, false);
+	atomic_init(&d->sh.kset_dirty, 0);
+	pthread_mutex_init(&d->sh.gen_lock, NULL);
+	pthread_condattr_init(&mono);
+	pthread_condattr_setclock(&mono, CLOCK_MONOTONIC);
+	pthread_cond_init(&d->sh.gen_cond, &mono);
+	pthread_condattr_destroy(&mono);
+	d->sh_sync = true;
+
 	/* Copies: a reload frees the configuration these may come from. */
-	d.state_dir = strdup(o->state_dir ? o->state_dir : cfg->state_dir);
-	d.socket_path = strdup(o->socket_path ? o->socket_path : cfg->socket_path);
-	if (!d.state_dir || !d.socket_path) {
+	d->state_dir = strdup(o->state_dir ? o->state_dir : cfg->state_dir);
+	d->socket_path = strdup(o->socket_path ? o->socket_path : cfg->socket_path);
+	d->sh.bans = bantab_new(cfg->max_bans);
+	d->sh.fails = failtab_new(cfg->max_auth_users);
+	d->sh.offenders = failtab_new(cfg->max_bans);
+	if (!d->state_dir || !d->socket_path || !d->sh.bans || !d->sh.fails || !d->sh.offenders) {
 		log_msg(LOG_CRIT, "out of memory");
-		free((char *)d.state_dir);
-		free((char *)d.socket_path);
-		config_free(cfg);
-		return EXIT_FAILURE;
+		return -ENOMEM;
 	}
-	d.sh.bans = bantab_new(cfg->max_bans);
-	if (!d.sh.bans) {
-		log_msg(LOG_CRIT, "out of memory");
-		config_free(cfg);
-		return EXIT_FAILURE;
-	}
-	d.sh.fails = failtab_new(cfg->max_auth_users);
-	d.sh.offenders = failtab_new(cfg->max_bans);
-	if (!d.sh.fails || !d.sh.offenders) {
-		log_msg(LOG_CRIT, "out of memory");
-		bantab_free(d.sh.bans);
-		config_free(cfg);
-		return EXIT_FAILURE;
-	}
-	d.ops.bans = d.sh.bans;
-	d.ops.monitor = cfg->mode == CONFIG_MODE_MONITOR;
-	ret = kernelset_open(&d.ops.ks);
-	if (ret < 0)
-		d.ops.ks = NULL;
-	d.up.state_dir = d.state_dir;
-	d.up.bans = d.sh.bans;
-	d.up.ops = &d.ops;
-	d.up.kset_dirty = &d.sh.kset_dirty;
-	upkeep_restore(&d.up, clock_mono_ms());
-	/* Before the first thread is created: see setup_signals(). */
-	sfd = setup_signals(&set);
-	if (sfd < 0) {
-		log_msg(LOG_CRIT, "signal setup failed: %s", strerror(-sfd));
-		status = EXIT_FAILURE;
-		goto out;
-	}
+	d->ops.bans = d->sh.bans;
+	d->ops.monitor = cfg->mode == CONFIG_MODE_MONITOR;
+	if (kernelset_open(&d->ops.ks) < 0)
+		d->ops.ks = NULL;
+	d->up.state_dir = d->state_dir;
+	d->up.bans = d->sh.bans;
+	d->up.ops = &d->ops;
+	d->up.kset_dirty = &d->sh.kset_dirty;
+	upkeep_restore(&d->up, clock_mono_ms());
+	d->restored = true;
+
 	/* The cluster's bans are in the table before the sets are synced and
 	 * before READY (cluster.h). */
-	if (cfg->cluster_enabled && (ret = cluster_start(&d.sh.cluster, cfg, d.sh.bans,
-							 &d.sh.kset_dirty)) < 0)
+	if (cfg->cluster_enabled &&
+	    (ret = cluster_start(&d->sh.cluster, cfg, d->sh.bans, &d->sh.kset_dirty)) < 0)
 		log_msg(LOG_ERR, "cannot start the cluster thread: %s; bans stay local",
 			strerror(-ret));
-	ret = start_workers(&d);
-	if (ret < 0) {
-		status = EXIT_FAILURE;
-		goto out;
-	}
-	d.watchdog = sd_watchdog_enabled(0, &d.watchdog_usec) > 0;
+	ret = start_workers(d);
+	if (ret < 0)
+		return ret;
+	d->watchdog = sd_watchdog_enabled(0, &d->watchdog_usec) > 0;
 	/* The queues are bound, so banned sources are dropped by the workers
 	 * already: now make the kernel sets agree with the table. */
-	banops_resync(&d.ops, clock_mono_ms());
-	d.up.next_full_resync_ms = clock_mono_ms() + 24ull * 3600 * 1000;
-	upkeep_blocklists(&d.up, d.sh.cfg, clock_mono_ms());
-	upkeep_save(&d.up, d.sh.cfg, clock_mono_ms());
-	ret = control_open(&d.ctl, d.socket_path, NULL, &ctl_ops, &d);
+	banops_resync(&d->ops, clock_mono_ms());
+	d->up.next_full_resync_ms = clock_mono_ms() + 24ull * 3600 * 1000;
+	upkeep_blocklists(&d->up, cfg, clock_mono_ms());
+	upkeep_save(&d->up, cfg, clock_mono_ms());
+	ret = control_open(&d->ctl, d->socket_path, NULL, &ctl_ops, d);
 	if (ret < 0) {
 		/* Protection matters more than the CLI: run on without it. */
 		log_msg(LOG_ERR, "cannot open control socket %s: %s; sipwardenctl will not "
-			"reach this daemon", d.socket_path, strerror(-ret));
-		d.ctl = NULL;
+			"reach this daemon", d->socket_path, strerror(-ret));
+		d->ctl = NULL;
 	}
 
 	log_msg(LOG_NOTICE, "sipwarden ready: queues %u-%u, mode %s, density %u/%us, %u workers",
 		cfg->queue_first, cfg->queue_first + cfg->queue_count - 1,
 		cfg->mode == CONFIG_MODE_MONITOR ? "monitor" : "enforce",
-		cfg->dos_reqs_density_per_unit, cfg->dos_sampling_time_unit, d.nworkers);
+		cfg->dos_reqs_density_per_unit, cfg->dos_sampling_time_unit, d->nworkers);
 	sd_notify(0, "READY=1");
+	d->ready = true;
+	return 0;
+}
 
-	next_tick = clock_mono_ms() + TICK_MS;
-	while (running) {
-		struct signalfd_siginfo si;
-		uint64_t now = clock_mono_ms();
-		unsigned nctl = d.ctl ? control_poll_fds(d.ctl, pfd + 1, CONTROL_MAX_FDS) : 0;
+/* Serve every signal queued on the signalfd; false when told to stop. */
+static bool
+handle_signals(struct daemon *d)
+{
+	struct signalfd_siginfo si;
+	bool running = true;
 
-		pfd[0] = (struct pollfd){ .fd = sfd, .events = POLLIN };
-		if (poll(pfd, 1 + nctl, next_tick > now ? (int)(next_tick - now) : 0) > 0 &&
-		    (pfd[0].revents & POLLIN) && read(sfd, &si, sizeof(si)) == sizeof(si)) {
-			switch (si.ssi_signo) {
-			case SIGTERM:
-			case SIGINT:
-				running = false;
-				break;
-			case SIGHUP:
-				reload(&d, NULL, 0);
-				break;
-			case SIGUSR1:
-				log_stats(&d);
-				break;
-			}
+	while (read(d->sfd, &si, sizeof(si)) == sizeof(si)) {
+		switch (si.ssi_signo) {
+		case SIGTERM:
+		case SIGINT:
+			running = false;
+			break;
+		case SIGHUP:
+			reload(d, NULL, 0);
+			break;
+		case SIGUSR1:
+			log_stats(d);
+			break;
 		}
+	}
+	return running;
+}
+
+static void
+tick(struct daemon *d, uint64_t now)
+{
+	upkeep_expire(&d->up, now);
+	upkeep_resync(&d->up, now);
+	upkeep_save(&d->up, d->cfg, now);
+	notify_status(d);
+	write_stats_file(d);
+	if (d->watchdog && workers_alive(d, now))
+		sd_notify(0, "WATCHDOG=1");
+}
+
+/* Signals, the control socket and the tick, until SIGTERM or SIGINT. */
+static void
+daemon_loop(struct daemon *d)
+{
+	struct pollfd pfd[1 + CONTROL_MAX_FDS];
+	uint64_t next_tick = clock_mono_ms() + TICK_MS;
+	bool running = true;
+
+	while (running) {
+		uint64_t now = clock_mono_ms();
+		unsigned nctl = d->ctl ? control_poll_fds(d->ctl, pfd + 1, CONTROL_MAX_FDS) : 0;
+
+		pfd[0] = (struct pollfd){ .fd = d->sfd, .events = POLLIN };
+		if (poll(pfd, 1 + nctl, next_tick > now ? (int)(next_tick - now) : 0) < 0)
+			for (unsigned i = 0; i < 1 + nctl; i++)
+				pfd[i].revents = 0;
+		if (pfd[0].revents & POLLIN)
+			running = handle_signals(d);
 		now = clock_mono_ms();
-		if (d.ctl)
-			control_handle(d.ctl, pfd + 1, nctl, now);
+		if (d->ctl)
+			control_handle(d->ctl, pfd + 1, nctl, now);
 		/* Control clients wake the loop; the tick keeps its pace. */
 		if (now < next_tick)
 			continue;
 		next_tick = now + TICK_MS;
-		upkeep_expire(&d.up, now);
-		upkeep_resync(&d.up, now);
-		upkeep_save(&d.up, d.sh.cfg, now);
-		notify_status(&d);
-		write_stats_file(&d);
-		if (d.watchdog && workers_alive(&d, now))
-			sd_notify(0, "WATCHDOG=1");
+		tick(d, now);
 	}
-	sd_notify(0, "STOPPING=1");
-	log_msg(LOG_NOTICE, "sipwarden stopping");
-out:
-	control_close(d.ctl);
-	stop_workers(&d);
-	cluster_stop(d.sh.cluster);
-	d.sh.cluster = NULL;
-	log_stats(&d); /* the counters outlive the threads */
-	free(d.workers);
-	upkeep_save(&d.up, d.sh.cfg, clock_mono_ms());
-	kernelset_close(d.ops.ks);
-	if (sfd >= 0)
-		close(sfd);
-	bantab_free(d.sh.bans);
-	failtab_free(d.sh.fails);
-	failtab_free(d.sh.offenders);
-	config_free(d.sh.cfg);
-	free((char *)d.state_dir);
-	free((char *)d.socket_path);
+}
+
+/* Undo what daemon_init() built, however far it got. */
+static void
+daemon_fini(struct daemon *d)
+{
+	if (d->ready) {
+		sd_notify(0, "STOPPING=1");
+		log_msg(LOG_NOTICE, "sipwarden stopping");
+	}
+	control_close(d->ctl);
+	d->ctl = NULL;
+	atomic_store_explicit(&d->sh.stop, true, memory_order_release);
+	for (unsigned i = 0; i < d->nworkers; i++)
+		worker_fini(&d->workers[i]);
+	cluster_stop(d->sh.cluster);
+	d->sh.cluster = NULL;
+	if (d->workers)
+		log_stats(d); /* the counters outlive the threads */
+	free(d->workers);
+	d->workers = NULL;
+	d->nworkers = 0;
+	/* The final save, with every thread gone. Never before the restore:
+	 * an empty table would overwrite the saved bans. */
+	if (d->restored)
+		upkeep_save(&d->up, d->cfg, clock_mono_ms());
+	kernelset_close(d->ops.ks);
+	if (d->sfd >= 0)
+		close(d->sfd);
+	bantab_free(d->sh.bans);
+	failtab_free(d->sh.fails);
+	failtab_free(d->sh.offenders);
+	if (d->sh_sync) {
+		pthread_cond_destroy(&d->sh.gen_cond);
+		pthread_mutex_destroy(&d->sh.gen_lock);
+	}
+	config_free(d->cfg);
+	free((char *)d->state_dir);
+	free((char *)d->socket_path);
+}
+
+int
+daemon_run(struct config *cfg, const struct daemon_opts *o)
+{
+	struct daemon d = { 0 };
+	int status = EXIT_FAILURE;
+
+	if (daemon_init(&d, cfg, o) == 0) {
+		daemon_loop(&d);
+		status = EXIT_SUCCESS;
+	}
+	daemon_fini(&d);
 	return status;
 }

@@ -49,7 +49,7 @@ new_srctab(const struct config *cfg, unsigned nworkers)
 int
 worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_shared *sh)
 {
-	const struct config *cfg = sh->cfg;
+	const struct config *cfg = atomic_load(&sh->cfg);
 	struct nfq_opts o = {
 		.maxlen = cfg->queue_maxlen,
 		.rcvbuf = cfg->queue_rcvbuf,
@@ -93,7 +93,8 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 		w->ks = NULL;
 	w->rep_rate = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 200);
 	w->pol.cfg = cfg;
-	w->pol.cfg_gen = sh->cfg_gen;
+	w->pol.cfg_gen = atomic_load(&sh->cfg_gen);
+	w->gen_seen = w->pol.cfg_gen;
 	w->pol.src = w->src;
 	w->pol.bans = sh->bans;
 	w->pol.txns = w->txns;
@@ -103,18 +104,30 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 	return 0;
 }
 
+/* Tell the daemon which configuration this worker runs in (worker.h). */
+static void
+confirm_config(struct worker *w, unsigned gen)
+{
+	pthread_mutex_lock(&w->sh->gen_lock);
+	w->gen_seen = gen;
+	pthread_cond_broadcast(&w->sh->gen_cond);
+	pthread_mutex_unlock(&w->sh->gen_lock);
+}
+
 /* Pick up a reloaded config at a batch boundary. A changed density limit
  * changes the size of every entry, so the source table starts afresh
- * (bans live elsewhere and are kept). */
+ * (bans live elsewhere and are kept). Without memory for it the worker
+ * stays on the old configuration and does not confirm the new one, so the
+ * daemon keeps the old one's memory. */
 static void
 follow_config(struct worker *w)
 {
-	uint32_t gen = __atomic_load_n(&w->sh->cfg_gen, __ATOMIC_ACQUIRE);
+	unsigned gen = atomic_load_explicit(&w->sh->cfg_gen, memory_order_acquire);
 	const struct config *cfg;
 
 	if (gen == w->pol.cfg_gen)
 		return;
-	cfg = w->sh->cfg;
+	cfg = atomic_load_explicit(&w->sh->cfg, memory_order_relaxed);
 	if (cfg->dos_reqs_density_per_unit + 1 != srctab_ring_size(w->src)) {
 		struct srctab *t = new_srctab(cfg, cfg->queue_count);
 
@@ -130,6 +143,7 @@ follow_config(struct worker *w)
 	}
 	w->pol.cfg = cfg;
 	w->pol.cfg_gen = gen;
+	confirm_config(w, gen);
 }
 
 static bool
@@ -343,7 +357,7 @@ push_ban(struct worker *w, const struct event *e)
 	ret = w->ks ? kernelset_add(w->ks, &e->ban_addr, e->ban_plen, e->ban_time_s) : -ENOTCONN;
 	if (ret < 0) {
 		STAT_INC(w->st.kernel_set_errors);
-		__atomic_store_n(&w->sh->kset_dirty, 1, __ATOMIC_RELEASE);
+		atomic_store_explicit(&w->sh->kset_dirty, 1, memory_order_release);
 	}
 	/* The other nodes of a cluster, after this node's own kernel set. */
 	ban_key_net(&k, &e->ban_addr, e->ban_plen);
@@ -479,7 +493,7 @@ worker_main(void *arg)
 		log_msg(LOG_CRIT, "worker %u: out of memory", w->index);
 		return NULL;
 	}
-	while (!__atomic_load_n(&w->sh->stop, __ATOMIC_ACQUIRE)) {
+	while (!atomic_load_explicit(&w->sh->stop, memory_order_acquire)) {
 		uint64_t now;
 		int n;
 

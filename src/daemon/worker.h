@@ -12,6 +12,7 @@
  */
 
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -41,16 +42,27 @@ struct worker_stats {
 
 struct cluster;
 
-/* The part of the daemon a worker sees. */
+/*
+ * The part of the daemon a worker sees. The daemon's main thread writes
+ * cfg, cfg_gen and stop; any thread may set kset_dirty.
+ *
+ * A reload stores the new cfg, then bumps cfg_gen (release). A worker that
+ * sees the new generation (acquire) at a batch boundary switches to it and
+ * reports the generation it now runs in gen_seen, under gen_lock, with a
+ * broadcast of gen_cond: the daemon waits on that condition before it frees
+ * the old configuration.
+ */
 struct worker_shared {
 	struct bantab *bans;
 	struct failtab *fails;
 	struct failtab *offenders;      /* repeat offenders (ban_time_increment) */
-	struct config *volatile cfg;    /* swapped by reload */
-	volatile uint32_t cfg_gen;
-	volatile int stop;
-	volatile int kset_dirty;        /* kernel set needs a resync */
+	_Atomic(struct config *) cfg;   /* swapped by reload */
+	atomic_uint cfg_gen;
+	atomic_bool stop;
+	atomic_int kset_dirty;          /* kernel set needs a resync */
 	struct cluster *cluster;        /* NULL: no cluster (cluster.h) */
+	pthread_mutex_t gen_lock;
+	pthread_cond_t gen_cond;        /* a worker's gen_seen changed */
 };
 
 struct worker {
@@ -70,6 +82,7 @@ struct worker {
 	struct log_ratelimit rep_rate;  /* no reflector for spoofed sources */
 	bool frag_logged;               /* the fragment warning is given once */
 	struct policy pol;
+	unsigned gen_seen;              /* under sh->gen_lock: cfg_gen in use */
 	struct worker_stats st;
 };
 

@@ -81,7 +81,7 @@ upkeep_restore(struct upkeep *u, uint64_t now)
 void
 upkeep_resync(struct upkeep *u, uint64_t now)
 {
-	bool dirty = __atomic_exchange_n(u->kset_dirty, 0, __ATOMIC_ACQ_REL);
+	bool dirty = atomic_exchange_explicit(u->kset_dirty, 0, memory_order_acq_rel);
 
 	/* Once a day, put everything back: a ban longer than ipset's maximum
 	 * timeout would otherwise fall out of the kernel before it ends. */
@@ -93,7 +93,7 @@ upkeep_resync(struct upkeep *u, uint64_t now)
 		return;
 	if (now < u->next_resync_ms) {
 		if (dirty)
-			__atomic_store_n(u->kset_dirty, 1, __ATOMIC_RELEASE);
+			atomic_store_explicit(u->kset_dirty, 1, memory_order_release);
 		return;
 	}
 	if (banops_resync(u->ops, now) < 0)

@@ -9,6 +9,7 @@
  * bans, and load the blocklist files. Runs on the main thread only.
  */
 
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -20,7 +21,7 @@ struct upkeep {
 	const char *state_dir;
 	struct bantab *bans;
 	struct banops *ops;
-	volatile int *kset_dirty;     /* set by workers when a kernel update failed */
+	atomic_int *kset_dirty;       /* set by any thread when a kernel update failed */
 	uint64_t saved_version;       /* bantab_version() at the last save */
 	bool save_failed;             /* logged once per failure streak */
 	uint64_t next_resync_ms;

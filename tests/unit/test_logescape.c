@@ -178,7 +178,7 @@ Test(logescape, cluster_lines)
 {
 	static struct cluster c;
 	struct cluster_msg m;
-	volatile int dirty = 0;
+	atomic_int dirty = 0;
 	size_t len;
 	char *out;
 
