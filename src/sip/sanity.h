@@ -40,7 +40,7 @@ enum sanity_fail {
 	SANITY_CSEQ_VALUE,        /* CSeq not "number method", number > 2^31-1 */
 	SANITY_CSEQ_METHOD,       /* CSeq method differs from the request method */
 	SANITY_CL_VALUE,          /* Content-Length not a decimal number */
-	SANITY_CL_MISMATCH,       /* Content-Length differs from the body length */
+	SANITY_CL_MISMATCH,       /* Content-Length larger than the body that arrived */
 	SANITY_EXPIRES,           /* Expires not an unsigned 32-bit number */
 	SANITY_MAX_FORWARDS,      /* Max-Forwards not a number 0..255 */
 	SANITY_RURI_SCHEME,       /* R-URI scheme not sip, sips or tel */

@@ -215,9 +215,9 @@ find_ctl(const char *p, const char *end)
 
 /*
  * Find the end of the line starting at p. On success *le is the end of the
- * line's content and the return value the LF. A control byte other than
- * HT, and a CR not followed by LF (a line end to some parsers, not to
- * others), make the line binary; running off the end makes it truncated.
+ * line's content and *nl the LF. A control byte other than HT, and a CR not
+ * followed by LF (a line end to some parsers, not to others), make the line
+ * binary, with *le at that byte; running off the end makes it truncated.
  */
 enum { LINE_OK, LINE_TRUNC, LINE_BINARY };
 
@@ -243,6 +243,7 @@ next_line(const char *p, const char *end, const char **le, const char **nl)
 		}
 		if (*p == '\r' && end - p == 1)
 			return LINE_TRUNC;
+		*le = p;
 		return LINE_BINARY;
 	}
 }
@@ -478,6 +479,73 @@ parse_content_length(struct sip_msg *m)
 	m->content_length_ok = true;
 }
 
+/*
+ * The control byte at x, in the header that starts at hs, is the second
+ * half of a quoted-pair inside a quoted-string: legal (RFC 3261 25.1,
+ * quoted-pair = "\" (%x00-09 / %x0B-0C / %x0E-7F)), so the line is not
+ * binary. RFC 4475 3.1.1.2 puts BEL, NUL and DEL into a display name that
+ * way. Not in the headers whose text policy matches or keys on as a
+ * string (User-Agent, credentials, Call-ID, CSeq): there a NUL would end
+ * the C string that the blacklist or the user key is read from, and none
+ * of them has a quoted-string a legitimate client puts control bytes in.
+ * Runs only when a control byte was found, so the rescan costs nothing on
+ * clean traffic.
+ */
+static int
+quoted_ctl(const char *hs, const char *x)
+{
+	const char *q, *s;
+	size_t n;
+	int in_q = 0;
+
+	if (hs == NULL || *x == '\r' || *x == '\n')
+		return 0;
+	for (q = hs; q < x && tok[(uint8_t)*q]; q++)
+		;
+	n = (size_t)(q - hs);
+	if ((n == 10 && name_eq(hs, "user-agent", 10)) ||
+	    (n == 13 && name_eq(hs, "authorization", 13)) ||
+	    (n == 19 && name_eq(hs, "proxy-authorization", 19)) ||
+	    (n == 7 && name_eq(hs, "call-id", 7)) ||
+	    (n == 1 && (*hs | 0x20) == 'i') ||
+	    (n == 4 && name_eq(hs, "cseq", 4)))
+		return 0;
+	s = memchr(q, ':', (size_t)(x - q));
+	if (s == NULL)
+		return 0;
+	for (s++; s < x; s++) {
+		if (!in_q) {
+			in_q = *s == '"';
+			continue;
+		}
+		if (*s == '"') {
+			in_q = 0;
+		} else if (*s == '\\') {
+			if (s + 1 == x)
+				return 1;
+			s++;
+		}
+	}
+	return 0;
+}
+
+/*
+ * The header line at p (of the header starting at hs; NULL before the
+ * first) up to its end, as next_line(), but a control byte that
+ * quoted_ctl() vouches for does not make it binary.
+ */
+static int
+header_line(const char *p, const char *end, const char *hs, const char **le,
+	    const char **nl)
+{
+	int r;
+
+	while ((r = next_line(p, end, le, nl)) == LINE_BINARY &&
+	    quoted_ctl(hs, *le))
+		p = *le + 1;
+	return r;
+}
+
 static int
 fail(enum sip_flaw *flaw, enum sip_flaw f)
 {
@@ -489,7 +557,7 @@ fail(enum sip_flaw *flaw, enum sip_flaw f)
 int
 sip_scan(const char *buf, size_t len, struct sip_msg *m, enum sip_flaw *flaw)
 {
-	const char *p = buf, *end, *nl, *le, *q, *vs;
+	const char *p = buf, *end, *nl, *le, *q, *vs, *hs = NULL;
 	struct sip_str *cur = NULL;	/* span a fold line extends */
 	struct sip_str *slot;
 	uint8_t *cnt;
@@ -534,7 +602,10 @@ sip_scan(const char *buf, size_t len, struct sip_msg *m, enum sip_flaw *flaw)
 		 * SIP requires the empty line (RFC 3261 18.3). */
 		if (p == end)
 			return fail(flaw, SIP_FLAW_NO_END);
-		switch (next_line(p, end, &le, &nl)) {
+		/* a fold line belongs to the header before it */
+		if (!is_ws(*p))
+			hs = p;
+		switch (header_line(p, end, hs, &le, &nl)) {
 		case LINE_TRUNC:
 			return fail(flaw, SIP_FLAW_NO_END);
 		case LINE_BINARY:
@@ -596,5 +667,13 @@ next:
 	set_str(&m->body, p, end);
 	parse_cseq(m);
 	parse_content_length(m);
+	/* Octets after the body that Content-Length announces are not part
+	 * of the message: in a datagram they are discarded (RFC 3261 18.3,
+	 * RFC 4475 3.1.1.8); a stream was already framed by Content-Length.
+	 * A Content-Length larger than what arrived stays a mismatch for
+	 * sanity_check(). */
+	if (m->content_length_ok && m->n_content_length == 1 &&
+	    m->content_length_val < m->body.len)
+		m->body.len = m->content_length_val;
 	return 0;
 }

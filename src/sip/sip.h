@@ -68,7 +68,10 @@ struct sip_msg {
 	bool content_length_ok;
 	uint32_t content_length_val;
 
-	struct sip_str body;       /* bytes after the empty line (may be empty) */
+	/* bytes after the empty line (may be empty); with one valid
+	 * Content-Length smaller than what follows, only that many: the rest
+	 * of a datagram is not part of the message (RFC 3261 18.3) */
+	struct sip_str body;
 	uint32_t header_len;       /* bytes from start through the empty line */
 };
 
