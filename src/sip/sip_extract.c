@@ -419,6 +419,57 @@ sip_extract_userhost(struct sip_str v, char *user, size_t ulen, char *host,
 	return sip_extract_userhost_osip(v, user, ulen, host, hlen);
 }
 
+static bool
+lws_ch(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
+
+static bool
+token_ch(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       (c && strchr("-.!%*_+`'~", c) != NULL);
+}
+
+/*
+ * name-addr without its display name: v from the '<' on, when what comes
+ * before it is a display-name by RFC 3261's grammar (a quoted-string, its
+ * quoted-pairs included, or tokens separated by LWS). libosip2 refuses
+ * display names that are legal (a quoted NUL, token characters such as
+ * '%' that sip_extract hides behind a marker byte; RFC 4475 3.1.1.2), and
+ * user and host do not depend on the name. Anything else is returned
+ * unchanged, for libosip2 to judge as before.
+ */
+static struct sip_str
+drop_display(struct sip_str v)
+{
+	const char *p = v.s, *e = v.s + v.len;
+
+	while (p < e && lws_ch(*p))
+		p++;
+	if (p < e && *p == '"') {
+		for (p++; p < e && *p != '"'; p++)
+			if (*p == '\\' && ++p == e)
+				return v;
+		if (p == e)
+			return v;
+		p++;
+	} else {
+		while (p < e && token_ch(*p)) {
+			while (p < e && token_ch(*p))
+				p++;
+			while (p < e && lws_ch(*p))
+				p++;
+		}
+	}
+	while (p < e && lws_ch(*p))
+		p++;
+	if (p == e || *p != '<')
+		return v;
+	return (struct sip_str){ p, (uint32_t)(e - p) };
+}
+
 int
 sip_extract_userhost_osip(struct sip_str v, char *user, size_t ulen, char *host, size_t hlen)
 {
@@ -429,7 +480,7 @@ sip_extract_userhost_osip(struct sip_str v, char *user, size_t ulen, char *host,
 	r = clear_outputs(user, ulen, host, hlen);
 	if (r < 0)
 		return r;
-	r = prepare(v, buf, sizeof(buf));
+	r = prepare(v.s != NULL ? drop_display(v) : v, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	if (osip_from_init(&from) != 0)
@@ -479,7 +530,7 @@ sip_extract_tag(struct sip_str v, char *tag, size_t tlen)
 	if (tag == NULL || tlen == 0)
 		return -ENOSPC;
 	tag[0] = '\0';
-	r = prepare(v, buf, sizeof(buf));
+	r = prepare(v.s != NULL ? drop_display(v) : v, buf, sizeof(buf));
 	if (r < 0)
 		return r;
 	if (osip_from_init(&from) != 0)
