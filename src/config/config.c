@@ -145,6 +145,7 @@ config_free(struct config *cfg)
 	free(cfg->cluster_redis_tls_server_name);
 	free(cfg->cluster_key_prefix);
 	free(cfg->cluster_node_name);
+	free(cfg->server_interface);
 	free(cfg->path);
 	free(cfg);
 }

@@ -68,6 +68,8 @@ struct config {
 	unsigned n_tls_ports;
 	struct addr_net *server_addresses;     /* sip.server_addresses: gateway mode, */
 	unsigned n_server_addresses;           /*  replies from these are analysed */
+	char *server_interface;                /* sip.server_interface: where their replies */
+	                                       /*  come in; NULL: learned from the route */
 
 	/* security: (Sipwise NGCP key names first) */
 	bool dos_ban_enable;                   /* default yes */

@@ -73,6 +73,7 @@ static const struct key sip_keys[] = {
 	LIST("tcp_ports", ports, tcp_ports, n_tcp_ports, F_TCP),
 	LIST("tls_ports", ports, tls_ports, n_tls_ports, F_TLS),
 	LIST("server_addresses", nets, server_addresses, n_server_addresses, 0),
+	STR("server_interface", server_interface, 1, 15, F_NULLABLE),
 	END,
 };
 

@@ -53,6 +53,12 @@ enum ctr_kind { CTR_COUNTER, CTR_GAUGE };
 	X(bans_created, CTR_COUNTER, "bans_created_total", NULL,                                \
 	  "Bans created by the policy.")                                                        \
 	X(bans_refused, CTR_COUNTER, "bans_refused_total", NULL, "Bans refused: table full.")   \
+	X(bans_spared, CTR_COUNTER, "bans_spared_total", NULL,                                  \
+	  "Bans not made: they would cover a trusted address.")                                 \
+	X(martian, CTR_COUNTER, "martian_total", NULL,                                          \
+	  "Packets from sources no real packet carries (loopback, own address), dropped.")      \
+	X(foreign_replies, CTR_COUNTER, "foreign_replies_total", NULL,                          \
+	  "Packets claiming a server address from outside its interface, judged.")              \
 	X(auth_failures, CTR_COUNTER, "auth_failures_total", NULL,                              \
 	  "Replies 401/407/403 to a request with credentials.")                                 \
 	X(auth_bans, CTR_COUNTER, "auth_bans_total", NULL,                                      \

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <net/if.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -20,7 +21,9 @@
 #include "cluster.h"
 #include "control.h"
 #include "daemon.h"
+#include "hostaddr.h"
 #include "log.h"
+#include "rtnl.h"
 #include "stats.h"
 #include "upkeep.h"
 #include "worker.h"
@@ -59,7 +62,60 @@ struct daemon {
 	uint64_t started_ms;
 	bool stats_file_failed;  /* logged once per failure streak */
 	struct ctl_cluster cluster_st; /* status scratch */
+	struct rtnl *rtnl;       /* NULL: host addresses unknown (logged) */
 };
+
+/*
+ * Gateway mode: the interfaces the SIP server's messages arrive on, from
+ * sip.server_interface or else from the route to each server address.
+ * Without any, no packet is read as the server's (all are judged): a
+ * wrong guess must cost reply accounting, never hand it to a forger.
+ */
+static void
+learn_server_ifs(struct daemon *d)
+{
+	const struct config *cfg = d->cfg;
+	uint32_t ifs[WORKER_SERVER_IF_MAX];
+	unsigned n = 0;
+
+	if (cfg->server_interface) {
+		uint32_t i = if_nametoindex(cfg->server_interface);
+
+		if (i)
+			ifs[n++] = i;
+		else
+			log_msg(LOG_ERR, "sip.server_interface %s: no such interface; the server's "
+				"replies are not read", cfg->server_interface);
+	} else {
+		for (unsigned s = 0; s < cfg->n_server_addresses; s++) {
+			uint32_t i;
+			bool dup = false;
+			int ret = rtnl_route_ifindex(&cfg->server_addresses[s].base, &i);
+
+			if (ret < 0) {
+				char buf[ADDR_STRLEN];
+
+				log_msg(LOG_ERR, "no route to server address %s (%s); set "
+					"sip.server_interface", addr_format(&cfg->server_addresses[s].base,
+									    buf, sizeof(buf)),
+					strerror(-ret));
+				continue;
+			}
+			for (unsigned j = 0; j < n; j++)
+				dup |= ifs[j] == i;
+			if (!dup && n < WORKER_SERVER_IF_MAX)
+				ifs[n++] = i;
+		}
+	}
+	/* Shrink first, then write, then grow: a worker never reads an
+	 * entry being written. */
+	__atomic_store_n(&d->sh.n_server_if, 0, __ATOMIC_RELEASE);
+	for (unsigned j = 0; j < n; j++)
+		__atomic_store_n(&d->sh.server_if[j], ifs[j], __ATOMIC_RELAXED);
+	__atomic_store_n(&d->sh.n_server_if, n, __ATOMIC_RELEASE);
+	if (cfg->n_server_addresses)
+		log_msg(LOG_INFO, "gateway mode: the server's messages are read from %u interface(s)", n);
+}
 
 /* The counters now (main thread only): the workers' summed, the queues'
  * and the daemon's own. Malformed messages by name: the scan's flaws, then
@@ -232,6 +288,7 @@ reload(struct daemon *d, char *errbuf, size_t errbuflen)
 		log_msg(LOG_WARNING, "queue.first/queue.count changes take effect at restart");
 
 	d->cfg = cfg;
+	learn_server_ifs(d);
 	if (publish_config(d, cfg))
 		config_free(old);
 	else
@@ -470,6 +527,16 @@ daemon_init(struct daemon *d, struct config *cfg, const struct daemon_opts *o)
 	pthread_condattr_destroy(&mono);
 	d->sh_sync = true;
 
+	/* Before the workers: the host's addresses are never banned. */
+	d->sh.host = hostaddr_new();
+	if (!d->sh.host || (ret = rtnl_open(&d->rtnl, d->sh.host)) < 0) {
+		log_msg(LOG_WARNING, "cannot follow the host's addresses (%s): only loopback and "
+			"the configured addresses are protected from bans",
+			d->sh.host ? strerror(-ret) : "out of memory");
+		d->rtnl = NULL;
+	}
+	learn_server_ifs(d);
+
 	/* Copies: a reload frees the configuration these may come from. */
 	d->state_dir = strdup(o->state_dir ? o->state_dir : cfg->state_dir);
 	d->socket_path = strdup(o->socket_path ? o->socket_path : cfg->socket_path);
@@ -564,23 +631,28 @@ tick(struct daemon *d, uint64_t now)
 static void
 daemon_loop(struct daemon *d)
 {
-	struct pollfd pfd[1 + CONTROL_MAX_FDS];
+	struct pollfd pfd[2 + CONTROL_MAX_FDS];
 	uint64_t next_tick = clock_mono_ms() + TICK_MS;
 	bool running = true;
 
 	while (running) {
 		uint64_t now = clock_mono_ms();
-		unsigned nctl = d->ctl ? control_poll_fds(d->ctl, pfd + 1, CONTROL_MAX_FDS) : 0;
+		unsigned nctl = d->ctl ? control_poll_fds(d->ctl, pfd + 2, CONTROL_MAX_FDS) : 0;
+		int ret;
 
 		pfd[0] = (struct pollfd){ .fd = d->sfd, .events = POLLIN };
-		if (poll(pfd, 1 + nctl, next_tick > now ? (int)(next_tick - now) : 0) < 0)
-			for (unsigned i = 0; i < 1 + nctl; i++)
+		/* The host's addresses as they change (a negative fd is skipped). */
+		pfd[1] = (struct pollfd){ .fd = d->rtnl ? rtnl_fd(d->rtnl) : -1, .events = POLLIN };
+		if (poll(pfd, 2 + nctl, next_tick > now ? (int)(next_tick - now) : 0) < 0)
+			for (unsigned i = 0; i < 2 + nctl; i++)
 				pfd[i].revents = 0;
 		if (pfd[0].revents & POLLIN)
 			running = handle_signals(d);
+		if ((pfd[1].revents & POLLIN) && (ret = rtnl_process(d->rtnl)) < 0)
+			log_msg(LOG_WARNING, "host address updates: %s", strerror(-ret));
 		now = clock_mono_ms();
 		if (d->ctl)
-			control_handle(d->ctl, pfd + 1, nctl, now);
+			control_handle(d->ctl, pfd + 2, nctl, now);
 		/* Control clients wake the loop; the tick keeps its pace. */
 		if (now < next_tick)
 			continue;
@@ -614,6 +686,8 @@ daemon_fini(struct daemon *d)
 	if (d->restored)
 		upkeep_save(&d->up, d->cfg, clock_mono_ms());
 	kernelset_close(d->ops.ks);
+	rtnl_close(d->rtnl);
+	hostaddr_free(d->sh.host);
 	if (d->sfd >= 0)
 		close(d->sfd);
 	bantab_free(d->sh.bans);

@@ -101,6 +101,7 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 	w->pol.enums = w->enums;
 	w->pol.fails = sh->fails;
 	w->pol.offenders = sh->offenders;
+	w->pol.host = sh->host;
 	return 0;
 }
 
@@ -155,22 +156,50 @@ is_sip_port(const uint16_t *ports, unsigned n, uint16_t port)
 	return false;
 }
 
-/* A message the SIP server sent: from this host (OUTPUT path, host mode)
- * or, in gateway mode, from a configured server address and SIP port. */
+/* Did the packet come in on one of the SIP server's interfaces? */
 static bool
-from_server(const struct config *cfg, const struct nfq_pkt *p, const struct packet_info *pi)
+on_server_if(const struct worker_shared *sh, uint32_t indev)
 {
+	uint32_t n = __atomic_load_n(&sh->n_server_if, __ATOMIC_ACQUIRE);
+
+	for (uint32_t i = 0; i < n && i < WORKER_SERVER_IF_MAX; i++)
+		if (__atomic_load_n(&sh->server_if[i], __ATOMIC_RELAXED) == indev)
+			return true;
+	return false;
+}
+
+/*
+ * A message the SIP server sent: from this host (OUTPUT path, host mode)
+ * or, in gateway mode, from a configured server address and SIP port that
+ * came in on the server's interface. A source address alone proves
+ * nothing (issue 17): UDP sources are spoofed, and a forged 401 fed to
+ * reply accounting would ban a user. A packet that claims a server address
+ * from elsewhere is counted (foreign_replies) and judged like any other.
+ */
+static bool
+from_server(struct worker *w, const struct nfq_pkt *p, const struct packet_info *pi)
+{
+	const struct config *cfg = w->pol.cfg;
+	bool addr_ok = false;
+
 	if (p->hook == NF_INET_LOCAL_OUT)
 		return true;
 	if (!cfg->n_server_addresses ||
 	    !(pi->proto == IPPROTO_TCP ? is_sip_port(cfg->tcp_ports, cfg->n_tcp_ports, pi->sport)
 				       : is_sip_port(cfg->udp_ports, cfg->n_udp_ports, pi->sport)))
 		return false;
-	for (unsigned i = 0; i < cfg->n_server_addresses; i++)
-		if (addr_net_contains(&cfg->server_addresses[i], &pi->src))
-			return true;
+	for (unsigned i = 0; i < cfg->n_server_addresses && !addr_ok; i++)
+		addr_ok = addr_net_contains(&cfg->server_addresses[i], &pi->src);
+	if (!addr_ok)
+		return false;
+	if (on_server_if(w->sh, p->indev))
+		return true;
+	STAT_INC(w->st.foreign_replies);
 	return false;
 }
+
+/* Linux gives the loopback device index 1 in every network namespace. */
+#define LOOPBACK_IFINDEX 1u
 
 /*
  * Counters and the event of one verdict. Returns false when the verdict is
@@ -193,6 +222,8 @@ account(struct worker *w, const struct policy_verdict *v, const struct addr *src
 		STAT_INC(w->st.bans_created);
 	if (v->ban_refused)
 		STAT_INC(w->st.bans_refused);
+	if (v->ban_spared)
+		STAT_INC(w->st.bans_spared);
 	if (v->event != POLICY_EV_NONE && b->n_events < EVENTS_MAX)
 		event_capture(&b->events[b->n_events++], v, src, m ? m : &none);
 	if (v->drop && w->pol.cfg->mode == CONFIG_MODE_MONITOR) {
@@ -248,8 +279,7 @@ judge_tcp(struct worker *w, struct packet_info *pi, uint64_t now, struct batch *
 			policy_judge_opaque(&w->pol, &pi->src, now, &v);
 			return account(w, &v, &pi->src, NULL, b) ? !v.drop : true;
 		}
-		if (bantab_any(w->pol.bans, BAN_KIND_IP) &&
-		    bantab_check_ip(w->pol.bans, &pi->src, now)) {
+		if (policy_ip_banned(&w->pol, &pi->src, now)) {
 			STAT_INC(w->st.reason[POLICY_BANNED_IP]);
 			return cfg->mode == CONFIG_MODE_MONITOR;
 		}
@@ -293,11 +323,20 @@ judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 	case PACKET_OK:
 		payload = pi.payload;
 		plen = pi.payload_len;
-		if (from_server(cfg, p, &pi)) {
+		if (from_server(w, p, &pi)) {
 			/* The server's own messages (UDP or TCP) are never held
 			 * up: read after the verdicts go out. */
 			b->replies[b->n_replies++] = (unsigned)(p - b->pkts);
 			return true;
+		}
+		/* A source no real packet carries is a forgery: dropped and
+		 * counted, never judged (so never banned, never counted
+		 * against a user). */
+		if (p->hook != NF_INET_LOCAL_OUT &&
+		    trust_martian(w->sh->host, &pi.src, p->indev == LOOPBACK_IFINDEX) !=
+			    TRUST_MARTIAN_NONE) {
+			STAT_INC(w->st.martian);
+			return cfg->mode == CONFIG_MODE_MONITOR;
 		}
 		if (pi.proto == IPPROTO_TCP)
 			return judge_tcp(w, &pi, now, b);
@@ -414,6 +453,8 @@ handle_reply(struct worker *w, const struct sip_msg *m, uint64_t now, struct bat
 	policy_reply(&w->pol, m, now, &a);
 	if (a.failure)
 		STAT_INC(w->st.auth_failures);
+	if (a.ban_spared)
+		STAT_INC(w->st.bans_spared);
 	if (a.user_banned && w->pol.cfg->mode != CONFIG_MODE_MONITOR) {
 		struct ban_key k;
 

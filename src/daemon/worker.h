@@ -52,6 +52,8 @@ struct cluster;
  * broadcast of gen_cond: the daemon waits on that condition before it frees
  * the old configuration.
  */
+#define WORKER_SERVER_IF_MAX 16
+
 struct worker_shared {
 	struct bantab *bans;
 	struct failtab *fails;
@@ -61,6 +63,12 @@ struct worker_shared {
 	atomic_bool stop;
 	atomic_int kset_dirty;          /* kernel set needs a resync */
 	struct cluster *cluster;        /* NULL: no cluster (cluster.h) */
+	struct hostaddr *host;          /* the host's addresses (rtnl.c keeps them) */
+	/* Gateway mode: the interfaces the SIP server's messages come in
+	 * on (sip.server_interface, or the routes to server_addresses);
+	 * rewritten by the main thread at start and reload, read relaxed. */
+	uint32_t server_if[WORKER_SERVER_IF_MAX];
+	uint32_t n_server_if;
 	pthread_mutex_t gen_lock;
 	pthread_cond_t gen_cond;        /* a worker's gen_seen changed */
 };

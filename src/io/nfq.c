@@ -171,7 +171,7 @@ nfq_queue_close(struct nfq_queue *q)
 	free(q);
 }
 
-/* Pick the three attributes we use out of one packet message. Lengths are
+/* Pick the attributes we use out of one packet message. Lengths are
  * checked by mnl_attr_ok() for every attribute walked. */
 static bool
 parse_packet(const struct nlmsghdr *nlh, struct nfq_pkt *p)
@@ -182,6 +182,8 @@ parse_packet(const struct nlmsghdr *nlh, struct nfq_pkt *p)
 	p->data = NULL;
 	p->len = 0;
 	p->orig_len = 0;
+	p->indev = 0;
+	p->outdev = 0;
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
 		uint16_t type = mnl_attr_get_type(a);
 		uint16_t plen = mnl_attr_get_payload_len(a);
@@ -196,6 +198,10 @@ parse_packet(const struct nlmsghdr *nlh, struct nfq_pkt *p)
 		} else if (type == NFQA_PAYLOAD) {
 			p->data = mnl_attr_get_payload(a);
 			p->len = plen;
+		} else if (type == NFQA_IFINDEX_INDEV && plen >= 4) {
+			p->indev = ntohl(mnl_attr_get_u32(a));
+		} else if (type == NFQA_IFINDEX_OUTDEV && plen >= 4) {
+			p->outdev = ntohl(mnl_attr_get_u32(a));
 		} else if (type == NFQA_CAP_LEN && plen >= 4) {
 			p->orig_len = ntohl(*(const uint32_t *)mnl_attr_get_payload(a));
 		}

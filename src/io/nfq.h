@@ -27,6 +27,8 @@ struct nfq_pkt {
 	uint32_t id;
 	uint16_t hw_proto;  /* ETH_P_IP / ETH_P_IPV6, host order */
 	uint8_t hook;       /* NF_INET_PRE_ROUTING, NF_INET_LOCAL_OUT, ... */
+	uint32_t indev;     /* input interface index, 0: none (OUTPUT) */
+	uint32_t outdev;    /* output interface index, 0: not routed yet */
 	uint32_t len;       /* bytes in data */
 	uint32_t orig_len;  /* length on the wire (>= len when truncated) */
 	const uint8_t *data;/* network-layer packet; valid until the next recv */

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,14 +88,33 @@ ban_secs(struct policy *p, const struct ban_key *k, uint32_t base, uint64_t now_
 	return (uint32_t)secs;
 }
 
-/* Ban an IP network; returns bantab_add()'s answer. */
+/*
+ * The one door of every automatic IP ban. A ban that would cover a trusted
+ * party is narrowed to the offending address when that is enough (an IPv6
+ * /64 that holds a whitelisted peer), and refused (-EPERM, "spared") when
+ * even that address is trusted or cannot be a real source. src may be NULL
+ * when only the network is known (then no narrowing). Returns bantab_add()'s
+ * answer otherwise; *net and *plen say what was banned.
+ */
 static int
-ban_net(struct policy *p, const struct addr *net, unsigned plen, enum ban_reason why,
-	uint32_t base, uint64_t now_ms, uint32_t *secs)
+ban_net(struct policy *p, const struct addr *src, struct addr *net, unsigned *plen,
+	enum ban_reason why, uint32_t base, uint64_t now_ms, uint32_t *secs)
 {
+	const struct config *cfg = p->cfg;
 	struct ban_key k;
 
-	ban_key_net(&k, net, plen);
+	*secs = 0;
+	if (src && trust_martian(p->host, src, true) != TRUST_MARTIAN_NONE)
+		return -EPERM;
+	if (trust_net_covers(cfg, p->host, net, *plen)) {
+		unsigned full = net->family == AF_INET ? 32 : 128;
+
+		if (!src || *plen >= full || trust_never_ban(cfg, p->host, src))
+			return -EPERM;
+		*net = *src;
+		*plen = full;
+	}
+	ban_key_net(&k, net, *plen);
 	*secs = ban_secs(p, &k, base, now_ms);
 	return bantab_add(p->bans, &k, why, now_ms, (uint64_t)*secs * 1000u);
 }
@@ -104,17 +124,20 @@ ban_source(struct policy *p, const struct addr *src, enum ban_reason why,
 	   uint32_t base, uint64_t now_ms, struct policy_verdict *v)
 {
 	uint32_t secs;
+	unsigned plen;
 	int r;
 
-	v->ban_plen = (uint8_t)aggregate(p->cfg, src, &v->ban_addr);
-	r = ban_net(p, &v->ban_addr, v->ban_plen, why, base, now_ms, &secs);
+	plen = aggregate(p->cfg, src, &v->ban_addr);
+	r = ban_net(p, src, &v->ban_addr, &plen, why, base, now_ms, &secs);
+	v->ban_plen = (uint8_t)plen;
 	v->ban_reason = why;
 	v->ban_time_s = secs;
 	v->new_ban = r > 0;
-	v->ban_refused = r < 0;
+	v->ban_spared = r == -EPERM;
+	v->ban_refused = r < 0 && r != -EPERM;
 	if (r > 0)
 		v->event = POLICY_EV_BAN_IP;
-	else if (r < 0)
+	else if (v->ban_refused)
 		v->event = POLICY_EV_BAN_REFUSED;
 }
 
@@ -171,6 +194,15 @@ ua_bad(struct policy *p, const struct sip_msg *m)
 	return bad;
 }
 
+bool
+policy_ip_banned(struct policy *p, const struct addr *src, uint64_t now_ms)
+{
+	/* The trust check runs only for a source some ban covers: the hot
+	 * path of an unbanned source pays nothing for it. */
+	return bantab_any(p->bans, BAN_KIND_IP) && bantab_check_ip(p->bans, src, now_ms) &&
+	       !trust_never_ban(p->cfg, p->host, src);
+}
+
 void
 policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	     size_t len, uint64_t now_ms, struct sip_msg *m, struct policy_verdict *v)
@@ -186,7 +218,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 
 	/* Banned sources first: it is the cheapest answer and the one a flood
 	 * gets until the kernel set takes over. */
-	if (bantab_any(p->bans, BAN_KIND_IP) && bantab_check_ip(p->bans, src, now_ms)) {
+	if (policy_ip_banned(p, src, now_ms)) {
 		set_verdict(v, true, POLICY_BANNED_IP);
 		return;
 	}
@@ -324,7 +356,7 @@ policy_judge_opaque(struct policy *p, const struct addr *src, uint64_t now_ms,
 	bool created;
 
 	memset(v, 0, sizeof(*v));
-	if (bantab_any(p->bans, BAN_KIND_IP) && bantab_check_ip(p->bans, src, now_ms)) {
+	if (policy_ip_banned(p, src, now_ms)) {
 		set_verdict(v, true, POLICY_BANNED_IP);
 		return;
 	}
@@ -352,6 +384,7 @@ reply_enum(struct policy *p, const struct sip_msg *m, uint64_t key, uint64_t now
 	const struct config *cfg = p->cfg;
 	struct addr src;
 	uint32_t n, secs;
+	unsigned plen;
 	int r;
 
 	n = enumtab_reply(p->enums, key, m->status, now_ms, cfg->enum_window * 1000u, &src);
@@ -361,11 +394,15 @@ reply_enum(struct policy *p, const struct sip_msg *m, uint64_t key, uint64_t now
 	enumtab_forget(p->enums, &src);
 	/* src is already the aggregate (address or IPv6 prefix). */
 	out->ban_addr = src;
-	out->ban_plen = src.family == AF_INET6 ? (uint8_t)aggregate(cfg, &src, &src) : 32;
-	r = ban_net(p, &out->ban_addr, out->ban_plen, BAN_REASON_ENUM, cfg->dos_ban_time,
-		    now_ms, &secs);
+	plen = src.family == AF_INET6 ? aggregate(cfg, &src, &out->ban_addr) : 32;
+	/* Only the aggregate is known: a prefix holding a trusted address
+	 * is not narrowed but spared. */
+	r = ban_net(p, plen == 32 || plen == 128 ? &src : NULL, &out->ban_addr, &plen,
+		    BAN_REASON_ENUM, cfg->dos_ban_time, now_ms, &secs);
+	out->ban_plen = (uint8_t)plen;
 	out->ban_time_s = secs;
 	out->enum_banned = r > 0;
+	out->ban_spared = r == -EPERM;
 }
 
 void
@@ -414,13 +451,17 @@ policy_reply(struct policy *p, const struct sip_msg *m, uint64_t now_ms,
 						      (uint64_t)out->ban_time_s * 1000u) >= 0;
 		}
 	}
-	if ((cfg->failed_auth_ban_target & CONFIG_AUTH_BAN_IP) &&
-	    !config_is_trusted(cfg, &out->txn.src)) {
+	if (cfg->failed_auth_ban_target & CONFIG_AUTH_BAN_IP) {
 		uint32_t secs;
+		unsigned plen;
+		int r;
 
-		out->ban_plen = (uint8_t)aggregate(cfg, &out->txn.src, &out->ban_addr);
-		out->ip_banned = ban_net(p, &out->ban_addr, out->ban_plen, BAN_REASON_AUTH,
-					 cfg->failed_auth_ban_time, now_ms, &secs) > 0;
+		plen = aggregate(cfg, &out->txn.src, &out->ban_addr);
+		r = ban_net(p, &out->txn.src, &out->ban_addr, &plen, BAN_REASON_AUTH,
+			    cfg->failed_auth_ban_time, now_ms, &secs);
+		out->ban_plen = (uint8_t)plen;
+		out->ip_banned = r > 0;
+		out->ban_spared = r == -EPERM;
 		if (!(cfg->failed_auth_ban_target & CONFIG_AUTH_BAN_USER))
 			out->ban_time_s = secs;
 	}

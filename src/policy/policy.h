@@ -25,6 +25,7 @@
 #include "enumtrack.h"
 #include "sip.h"
 #include "srctab.h"
+#include "trust.h"
 
 enum policy_reason {
 	POLICY_PASS = 0,        /* accepted: nothing against it */
@@ -58,6 +59,7 @@ struct policy_verdict {
 	enum sip_flaw flaw;     /* when reason is POLICY_MALFORMED */
 	enum sanity_fail sanity;/* when malformed although it scanned */
 	bool ban_refused;       /* a ban was due but the table is full */
+	bool ban_spared;        /* a ban was due but would hit a trusted party */
 	bool new_ban;           /* this message created an IP ban */
 	enum ban_reason ban_reason;
 	uint32_t ban_time_s;
@@ -79,6 +81,7 @@ struct policy {
 	struct enumtab *enums;  /* per worker; NULL: enumeration detection off */
 	struct failtab *fails;  /* shared */
 	struct failtab *offenders; /* shared; NULL: no repeat-offender tracking */
+	const struct hostaddr *host; /* the host's own addresses; NULL: none known */
 	/* Per worker: the blacklist's verdict on recently seen User-Agents
 	 * (a phone fleet sends a handful of them), keyed by a seeded hash,
 	 * valid for one config generation. Spares regexec() per request. */
@@ -103,6 +106,7 @@ struct policy_auth {
 	/* enumeration: the source answered "no such user" too often */
 	bool enum_banned;
 	uint32_t enum_users;
+	bool ban_spared;           /* an IP ban was due on a trusted party */
 	struct addr ban_addr;
 	uint8_t ban_plen;
 };
@@ -129,6 +133,14 @@ void policy_judge_opaque(struct policy *p, const struct addr *src, uint64_t now_
  */
 void policy_reply(struct policy *p, const struct sip_msg *m, uint64_t now_ms,
 		  struct policy_auth *out);
+
+/*
+ * Is src banned (by address or by a network that holds it)? Trust is
+ * checked first: a trusted source is never "banned", whatever a ban of its
+ * network says (issue 17: a spoofed neighbour must not get a whitelisted
+ * peer dropped).
+ */
+bool policy_ip_banned(struct policy *p, const struct addr *src, uint64_t now_ms);
 
 /* Is this User-Agent (NUL-terminated, unfolded) blacklisted for method? */
 bool policy_ua_blacklisted(const struct config *cfg, enum sip_method method, const char *ua);

@@ -1,0 +1,113 @@
+#!/bin/bash
+# Integration: nobody can turn sipwarden against the operator's own users,
+# peers and infrastructure (issue 17). Each attack as real packets, spoofed
+# where an attacker would spoof (tests/integration/spoof.py writes frames
+# straight onto the router's interface towards the server):
+#  - a scanner "from" 127.0.0.1 and "from" the server's own address: dropped
+#    as martian sources, nothing banned, the server keeps answering
+#  - a scanner "from" 2001:db8:5::99, the /64 neighbour of the whitelisted
+#    peer 2001:db8:5::10: banned alone (/128), never the /64; the peer keeps
+#    registering
+#  - through all of it the legitimate client keeps registering
+set -euo pipefail
+
+: "${SIPWARDEN_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+export SIPWARDEN_SRC
+# shellcheck source=SCRIPTDIR/../lab/lab.sh
+. "$SIPWARDEN_SRC/tests/lab/lab.sh"
+# shellcheck source=SCRIPTDIR/lib_sw.sh
+. "$SIPWARDEN_SRC/tests/integration/lib_sw.sh"
+trap lab_down EXIT
+
+lab_require_tools ip kamailio python3 iptables ip6tables ipset timeout
+[ -x "$SIPWARDEN_BUILD/sipwarden" ] || lab_fail "build sipwarden first ($SIPWARDEN_BUILD)"
+lab_up
+lab_kamailio_start
+CONF="$SIPWARDEN_SRC/tests/integration/conf/abuse.yml"
+lab_rules install "$CONF"
+lab_sipwarden_start "$CONF"
+
+# The whitelisted peer lives on the server's /64, on the router.
+PEER6=2001:db8:5::10
+lab_net ip addr add "$PEER6/64" dev srv0 nodad
+SRV_MAC=$(lab_srv cat /sys/class/net/eth0/address)
+
+# spoof SRC TEXT [spoof.py options...] — datagrams "from" SRC to the server.
+spoof() {
+	local src=$1 text=$2 dst=$LAB_SRV4
+	shift 2
+	case $src in *:*) dst=$LAB_SRV6 ;; esac
+	lab_net /usr/bin/python3 "$SIPWARDEN_SRC/tests/integration/spoof.py" --iface srv0 \
+		--dst-mac "$SRV_MAC" --src "$src" --dst "$dst" --text "$text" "$@"
+}
+
+# A REGISTER from sipvicious' UA: a ban of its source if it were real.
+scanner_msg() {
+	cat <<-MSG
+	REGISTER sip:example.org SIP/2.0
+	Via: SIP/2.0/UDP \${SRC}:5060;branch=z9hG4bK-\${N}-spoof;rport
+	From: <sip:100@example.org>;tag=spoof\${N}
+	To: <sip:100@example.org>
+	Call-ID: spoof-\${N}@example.org
+	CSeq: 1 REGISTER
+	Contact: <sip:100@\${SRC}:5060>
+	User-Agent: friendly-scanner
+	Max-Forwards: 70
+	Content-Length: 0
+
+	MSG
+}
+
+stat_of() { sw_ctl --json stats | sw_json_get "j['$1']"; }
+
+legit_registers() {
+	sw_register 203.0.113.10 105 && sw_register 2001:db8:c::10 106
+}
+lab_check "the legitimate client registers (v4 and v6) before the attacks" legit_registers
+
+check_loopback_and_server() {
+	local m0 m1
+	m0=$(stat_of martian)
+	spoof 127.0.0.1 "$(scanner_msg)" || return 1
+	spoof "$LAB_SRV4" "$(scanner_msg)" || return 1
+	spoof 0.0.0.0 "$(scanner_msg)" || return 1
+	spoof 224.0.0.9 "$(scanner_msg)" || return 1
+	lab_wait_for "[ \$(stat_of martian) -ge $((m0 + 4)) ]" 5 || return 1
+	m1=$(stat_of martian)
+	echo "martian sources counted: $m0 -> $m1"
+	sw_ctl bans ip
+	[ -z "$(sw_ban_key 127.0.0.1)" ] && [ -z "$(sw_ban_key "$LAB_SRV4")" ] &&
+		[ -z "$(sw_ban_key 0.0.0.0)" ] && ! sw_in_set 127.0.0.1 && ! sw_in_set "$LAB_SRV4" &&
+		[ "$(sw_set_members 4 | wc -l)" -eq 0 ]
+}
+lab_check "a scanner spoofing 127.0.0.1 / the server's address is dropped, nothing banned" \
+	check_loopback_and_server
+
+check_neighbour_of_peer() {
+	spoof 2001:db8:5::99 "$(scanner_msg)" || return 1
+	lab_wait_for "[ -n \"\$(sw_ban_key 2001:db8:5::99)\" ]" 5 || return 1
+	sw_ctl bans ip
+	sw_set_members 6
+	[ "$(sw_ban_key 2001:db8:5::99)" = 2001:db8:5::99 ] &&
+		[ -z "$(sw_ban_key "$PEER6")" ] && ! sw_in_set 2001:db8:5::/64 &&
+		sw_in_set 2001:db8:5::99
+}
+lab_check "a scanner spoofing the whitelisted peer's /64 neighbour is banned alone" \
+	check_neighbour_of_peer
+
+check_peer_keeps_working() {
+	local i
+	for i in 1 2 3; do
+		lab_sipclient "$LAB_NS_NET" register --src "$PEER6" --server "$LAB_SRV6" \
+			--user 150 --domain example.org --password pw-150 --timeout 2 || return 1
+	done
+}
+lab_check "the whitelisted peer keeps registering" check_peer_keeps_working
+
+lab_check "the legitimate client keeps registering after the attacks" legit_registers
+lab_check "the daemon is still running" sw_daemon_alive
+
+lab_sipwarden_stop
+lab_check "daemon log free of sanitizer reports" sw_sanitizer_clean
+echo "abuse: $((LAB_CHECKS - LAB_FAILURES)) passed, $LAB_FAILURES failed"
+lab_summary

@@ -1,0 +1,254 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/* Issue 17: nobody can turn the policy against the host, its server, its
+ * peers and whitelists. Each attack next to its benign twin. */
+#include <criterion/criterion.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "addr.h"
+#include "authtrack.h"
+#include "bans.h"
+#include "config.h"
+#include "hostaddr.h"
+#include "policy.h"
+#include "sip.h"
+#include "srctab.h"
+
+static struct config *g_cfg;
+static struct policy g_p;
+static struct hostaddr *g_host;
+
+static struct addr
+A(const char *s)
+{
+	struct addr a;
+
+	cr_assert_eq(addr_parse(s, &a), 0, "parse %s", s);
+	return a;
+}
+
+static struct addr_net *
+net1(const char *s)
+{
+	struct addr_net *n = calloc(1, sizeof(*n));
+
+	cr_assert_not_null(n);
+	cr_assert_eq(addr_net_parse(s, n), 0, "parse %s", s);
+	return n;
+}
+
+static void
+setup(void)
+{
+	struct addr own = A("203.0.113.250");
+
+	g_cfg = config_new_default();
+	cr_assert_not_null(g_cfg);
+	g_cfg->whitelist = net1("2001:db8:5::10");
+	g_cfg->n_whitelist = 1;
+	g_cfg->server_addresses = net1("198.51.100.1");
+	g_cfg->n_server_addresses = 1;
+	g_host = hostaddr_new();
+	cr_assert_not_null(g_host);
+	hostaddr_add(g_host, &own);
+	g_p.cfg = g_cfg;
+	g_p.cfg_gen = 1;
+	g_p.src = srctab_new(1024, g_cfg->dos_reqs_density_per_unit + 1);
+	g_p.bans = bantab_new(1000);
+	g_p.txns = txntab_new(1024);
+	g_p.fails = failtab_new(1000);
+	g_p.host = g_host;
+}
+
+static void
+teardown(void)
+{
+	srctab_free(g_p.src);
+	bantab_free(g_p.bans);
+	txntab_free(g_p.txns);
+	failtab_free(g_p.fails);
+	config_free(g_cfg);
+	hostaddr_free(g_host);
+	memset(&g_p, 0, sizeof(g_p));
+}
+
+TestSuite(abuse, .init = setup, .fini = teardown);
+
+static const char *
+request(const char *ua, const char *auth)
+{
+	static char buf[2048];
+
+	snprintf(buf, sizeof(buf),
+		 "REGISTER sip:example.org SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK-5f1a2c\r\n"
+		 "From: <sip:alice@example.org>;tag=8a7b6c\r\n"
+		 "To: <sip:alice@example.org>\r\n"
+		 "Call-ID: 3c26700b5f1a2c@203.0.113.5\r\n"
+		 "CSeq: 2 REGISTER\r\n"
+		 "User-Agent: %s\r\n"
+		 "%s"
+		 "Content-Length: 0\r\n\r\n", ua, auth);
+	return buf;
+}
+
+static struct policy_verdict
+judge(const char *ip, const char *text, uint64_t now)
+{
+	struct policy_verdict v;
+	struct sip_msg m;
+	struct addr a = A(ip);
+
+	policy_judge(&g_p, &a, (const uint8_t *)text, strlen(text), now, &m, &v);
+	return v;
+}
+
+static bool
+banned(const char *ip, uint64_t now)
+{
+	struct addr a = A(ip);
+
+	return bantab_check_ip(g_p.bans, &a, now);
+}
+
+/* A spoofed scanner "from" each party that must never be banned: dropped
+ * (the packet itself is still refused) but no ban anywhere. */
+Test(abuse, spoofed_scanner_from_trusted_parties_bans_nothing)
+{
+	static const char *const who[] = {
+		"127.0.0.1", "::1", "198.51.100.1", "203.0.113.250", "2001:db8:5::10",
+		"224.0.0.1", "0.0.0.0", "::ffff:203.0.113.7", "255.255.255.255",
+	};
+
+	for (unsigned i = 0; i < sizeof(who) / sizeof(who[0]); i++) {
+		struct policy_verdict v = judge(who[i], request("friendly-scanner", ""), 1000);
+
+		cr_assert(v.drop, "%s", who[i]);
+		cr_assert_not(v.new_ban, "%s banned", who[i]);
+		cr_assert_not(v.ban_refused, "%s", who[i]);
+		cr_assert_neq(v.event, POLICY_EV_BAN_IP, "%s", who[i]);
+		cr_assert_not(banned(who[i], 1001), "%s banned", who[i]);
+	}
+	cr_assert_eq(bantab_count(g_p.bans, BAN_KIND_IP), 0);
+}
+
+/* Benign twin: the same scanner from a stranger is banned. */
+Test(abuse, scanner_from_a_stranger_is_banned)
+{
+	struct policy_verdict v = judge("203.0.113.66", request("friendly-scanner", ""), 1000);
+
+	cr_assert(v.drop);
+	cr_assert(v.new_ban);
+	cr_assert_not(v.ban_spared);
+	cr_assert(banned("203.0.113.66", 1001));
+	/* the host's neighbour address is no host address */
+	v = judge("203.0.113.251", request("friendly-scanner", ""), 1000);
+	cr_assert(v.new_ban);
+}
+
+/* Issue 17, attack 2: a spoofed scanner in the whitelisted peer's /64.
+ * The ban is narrowed to the offender; the peer and the rest of the /64
+ * keep working. */
+Test(abuse, ipv6_ban_never_covers_a_whitelisted_neighbour)
+{
+	struct policy_verdict v = judge("2001:db8:5::99", request("friendly-scanner", ""), 1000);
+
+	cr_assert(v.drop);
+	cr_assert(v.new_ban);
+	cr_assert_eq(v.ban_plen, 128, "ban of /%u covers the whitelisted peer", v.ban_plen);
+	cr_assert(banned("2001:db8:5::99", 1001));
+	cr_assert_not(banned("2001:db8:5::10", 1001));
+	v = judge("2001:db8:5::10", request("Linphone/5.2", ""), 1002);
+	cr_assert_not(v.drop, "whitelisted peer dropped as %s", policy_reason_name(v.reason));
+	cr_assert_eq(v.reason, POLICY_TRUSTED);
+	v = judge("2001:db8:5::98", request("Linphone/5.2", ""), 1002);
+	cr_assert_not(v.drop);
+}
+
+/* Benign twin: an attacker's /64 with nobody trusted in it is banned whole. */
+Test(abuse, ipv6_ban_of_an_untrusted_64_stays_a_64)
+{
+	struct policy_verdict v = judge("2001:db8:a::66", request("friendly-scanner", ""), 1000);
+
+	cr_assert(v.new_ban);
+	cr_assert_eq(v.ban_plen, 64);
+	cr_assert(banned("2001:db8:a::1234", 1001));
+}
+
+/* Trust is checked before the ban lookup: a network ban that got in some
+ * other way (cluster, an old state file) does not drop the peer. */
+Test(abuse, trust_before_ban_lookup)
+{
+	struct ban_key k;
+	struct addr n = A("2001:db8:5::");
+	struct policy_verdict v;
+
+	ban_key_net(&k, &n, 64);
+	cr_assert_eq(bantab_add(g_p.bans, &k, BAN_REASON_MANUAL, 0, 3600000), 1);
+	v = judge("2001:db8:5::10", request("Linphone/5.2", ""), 1000);
+	cr_assert_not(v.drop, "whitelisted peer dropped as %s", policy_reason_name(v.reason));
+	/* benign twin: the ban still holds for everyone else in it */
+	v = judge("2001:db8:5::99", request("Linphone/5.2", ""), 1000);
+	cr_assert(v.drop);
+	cr_assert_eq(v.reason, POLICY_BANNED_IP);
+}
+
+/* Density from a spoofed server address: dropped, never banned. */
+Test(abuse, density_from_the_server_address_is_not_banned)
+{
+	const char *r = request("Linphone/5.2", "");
+	struct policy_verdict v;
+	bool spared = false;
+
+	for (unsigned i = 0; i <= g_cfg->dos_reqs_density_per_unit; i++) {
+		v = judge("198.51.100.1", r, 1000);
+		spared |= v.ban_spared;
+		cr_assert_not(v.new_ban);
+	}
+	cr_assert(spared);
+	cr_assert_eq(bantab_count(g_p.bans, BAN_KIND_IP), 0);
+}
+
+#define CREDS "Authorization: Digest username=\"alice\", realm=\"example.org\", nonce=\"x\", " \
+	      "uri=\"sip:example.org\", response=\"0123456789abcdef0123456789abcdef\"\r\n"
+
+static void
+reply401(uint64_t now, struct policy_auth *a)
+{
+	static const char r[] =
+		"SIP/2.0 401 Unauthorized\r\n"
+		"Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK-5f1a2c\r\n"
+		"From: <sip:alice@example.org>;tag=8a7b6c\r\n"
+		"To: <sip:alice@example.org>;tag=srv\r\n"
+		"Call-ID: 3c26700b5f1a2c@203.0.113.5\r\n"
+		"CSeq: 2 REGISTER\r\n"
+		"Content-Length: 0\r\n\r\n";
+	struct sip_msg m;
+	enum sip_flaw f;
+
+	cr_assert_eq(sip_scan(r, strlen(r), &m, &f), 0);
+	policy_reply(&g_p, &m, now, a);
+}
+
+/* failed_auth_ban_target: ip never bans a trusted source (the whitelisted
+ * peer relays many users' wrong passwords); benign twin: a stranger. */
+Test(abuse, auth_ip_ban_spares_the_peer)
+{
+	struct policy_auth a;
+
+	g_cfg->failed_auth_ban_target = CONFIG_AUTH_BAN_IP;
+	for (unsigned i = 0; i < g_cfg->failed_auth_attempts; i++) {
+		judge("2001:db8:5::10", request("Linphone/5.2", CREDS), 1000 + i);
+		reply401(1000 + i, &a);
+	}
+	cr_assert_eq(a.event, POLICY_EV_AUTH_BAN);
+	cr_assert_not(a.ip_banned);
+	cr_assert(a.ban_spared);
+	for (unsigned i = 0; i < g_cfg->failed_auth_attempts; i++) {
+		judge("203.0.113.5", request("Linphone/5.2", CREDS), 2000 + i);
+		reply401(2000 + i, &a);
+	}
+	cr_assert(a.ip_banned);
+	cr_assert(banned("203.0.113.5", 3000));
+}
