@@ -33,6 +33,8 @@ lab_kamailio_start
 # The daemon runs on a copy that the reload checks rewrite.
 CONF="$LAB_RUN/control.yml"
 cp "$CONF_SRC" "$CONF"
+# The Prometheus file, for the shipped Grafana dashboard's check.
+printf 'daemon:\n  stats_file: %s\n' "$LAB_RUN/stats.prom" >>"$CONF"
 lab_rules install "$CONF" >/dev/null || lab_fail "sipwarden-rules install failed"
 lab_sipwarden_start "$CONF"
 
@@ -290,6 +292,15 @@ check_json_bans() {
 		and all(b['remaining'] > 0 for b in j['bans'])" <<<"$out" | grep -qx True
 }
 lab_check "--json bans is valid JSON and lists every ban" check_json_bans
+
+# Every metric and label the shipped Grafana dashboard queries is in the
+# daemon's Prometheus file (rewritten every second).
+check_dashboard() {
+	lab_wait_for "test -s '$LAB_RUN/stats.prom'" 5 || return 1
+	python3 "$SIPWARDEN_SRC/tests/lint/dashboard.py" \
+		"$SIPWARDEN_SRC/dashboards/sipwarden-grafana.json" "$LAB_RUN/stats.prom"
+}
+lab_check "the Grafana dashboard queries only exported metrics and labels" check_dashboard
 
 # ---- monitor mode
 
