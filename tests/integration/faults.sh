@@ -2,10 +2,14 @@
 # Integration: faults.
 #  - SIGKILL and restart under legitimate load: no registration is lost
 #    (queue bypass covers the gap) and bans survive
-#  - queue overflow (a tiny queue, offered load far above what the daemon can
-#    verdict): fail-open keeps legit SIP flowing, the counters show it
-#  - 1,000,000 distinct spoofed IPv6 sources: resident memory stays within
-#    the configured bound and legit clients keep registering
+#  - queue overflow (a tiny queue filled while the daemon is stopped, then a
+#    flood at full speed): fail-open keeps legit SIP flowing, the counters
+#    show it
+#  - 1,000,000 distinct spoofed IPv6 sources: the tables stay bounded,
+#    resident memory within the configured bound, legit clients keep
+#    registering, the counters add up
+# Nothing here depends on the machine's speed (a sanitizer build is 3-5x
+# slower): how much of a flood the daemon judges is bench/'s business.
 #  - 100 reloads under load: no ban is lost, the daemon stays up
 #  - read-only state directory: bans keep working in memory, the error is
 #    reported
@@ -64,41 +68,102 @@ check_sigkill_restart() {
 }
 lab_check "SIGKILL and restart under legit load: no registration lost, bans kept" check_sigkill_restart
 
+# Packets that hit the NFQUEUE rules of chain sipwarden (FAMILY 4 or 6):
+# every one is judged by the daemon or let through by fail-open.
+queued() {
+	local cmd=iptables
+	[ "$1" = 6 ] && cmd=ip6tables
+	lab_srv "$cmd" -w -t mangle -n -v -x -L sipwarden |
+		awk '{ for (i = 2; i <= NF; i++) if ($i == "NFQUEUE") { s += $1; break } } END { print s + 0 }'
+}
+judged() { ctl --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"])'; }
+# The daemon's own counters agree: every packet received got one verdict,
+# the per-queue counters add up to the totals, the tables are within their
+# bounds. A snapshot taken while a packet is being judged may be one off,
+# so an idle daemon is asked up to 5 times.
+counters_consistent() {
+	local i
+	for i in 1 2 3 4 5; do
+		counters_consistent_once && return 0
+		sleep 0.5
+	done
+	return 1
+}
+counters_consistent_once() {
+	ctl --json stats | python3 -c 'import json,sys
+j = json.load(sys.stdin)
+w = j["workers"]
+ok = (j["packets"] == j["accepted"] + j["dropped"] and
+      j["packets"] == sum(x["packets"] for x in w) and
+      j["dropped"] == sum(x["dropped"] for x in w) and
+      all(x["sources"] <= x["sources_max"] for x in w))
+print("packets", j["packets"], "accepted", j["accepted"], "dropped", j["dropped"],
+      "consistent" if ok else "INCONSISTENT")
+sys.exit(0 if ok else 1)'
+}
+
 check_overflow() {
-	local lp hits0 hits1 got0 got1 chain
+	local lp pid h0 j0 hs h1 j1 h2 j2
 	lab_sipwarden_start "$CONF_OVF" || return 1
-	chain() { lab_srv iptables -w -t mangle -n -v -x -L sipwarden | awk '$3 == "NFQUEUE" { s += $1 } END { print s + 0 }'; }
-	got() { ctl --json stats | python3 -c 'import json,sys; print(json.load(sys.stdin)["packets"])'; }
-	hits0=$(chain) got0=$(got)
+	pid=$(lab_pid_get sipwarden)
+	h0=$(queued 4) j0=$(judged)
+	# A stopped daemon verdicts nothing, so the two queues (maxlen 16) are
+	# full after 32 packets however fast the machine is: the rest of a
+	# counted flood, and the legit registrations after it, must pass by
+	# fail-open.
+	# (No sipwardenctl while stopped: its main thread would not answer.)
+	kill -STOP "$pid"
+	lab_atk "$GEN" --dst "$LAB_SRV4" --dport 5062 --src4 203.0.113.100 --nsrc 30 \
+		--rate 20000 --count 2000 --duration 30 --mix options --run ovf-stopped \
+		>"$LAB_RUN/gen.ovf" || { kill -CONT "$pid"; return 1; }
+	legit_loop 203.0.113.22 122 10 "$LAB_RUN/legit.ovf-stopped"
+	hs=$(queued 4)
+	kill -CONT "$pid"
+	cat "$LAB_RUN/gen.ovf" "$LAB_RUN/legit.ovf-stopped"
+	# The daemon takes up what waited in the queues, then judges again.
+	lab_wait_for "[ \$(judged) -gt $j0 ]" 30 || return 1
+	h1=$(queued 4) j1=$(judged)
+	echo "stopped: queued-rule hits +$((hs - h0)) while stopped, +$((h1 - h0)) in all;" \
+		"judged +$((j1 - j0)): $((h1 - h0 - (j1 - j0))) let through unjudged (fail-open)"
+	# At most 2 x maxlen packets waited for the stopped daemon: every
+	# other one that reached the queue rules passed unjudged.
+	all_ok "$LAB_RUN/legit.ovf-stopped" && [ $((hs - h0)) -gt 32 ] &&
+		[ $((j1 - j0)) -le $((h1 - h0)) ] &&
+		[ $((h1 - h0 - (j1 - j0))) -ge $((hs - h0 - 32)) ] || return 1
+	# Then as fast as the generator goes while the daemon runs: whether
+	# it keeps up depends on the machine; legit SIP flows either way.
 	legit_loop 203.0.113.22 122 20 "$LAB_RUN/legit.ovf" &
 	lp=$!
-	# as fast as the generator goes, to a queued port nobody listens on
 	lab_atk "$GEN" --dst "$LAB_SRV4" --dport 5062 --src4 203.0.113.100 --nsrc 30 --rate 0 \
-		--duration 4 --mix options --run ovf || return 1
+		--duration 4 --mix options --run ovf >/dev/null || return 1
 	wait "$lp"
-	hits1=$(chain) got1=$(got)
+	h2=$(queued 4) j2=$(judged)
 	cat "$LAB_RUN/legit.ovf"
-	echo "queued-rule hits +$((hits1 - hits0)), judged by the daemon +$((got1 - got0)):" \
-		"$((hits1 - hits0 - (got1 - got0))) let through unjudged (fail-open)"
-	all_ok "$LAB_RUN/legit.ovf" && [ $((hits1 - hits0 - (got1 - got0))) -gt 0 ] &&
-		kill -0 "$(lab_pid_get sipwarden)"
+	echo "running: queued-rule hits +$((h2 - h1)), judged +$((j2 - j1))"
+	all_ok "$LAB_RUN/legit.ovf" && [ $((j2 - j1)) -le $((h2 - h1)) ] &&
+		kill -0 "$pid" && counters_consistent
 }
 lab_check "queue overflow: fail-open keeps legit SIP flowing, counters show it" check_overflow
 
 check_million_sources() {
-	local lp rss0 rss1 bound st
+	local lp rss0 rss1 bound st h0 h1 j0 j1 sent
 	lab_sipwarden_start "$CONF" || return 1
 	rss0=$(rss_kb)
+	h0=$(queued 6) j0=$(judged)
 	legit_loop 203.0.113.23 123 30 "$LAB_RUN/legit.million" &
 	lp=$!
 	# every source once, as scanners (dropped by the UA rule, never banned:
-	# ua_ban_ip is off), so Kamailio is spared and every packet is judged
+	# ua_ban_ip is off), so Kamailio is spared. The generator takes ~45 s
+	# on a loaded 2-core machine, gen.c caps it at 120 s, and the checks
+	# below hold for however many it sent.
 	lab_atk "$GEN" --dst "$LAB_SRV6" --src6-count 1000000 --count 1000000 --rate 150000 \
-		--duration 90 --mix scanner --run million >"$LAB_RUN/gen.million" || return 1
+		--duration 120 --mix scanner --run million >"$LAB_RUN/gen.million" || return 1
 	cat "$LAB_RUN/gen.million"
-	grep -q "^sent=1000000 " "$LAB_RUN/gen.million" || return 1
+	sent=$(sed -n 's/^sent=\([0-9]*\) .*/\1/p' "$LAB_RUN/gen.million")
+	[ -n "$sent" ] || return 1
 	wait "$lp"
 	rss1=$(rss_kb)
+	h1=$(queued 6) j1=$(judged)
 	st=$(ctl --json stats)
 	# the bound: limits.max_sources entries of ~300 bytes, plus slack. A
 	# sanitizer build's RSS (shadow memory, the freed-memory quarantine)
@@ -110,16 +175,27 @@ check_million_sources() {
 		bound=$rss1
 	fi
 	echo "RSS ${rss0} kB -> ${rss1} kB (bound ${bound} kB)"
-	python3 -c 'import json,sys; j=json.load(sys.stdin); print("packets", j["packets"], "sources (used, max, evicted)", [(w["sources"], w["sources_max"], w["sources_evicted"]) for w in j["workers"]])' <<<"$st"
+	echo "sent $sent, queued-rule hits +$((h1 - h0)), judged +$((j1 - j0)):" \
+		"$((h1 - h0 - (j1 - j0))) let through by fail-open," \
+		"$((sent - (h1 - h0))) lost before netfilter"
+	python3 -c 'import json,sys; j=json.load(sys.stdin); print("sources (used, max, evicted)", [(w["sources"], w["sources_max"], w["sources_evicted"]) for w in j["workers"]])' <<<"$st"
 	cat "$LAB_RUN/legit.million"
-	# at least half of the flood judged - five times the table's capacity;
-	# on a loaded 2-core machine (and slower still in a sanitizer build) the
-	# rest is lost before netfilter or let through by fail-open - and the
-	# tables bounded: full and evicting, never growing
-	all_ok "$LAB_RUN/legit.million" && [ "$rss1" -le "$bound" ] &&
-		python3 -c 'import json,sys; j=json.load(sys.stdin); sys.exit(0 if all(w["sources"] <= w["sources_max"] for w in j["workers"]) and j["packets"] >= 500000 and sum(w["sources_evicted"] for w in j["workers"]) > 0 else 1)' <<<"$st"
+	# How much of the flood is judged depends on the machine (the rest is
+	# lost before netfilter or let through by fail-open): the checks are
+	# that the counters add up (judged <= queued <= sent, one verdict per
+	# packet), the tables stay bounded, and a table offered more sources
+	# than it holds evicts rather than grows.
+	all_ok "$LAB_RUN/legit.million" && [ "$rss1" -le "$bound" ] && [ "$sent" -gt 100000 ] &&
+		[ $((j1 - j0)) -le $((h1 - h0)) ] && [ $((h1 - h0)) -le "$sent" ] &&
+		counters_consistent &&
+		python3 -c 'import json,sys
+j = json.load(sys.stdin)
+w = j["workers"]
+judged, cap = int(sys.argv[1]), sum(x["sources_max"] for x in w)
+sys.exit(0 if judged <= cap or sum(x["sources_evicted"] for x in w) > 0 else 1)' "$((j1 - j0))" <<<"$st"
 }
-lab_check "1,000,000 spoofed sources: memory within bound, legit keeps registering" check_million_sources
+lab_check "1,000,000 spoofed sources: tables and memory bounded, legit keeps registering" \
+	check_million_sources
 
 check_reload_100() {
 	local lp gp i ok=0
