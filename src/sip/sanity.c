@@ -58,6 +58,7 @@ static const char *const fail_names[SANITY__MAX] = {
 	[SANITY_FROM_PARSE] = "from-parse",
 	[SANITY_TO_SCHEME] = "to-scheme",
 	[SANITY_TO_PARSE] = "to-parse",
+	[SANITY_CREDENTIALS] = "credentials",
 	[SANITY_SQLI_UA] = "sqli-user-agent",
 	[SANITY_SQLI_FROM] = "sqli-from",
 	[SANITY_SQLI_TO] = "sqli-to",
@@ -423,6 +424,27 @@ check_ruri(struct sip_str v)
 	return SANITY_RURI_PARSE;
 }
 
+/*
+ * An unquoted display name is *(token LWS) (RFC 3261 25.1); UTF-8 is let
+ * through, as phones send it unquoted. Anything else there - ':', '@',
+ * '?', '=', '/', '[', a backslash - is a URI to some parser: in
+ * "sip:105@example.org?x=<sip:y@z>" libosip2 reads the addr-spec 105 and
+ * Kamailio the name-addr y. Such a value has no one reading.
+ */
+static bool
+display_ok(const struct naddr *na)
+{
+	const char *p;
+
+	if (na->quoted)
+		return true;
+	for (p = na->disp; p < na->disp_end; p++)
+		if (!fast_tok(*p) && !is_lws(*p) && (uint8_t)*p < 0x80 &&
+		    *p != '%' && *p != '`' && *p != '\'')
+			return false;
+	return true;
+}
+
 /* From or To: the scheme of the URI, then that the whole value parses. */
 static enum sanity_fail
 check_naddr(struct sip_str v, enum sanity_fail f_scheme, enum sanity_fail f_parse)
@@ -431,6 +453,10 @@ check_naddr(struct sip_str v, enum sanity_fail f_scheme, enum sanity_fail f_pars
 	const char *rest;
 
 	if (split_naddr(v.s, v.s + v.len, false, &na)) {
+		/* a '<' after an addr-spec: "Bell, Alexander <sip:..>" */
+		if (!display_ok(&na) ||
+		    (!na.angle && memchr(v.s, '<', v.len) != NULL))
+			return f_parse;
 		if (uri_scheme(na.uri, na.uri_end, &rest) == URI_BAD)
 			return f_scheme;
 		if (fast_naddr(v, &na))
@@ -438,6 +464,40 @@ check_naddr(struct sip_str v, enum sanity_fail f_scheme, enum sanity_fail f_pars
 	}
 	/* broken to our eyes, or unusual: libosip2 decides */
 	return slow_uri_ok(v, true) ? SANITY_OK : f_parse;
+}
+
+/*
+ * Digest credentials (Kamailio's check 1024 of 1511): the username policy
+ * keys failures on must be the one the server authenticates. Readers
+ * differ on a quoted-pair (Kamailio ends a quoted value at the next '"',
+ * "a\"b" is "a\" to it and "a\"b" to RFC 2617, and the next parameters
+ * shift with it: a backslash anywhere is refused), on a second username
+ * parameter (Kamailio takes the last) and on junk after a value: none of
+ * them has one reading, so the request is malformed. Other schemes carry
+ * no username for either side.
+ */
+static bool
+creds_ok(struct sip_str v)
+{
+	char user[SANITY_PART_MAX];
+	const char *p = v.s, *e = v.s + v.len;
+
+	while (p < e && is_lws(*p))
+		p++;
+	if (e - p < 7 || strncasecmp(p, "digest", 6) != 0 || !is_lws(p[6]))
+		return true;
+	return sip_extract_auth_username(v, user, sizeof(user)) == 0 &&
+	    memchr(v.s, '\\', v.len) == NULL;
+}
+
+static enum sanity_fail
+check_creds(const struct sip_msg *m)
+{
+	if (m->authorization.s != NULL && !creds_ok(m->authorization))
+		return SANITY_CREDENTIALS;
+	if (m->proxy_authorization.s != NULL && !creds_ok(m->proxy_authorization))
+		return SANITY_CREDENTIALS;
+	return SANITY_OK;
 }
 
 /* ---- reject_sqli_chars ---- */
@@ -680,6 +740,11 @@ sanity_check(const struct sip_msg *m, const struct config *cfg)
 	f = check_naddr(m->to, SANITY_TO_SCHEME, SANITY_TO_PARSE);
 	if (f != SANITY_OK)
 		return f;
+	if (m->is_request) {
+		f = check_creds(m);
+		if (f != SANITY_OK)
+			return f;
+	}
 
 	/* secfilter guards a request's way into SQL; replies are not stored. */
 	if (cfg != NULL && cfg->reject_sqli_chars && m->is_request)

@@ -7,7 +7,7 @@
  *
  * The equivalent of Kamailio's sanity_check("1511", "7") (R-URI SIP
  * version and scheme, required headers, CSeq method and number,
- * Content-Length, Expires, R-URI/From/To parse), plus what Kamailio does
+ * Content-Length, Expires, R-URI/From/To parse, digest credentials), plus what Kamailio does
  * elsewhere or sipwarden needs on top: Max-Forwards (maxfwd module),
  * repeated singleton headers (two From headers let sipwarden and the server
  * read different users), and secfilter's secf_check_sqli_all() when
@@ -49,6 +49,7 @@ enum sanity_fail {
 	SANITY_FROM_PARSE,
 	SANITY_TO_SCHEME,
 	SANITY_TO_PARSE,
+	SANITY_CREDENTIALS,       /* Digest credentials whose username is unreadable or ambiguous */
 	SANITY_SQLI_UA,           /* reject_sqli_chars: ' " -- %27 %22 %60 */
 	SANITY_SQLI_FROM,
 	SANITY_SQLI_TO,

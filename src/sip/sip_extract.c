@@ -425,20 +425,22 @@ lws_ch(char c)
 	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
+/* A token character, or UTF-8, which phones put in unquoted display
+ * names (sanity.c's display_ok() lets the same through). */
 static bool
 token_ch(char c)
 {
 	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       (c && strchr("-.!%*_+`'~", c) != NULL);
+	       (uint8_t)c >= 0x80 || (c && strchr("-.!%*_+`'~", c) != NULL);
 }
 
 /*
  * name-addr without its display name: v from the '<' on, when what comes
  * before it is a display-name by RFC 3261's grammar (a quoted-string, its
- * quoted-pairs included, or tokens separated by LWS). libosip2 refuses
- * display names that are legal (a quoted NUL, token characters such as
- * '%' that sip_extract hides behind a marker byte; RFC 4475 3.1.1.2), and
- * user and host do not depend on the name. Anything else is returned
+ * quoted-pairs included, or tokens and UTF-8 separated by LWS). libosip2
+ * refuses display names that are legal (a quoted NUL, token characters
+ * such as '%' that sip_extract hides behind a marker byte; RFC 4475
+ * 3.1.1.2), and user and host do not depend on the name. Anything else is returned
  * unchanged, for libosip2 to judge as before.
  */
 static struct sip_str

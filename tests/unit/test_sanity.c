@@ -330,6 +330,38 @@ Test(sanity, content_length)
 	    SANITY_CL_MISMATCH);
 }
 
+/* ---- Digest credentials ---- */
+
+/* The username policy keys failures on must be the one the server
+ * authenticates: credentials that parsers read two ways are malformed. */
+Test(sanity, credentials)
+{
+	assert_sane(REG_AUTH);
+	assert_sane(with(REG, "Authorization", "Authorization: Digest username=105, "
+	    "realm=\"example.org\", nonce=\"x\", uri=\"sip:example.org\", response=\"y\""));
+	assert_sane(with(REG, "Authorization", "Authorization: NoOneKnowsThisScheme x=y"));
+	assert_sane(with(REG, "Authorization", "Authorization: Basic YWxhZGRpbjpvcGVuc2VzYW1l"));
+	/* Kamailio reads "105\" here, RFC 2617 reads 105"x */
+	assert_fail(with(REG, "Authorization", "Authorization: Digest username=\"105\\\"x\", "
+	    "realm=\"example.org\""), SANITY_CREDENTIALS);
+	assert_fail(with(REG, "Authorization", "Authorization: Digest realm=\"a\\\"\", "
+	    "username=\"105\""), SANITY_CREDENTIALS);
+	/* Kamailio takes the last of two usernames */
+	assert_fail(with(REG, "Authorization", "Authorization: Digest username=\"105\", "
+	    "username=\"106\", realm=\"example.org\""), SANITY_CREDENTIALS);
+	/* junk after a value, an empty username, no username */
+	assert_fail(with(REG, "Authorization", "Authorization: Digest username=\"105\"x, "
+	    "realm=\"example.org\""), SANITY_CREDENTIALS);
+	assert_fail(with(REG, "Authorization", "Authorization: digest username=, realm=\"e\""),
+	    SANITY_CREDENTIALS);
+	assert_fail(with(REG, "Authorization", "Authorization: Digest realm=\"example.org\""),
+	    SANITY_CREDENTIALS);
+	assert_fail(plus(REG, "Proxy-Authorization: Digest username=\"a\", username=\"b\""),
+	    SANITY_CREDENTIALS);
+	/* replies carry none */
+	assert_sane(OK200);
+}
+
 /* ---- Expires, Max-Forwards ---- */
 
 Test(sanity, expires)
@@ -408,6 +440,27 @@ Test(sanity_uri, from)
 	    SANITY_FROM_PARSE);
 	assert_fail(with(REG, "From", "From: <sip:105@example.org"),
 	    SANITY_FROM_PARSE);
+}
+
+/* An unquoted display name is tokens and LWS: anything else there reads
+ * as a URI to some parser (libosip2 took the addr-spec 105 in the first,
+ * Kamailio the name-addr y). */
+Test(sanity_uri, display_name_with_uri_characters)
+{
+	assert_fail(with(REG, "From", "From: sip:105@example.org?x=<sip:y@z>"),
+	    SANITY_FROM_PARSE);
+	assert_fail(with(REG, "To", "To: sip:105@example.org?x=<sip:y@z>"),
+	    SANITY_TO_PARSE);
+	assert_fail(with(REG, "From", "From: Bell, Alexander <sip:105@example.org>"),
+	    SANITY_FROM_PARSE);	/* RFC 4475 3.1.2.15 */
+	assert_fail(with(REG, "From", "From: a/b=c <sip:105@example.org>;tag=1"),
+	    SANITY_FROM_PARSE);
+	/* the benign twins: tokens (all of them), LWS, UTF-8, quoted */
+	assert_sane(with(REG, "From",
+	    "From: tok%~`'*!.-_+ two\t<sip:105@example.org>;tag=1"));
+	assert_sane(with(REG, "From", "From: J\xc3\xa9r\xc3\xb4me <sip:105@example.org>;tag=1"));
+	assert_sane(with(REG, "From", "From: \"a:b@c?d=<e>\" <sip:105@example.org>;tag=1"));
+	assert_sane(with(REG, "From", "From: sip:105@example.org;tag=1"));
 }
 
 Test(sanity_uri, to)
