@@ -225,10 +225,12 @@ uri_userhost(const osip_uri_t *u, char *user, size_t ulen, char *host,
 	if (u == NULL || u->scheme == NULL)
 		return -EINVAL;
 	if (strcasecmp(u->scheme, "tel") == 0) {
-		/* libosip keeps the rest of a tel: URI in ->string */
+		/* libosip keeps the rest of a tel: URI in ->string; the
+		 * number ends at its parameters or headers, as Kamailio's
+		 * URI parser ends the user there ("tel:105?x=y" is 105) */
 		if (u->string == NULL)
 			return -EINVAL;
-		n = strcspn(u->string, ";");
+		n = strcspn(u->string, ";?");
 		if (n == 0 || n >= sizeof(num))
 			return -EINVAL;
 		memcpy(num, u->string, n);

@@ -880,3 +880,18 @@ Test(sip_extract, display_name_set_aside)
 	v = (struct sip_str){ "<sip:1\0005@example.org>", 22 };
 	cr_assert_eq(sip_extract_userhost_osip(v, u, sizeof(u), h, sizeof(h)), -EINVAL);
 }
+
+/* A tel: number ends at its parameters or at its headers, where Kamailio
+ * ends the user: "tel:105?x=y" is 105, not "105?x=y". */
+Test(sip_extract, tel_number_ends_at_headers)
+{
+	char u[64], h[64];
+	struct sip_str v = { "<tel:105?Subject=hi>;tag=1", 26 };
+
+	cr_assert_eq(sip_extract_userhost(v, u, sizeof(u), h, sizeof(h)), 0);
+	cr_assert_str_eq(u, "105");
+	cr_assert_str_eq(h, "");
+	v = (struct sip_str){ "<tel:+49-30-123;phone-context=x>", 32 };
+	cr_assert_eq(sip_extract_userhost(v, u, sizeof(u), h, sizeof(h)), 0);
+	cr_assert_str_eq(u, "+49-30-123");
+}
