@@ -24,17 +24,19 @@
 
 /* ---- the main thread's and the workers' side ---- */
 
-static void
+static int
 enqueue(struct cluster *c, const struct cluster_msg *m)
 {
 	uint64_t one = 1;
+	int ret = cluster_queue_push(&c->q, m);
 
-	if (cluster_queue_push(&c->q, m) == 1 && write(c->wake_fd, &one, sizeof(one)) < 0) {
+	if (ret == 1 && write(c->wake_fd, &one, sizeof(one)) < 0) {
 		/* the counter is saturated: the thread is awake anyway */
 	}
+	return ret < 0 ? ret : 0;
 }
 
-void
+int
 cluster_publish_ban(struct cluster *c, const struct ban_key *k, enum ban_reason r,
 		    uint32_t secs)
 {
@@ -43,7 +45,7 @@ cluster_publish_ban(struct cluster *c, const struct ban_key *k, enum ban_reason 
 
 	if (!c || atomic_load_explicit(&c->monitor, memory_order_relaxed) ||
 	    r == BAN_REASON_BLOCKLIST)
-		return;
+		return 0;
 	memset(&m, 0, offsetof(struct cluster_msg, key));
 	m.op = CLUSTER_OP_BAN;
 	memcpy(&m.key, k, offsetof(struct ban_key, data) + k->len);
@@ -53,36 +55,69 @@ cluster_publish_ban(struct cluster *c, const struct ban_key *k, enum ban_reason 
 	/* Recorded here, not by the thread: a ban whose event a full queue
 	 * drops is still this node's, and re-published as such. */
 	cluster_origins_set(c->origins, k, c->node, m.time, false, now);
-	enqueue(c, &m);
+	return enqueue(c, &m);
 }
 
-void
+int
 cluster_publish_unban(struct cluster *c, const struct ban_key *k)
 {
 	struct cluster_msg m;
 
 	if (!c || atomic_load_explicit(&c->monitor, memory_order_relaxed))
-		return;
+		return 0;
 	memset(&m, 0, offsetof(struct cluster_msg, key));
 	m.op = CLUSTER_OP_UNBAN;
 	memcpy(&m.key, k, offsetof(struct ban_key, data) + k->len);
 	memcpy(m.node, c->node, sizeof(m.node));
 	cluster_origins_del(c->origins, k);
-	enqueue(c, &m);
+	return enqueue(c, &m);
 }
 
-void
+int
 cluster_publish_unban_all(struct cluster *c)
 {
 	struct cluster_msg m;
 
 	if (!c || atomic_load_explicit(&c->monitor, memory_order_relaxed))
-		return;
+		return 0;
 	memset(&m, 0, sizeof(m));
 	m.op = CLUSTER_OP_UNBAN_ALL;
 	memcpy(m.node, c->node, sizeof(m.node));
 	cluster_origins_clear(c->origins);
-	enqueue(c, &m);
+	return enqueue(c, &m);
+}
+
+int
+cluster_flush(struct cluster *c, unsigned timeout_ms)
+{
+	struct timespec until;
+	uint64_t target;
+	int ret = 0;
+
+	if (!c)
+		return 0;
+	/* FIFO: once the thread has handled the target-th message, it has
+	 * handled every one queued before this call. */
+	target = cluster_queue_pushed(&c->q);
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += timeout_ms / 1000;
+	until.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
+	if (until.tv_nsec >= 1000000000L) {
+		until.tv_sec++;
+		until.tv_nsec -= 1000000000L;
+	}
+	pthread_mutex_lock(&c->lock);
+	while (c->done_seq < target && ret == 0)
+		ret = pthread_cond_timedwait(&c->done_cond, &c->lock, &until);
+	if (c->done_seq < target)
+		ret = -ETIMEDOUT;
+	else
+		/* Conservative: any message since the last flush that was not
+		 * sent counts against this one. */
+		ret = c->fail_hi >= c->flush_from ? -ENOTCONN : 0;
+	c->flush_from = target + 1;
+	pthread_mutex_unlock(&c->lock);
+	return ret;
 }
 
 bool
@@ -169,6 +204,7 @@ cluster_free(struct cluster *c)
 	free(c->tls_key);
 	free(c->tls_sni);
 	pthread_cond_destroy(&c->first_cond);
+	pthread_cond_destroy(&c->done_cond);
 	pthread_mutex_destroy(&c->lock);
 	free(c);
 }
@@ -190,9 +226,10 @@ default_node(char *buf, size_t len)
 
 int
 cluster_start(struct cluster **out, const struct config *cfg, struct bantab *bans,
-	      atomic_int *kset_dirty)
+	      atomic_int *kset_dirty, int changed_fd)
 {
 	struct cluster *c = calloc(1, sizeof(*c));
+	pthread_condattr_t mono;
 	struct timespec until;
 	bool oom = false;
 	int ret;
@@ -202,6 +239,14 @@ cluster_start(struct cluster **out, const struct config *cfg, struct bantab *ban
 		return -ENOMEM;
 	pthread_mutex_init(&c->lock, NULL);
 	pthread_cond_init(&c->first_cond, NULL);
+	/* cluster_flush() waits on the monotonic clock: a wall-clock step
+	 * must not stretch an operator's wait. */
+	pthread_condattr_init(&mono);
+	pthread_condattr_setclock(&mono, CLOCK_MONOTONIC);
+	pthread_cond_init(&c->done_cond, &mono);
+	pthread_condattr_destroy(&mono);
+	c->changed_fd = changed_fd;
+	c->flush_from = 1; /* queue messages are counted from 1 */
 	c->wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 	c->host = dup_or_null(cfg->cluster_redis_host, &oom);
 	c->user = dup_or_null(cfg->cluster_redis_username, &oom);

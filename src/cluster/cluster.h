@@ -42,11 +42,13 @@ struct cluster;
  * the process blocked the signals it handles (a thread inherits the mask).
  * A failed connection is not an error (the thread keeps trying). kset_dirty
  * is set when a kernel set update failed (the daemon's resync repairs it).
- * 0 or a negative errno (no memory, no thread).
+ * changed_fd (an eventfd, or -1) is written when another node's unban
+ * changed the table, so that the daemon saves it at once rather than at its
+ * next tick. 0 or a negative errno (no memory, no thread).
  */
 #define CLUSTER_LOAD_WAIT_MS 5000
 int cluster_start(struct cluster **out, const struct config *cfg, struct bantab *bans,
-		  atomic_int *kset_dirty);
+		  atomic_int *kset_dirty, int changed_fd);
 /* Stop and join the thread, close the connections. NULL is a no-op. */
 void cluster_stop(struct cluster *c);
 /* After a reload: monitor mode and the trusted addresses follow cfg; the
@@ -54,11 +56,21 @@ void cluster_stop(struct cluster *c);
 void cluster_reconfigure(struct cluster *c, const struct config *cfg);
 
 /* Publish this node's ban / unban (any thread; c may be NULL). Never
- * blocks on Redis. Not in monitor mode. */
-void cluster_publish_ban(struct cluster *c, const struct ban_key *k, enum ban_reason r,
-			 uint32_t secs);
-void cluster_publish_unban(struct cluster *c, const struct ban_key *k);
-void cluster_publish_unban_all(struct cluster *c);
+ * blocks on Redis. Not in monitor mode. 0 (queued, or nothing to publish)
+ * or -ENOSPC: the queue was full, the event is lost (counted). */
+int cluster_publish_ban(struct cluster *c, const struct ban_key *k, enum ban_reason r,
+			uint32_t secs);
+int cluster_publish_unban(struct cluster *c, const struct ban_key *k);
+int cluster_publish_unban_all(struct cluster *c);
+/*
+ * Wait, at most timeout_ms, until every event published so far has been
+ * stored in Redis: what the control socket waits for before it answers an
+ * operator's change. 0 (c NULL: at once); -ENOTCONN when the link is down
+ * or failed meanwhile (unbans wait for the link, bans are re-published
+ * then, but a restart before that loads the old state from Redis);
+ * -ETIMEDOUT.
+ */
+int cluster_flush(struct cluster *c, unsigned timeout_ms);
 
 /* The node k's ban came from into buf (CTL_NODE_MAX + 1); false when not
  * known (a blocklist entry, a ban from before the start). */

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "banops.h"
 #include "clock.h"
@@ -68,6 +69,17 @@ ban_trusted(struct cluster *c, const struct ban_key *k)
 }
 
 /* ---- applying what other nodes published (cluster thread) ---- */
+
+/* The table lost a ban: the daemon saves it at once (cluster.h). */
+static void
+notify_changed(struct cluster *c)
+{
+	uint64_t one = 1;
+
+	if (c->changed_fd >= 0 && write(c->changed_fd, &one, sizeof(one)) < 0) {
+		/* saturated: the daemon has been told already */
+	}
+}
 
 void
 cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
@@ -130,6 +142,7 @@ cluster_apply_msg(struct cluster *c, const struct cluster_msg *m)
 	case CLUSTER_OP_UNBAN:
 		cluster_origins_del(c->origins, &m->key);
 		if (banops_unban(&c->ops, &m->key) == 0) {
+			notify_changed(c);
 			cluster_count(&c->applied);
 			cluster_key_text(&m->key, raw, sizeof(raw));
 			log_msg(LOG_NOTICE, "cluster: %s '%s' unbanned by node '%s'",
@@ -141,6 +154,7 @@ cluster_apply_msg(struct cluster *c, const struct cluster_msg *m)
 		cluster_origins_clear(c->origins);
 		log_msg(LOG_NOTICE, "cluster: every ban lifted by node '%s' (%u)", node,
 			banops_unban_all(&c->ops));
+		notify_changed(c);
 		cluster_count(&c->applied);
 		break;
 	default:

@@ -50,6 +50,7 @@ struct cluster {
 	struct cluster_queue q;
 	struct cluster_origins *origins;
 	atomic_int *kset_dirty;
+	int changed_fd;  /* the daemon's: an unban from another node changed the table */
 	int wake_fd;
 	pthread_t thread;
 	bool running;
@@ -68,6 +69,7 @@ struct cluster {
 	struct cluster_msg batch[BATCH];
 	struct log_ratelimit apply_rl, err_rl;
 	uint32_t loaded, republished, flushed; /* last link-up, for its log line */
+	uint64_t popped;              /* messages taken from the queue */
 
 	/* shared with the main thread, under lock */
 	pthread_mutex_t lock;
@@ -79,6 +81,11 @@ struct cluster {
 	unsigned n_peers;
 	struct addr_net *trusted;
 	unsigned n_trusted;
+	/* cluster_flush(): the queue's messages 1..done_seq are handled; the
+	 * fail_hi-th was the last one not sent; the flush before this one
+	 * covered the messages before the flush_from-th */
+	pthread_cond_t done_cond;
+	uint64_t done_seq, fail_hi, flush_from;
 
 	/* counters (atomic) */
 	uint64_t published, applied, errors, outages;

@@ -124,6 +124,20 @@ keep_offline(struct cluster *c, const struct cluster_msg *v, uint32_t n)
 	}
 }
 
+/* The messages popped so far are handled: the last batch stored in Redis
+ * (sent) or not (unbans kept for the link, bans re-published when it is
+ * back): wake cluster_flush(). */
+static void
+mark_done(struct cluster *c, bool sent)
+{
+	pthread_mutex_lock(&c->lock);
+	if (!sent)
+		c->fail_hi = c->popped;
+	c->done_seq = c->popped;
+	pthread_cond_broadcast(&c->done_cond);
+	pthread_mutex_unlock(&c->lock);
+}
+
 static int
 read_sub(struct cluster *c)
 {
@@ -184,12 +198,15 @@ run_up(struct cluster *c)
 		}
 	}
 	while ((n = cluster_queue_pop(&c->q, c->batch, BATCH)) > 0) {
+		c->popped += n;
 		if (cluster_redis_send_batch(c, c->batch, n) < 0) {
 			/* Unsent unbans wait for the link; bans are re-published. */
 			keep_offline(c, c->batch, n);
 			link_lost(c, c->cmd->errstr[0] ? c->cmd->errstr : "connection lost");
+			mark_done(c, false);
 			return;
 		}
+		mark_done(c, true);
 	}
 	now = clock_mono_ms();
 	if (cluster_queue_dropped(&c->q) != c->drops_seen && now >= c->next_republish_ms) {
@@ -221,8 +238,11 @@ run_down(struct cluster *c)
 		wait = TICK_MS;
 	if (poll(&pfd, 1, (int)wait) > 0)
 		drain_wake(c);
-	while ((n = cluster_queue_pop(&c->q, c->batch, BATCH)) > 0)
+	while ((n = cluster_queue_pop(&c->q, c->batch, BATCH)) > 0) {
+		c->popped += n;
 		keep_offline(c, c->batch, n);
+		mark_done(c, false);
+	}
 	if (clock_mono_ms() >= c->next_try_ms)
 		try_connect(c);
 }

@@ -250,6 +250,7 @@ cluster_queue_push(struct cluster_queue *q, const struct cluster_msg *m)
 		ret = -ENOSPC;
 	} else {
 		q->ring[(q->head + q->n) % q->cap] = *m;
+		q->pushed++;
 		ret = q->n++ == 0;
 	}
 	pthread_mutex_unlock(&q->lock);
@@ -280,6 +281,17 @@ cluster_queue_dropped(struct cluster_queue *q)
 	d = q->dropped;
 	pthread_mutex_unlock(&q->lock);
 	return d;
+}
+
+uint64_t
+cluster_queue_pushed(struct cluster_queue *q)
+{
+	uint64_t n;
+
+	pthread_mutex_lock(&q->lock);
+	n = q->pushed;
+	pthread_mutex_unlock(&q->lock);
+	return n;
 }
 
 /* ---- origins ---- */

@@ -77,6 +77,7 @@ struct cluster_queue {
 	struct cluster_msg *ring;
 	uint32_t cap, head, n;
 	uint64_t dropped;  /* under lock */
+	uint64_t pushed;   /* under lock: messages ever queued */
 };
 
 int cluster_queue_init(struct cluster_queue *q, uint32_t cap);
@@ -87,6 +88,8 @@ int cluster_queue_push(struct cluster_queue *q, const struct cluster_msg *m);
 /* Up to max messages, oldest first; returns how many. */
 uint32_t cluster_queue_pop(struct cluster_queue *q, struct cluster_msg *out, uint32_t max);
 uint64_t cluster_queue_dropped(struct cluster_queue *q);
+/* Messages ever queued: the n-th pushed is the n-th popped (FIFO). */
+uint64_t cluster_queue_pushed(struct cluster_queue *q);
 
 /*
  * Which node each ban came from, for `bans` and so that a node re-publishes

@@ -217,6 +217,18 @@ set_msg(char *msg, size_t msglen, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* An operator's change is answered once it is durable, or with the reason
+ * it is not (control.h). */
+static void
+result(struct control *c, FILE *f, const char *verb, const struct ban_key *k, uint32_t secs,
+       int64_t count, bool json)
+{
+	char note[512] = "";
+	bool durable = c->ops->commit(c->ctx, note, sizeof(note)) == 0;
+
+	ctlproto_format_result(f, verb, k, secs, count, durable ? NULL : note, json);
+}
+
 static enum ctl_err
 run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f, char *msg,
     size_t msglen, uint64_t now)
@@ -266,8 +278,7 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 			return CTL_E_FAILED;
 		}
 		audit(cl, "manual-ban", &req->key, r == 1 ? "ban of" : "ban renewed of");
-		ctlproto_format_result(f, r == 1 ? "banned" : "updated", &req->key, secs, -1,
-				       req->json);
+		result(c, f, r == 1 ? "banned" : "updated", &req->key, secs, -1, req->json);
 		return CTL_OK;
 	}
 	case CTL_CMD_UNBAN:
@@ -285,13 +296,13 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 			return CTL_E_FAILED;
 		}
 		audit(cl, "manual-unban", &req->key, "unban of");
-		ctlproto_format_result(f, "unbanned", &req->key, 0, -1, req->json);
+		result(c, f, "unbanned", &req->key, 0, -1, req->json);
 		return CTL_OK;
 	case CTL_CMD_UNBAN_ALL: {
 		uint32_t n = c->ops->unban_all(c->ctx);
 
 		audit(cl, "manual-unban-all", NULL, "unban of every ban");
-		ctlproto_format_result(f, "unbanned", NULL, 0, n, req->json);
+		result(c, f, "unbanned", NULL, 0, n, req->json);
 		return CTL_OK;
 	}
 	case CTL_CMD_RELOAD: {
@@ -305,7 +316,7 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 			return CTL_E_FAILED;
 		}
 		audit(cl, "reload", NULL, "reload");
-		ctlproto_format_result(f, "reloaded", NULL, 0, -1, req->json);
+		result(c, f, "reloaded", NULL, 0, -1, req->json);
 		return CTL_OK;
 	}
 	case CTL_CMD_NONE:

@@ -52,6 +52,11 @@ struct control_ops {
 	/* The cluster node a ban came from into buf; false when unknown. May
 	 * be NULL (no cluster). */
 	bool (*ban_origin)(void *ctx, const struct ban_key *k, char *buf, size_t len);
+	/* Called after a change succeeded (ban, unban, unban --all, reload) and
+	 * before the answer: make it durable (the state file, the cluster). 0,
+	 * or a negative errno with why a restart could undo it in note; the
+	 * answer is still OK, with that warning. */
+	int (*commit)(void *ctx, char *note, size_t len);
 };
 
 struct control;

@@ -248,9 +248,12 @@ int ctlproto_format_stats_line(FILE *out, const struct ctl_stats *st);
 int ctlproto_format_bans(FILE *out, struct ctl_ban *bans, size_t n, bool json);
 /* ban / unban / unban --all / reload results. verb is "banned", "updated"
  * (was banned already), "unbanned" or "reloaded"; k may be NULL; secs 0
- * and count < 0 are left out. */
+ * and count < 0 are left out. warning (NULL when the change is durable:
+ * saved, and stored in the cluster) says why a restart could undo it: a
+ * second line "warning: ..." in text, "durable":false and "warning" in
+ * JSON. */
 int ctlproto_format_result(FILE *out, const char *verb, const struct ban_key *k,
-			   uint32_t secs, int64_t count, bool json);
+			   uint32_t secs, int64_t count, const char *warning, bool json);
 
 /*
  * Frame a response: status line, dot-stuffed body (body may be NULL when

@@ -444,7 +444,7 @@ ctlproto_format_bans(FILE *out, struct ctl_ban *bans, size_t n, bool json)
 
 int
 ctlproto_format_result(FILE *out, const char *verb, const struct ban_key *k, uint32_t secs,
-		       int64_t count, bool json)
+		       int64_t count, const char *warning, bool json)
 {
 	char key[KEY_TEXT_MAX] = "";
 
@@ -467,7 +467,22 @@ ctlproto_format_result(FILE *out, const char *verb, const struct ban_key *k, uin
 		fprintf(out, json ? ",\"time\":%u" : " for %u s", secs);
 	if (count >= 0)
 		fprintf(out, json ? ",\"count\":%" PRId64 : " (count %" PRId64 ")", count);
+	if (warning && json) {
+		fputs(",\"durable\":false,\"warning\":", out);
+		ctlproto_put_json_string(out, warning, strlen(warning));
+	}
 	fputs(json ? "}\n" : "\n", out);
+	if (warning && !json) {
+		/* One line of text: spaces kept, anything unprintable escaped. */
+		fputs("warning: ", out);
+		for (const char *p = warning; *p; p++) {
+			if (*p == ' ')
+				fputc(' ', out);
+			else
+				escape(out, p, 1);
+		}
+		fputs("\n", out);
+	}
 	return finish(out);
 }
 

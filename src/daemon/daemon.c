@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <net/if.h>
+#include <sys/eventfd.h>
 #include <sys/signalfd.h>
 #include <time.h>
 #include <unistd.h>
@@ -24,6 +25,7 @@
 #include "hostaddr.h"
 #include "log.h"
 #include "rtnl.h"
+#include "state.h"
 #include "stats.h"
 #include "upkeep.h"
 #include "worker.h"
@@ -36,6 +38,8 @@
 /* A worker picks a new configuration up between two batches; it waits at
  * most NFQ_TIMEOUT_MS plus queue.batch_wait_us for one. */
 #define RELOAD_CONFIRM_MS 5000
+/* How long an operator's change waits for Redis before the answer. */
+#define CLUSTER_CONFIRM_MS 1500
 
 /*
  * Built by daemon_init() in the order of its fields' use, torn down by
@@ -46,10 +50,12 @@ struct daemon {
 	const struct daemon_opts *opts;
 	struct config *cfg;      /* the main thread's; the workers read sh.cfg */
 	int sfd;                 /* signalfd of the signals setup_signals() blocks */
+	int changed_fd;          /* eventfd: the cluster thread changed the table */
 	struct worker_shared sh;
 	bool sh_sync;            /* sh.gen_lock and sh.gen_cond exist */
 	bool restored;           /* the table holds the state file: saving is safe */
 	bool ready;
+	int publish_err;         /* the current change's cluster publish failed */
 	struct worker *workers;
 	unsigned nworkers;       /* initialised (each started or not) */
 	bool watchdog;
@@ -326,7 +332,7 @@ ctl_ban(void *ctx, const struct ban_key *k, uint32_t secs)
 	if (d->ops.kset_errors != errs)
 		atomic_store_explicit(&d->sh.kset_dirty, 1, memory_order_release);
 	if (ret >= 0)
-		cluster_publish_ban(d->sh.cluster, k, BAN_REASON_MANUAL, secs);
+		d->publish_err = cluster_publish_ban(d->sh.cluster, k, BAN_REASON_MANUAL, secs);
 	return ret;
 }
 
@@ -337,7 +343,7 @@ ctl_unban(void *ctx, const struct ban_key *k)
 	int ret = banops_unban(&d->ops, k);
 
 	if (ret == 0)
-		cluster_publish_unban(d->sh.cluster, k);
+		d->publish_err = cluster_publish_unban(d->sh.cluster, k);
 	return ret;
 }
 
@@ -346,8 +352,38 @@ ctl_unban_all(void *ctx)
 {
 	struct daemon *d = ctx;
 
-	cluster_publish_unban_all(d->sh.cluster);
+	d->publish_err = cluster_publish_unban_all(d->sh.cluster);
 	return banops_unban_all(&d->ops);
+}
+
+/* Before the answer to an operator's change: the state file holds it
+ * (state.h: temporary file, fsync, rename, fsync of the directory) and so
+ * does Redis; else note says what a restart could undo. */
+static int
+ctl_commit(void *ctx, char *note, size_t len)
+{
+	struct daemon *d = ctx;
+	int saved = upkeep_save(&d->up, d->cfg, clock_mono_ms());
+	int shared = d->publish_err ? d->publish_err :
+		     cluster_flush(d->sh.cluster, CLUSTER_CONFIRM_MS);
+	int off = 0;
+
+	d->publish_err = 0;
+	if (saved == -EPERM)
+		off = snprintf(note, len, "monitor mode: bans are not saved (the state file keeps "
+			       "those of enforce mode)");
+	else if (saved < 0)
+		off = snprintf(note, len, "not saved to %s/%s: %s; a restart undoes it",
+			       d->state_dir, STATE_FILE, strerror(-saved));
+	if (off < 0 || (size_t)off >= len)
+		off = 0;
+	if (shared < 0)
+		snprintf(note + off, len - (size_t)off, "%s%s", off ? "; " : "",
+			 shared == -ENOSPC ? "not sent to the cluster: its queue is full" :
+			 shared == -ETIMEDOUT ? "redis did not confirm it within 1.5 s" :
+			 "redis is unreachable: the other nodes hear of it when the link is back, "
+			 "and a restart before that brings the old state back from redis");
+	return saved < 0 || shared < 0 ? -EIO : 0;
 }
 
 static int
@@ -417,6 +453,7 @@ static const struct control_ops ctl_ops = {
 	.stats = ctl_stats,
 	.foreach_ban = ctl_foreach_ban,
 	.ban_origin = ctl_ban_origin,
+	.commit = ctl_commit,
 };
 
 /* daemon.stats_file: the Prometheus text, rewritten atomically each tick. */
@@ -506,7 +543,7 @@ daemon_init(struct daemon *d, struct config *cfg, const struct daemon_opts *o)
 
 	d->opts = o;
 	d->cfg = cfg;
-	d->sfd = -1;
+	d->sfd = d->changed_fd = -1;
 	d->started_ms = clock_mono_ms();
 	/* First of all, before any thread exists: see setup_signals(). */
 	ret = setup_signals(&set);
@@ -560,10 +597,15 @@ daemon_init(struct daemon *d, struct config *cfg, const struct daemon_opts *o)
 
 	/* The cluster's bans are in the table before the sets are synced and
 	 * before READY (cluster.h). */
-	if (cfg->cluster_enabled &&
-	    (ret = cluster_start(&d->sh.cluster, cfg, d->sh.bans, &d->sh.kset_dirty)) < 0)
-		log_msg(LOG_ERR, "cannot start the cluster thread: %s; bans stay local",
-			strerror(-ret));
+	if (cfg->cluster_enabled) {
+		d->changed_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		ret = d->changed_fd < 0 ? -errno :
+		      cluster_start(&d->sh.cluster, cfg, d->sh.bans, &d->sh.kset_dirty,
+				    d->changed_fd);
+		if (ret < 0)
+			log_msg(LOG_ERR, "cannot start the cluster thread: %s; bans stay local",
+				strerror(-ret));
+	}
 	ret = start_workers(d);
 	if (ret < 0)
 		return ret;
@@ -605,7 +647,10 @@ handle_signals(struct daemon *d)
 			running = false;
 			break;
 		case SIGHUP:
-			reload(d, NULL, 0);
+			/* No one waits for an answer: a failed save is logged and
+			 * retried each tick. */
+			if (reload(d, NULL, 0) == 0)
+				upkeep_save(&d->up, d->cfg, clock_mono_ms());
 			break;
 		case SIGUSR1:
 			log_stats(d);
@@ -627,32 +672,37 @@ tick(struct daemon *d, uint64_t now)
 		sd_notify(0, "WATCHDOG=1");
 }
 
-/* Signals, the control socket and the tick, until SIGTERM or SIGINT. */
+/* Signals, the host's addresses, the cluster's changes, the control socket
+ * and the tick, until SIGTERM or SIGINT. */
 static void
 daemon_loop(struct daemon *d)
 {
-	struct pollfd pfd[2 + CONTROL_MAX_FDS];
+	struct pollfd pfd[3 + CONTROL_MAX_FDS];
 	uint64_t next_tick = clock_mono_ms() + TICK_MS;
 	bool running = true;
 
 	while (running) {
-		uint64_t now = clock_mono_ms();
-		unsigned nctl = d->ctl ? control_poll_fds(d->ctl, pfd + 2, CONTROL_MAX_FDS) : 0;
+		uint64_t now = clock_mono_ms(), v;
+		unsigned nctl = d->ctl ? control_poll_fds(d->ctl, pfd + 3, CONTROL_MAX_FDS) : 0;
 		int ret;
 
 		pfd[0] = (struct pollfd){ .fd = d->sfd, .events = POLLIN };
 		/* The host's addresses as they change (a negative fd is skipped). */
 		pfd[1] = (struct pollfd){ .fd = d->rtnl ? rtnl_fd(d->rtnl) : -1, .events = POLLIN };
-		if (poll(pfd, 2 + nctl, next_tick > now ? (int)(next_tick - now) : 0) < 0)
-			for (unsigned i = 0; i < 2 + nctl; i++)
+		pfd[2] = (struct pollfd){ .fd = d->changed_fd, .events = POLLIN }; /* -1: none */
+		if (poll(pfd, 3 + nctl, next_tick > now ? (int)(next_tick - now) : 0) < 0)
+			for (unsigned i = 0; i < 3 + nctl; i++)
 				pfd[i].revents = 0;
 		if (pfd[0].revents & POLLIN)
 			running = handle_signals(d);
 		if ((pfd[1].revents & POLLIN) && (ret = rtnl_process(d->rtnl)) < 0)
 			log_msg(LOG_WARNING, "host address updates: %s", strerror(-ret));
+		/* Another node's unban: saved now, not at the next tick. */
+		if ((pfd[2].revents & POLLIN) && read(d->changed_fd, &v, sizeof(v)) == sizeof(v))
+			upkeep_save(&d->up, d->cfg, clock_mono_ms());
 		now = clock_mono_ms();
 		if (d->ctl)
-			control_handle(d->ctl, pfd + 2, nctl, now);
+			control_handle(d->ctl, pfd + 3, nctl, now);
 		/* Control clients wake the loop; the tick keeps its pace. */
 		if (now < next_tick)
 			continue;
@@ -683,11 +733,15 @@ daemon_fini(struct daemon *d)
 	d->nworkers = 0;
 	/* The final save, with every thread gone. Never before the restore:
 	 * an empty table would overwrite the saved bans. */
-	if (d->restored)
-		upkeep_save(&d->up, d->cfg, clock_mono_ms());
+	if (d->restored && upkeep_save(&d->up, d->cfg, clock_mono_ms()) == 0)
+		log_msg(LOG_INFO, "bans saved to %s/%s: %u IP bans, %u user bans", d->state_dir,
+			STATE_FILE, bantab_count(d->sh.bans, BAN_KIND_IP),
+			bantab_count(d->sh.bans, BAN_KIND_USER));
 	kernelset_close(d->ops.ks);
 	rtnl_close(d->rtnl);
 	hostaddr_free(d->sh.host);
+	if (d->changed_fd >= 0)
+		close(d->changed_fd);
 	if (d->sfd >= 0)
 		close(d->sfd);
 	bantab_free(d->sh.bans);

@@ -148,8 +148,9 @@ state_save(const char *dir, struct bantab *t, uint64_t now_ms, int64_t now_wall)
 		unlink(tmp);
 		return ret;
 	}
-	fsync_dir(dir);
-	return c.count;
+	/* The rename is durable only once the directory is on disk. */
+	ret = fsync_dir(dir);
+	return ret < 0 ? ret : c.count;
 }
 
 static enum ban_reason

@@ -24,7 +24,7 @@ upkeep_log_lines(char *text)
 		log_msg(LOG_ERR, "%s", line);
 }
 
-void
+int
 upkeep_save(struct upkeep *u, const struct config *cfg, uint64_t now)
 {
 	uint64_t v = bantab_version(u->bans);
@@ -32,8 +32,10 @@ upkeep_save(struct upkeep *u, const struct config *cfg, uint64_t now)
 
 	/* Monitor mode's bans are "would-be" bans: the state file keeps the
 	 * real ones for when enforcing starts. */
-	if (v == u->saved_version || cfg->mode == CONFIG_MODE_MONITOR)
-		return;
+	if (cfg->mode == CONFIG_MODE_MONITOR)
+		return -EPERM;
+	if (v == u->saved_version)
+		return 0;
 	ret = state_save(u->state_dir, u->bans, now, clock_wall_s());
 	if (ret < 0) {
 		/* Bans keep working in memory; say so once, retry each tick. */
@@ -41,12 +43,13 @@ upkeep_save(struct upkeep *u, const struct config *cfg, uint64_t now)
 			log_msg(LOG_ERR, "cannot save bans to %s/%s: %s (bans stay in force "
 				"in memory; retrying)", u->state_dir, STATE_FILE, strerror(-ret));
 		u->save_failed = true;
-		return;
+		return ret;
 	}
 	if (u->save_failed)
 		log_msg(LOG_NOTICE, "bans saved to %s/%s again", u->state_dir, STATE_FILE);
 	u->save_failed = false;
 	u->saved_version = v;
+	return 0;
 }
 
 void

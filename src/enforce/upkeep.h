@@ -30,8 +30,10 @@ struct upkeep {
 
 /* Load the saved bans (creating the state directory if needed). */
 void upkeep_restore(struct upkeep *u, uint64_t now);
-/* Save when the table changed since the last save (never in monitor mode). */
-void upkeep_save(struct upkeep *u, const struct config *cfg, uint64_t now);
+/* Save when the table changed since the last save (never in monitor mode:
+ * -EPERM). 0 when the file holds the table (saved now, or unchanged since
+ * the last save), else the negative errno of the failed save. */
+int upkeep_save(struct upkeep *u, const struct config *cfg, uint64_t now);
 /* Resync the kernel sets when dirty, broken (retried every 5 s) or daily. */
 void upkeep_resync(struct upkeep *u, uint64_t now);
 /* Replace every blocklist ban with what cfg's blocklist_files say now. */

@@ -280,7 +280,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			ctlproto_key_text(k, kt, sizeof(kt));
 		CHECK(ctlproto_format_result(body.f, verb, k, req.secs,
 					     req.cmd == CTL_CMD_UNBAN_ALL ? (int64_t)size : -1,
-					     req.json) == 0);
+					     size & 1 ? strs[0] : NULL, req.json) == 0);
 	}
 	cap_close(&body);
 	cap_open(&resp);
@@ -314,7 +314,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ctlproto_key_text(&bans[i].key, kt, sizeof(kt));
 		ctlproto_key_text(&bans[i].key, kt, 5);
 		CHECK(ctlproto_format_result(body.f, "updated", &bans[i].key, (uint32_t)i,
-					     (int64_t)i - 1, i & 1) == 0);
+					     (int64_t)i - 1, i & 2 ? strs[i % 8] : NULL, i & 1) == 0);
 	}
 
 	memset(&status, 0, sizeof(status));

@@ -491,25 +491,47 @@ Test(format, results)
 	char *out;
 
 	cap_open(&c);
-	ctlproto_format_result(c.f, "banned", &k, 60, -1, true);
+	ctlproto_format_result(c.f, "banned", &k, 60, -1, NULL, true);
 	out = cap_close(&c);
 	cr_assert_str_eq(out, "{\"result\":\"banned\",\"kind\":\"ip\",\"key\":\"203.0.113.7\","
 			 "\"time\":60}\n");
 	free(out);
 	cap_open(&c);
-	ctlproto_format_result(c.f, "banned", &k, 60, -1, false);
+	ctlproto_format_result(c.f, "banned", &k, 60, -1, NULL, false);
 	out = cap_close(&c);
 	cr_assert_str_eq(out, "ip 203.0.113.7 banned for 60 s\n");
 	free(out);
 	cap_open(&c);
-	ctlproto_format_result(c.f, "unbanned", NULL, 0, 3, true);
+	ctlproto_format_result(c.f, "unbanned", NULL, 0, 3, NULL, true);
 	out = cap_close(&c);
 	cr_assert_str_eq(out, "{\"result\":\"unbanned\",\"count\":3}\n");
 	free(out);
 	cap_open(&c);
-	ctlproto_format_result(c.f, "unbanned", NULL, 0, 1, false);
+	ctlproto_format_result(c.f, "unbanned", NULL, 0, 1, NULL, false);
 	out = cap_close(&c);
 	cr_assert_str_eq(out, "unbanned (count 1)\n");
+	free(out);
+}
+
+/* A change a restart could undo says so, on a line of its own (the first
+ * line stays what scripts parse) and as "durable":false in JSON. */
+Test(format, result_not_durable)
+{
+	struct ban_key k = KIP("203.0.113.7");
+	struct cap c;
+	char *out;
+
+	cap_open(&c);
+	ctlproto_format_result(c.f, "unbanned", &k, 0, -1, "not saved: \"disk\"\nfull", true);
+	out = cap_close(&c);
+	cr_assert_str_eq(out, "{\"result\":\"unbanned\",\"kind\":\"ip\",\"key\":\"203.0.113.7\","
+			 "\"durable\":false,\"warning\":\"not saved: \\\"disk\\\"\\nfull\"}\n");
+	free(out);
+	cap_open(&c);
+	ctlproto_format_result(c.f, "unbanned", &k, 0, -1, "not saved\nx", false);
+	out = cap_close(&c);
+	cr_assert_str_eq(out, "ip 203.0.113.7 unbanned\nwarning: not saved\\x0ax\n");
+
 	free(out);
 }
 

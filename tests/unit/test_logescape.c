@@ -188,6 +188,7 @@ Test(logescape, cluster_lines)
 	c.ops.bans = bantab_new(16);
 	c.origins = cluster_origins_new(16);
 	c.kset_dirty = &dirty;
+	c.changed_fd = -1;
 	c.apply_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
 	c.err_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
 	cr_assert_not_null(c.ops.bans);

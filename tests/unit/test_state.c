@@ -12,7 +12,10 @@
 
 #include "addr.h"
 #include "bans.h"
+#include "clock.h"
+#include "config.h"
 #include "state.h"
+#include "upkeep.h"
 
 #define WALL 1700000000  /* wall clock of the saving process */
 #define MONO 5000000     /* its monotonic ms */
@@ -391,6 +394,62 @@ Test(state, unwritable_dir_returns_error)
 		snprintf(tmp, sizeof(tmp), "%s/.%s.tmp", g_dir, STATE_FILE);
 		cr_assert_neq(access(tmp, F_OK), 0);
 	}
+}
+
+/* What the control socket relies on before it answers OK: upkeep_save()
+ * returns 0 only once the file on disk holds the table, unban included. */
+Test(state, upkeep_save_is_on_disk_when_it_returns)
+{
+	struct ban_key a = KIP("203.0.113.17"), b = KIP("203.0.113.18");
+	struct upkeep u = { .state_dir = g_dir, .bans = g_a };
+	struct config *cfg = config_new_default();
+	struct state_report rep;
+
+	cr_assert_not_null(cfg);
+	cfg->mode = CONFIG_MODE_ENFORCE;
+	cr_assert_eq(bantab_add(g_a, &a, BAN_REASON_MANUAL, MONO, 600000), 1);
+	cr_assert_eq(bantab_add(g_a, &b, BAN_REASON_MANUAL, MONO, 600000), 1);
+	cr_assert_eq(upkeep_save(&u, cfg, MONO), 0);
+	cr_assert_eq(bantab_del(g_a, &a), 0);
+	cr_assert_eq(upkeep_save(&u, cfg, MONO), 0);
+	cr_assert_eq(state_load(g_dir, g_b, MONO, clock_wall_s(), &rep), 0);
+	cr_assert_eq(rep.loaded, 1);
+	cr_assert_not(bantab_check(g_b, &a, MONO));
+	cr_assert(bantab_check(g_b, &b, MONO));
+	/* Nothing changed since: nothing to write, and still durable. */
+	cr_assert_eq(upkeep_save(&u, cfg, MONO), 0);
+	config_free(cfg);
+}
+
+/* Its twins: monitor mode never writes the file (-EPERM), and a failed
+ * save is an error the answer must carry, until a save succeeds. */
+Test(state, upkeep_save_says_when_not_durable)
+{
+	struct ban_key a = KIP("203.0.113.19");
+	char file_as_dir[128];
+	struct upkeep u = { .state_dir = g_dir, .bans = g_a };
+	struct config *cfg = config_new_default();
+	char path[256];
+	FILE *f;
+
+	cr_assert_not_null(cfg);
+	cr_assert_eq(bantab_add(g_a, &a, BAN_REASON_MANUAL, MONO, 600000), 1);
+	cfg->mode = CONFIG_MODE_MONITOR;
+	cr_assert_eq(upkeep_save(&u, cfg, MONO), -EPERM);
+	snprintf(path, sizeof(path), "%s/%s", g_dir, STATE_FILE);
+	cr_assert_neq(access(path, F_OK), 0);
+	cfg->mode = CONFIG_MODE_ENFORCE;
+	snprintf(file_as_dir, sizeof(file_as_dir), "%s/plainfile", g_dir);
+	f = fopen(file_as_dir, "w");
+	cr_assert_not_null(f);
+	fclose(f);
+	u.state_dir = file_as_dir;
+	cr_assert_eq(upkeep_save(&u, cfg, MONO), -ENOTDIR);
+	cr_assert_eq(upkeep_save(&u, cfg, MONO), -ENOTDIR); /* not "unchanged" */
+	u.state_dir = g_dir;
+	cr_assert_eq(upkeep_save(&u, cfg, MONO), 0);
+	cr_assert_eq(access(path, F_OK), 0);
+	config_free(cfg);
 }
 
 Test(state, overlong_path_is_refused)
