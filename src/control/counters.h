@@ -44,6 +44,8 @@ enum ctr_kind { CTR_COUNTER, CTR_GAUGE };
 	  "TCP segments to a SIP port, framed into messages.")                                  \
 	X(tcp_out_of_order, CTR_COUNTER, "tcp_out_of_order_total", NULL,                        \
 	  "TCP segments beyond the next expected byte, not framed.")                            \
+	X(tcp_bad_checksum, CTR_COUNTER, "tcp_bad_checksum_total", NULL,                        \
+	  "TCP segments to a SIP port with a wrong checksum, dropped unframed.")                \
 	X(tls_attempts, CTR_COUNTER, "tls_attempts_total", NULL,                                \
 	  "Connection attempts to a TLS port, judged by density and bans.")                     \
 	X(not_ip, CTR_COUNTER, "framing_errors_total", "kind=\"not_ip\"",                        \

@@ -267,7 +267,8 @@ tcp_msg(void *arg, const uint8_t *msg, size_t len, enum tcpstream_flaw flaw)
  * and banned sources are dropped; the rest passes.
  */
 static bool
-judge_tcp(struct worker *w, struct packet_info *pi, uint64_t now, struct batch *b)
+judge_tcp(struct worker *w, struct packet_info *pi, bool csum_not_ready, uint64_t now,
+	  struct batch *b)
 {
 	const struct config *cfg = w->pol.cfg;
 	struct policy_verdict v;
@@ -290,6 +291,12 @@ judge_tcp(struct worker *w, struct packet_info *pi, uint64_t now, struct batch *
 		return true;
 	}
 	STAT_INC(w->st.tcp_segments);
+	if (!csum_not_ready && !packet_l4_checksum_ok(pi)) {
+		/* The kernel will discard it: nothing of it may be taken as
+		 * part of the stream (doc/tcp.md). Dropped, since it is. */
+		STAT_INC(w->st.tcp_bad_checksum);
+		return cfg->mode == CONFIG_MODE_MONITOR;
+	}
 	{
 		struct tcp_ctx x = { w, pi, now, b };
 
@@ -339,7 +346,7 @@ judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 			return cfg->mode == CONFIG_MODE_MONITOR;
 		}
 		if (pi.proto == IPPROTO_TCP)
-			return judge_tcp(w, &pi, now, b);
+			return judge_tcp(w, &pi, p->csum_not_ready, now, b);
 		break;
 	case PACKET_FRAGMENT:
 	case PACKET_TRUNCATED:
@@ -436,7 +443,7 @@ read_reply(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch
 		struct tcp_ctx x = { w, &pi, now, b };
 		struct tcp_result r;
 
-		tcptab_segment(w->tcp, &pi, now, tcp_reply, &x, &r);
+		tcptab_observe(w->tcp, &pi, now, tcp_reply, &x, &r);
 		return;
 	}
 	if (sip_scan((const char *)pi.payload, pi.payload_len, &m, &flaw) < 0)

@@ -184,6 +184,7 @@ parse_packet(const struct nlmsghdr *nlh, struct nfq_pkt *p)
 	p->orig_len = 0;
 	p->indev = 0;
 	p->outdev = 0;
+	p->csum_not_ready = false;
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
 		uint16_t type = mnl_attr_get_type(a);
 		uint16_t plen = mnl_attr_get_payload_len(a);
@@ -204,6 +205,11 @@ parse_packet(const struct nlmsghdr *nlh, struct nfq_pkt *p)
 			p->outdev = ntohl(mnl_attr_get_u32(a));
 		} else if (type == NFQA_CAP_LEN && plen >= 4) {
 			p->orig_len = ntohl(*(const uint32_t *)mnl_attr_get_payload(a));
+		} else if (type == NFQA_SKB_INFO && plen >= 4) {
+			/* Sent with NFQA_CFG_F_GSO: the skb's checksum state. */
+			uint32_t info = ntohl(*(const uint32_t *)mnl_attr_get_payload(a));
+
+			p->csum_not_ready = (info & NFQA_SKB_CSUMNOTREADY) != 0;
 		}
 	}
 	if (!p->orig_len)

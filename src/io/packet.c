@@ -23,6 +23,8 @@ static enum packet_flaw
 parse_l4(const uint8_t *p, size_t len, uint8_t proto, struct packet_info *pi)
 {
 	pi->proto = proto;
+	pi->l4 = p;
+	pi->l4_len = len;
 	if (proto == IPPROTO_UDP) {
 		size_t ulen;
 
@@ -48,6 +50,7 @@ parse_l4(const uint8_t *p, size_t len, uint8_t proto, struct packet_info *pi)
 		pi->sport = rd16(p);
 		pi->dport = rd16(p + 2);
 		pi->tcp_seq = rd32(p + 4);
+		pi->tcp_ack = rd32(p + 8);
 		doff = (size_t)(p[12] >> 4) * 4;
 		pi->tcp_flags = p[13];
 		if (doff < 20 || doff > len)
@@ -148,6 +151,44 @@ packet_parse(const uint8_t *pkt, size_t len, struct packet_info *pi)
 	default:
 		return PACKET_BAD_VERSION;
 	}
+}
+
+/* One's-complement sum of n bytes in 16-bit big-endian words, folded
+ * later; an odd last byte is padded with zero (RFC 1071). */
+static uint64_t
+csum_add(uint64_t sum, const uint8_t *p, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n; i += 2)
+		sum += rd16(p + i);
+	if (i < n)
+		sum += (uint32_t)p[i] << 8;
+	return sum;
+}
+
+bool
+packet_l4_checksum_ok(const struct packet_info *pi)
+{
+	uint8_t tail[4] = { 0, 0, 0, pi->proto };
+	size_t alen = pi->src.family == AF_INET6 ? 16 : 4, n = pi->l4_len;
+	uint64_t sum = 0;
+
+	if (!pi->l4 || (pi->proto != IPPROTO_UDP && pi->proto != IPPROTO_TCP))
+		return false;
+	if (pi->proto == IPPROTO_UDP)
+		n = rd16(pi->l4 + 4); /* parse_l4 checked 8 <= it <= l4_len */
+	if (pi->proto == IPPROTO_UDP && alen == 4 && pi->l4_len >= 8 && rd16(pi->l4 + 6) == 0)
+		return true; /* IPv4 UDP without a checksum */
+	/* Pseudo-header: addresses, upper-layer length, next header. */
+	sum = csum_add(sum, pi->src.a, alen);
+	sum = csum_add(sum, pi->dst.a, alen);
+	sum += (uint32_t)(n >> 16) + (uint32_t)(n & 0xffff);
+	sum = csum_add(sum, tail, 4);
+	sum = csum_add(sum, pi->l4, n);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	return sum == 0xffff;
 }
 
 const char *

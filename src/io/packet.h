@@ -31,8 +31,11 @@ struct packet_info {
 	uint16_t sport, dport;
 	uint8_t tcp_flags;    /* TCP only */
 	uint32_t tcp_seq;     /* TCP only */
+	uint32_t tcp_ack;     /* TCP only (meaningful with the ACK flag) */
 	const uint8_t *payload;
 	size_t payload_len;
+	const uint8_t *l4;    /* the UDP/TCP header; l4_len bytes to the IP end */
+	size_t l4_len;
 };
 
 /* Returns PACKET_OK (0) or the flaw; pi->src is filled whenever the IP
@@ -40,5 +43,16 @@ struct packet_info {
  * its source. */
 enum packet_flaw packet_parse(const uint8_t *pkt, size_t len, struct packet_info *pi);
 const char *packet_flaw_name(enum packet_flaw f);
+
+/*
+ * The UDP/TCP checksum of a packet packet_parse() accepted, over the
+ * pseudo-header and l4_len bytes, as the receiving stack checks it. False
+ * when it does not add up (the kernel will discard the packet). A UDP
+ * checksum of 0 over IPv4 means "none" and is true. Only meaningful when
+ * the checksum is filled in: not for a packet the kernel queued with
+ * CHECKSUM_PARTIAL (nfq_pkt.csum_not_ready), whose checksum is computed
+ * later, by the NIC or the stack.
+ */
+bool packet_l4_checksum_ok(const struct packet_info *pi);
 
 #endif

@@ -1,17 +1,18 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
-#include <ctype.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "tcpframe.h"
 #include "tcpstream.h"
 
 /* TCP header flag bits (packet_info.tcp_flags is byte 13 of the header). */
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
 #define TCP_RST 0x04
+#define TCP_ACK 0x10
 
 /* Eviction looks this far past the LRU tail to spare partial messages: a
  * clean connection resynchronises at its next message for free, a partial
@@ -26,6 +27,14 @@ enum {
 	CF_SYNCED = 1,   /* we know where messages start */
 	CF_BOL = 2,      /* unsynced: the next stream byte starts a line */
 	CF_POISONED = 4, /* framing lost for good */
+	CF_HOSTILE = 8,  /* carried a message judged drop: no more payload */
+	CF_EMBRYO = 16,  /* opened by a SYN, no payload accepted since */
+};
+
+/* tcp_conn.xflags: what the peer's segments told us. */
+enum {
+	CX_ACK_KNOWN = 1,  /* acked is what the receiver acknowledged */
+	CX_SYN_PENDING = 2,/* a SYN arrived on the live connection (syn_nxt) */
 };
 
 /* Framing progress of one message: the header-end search resumes at
@@ -57,8 +66,14 @@ struct tcp_conn {
 	struct conn_state st;
 	uint32_t cap;      /* size of buf */
 	uint8_t *buf;      /* only while a partial message is pending */
-	uint32_t drop_len; /* new bytes of the segment last dropped at nxt (0: none) */
-	uint64_t drop_hash; /* and their hash */
+	/* The accepted bytes the receiver has not acknowledged yet (at most
+	 * max_msg of them): [st.nxt - hist_len, st.nxt). A retransmission of
+	 * these must repeat them byte for byte. */
+	uint8_t *hist;
+	uint32_t hist_len, hist_cap;
+	uint32_t acked;    /* receiver's ACK: it holds every byte before */
+	uint32_t syn_nxt;  /* ISN + 1 of a SYN seen on the live connection */
+	uint8_t xflags;
 };
 
 struct tcptab {
@@ -75,6 +90,7 @@ struct tcptab {
 struct seg_work {
 	const uint8_t *p;
 	uint32_t n;
+	bool observe;       /* tcptab_observe(): delivered already, keep no history */
 	tcp_msg_cb cb;
 	void *arg;
 	struct tcp_result *res;
@@ -132,13 +148,24 @@ buf_release(struct tcptab *t, struct tcp_conn *c)
 	memset(&c->st.fs, 0, sizeof(c->st.fs));
 }
 
+static void
+hist_release(struct tcptab *t, struct tcp_conn *c)
+{
+	t->s.bytes_history -= c->hist_cap;
+	free(c->hist);
+	c->hist = NULL;
+	c->hist_cap = c->hist_len = 0;
+}
+
 void
 tcptab_free(struct tcptab *t)
 {
 	if (!t)
 		return;
-	for (uint32_t i = t->lru_head; i; i = C(t, i)->lru_next)
+	for (uint32_t i = t->lru_head; i; i = C(t, i)->lru_next) {
 		free(C(t, i)->buf);
+		free(C(t, i)->hist);
+	}
 	free(t->buckets);
 	free(t->slab);
 	free(t);
@@ -191,6 +218,7 @@ remove_conn(struct tcptab *t, struct tcp_conn *c)
 		*pp = c->hnext;
 	lru_unlink(t, c);
 	buf_release(t, c);
+	hist_release(t, c);
 	c->hnext = t->free_head;
 	t->free_head = idx;
 	t->s.conns--;
@@ -257,102 +285,7 @@ create_conn(struct tcptab *t, const struct tcp_key *k, uint32_t now)
 	return c;
 }
 
-/* FNV-1a: only compares a retransmission with the dropped original. A
- * forged collision merely gets the forgery dropped unjudged. */
-static uint64_t
-hash_bytes(const uint8_t *p, uint32_t n)
-{
-	uint64_t h = 0xcbf29ce484222325ull;
-
-	for (uint32_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * 0x100000001b3ull;
-	return h;
-}
-
-#define is_wsp(ch) ((ch) == ' ' || (ch) == '\t')
-#define is_dig(ch) ((ch) >= '0' && (ch) <= '9')
 #define is_crlf(ch) ((ch) == '\r' || (ch) == '\n')
-
-/* The header block ends at the first empty line, LF LF or LF CR LF, as in
- * sip_scan() and Kamailio's reader. Resumes at *scanned (updated when the
- * end is not there yet); *hend is the offset just past the empty line. */
-static bool
-find_hdr_end(const uint8_t *p, uint32_t n, uint32_t *scanned, uint32_t *hend)
-{
-	for (uint32_t i = *scanned; i < n; i++) {
-		const uint8_t *lf = memchr(p + i, '\n', n - i);
-
-		if (!lf)
-			break;
-		i = (uint32_t)(lf - p);
-		if (i + 1 >= n || (p[i + 1] == '\r' && i + 2 >= n)) {
-			*scanned = i; /* the next bytes decide: resume at this LF */
-			return false;
-		}
-		if (p[i + 1] == '\n' || (p[i + 1] == '\r' && p[i + 2] == '\n')) {
-			*hend = i + (p[i + 1] == '\n' ? 2 : 3);
-			return true;
-		}
-	}
-	*scanned = n;
-	return false;
-}
-
-/* Content-Length or "l" in the header lines of [0, hend): LWS 1*DIGIT LWS,
- * folds allowed; repeats must agree. Read wide and saturating, so that
- * "4294967328" stays 2^32+32 and leading zeros are harmless. */
-static enum tcpstream_flaw
-parse_clen(const uint8_t *p, uint32_t hend, uint64_t *out)
-{
-	const uint8_t *lf = memchr(p, '\n', hend);
-	uint32_t ls = (uint32_t)(lf - p) + 1; /* the start line has a LF */
-	bool found = false;
-
-	while (ls < hend) {
-		uint32_t le, ne, q, v;
-		uint64_t val = 0;
-		bool digits = false;
-
-		lf = memchr(p + ls, '\n', hend - ls);
-		le = (uint32_t)(lf - p);
-		if (le == ls || (le == ls + 1 && p[ls] == '\r'))
-			break; /* the empty line */
-		/* The logical header runs on over folded lines. */
-		ne = le + 1;
-		while (ne < hend && is_wsp(p[ne])) {
-			lf = memchr(p + ne, '\n', hend - ne);
-			le = (uint32_t)(lf - p);
-			ne = le + 1;
-		}
-		for (q = ls; q < le && p[q] != ':' && !is_wsp(p[q]); q++)
-			;
-		if (!(q - ls == 14 && !strncasecmp((const char *)p + ls, "content-length", 14)) &&
-		    !(q - ls == 1 && (p[ls] | 0x20) == 'l'))
-			goto next;
-		while (q < le && is_wsp(p[q]))
-			q++;
-		if (q >= le || p[q] != ':')
-			goto next; /* not a header line at all: sip_scan's business */
-		for (v = q + 1; v < le && (is_wsp(p[v]) || is_crlf(p[v])); v++)
-			;
-		for (; v < le && is_dig(p[v]); v++) {
-			digits = true;
-			if (val > (UINT64_MAX - 9) / 10)
-				val = UINT64_MAX; /* saturate: larger than any bound */
-			else
-				val = val * 10 + (uint64_t)(p[v] - '0');
-		}
-		while (v < le && (is_wsp(p[v]) || is_crlf(p[v])))
-			v++;
-		if (!digits || v != le || (found && val != *out))
-			return TCPSTREAM_BAD_CLEN;
-		*out = val;
-		found = true;
-next:
-		ls = ne;
-	}
-	return found ? TCPSTREAM_OK : TCPSTREAM_NO_CLEN;
-}
 
 /* Frame the message at p[0] (not CR/LF) with avail bytes present. False:
  * wait for more (fs keeps the progress). True: a unit of *len bytes to
@@ -365,13 +298,13 @@ frame_one(const struct tcptab *t, const uint8_t *p, uint32_t avail, struct fstat
 		uint32_t hend;
 		uint64_t clen = 0;
 
-		if (!find_hdr_end(p, avail, &fs->scanned, &hend)) {
+		if (!tcpframe_hdr_end(p, avail, &fs->scanned, &hend)) {
 			if (avail < t->max_msg)
 				return false;
 			hend = t->max_msg + 1; /* no end within the bound */
 		}
 		*len = hend <= t->max_msg ? hend : t->max_msg;
-		*flaw = hend > t->max_msg ? TCPSTREAM_HDR_TOO_BIG : parse_clen(p, hend, &clen);
+		*flaw = hend > t->max_msg ? TCPSTREAM_HDR_TOO_BIG : tcpframe_clen(p, hend, &clen);
 		/* Compare without adding: clen may be near 2^64. */
 		if (*flaw == TCPSTREAM_OK && clen > t->max_msg - hend)
 			*flaw = TCPSTREAM_CLEN_TOO_BIG;
@@ -383,48 +316,6 @@ frame_one(const struct tcptab *t, const uint8_t *p, uint32_t avail, struct fstat
 	return avail >= fs->msg_len;
 }
 
-/* A complete Request-Line or Status-Line at p[0..n)? SIP/2.0 only: sanity
- * refuses other versions anyway. Used only to resynchronise. */
-static bool
-start_line_at(const uint8_t *p, uint32_t n)
-{
-	const uint8_t *lf = memchr(p, '\n', n);
-	uint32_t e, i, u;
-
-	if (!lf)
-		return false;
-	e = (uint32_t)(lf - p);
-	if (e && p[e - 1] == '\r')
-		e--;
-	if (e >= 11 && !strncasecmp((const char *)p, "SIP/2.0 ", 8))
-		return is_dig(p[8]) && is_dig(p[9]) && is_dig(p[10]) && (e == 11 || p[11] == ' ');
-	if (e < 12 || strncasecmp((const char *)p + e - 8, " SIP/2.0", 8))
-		return false;
-	/* method SP Request-URI: a token, then no space and no control. */
-	for (i = 0; i < e - 8 && (isalnum(p[i]) || (p[i] && strchr("-.!%*_+`'~", p[i]))); i++)
-		;
-	if (i == 0 || p[i] != ' ')
-		return false;
-	for (u = ++i; i < e - 8 && p[i] > ' ' && p[i] != 0x7f; i++)
-		;
-	return i > u && i == e - 8;
-}
-
-/* Offset of the first start line in p[0..n), n if none. Offset 0 only
- * counts when it begins a line of the stream. */
-static uint32_t
-find_start(const uint8_t *p, uint32_t n, bool bol)
-{
-	const uint8_t *lf;
-	uint32_t i = 0;
-
-	if (bol && start_line_at(p, n))
-		return 0;
-	while ((lf = memchr(p + i, '\n', n - i)) && (i = (uint32_t)(lf - p) + 1) < n)
-		if (start_line_at(p + i, n - i))
-			return i;
-	return n;
-}
 
 /* Framing of the connection is lost for good (only ever called once). */
 #define POISON(t, c) ((c)->st.flags |= CF_POISONED, (t)->s.poisoned++)
@@ -528,7 +419,7 @@ frame_buffered(struct tcptab *t, struct tcp_conn *c, struct seg_work *w)
 static uint32_t
 resync(struct tcptab *t, struct tcp_conn *c, struct seg_work *w)
 {
-	uint32_t k = find_start(w->p, w->n, c->st.flags & CF_BOL), i;
+	uint32_t k = tcpframe_find_start(w->p, w->n, c->st.flags & CF_BOL), i;
 
 	w->res->resync = true;
 	for (i = 0; i < k && is_crlf(w->p[i]); i++)
@@ -550,6 +441,93 @@ resync(struct tcptab *t, struct tcp_conn *c, struct seg_work *w)
 	return w->n;
 }
 
+/* Keep the bytes just accepted (p[0..n), ending at the new st.nxt) for
+ * comparing retransmissions, at most max_msg of them. Without memory the
+ * history is emptied: what it cannot vouch for, a retransmission cannot
+ * bring (dropped until acknowledged), so failure errs on the safe side. */
+static void
+hist_append(struct tcptab *t, struct tcp_conn *c, const uint8_t *p, uint32_t n)
+{
+	uint32_t max = t->max_msg, len = c->hist_len, cap;
+
+	if (n >= max) {
+		p += n - max;
+		n = max;
+		len = 0;
+	} else if (len > max - n) {
+		uint32_t cut = len - (max - n);
+
+		memmove(c->hist, c->hist + cut, len - cut);
+		len -= cut;
+	}
+	c->hist_len = len;
+	if (len + n > c->hist_cap) {
+		uint8_t *nh;
+
+		for (cap = c->hist_cap ? c->hist_cap : BUF_MIN; cap < len + n; cap *= 2)
+			;
+		if (cap > max)
+			cap = max;
+		nh = realloc(c->hist, cap);
+		if (!nh) {
+			t->s.alloc_failures++;
+			hist_release(t, c);
+			return;
+		}
+		t->s.bytes_history += cap - c->hist_cap;
+		c->hist = nh;
+		c->hist_cap = cap;
+	}
+	memcpy(c->hist + len, p, n);
+	c->hist_len = len + n;
+}
+
+/* The receiver acknowledged everything before c->acked: forget it. */
+static void
+hist_trim(struct tcptab *t, struct tcp_conn *c)
+{
+	uint32_t keep = c->st.nxt - c->acked;
+
+	if (keep >= c->hist_len)
+		return;
+	if (!keep) {
+		hist_release(t, c);
+		return;
+	}
+	memmove(c->hist, c->hist + c->hist_len - keep, keep);
+	c->hist_len = keep;
+}
+
+/*
+ * Old bytes p[0..k) at sequence number seq (all before st.nxt) in a
+ * segment: do they repeat what was accepted? Bytes the receiver has
+ * acknowledged are in its stream whatever a copy says (it discards them);
+ * the rest must match the history. A mismatch, or bytes the history no
+ * longer holds, means the receiver may not have what was judged: sipwarden
+ * accepted a segment the kernel discarded (bad checksum, invalid ACK,
+ * PAWS, out of window...), and these bytes would take its place unjudged.
+ */
+static bool
+old_bytes_match(const struct tcp_conn *c, uint32_t seq, const uint8_t *p, uint32_t k)
+{
+	uint32_t hstart = c->st.nxt - c->hist_len;
+
+	if (c->xflags & CX_ACK_KNOWN) {
+		int32_t a = (int32_t)(c->acked - seq);
+
+		if (a > 0) {
+			if ((uint32_t)a >= k)
+				return true;
+			seq += (uint32_t)a;
+			p += a;
+			k -= (uint32_t)a;
+		}
+	}
+	if ((int32_t)(seq - hstart) < 0)
+		return false;
+	return memcmp(c->hist + (seq - hstart), p, k) == 0;
+}
+
 /* Apply an accepted segment: advance, keep only a trailing partial. */
 static int
 commit(struct tcptab *t, struct tcp_conn *c, const struct seg_work *w, uint32_t pend0)
@@ -557,7 +535,7 @@ commit(struct tcptab *t, struct tcp_conn *c, const struct seg_work *w, uint32_t 
 	uint32_t tail = w->n - w->tail_off;
 
 	c->st.nxt += w->n;
-	c->drop_len = 0;
+	c->st.flags &= (uint8_t)~CF_EMBRYO;
 	if ((c->st.flags & CF_POISONED) || (!w->buf_partial && !tail)) {
 		buf_release(t, c); /* nothing pending: no buffer */
 		return 0;
@@ -585,42 +563,105 @@ close_conn(struct tcptab *t, struct tcp_conn *c, struct tcp_result *res)
 	res->closed = true;
 }
 
+/* A connection starts (again) with its next byte at nxt. */
+static void
+restart(struct tcptab *t, struct tcp_conn *c, uint32_t nxt)
+{
+	buf_release(t, c);
+	hist_release(t, c);
+	memset(&c->st, 0, sizeof(c->st));
+	c->st.nxt = nxt;
+	c->st.flags = CF_SYNCED | CF_EMBRYO;
+	c->acked = nxt;
+	c->xflags = CX_ACK_KNOWN;
+}
+
+/*
+ * An observed segment of the receiver (the server) acknowledges the other
+ * direction (key rk) up to pi->tcp_ack. Its SYN-ACK is the word on which
+ * connection the receiver's stack accepted: it restarts that direction at
+ * the acknowledged ISN + 1 when it was waiting for one (a SYN seen on the
+ * live connection, or one that carried no payload yet).
+ */
+static void
+peer_ack(struct tcptab *t, const struct tcp_key *rk, const struct packet_info *pi)
+{
+	struct tcp_conn *rc = find_conn(t, rk);
+	uint32_t a = pi->tcp_ack;
+
+	if (!rc)
+		return;
+	if (pi->tcp_flags & TCP_SYN) {
+		if (((rc->xflags & CX_SYN_PENDING) && a == rc->syn_nxt) ||
+		    ((rc->st.flags & CF_EMBRYO) && a != rc->st.nxt)) {
+			restart(t, rc, a);
+			t->s.syn_restarts++;
+		}
+		return;
+	}
+	if ((int32_t)(a - rc->st.nxt) > 0)
+		return; /* acknowledges bytes never accepted: not for us to trust */
+	if (!(rc->xflags & CX_ACK_KNOWN) || (int32_t)(a - rc->acked) > 0) {
+		rc->acked = a;
+		rc->xflags |= CX_ACK_KNOWN;
+		hist_trim(t, rc);
+	}
+}
+
 /* The connection of a segment after RST and SYN (NULL: keep no state);
  * *seq becomes the sequence number of the first payload byte. */
 static struct tcp_conn *
 conn_of(struct tcptab *t, const struct packet_info *pi, uint32_t now, uint32_t *seq,
-	struct tcp_result *res)
+	bool observe, struct tcp_result *res)
 {
 	struct tcp_key k = { pi->src, pi->dst, pi->sport, pi->dport };
 	struct tcp_key rk = { pi->dst, pi->src, pi->dport, pi->sport };
 	struct tcp_conn *c = find_conn(t, &k), *r;
 
 	if (pi->tcp_flags & TCP_RST) {
-		/* An RST ends both directions; receivers ignore its data. */
+		/* RFC 5961 3.2: only an RST at exactly the next expected byte
+		 * resets; the receiver answers any other with a challenge ACK
+		 * at most, so forgetting the stream for it would let the bytes
+		 * after it be framed afresh. The server's own (observed) RST is
+		 * its stack's word. Receivers ignore data in an RST. */
 		r = find_conn(t, &rk);
+		if (!observe && (!c || *seq != c->st.nxt)) {
+			res->ignored = c || r;
+			t->s.rst_ignored += c || r;
+			return NULL;
+		}
 		if (c)
 			close_conn(t, c, res);
 		if (r && r != c)
 			close_conn(t, r, res);
 		return NULL;
 	}
+	if (observe && (pi->tcp_flags & TCP_ACK))
+		peer_ack(t, &rk, pi);
 	if (pi->tcp_flags & TCP_SYN) {
-		/* A new connection, or the 4-tuple reused: start afresh. The
-		 * SYN takes one sequence number; data (TFO) follows it. */
-		if (c)
-			buf_release(t, c);
-		else
+		if (c && !observe && !(c->st.flags & CF_EMBRYO)) {
+			/* RFC 5961 4.2: a SYN on a live connection is answered
+			 * with a challenge ACK, not obeyed. Noted; only the
+			 * server's SYN-ACK for it restarts the stream (a reused
+			 * port after a close sipwarden did not see). */
+			c->syn_nxt = *seq + 1;
+			c->xflags |= CX_SYN_PENDING;
+			res->ignored = true;
+			t->s.syn_ignored++;
+			return NULL;
+		}
+		/* A new connection (or one that carried nothing yet). The SYN
+		 * takes one sequence number; data (TFO) follows it. */
+		if (!c)
 			c = create_conn(t, &k, now);
-		memset(&c->st, 0, sizeof(c->st));
-		c->drop_len = 0;
-		c->st.nxt = ++*seq;
-		c->st.flags = CF_SYNCED;
+		restart(t, c, ++*seq);
 	} else if (!c) {
 		if (pi->payload_len == 0) {
 			res->untracked = true; /* an ACK creates no state */
 			return NULL;
 		}
-		/* Predates the daemon, expired or evicted: pick it up here. */
+		/* Predates the daemon, expired or evicted: pick it up here.
+		 * What came before is unknown: no ACK known yet. */
 		c = create_conn(t, &k, now);
 		c->st.nxt = *seq;
 		c->st.flags = CF_BOL;
@@ -632,6 +673,20 @@ conn_of(struct tcptab *t, const struct packet_info *pi, uint32_t now, uint32_t *
 		lru_push_front(t, c);
 	}
 	return c;
+}
+
+/* A message judged drop: TCP cannot deliver anything behind it, and the
+ * peer sent it, so nothing more of its payload is taken (doc/tcp.md). */
+static void
+make_hostile(struct tcptab *t, struct tcp_conn *c, struct tcp_result *res)
+{
+	if (!(c->st.flags & CF_HOSTILE)) {
+		c->st.flags |= CF_HOSTILE;
+		t->s.hostile++;
+	}
+	buf_release(t, c);
+	hist_release(t, c);
+	res->hostile = true;
 }
 
 /* Frame and judge the new bytes, then commit on accept or go back to the
@@ -662,31 +717,32 @@ frame_segment(struct tcptab *t, struct tcp_conn *c, struct seg_work *w)
 	t->s.keepalives += res->keepalives;
 	poisoned = c->st.flags & CF_POISONED;
 	res->poisoned = poisoned;
-	if (w->flaw_dropped || (res->n_complete && res->n_dropped == res->n_complete))
+	/* One dropped unit drops the segment: the server would read every
+	 * message in it, the dropped one too. */
+	if (w->flaw_dropped || res->n_dropped)
 		res->accept = false;
 	if (res->accept && (ret = commit(t, c, w, saved.pend)) == 0) {
+		if (!w->observe)
+			hist_append(t, c, w->p, n);
 		res->partial = c->st.pend;
 		return 0;
 	}
-	/* Leave the stream where it was, so that the retransmission is
-	 * framed from the same point; poisoning stays. */
+	/* Leave the stream where it was; poisoning stays. */
 	res->accept = false;
 	c->st = saved;
 	c->st.flags |= poisoned;
-	if (poisoned) {
+	if (poisoned)
 		buf_release(t, c);
-	} else if (ret == 0) {
-		c->drop_len = n; /* nxt stays: that is where it was dropped */
-		c->drop_hash = hash_bytes(w->p, n);
-	}
+	if (ret == 0)
+		make_hostile(t, c, res);
 	return ret;
 }
 
-int
-tcptab_segment(struct tcptab *t, const struct packet_info *pi, uint64_t now_ms,
-	       tcp_msg_cb cb, void *arg, struct tcp_result *res)
+static int
+segment(struct tcptab *t, const struct packet_info *pi, uint64_t now_ms, tcp_msg_cb cb,
+	void *arg, struct tcp_result *res, bool observe)
 {
-	struct seg_work w = { .cb = cb, .arg = arg, .res = res };
+	struct seg_work w = { .cb = cb, .arg = arg, .res = res, .observe = observe };
 	uint32_t seq, n, skip;
 	const uint8_t *p;
 	struct tcp_conn *c;
@@ -703,17 +759,37 @@ tcptab_segment(struct tcptab *t, const struct packet_info *pi, uint64_t now_ms,
 	seq = pi->tcp_seq;
 	p = pi->payload;
 	n = (uint32_t)pi->payload_len;
-	c = conn_of(t, pi, (uint32_t)now_ms, &seq, res);
+	c = conn_of(t, pi, (uint32_t)now_ms, &seq, observe, res);
 	if (!c)
 		return 0;
 
+	if (c->st.flags & CF_HOSTILE) {
+		if (n) {
+			res->hostile = true;
+			res->accept = false;
+			t->s.hostile_drops++;
+		} else if (pi->tcp_flags & TCP_FIN) {
+			close_conn(t, c, res);
+		}
+		return 0;
+	}
+	if (n && !(pi->tcp_flags & (TCP_ACK | TCP_SYN)) && !observe) {
+		/* Payload without ACK: an established receiver discards it
+		 * (RFC 9293 3.10.7.4), so it must not be taken as delivered. */
+		res->accept = false;
+		res->no_ack = true;
+		t->s.no_ack++;
+		return 0;
+	}
 	if (c->st.flags & CF_POISONED) {
 		/* Framing is lost: every payload is one opaque unit. */
 		res->poisoned = true;
 		if (n)
 			res->accept = !judge(t, c, &w, p, n, TCPSTREAM_POISONED);
 		t->s.messages += res->n_complete;
-		if (res->accept && (pi->tcp_flags & TCP_FIN))
+		if (!res->accept)
+			make_hostile(t, c, res);
+		else if (pi->tcp_flags & TCP_FIN)
 			close_conn(t, c, res);
 		return 0;
 	}
@@ -728,9 +804,18 @@ tcptab_segment(struct tcptab *t, const struct packet_info *pi, uint64_t now_ms,
 		return 0;
 	}
 	skip = d < 0 ? (uint32_t)-(int64_t)d : 0;
+	if (skip && n && !observe && !old_bytes_match(c, seq, p, skip < n ? skip : n)) {
+		/* Other bytes than the ones judged, where the receiver may not
+		 * have the judged ones: they would reach it unjudged. */
+		res->rtx_mismatch = true;
+		res->accept = false;
+		t->s.rtx_mismatches++;
+		make_hostile(t, c, res);
+		return 0;
+	}
 	if (skip >= n) {
-		/* Nothing new: a retransmission of bytes accepted before (a
-		 * dropped segment never advances nxt), a pure ACK or a FIN. */
+		/* Nothing new: a retransmission of the bytes accepted before
+		 * (checked above), a pure ACK or a FIN. */
 		if (n) {
 			res->retransmission = true;
 			t->s.retransmissions++;
@@ -739,22 +824,26 @@ tcptab_segment(struct tcptab *t, const struct packet_info *pi, uint64_t now_ms,
 			close_conn(t, c, res);
 		return 0;
 	}
-	p += skip;
-	n -= skip;
-	if (c->drop_len && n >= c->drop_len && hash_bytes(p, c->drop_len) == c->drop_hash) {
-		/* The sender repeats what we dropped: same bytes, same verdict,
-		 * not judged again, so no message is counted twice. */
-		res->redropped = true;
-		res->accept = false;
-		t->s.redropped++;
-		return 0;
-	}
-	w.p = p;
-	w.n = w.tail_off = n;
+	w.p = p + skip;
+	w.n = w.tail_off = n - skip;
 	ret = frame_segment(t, c, &w);
 	if (ret == 0 && res->accept && (pi->tcp_flags & TCP_FIN))
 		close_conn(t, c, res);
 	return ret;
+}
+
+int
+tcptab_segment(struct tcptab *t, const struct packet_info *pi, uint64_t now_ms,
+	       tcp_msg_cb cb, void *arg, struct tcp_result *res)
+{
+	return segment(t, pi, now_ms, cb, arg, res, false);
+}
+
+int
+tcptab_observe(struct tcptab *t, const struct packet_info *pi, uint64_t now_ms,
+	       tcp_msg_cb cb, void *arg, struct tcp_result *res)
+{
+	return segment(t, pi, now_ms, cb, arg, res, true);
 }
 
 void

@@ -10,18 +10,22 @@
  * (key: src addr, sport, dst addr, dport) by sequence number, cuts the
  * stream into messages by header block end and Content-Length, and hands
  * each complete message to a callback that answers accept or drop. The
- * segment's verdict is derived from those answers so that a connection
- * shared by many users stays healthy:
+ * peer controls every byte, every cut and every header field, so:
  *
  *   - a segment that completes no message (a part of one, keep-alives, a
  *     retransmission of accepted bytes, a pure ACK) is accepted;
- *   - a segment is dropped only when every unit judged in it was dropped
- *     (a trailing partial message does not count: it cannot reach the
- *     server before the dropped bytes do), or when a framing flaw was
- *     dropped (the bytes after it cannot be judged);
- *   - a dropped segment leaves the connection state exactly as it was, so
- *     its retransmission is framed again; a byte-identical retransmission
- *     is dropped again without calling the callback (res->redropped).
+ *   - a segment in which any unit was judged drop is dropped, and its
+ *     connection is hostile from then on: no more payload of it is taken
+ *     (res->hostile), since TCP cannot deliver anything behind a hole;
+ *   - old bytes in a segment (a retransmission) must repeat the accepted
+ *     ones byte for byte unless the receiver acknowledged them, else the
+ *     segment is dropped and the connection hostile (res->rtx_mismatch):
+ *     a segment sipwarden accepted may have been discarded by the kernel;
+ *   - RST and SYN are obeyed only as RFC 5961 receivers obey them: an RST
+ *     at exactly the next expected byte, a SYN on a live connection only
+ *     once the server's SYN-ACK confirms it (tcptab_observe()); others
+ *     are ignored (res->ignored) and the stream is kept;
+ *   - payload without ACK is dropped (receivers discard it).
  *
  * The table is owned by one worker thread and takes no locks. Connections
  * live in a slab of max_conns entries (LRU eviction, counted; idle expiry);
@@ -71,8 +75,11 @@ struct tcp_result {
 	bool out_of_order;    /* starts beyond the next expected byte: not
 			       * framed; accept is false and must stay so */
 	bool retransmission;  /* every payload byte was accepted before */
-	bool redropped;       /* identical retransmission of a dropped
-			       * segment: dropped again, callback not called */
+	bool hostile;         /* dropped: the connection carried a message
+			       * judged drop (now or before) */
+	bool rtx_mismatch;    /* dropped: old bytes unlike the judged ones */
+	bool ignored;         /* an RST or SYN outside the window: ignored */
+	bool no_ack;          /* dropped: payload without the ACK flag */
 	bool poisoned;        /* framing of this connection is lost */
 	bool resync;          /* connection picked up without its SYN */
 	bool closed;          /* FIN/RST: the connection state was freed */
@@ -93,17 +100,26 @@ struct tcptab_stats {
 	uint64_t messages;         /* units handed to the callback */
 	uint64_t out_of_order;
 	uint64_t retransmissions;
-	uint64_t redropped;
+	uint64_t hostile;          /* connections made hostile */
+	uint64_t hostile_drops;    /* segments dropped as theirs */
+	uint64_t rtx_mismatches;   /* retransmissions unlike the judged bytes */
+	uint64_t rst_ignored;      /* RSTs not at the next expected byte */
+	uint64_t syn_ignored;      /* SYNs on a live connection */
+	uint64_t syn_restarts;     /* connections restarted by the server's SYN-ACK */
+	uint64_t no_ack;           /* payload segments without ACK */
 	uint64_t resyncs;          /* connections picked up mid-stream */
 	uint64_t alloc_failures;
 	uint64_t bytes_buffered;   /* pending bytes now, all connections */
-	uint64_t bytes_allocated;  /* buffer capacity now, all connections */
+	uint64_t bytes_allocated;  /* message buffer capacity now, all connections */
+	uint64_t bytes_history;    /* capacity of the histories of accepted,
+				    * unacknowledged bytes now */
 };
 
 /*
  * max_conns >= 16; max_msg_bytes in [256, 16 MiB] bounds one message and
- * therefore one connection's buffer; idle_ms > 0. NULL on ENOMEM or a bad
- * argument. Worst-case buffer memory is max_conns * max_msg_bytes.
+ * therefore one connection's buffer, and its history of unacknowledged
+ * bytes; idle_ms > 0. NULL on ENOMEM or a bad argument. Worst-case buffer
+ * memory is 2 * max_conns * max_msg_bytes.
  */
 struct tcptab *tcptab_new(uint32_t max_conns, uint32_t max_msg_bytes, uint32_t idle_ms);
 void tcptab_free(struct tcptab *t);
@@ -116,6 +132,17 @@ void tcptab_free(struct tcptab *t);
  * buffered (res->accept false, state rolled back: the sender retransmits).
  */
 int tcptab_segment(struct tcptab *t, const struct packet_info *pi, uint64_t now_ms,
+		   tcp_msg_cb cb, void *arg, struct tcp_result *res);
+
+/*
+ * The same for a segment of the protected server, which is delivered
+ * already (queued on its way out and accepted): it is framed so that its
+ * messages reach the callback (whose answer is ignored), keeps no history,
+ * and tells the table what the server's stack did with the other
+ * direction: its ACKs release that direction's history, and its SYN-ACK
+ * restarts a connection whose port was reused. Its RSTs are obeyed as is.
+ */
+int tcptab_observe(struct tcptab *t, const struct packet_info *pi, uint64_t now_ms,
 		   tcp_msg_cb cb, void *arg, struct tcp_result *res);
 
 /*
