@@ -97,6 +97,7 @@ config_new_default(void)
 	cfg->max_auth_users = 100000;
 	cfg->max_tcp_connections = 65536;
 	cfg->tcp_idle_time = 600;
+	cfg->evidence_entries = 4096;
 
 	cfg->ua_blacklist = calloc(n_ua, sizeof(*cfg->ua_blacklist));
 	if (cfg->ua_blacklist == NULL)

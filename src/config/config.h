@@ -115,6 +115,7 @@ struct config {
 	uint32_t max_auth_users;               /* limits.max_auth_users, default 100000 */
 	uint32_t max_tcp_connections;          /* limits.max_tcp_connections, default 65536 */
 	uint32_t tcp_idle_time;                /* limits.tcp_idle_time s, default 600 */
+	uint32_t evidence_entries;             /* limits.evidence_entries, default 4096 */
 
 	/* daemon: */
 	char *state_dir;                       /* daemon.state_dir, default /var/lib/sipwarden */

@@ -115,6 +115,7 @@ static const struct key limits_keys[] = {
 	UINT("max_auth_users", max_auth_users, 16, 10000000),
 	UINT("max_tcp_connections", max_tcp_connections, 64, 10000000),
 	UINT("tcp_idle_time", tcp_idle_time, 1, 86400),
+	UINT("evidence_entries", evidence_entries, 64, 1000000),
 	END,
 };
 

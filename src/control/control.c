@@ -47,6 +47,7 @@ struct control {
 	struct log_ratelimit refused_rl;
 	unsigned nclients;
 	struct ctl_stats stats; /* scratch: too big for the stack of a loop */
+	struct ctl_why why;     /* scratch, likewise */
 	struct client cl[CONTROL_MAX_CLIENTS];
 };
 
@@ -229,6 +230,60 @@ result(struct control *c, FILE *f, const char *verb, const struct ban_key *k, ui
 	ctlproto_format_result(f, verb, k, secs, count, durable ? NULL : note, json);
 }
 
+/* Does ban b (a key of the same kind) cover the subject k of a why? An IP
+ * ban covers an address or network inside its own; a user ban its user. */
+static bool
+ban_covers(const struct ban_key *b, const struct ban_key *k)
+{
+	struct addr_net net;
+	struct addr a;
+
+	if (b->kind != k->kind)
+		return false;
+	if (b->kind == BAN_KIND_USER)
+		return b->len == k->len && memcmp(b->data, k->data, k->len) == 0;
+	memcpy(&net.base, b->data, sizeof(net.base));
+	memcpy(&a, k->data, sizeof(a));
+	net.plen = b->plen;
+	return b->plen <= k->plen && a.family == net.base.family && addr_net_contains(&net, &a);
+}
+
+static enum ctl_err
+why(struct control *c, const struct ctl_request *req, FILE *f, char *msg, size_t msglen,
+    uint64_t now)
+{
+	struct collect col = { .kind = req->kind, .now = now };
+	struct ctl_why *w = &c->why;
+	char key[4 * BAN_KEY_MAX + 16];
+
+	memset(w, 0, sizeof(*w));
+	w->key = req->key;
+	c->ops->foreach_ban(c->ctx, collect_ban, &col);
+	for (size_t i = 0; i < col.n && w->n_bans < CTL_WHY_BANS; i++) {
+		if (!ban_covers(&col.v[i].key, &req->key))
+			continue;
+		w->bans[w->n_bans] = col.v[i];
+		if (c->ops->ban_origin)
+			c->ops->ban_origin(c->ctx, &col.v[i].key, w->bans[w->n_bans].origin,
+					   sizeof(w->bans[w->n_bans].origin));
+		w->n_bans++;
+	}
+	free(col.v);
+	if (col.oom) {
+		set_msg(msg, msglen, "cannot list the bans: %s", strerror(ENOMEM));
+		return CTL_E_FAILED;
+	}
+	if (c->ops->why)
+		c->ops->why(c->ctx, w);
+	if (w->n_bans == 0 && w->n_recs == 0) {
+		set_msg(msg, msglen, "nothing known about %s %s: no ban, no recent offence",
+			req->kind == BAN_KIND_IP ? "ip" : "user",
+			key_for_log(&req->key, key, sizeof(key)));
+		return CTL_E_NOTFOUND;
+	}
+	return ctlproto_format_why(f, w, req->json) < 0 ? CTL_E_FAILED : CTL_OK;
+}
+
 static enum ctl_err
 run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f, char *msg,
     size_t msglen, uint64_t now)
@@ -319,6 +374,8 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 		result(c, f, "reloaded", NULL, 0, -1, req->json);
 		return CTL_OK;
 	}
+	case CTL_CMD_WHY:
+		return why(c, req, f, msg, msglen, now);
 	case CTL_CMD_NONE:
 		break;
 	}

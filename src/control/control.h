@@ -57,6 +57,9 @@ struct control_ops {
 	 * or a negative errno with why a restart could undo it in note; the
 	 * answer is still OK, with that warning. */
 	int (*commit)(void *ctx, char *note, size_t len);
+	/* Fill w's evidence records, limits and now_s for w->key (the bans
+	 * are the control's to find). May be NULL: no evidence kept. */
+	void (*why)(void *ctx, struct ctl_why *w);
 };
 
 struct control;

@@ -129,6 +129,7 @@ ctlproto_parse_args(int argc, char *const argv[], bool json, struct ctl_request 
 	} cmds[] = {
 		{ "status", CTL_CMD_STATUS }, { "stats", CTL_CMD_STATS }, { "bans", CTL_CMD_BANS },
 		{ "ban", CTL_CMD_BAN }, { "unban", CTL_CMD_UNBAN }, { "reload", CTL_CMD_RELOAD },
+		{ "why", CTL_CMD_WHY },
 	};
 	const char *pos[CTL_MAX_WORDS], *time = NULL, *cmd;
 	bool all = false, opts_done = false;
@@ -201,7 +202,7 @@ ctlproto_parse_args(int argc, char *const argv[], bool json, struct ctl_request 
 	default:
 		break;
 	}
-	/* ban / unban KIND KEY */
+	/* ban / unban / why KIND KEY */
 	if (npos < 2)
 		return fail(CTL_E_USAGE, err, errlen, "%s needs 'ip ADDR' or 'user USER@DOMAIN'%s",
 			    cmd, req->cmd == CTL_CMD_UNBAN ? " or --all" : "");

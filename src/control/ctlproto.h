@@ -28,6 +28,7 @@
 
 #include "bans.h"
 #include "counters.h"
+#include "evidence.h"
 
 #define CTL_LINE_MAX 4096         /* request bytes, LF included */
 #define CTL_MAX_WORDS 16
@@ -46,6 +47,7 @@ enum ctl_cmd {
 	CTL_CMD_UNBAN,
 	CTL_CMD_UNBAN_ALL,
 	CTL_CMD_RELOAD,
+	CTL_CMD_WHY,
 };
 
 /* The <code> of an ERR line (ctlproto_err_name()), and what sipwardenctl
@@ -197,6 +199,27 @@ struct ctl_ban {
 	uint64_t hits;
 	char origin[CTL_NODE_MAX + 1]; /* cluster node that banned it; "" unknown */
 };
+
+#define CTL_WHY_MAX 16  /* evidence records shown */
+#define CTL_WHY_BANS 8  /* bans covering the subject shown */
+
+/* `why ip ADDR` / `why user USER@DOMAIN`: the bans in force that cover the
+ * subject, the evidence kept about it (evidence.h) and the limits it was
+ * judged against. */
+struct ctl_why {
+	struct ban_key key;
+	uint64_t now_s;                    /* wall clock, for the record ages */
+	uint32_t density, sampling_s;      /* dos_reqs_density_per_unit per dos_sampling_time_unit */
+	uint32_t auth_attempts;            /* failed_auth_attempts */
+	uint32_t enum_users;               /* enum_distinct_users */
+	size_t n_bans;
+	struct ctl_ban bans[CTL_WHY_BANS];
+	size_t n_recs;
+	struct evidence_rec recs[CTL_WHY_MAX];
+};
+
+/* Format the answer to why. 0, or -EIO when out could not be written. */
+int ctlproto_format_why(FILE *out, const struct ctl_why *w, bool json);
 
 const char *ctlproto_err_name(enum ctl_err e);
 int ctlproto_exit_code(enum ctl_err e);

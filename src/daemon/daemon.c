@@ -444,6 +444,33 @@ ctl_ban_origin(void *ctx, const struct ban_key *k, char *buf, size_t len)
 	return cluster_ban_origin(d->sh.cluster, k, buf, len);
 }
 
+/* sipwardenctl why: the evidence kept about the subject and the limits it
+ * is judged against now. */
+static void
+ctl_why(void *ctx, struct ctl_why *w)
+{
+	struct daemon *d = ctx;
+	const struct config *cfg = d->cfg;
+
+	w->now_s = (uint64_t)clock_wall_s();
+	w->density = cfg->dos_reqs_density_per_unit;
+	w->sampling_s = cfg->dos_sampling_time_unit;
+	w->auth_attempts = cfg->failed_auth_attempts;
+	w->enum_users = cfg->enum_distinct_users;
+	if (w->key.kind == BAN_KIND_IP) {
+		struct addr a;
+
+		memcpy(&a, w->key.data, sizeof(a));
+		w->n_recs = evidence_find_ip(d->sh.evidence, &a, w->recs, CTL_WHY_MAX);
+	} else {
+		/* Records hold the user as the log writes it (event.h). */
+		char user[EVIDENCE_STR];
+
+		event_escape(w->key.data, w->key.len, user, sizeof(user));
+		w->n_recs = evidence_find_user(d->sh.evidence, user, w->recs, CTL_WHY_MAX);
+	}
+}
+
 static const struct control_ops ctl_ops = {
 	.ban = ctl_ban,
 	.unban = ctl_unban,
@@ -454,6 +481,7 @@ static const struct control_ops ctl_ops = {
 	.foreach_ban = ctl_foreach_ban,
 	.ban_origin = ctl_ban_origin,
 	.commit = ctl_commit,
+	.why = ctl_why,
 };
 
 /* daemon.stats_file: the Prometheus text, rewritten atomically each tick. */
@@ -580,7 +608,9 @@ daemon_init(struct daemon *d, struct config *cfg, const struct daemon_opts *o)
 	d->sh.bans = bantab_new(cfg->max_bans);
 	d->sh.fails = failtab_new(cfg->max_auth_users);
 	d->sh.offenders = failtab_new(cfg->max_bans);
-	if (!d->state_dir || !d->socket_path || !d->sh.bans || !d->sh.fails || !d->sh.offenders) {
+	d->sh.evidence = evidence_new(cfg->evidence_entries);
+	if (!d->state_dir || !d->socket_path || !d->sh.bans || !d->sh.fails || !d->sh.offenders ||
+	    !d->sh.evidence) {
 		log_msg(LOG_CRIT, "out of memory");
 		return -ENOMEM;
 	}
@@ -747,6 +777,7 @@ daemon_fini(struct daemon *d)
 	bantab_free(d->sh.bans);
 	failtab_free(d->sh.fails);
 	failtab_free(d->sh.offenders);
+	evidence_free(d->sh.evidence);
 	if (d->sh_sync) {
 		pthread_cond_destroy(&d->sh.gen_cond);
 		pthread_mutex_destroy(&d->sh.gen_lock);

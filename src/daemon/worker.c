@@ -579,10 +579,13 @@ worker_main(void *arg)
 				read_reply(w, &b->pkts[b->replies[i]], now, b);
 			for (unsigned i = 0; i < b->n_rejects; i++)
 				reject_user(w, &b->pkts[b->rejects[i]], now);
+			int64_t wall = b->n_events ? clock_wall_s() : 0;
+
 			for (unsigned i = 0; i < b->n_events; i++) {
 				push_ban(w, &b->events[i]);
 				event_log(&b->events[i], now,
 					  w->pol.cfg->mode == CONFIG_MODE_MONITOR);
+				evidence_record(w->sh->evidence, &b->events[i], (uint64_t)wall);
 			}
 		}
 		if (now >= next_maint) {

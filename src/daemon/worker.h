@@ -19,6 +19,7 @@
 #include "bans.h"
 #include "config.h"
 #include "counters.h"
+#include "evidence.h"
 #include "kernelset.h"
 #include "log.h"
 #include "sipreply.h"
@@ -58,6 +59,7 @@ struct worker_shared {
 	struct bantab *bans;
 	struct failtab *fails;
 	struct failtab *offenders;      /* repeat offenders (ban_time_increment) */
+	struct evidence *evidence;      /* what `sipwardenctl why` tells (evidence.h) */
 	_Atomic(struct config *) cfg;   /* swapped by reload */
 	atomic_uint cfg_gen;
 	atomic_bool stop;

@@ -54,6 +54,11 @@ event_capture(struct event *e, const struct policy_verdict *v, const struct addr
 	capture_str(m->call_id, e->callid, p);
 	capture_str(m->user_agent, e->ua, p);
 	e->user[0] = '\0';
+	e->enum_users = 0;
+	e->failures = 0;
+	e->method[0] = '\0';
+	if (p && m->is_request)
+		snprintf(e->method, sizeof(e->method), "%s", sip_method_name(m->method));
 }
 
 void
@@ -68,6 +73,7 @@ event_capture_auth(struct event *e, const struct policy_auth *a)
 	e->ban_addr = a->ban_addr;
 	e->ban_plen = a->ban_plen;
 	e->ban_time_s = a->ban_time_s;
+	e->failures = a->failures;
 	event_escape(a->txn.ruri[0] ? a->txn.ruri : "<null>", strlen(a->txn.ruri[0] ? a->txn.ruri : "<null>"),
 		     e->ruri, sizeof(e->ruri));
 	event_escape(a->txn.callid[0] ? a->txn.callid : "<null>",

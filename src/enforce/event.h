@@ -35,6 +35,8 @@ struct event {
 	uint8_t ban_plen;
 	unsigned traits;        /* SCANNER_BIT() mask */
 	uint32_t enum_users;
+	uint32_t failures;      /* auth ban: consecutive failures counted */
+	char method[16];        /* request method, "" when unknown */
 	char ruri[EVENT_STR];
 	char callid[EVENT_STR];
 	char ua[EVENT_STR];

@@ -43,6 +43,8 @@ usage(FILE *f)
 		"  unban user USER@DOMAIN\n"
 		"  unban --all                     lift every ban\n"
 		"  reload                          reload the configuration\n"
+		"  why ip ADDR[/PLEN]              why it is (or was) banned or dropped\n"
+		"  why user USER@DOMAIN            likewise for a user\n"
 		"  import-ngcp FILE                print the security section of an NGCP\n"
 		"                                  config.yml as sipwarden configuration\n"
 		"                                  (runs locally, no daemon needed)\n"

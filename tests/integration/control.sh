@@ -239,6 +239,26 @@ check_reload_ctl() {
 lab_check "sipwardenctl reload: density 100 -> 20 per 2 s bans a 40/s flood, bans kept" \
 	check_reload_ctl
 
+# why: the flooder's ban, the rule and limit it broke, its first and last
+# offending message; an address nobody saw is "not-found" (exit 1).
+check_why() {
+	local out rc=0
+	out=$(sw_ctl why ip 203.0.113.71) || return 1
+	echo "$out"
+	grep -Eq '^subject +ip 203\.0\.113\.71$' <<<"$out" &&
+		grep -Eq '^ban +ip 203\.0\.113\.71: density, [0-9]+ s left' <<<"$out" &&
+		grep -Eq '^rule density, ip 203\.0\.113\.71: [0-9]+ offending messages, 1 ban .*more than 20 requests in 2 s$' <<<"$out" &&
+		grep -Eq '^  first +[0-9T:Z-]+ \([0-9]+ s ago\) [A-Z]+ R=sip:.* ID=.* from 203\.0\.113\.71$' <<<"$out" || return 1
+	out=$(sw_ctl --json why ip 203.0.113.71) || return 1
+	sw_json_get "j['kind'] == 'ip' and j['bans'][0]['reason'] == 'density' and
+		j['evidence'][0]['rule'] == 'density' and j['evidence'][0]['bans'] == 1 and
+		j['evidence'][0]['first']['src'] == '203.0.113.71'" <<<"$out" | grep -qx True || return 1
+	out=$(sw_ctl why ip 203.0.113.250 2>&1) || rc=$?
+	echo "$out (exit $rc)"
+	[ "$rc" -eq 1 ] && grep -q 'not-found\|nothing known' <<<"$out"
+}
+lab_check "why: the flooder's ban, rule, limit and offending messages; unknown: exit 1" check_why
+
 check_reload_sighup() {
 	local r0
 	set_density 100 || return 1

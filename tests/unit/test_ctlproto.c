@@ -862,3 +862,107 @@ Test(counters, registry_well_formed)
 			cr_assert_str_neq(c->family, ctl_queue_counters[j].family);
 	}
 }
+
+/* --- why ------------------------------------------------------------- */
+
+Test(request, why)
+{
+	struct ctl_request r;
+	struct ban_key k = KIP("2001:db8:a::7");
+	char err[256];
+
+	cr_assert_eq(P("why ip 2001:db8:a::7", &r), CTL_OK);
+	cr_assert_eq(r.cmd, CTL_CMD_WHY);
+	cr_assert(key_eq(&r.key, &k));
+	cr_assert_eq(P("--json why user alice@Example.ORG", &r), CTL_OK);
+	cr_assert_eq(r.kind, BAN_KIND_USER);
+	cr_assert(r.json);
+	cr_assert_eq(r.key.len, strlen("alice@example.org"));
+	cr_assert_eq(memcmp(r.key.data, "alice@example.org", r.key.len), 0);
+	cr_assert_eq(PE("why", err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_eq(PE("why ip", err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_eq(PE("why ip 203.0.113.7 --time 5", err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_eq(PE("why ip not-an-address", err, sizeof(err)), CTL_E_INVALID);
+}
+
+static struct ctl_why
+why_sample(void)
+{
+	struct ctl_why w;
+	struct evidence_rec *r = &w.recs[0];
+
+	memset(&w, 0, sizeof(w));
+	w.key = KIP("203.0.113.7");
+	w.now_s = 1796000100;
+	w.density = 50;
+	w.sampling_s = 2;
+	w.auth_attempts = 3;
+	w.enum_users = 10;
+	w.n_bans = 1;
+	w.bans[0].key = KIP("203.0.113.7");
+	w.bans[0].reason = BAN_REASON_DENSITY;
+	w.bans[0].remaining_s = 540;
+	w.bans[0].age_s = 60;
+	w.bans[0].hits = 12;
+	strcpy(w.bans[0].origin, "edge-b");
+	w.n_recs = 1;
+	r->kind = EVIDENCE_IP;
+	cr_assert_eq(addr_parse("203.0.113.7", &r->addr), 0);
+	strcpy(r->rule, "density");
+	r->count = 2;
+	r->bans = 1;
+	r->last_ban_time_s = 600;
+	r->ban_addr = r->addr;
+	r->ban_plen = 32;
+	r->first.at_s = 1796000000;
+	strcpy(r->first.method, "REGISTER");
+	strcpy(r->first.ruri, "sip:198.51.100.1");
+	/* As captured: attacker text already escaped (event.h). */
+	strcpy(r->first.callid, "x\\x27\\x0a\"y");
+	strcpy(r->first.ua, "friendly-scanner");
+	r->first.src = r->addr;
+	r->last = r->first;
+	r->last.at_s = 1796000040;
+	return w;
+}
+
+Test(format, why_text)
+{
+	struct ctl_why w = why_sample();
+	struct cap c;
+	char *s;
+
+	cap_open(&c);
+	cr_assert_eq(ctlproto_format_why(c.f, &w, false), 0);
+	s = cap_close(&c);
+	cr_assert(strstr(s, "subject  ip 203.0.113.7\n"), "%s", s);
+	cr_assert(strstr(s, "ban      ip 203.0.113.7: density, 540 s left, 60 s old, 12 packets "
+			    "dropped, from node edge-b\n"), "%s", s);
+	cr_assert(strstr(s, "rule density, ip 203.0.113.7: 2 offending messages, 1 ban (last 600 s "
+			    "on 203.0.113.7); more than 50 requests in 2 s\n"), "%s", s);
+	cr_assert(strstr(s, "  first  2026-11-30T00:53:20Z "), "%s", s);
+	cr_assert(strstr(s, "(100 s ago) REGISTER R=sip:198.51.100.1 ID=x\\x27\\x0a\"y "
+			    "UA='friendly-scanner' from 203.0.113.7\n"), "%s", s);
+	cr_assert(strstr(s, "  last   "), "%s", s);
+	free(s);
+}
+
+Test(format, why_json)
+{
+	struct ctl_why w = why_sample();
+	struct cap c;
+	char *s;
+
+	cap_open(&c);
+	cr_assert_eq(ctlproto_format_why(c.f, &w, true), 0);
+	s = cap_close(&c);
+	cr_assert(strstr(s, "{\"kind\":\"ip\",\"key\":\"203.0.113.7\",\"limits\":{\"density\":50,"), "%s", s);
+	cr_assert(strstr(s, "\"origin\":\"edge-b\""), "%s", s);
+	cr_assert(strstr(s, "\"evidence\":[{\"rule\":\"density\",\"kind\":\"ip\",\"subject\":"
+			    "\"203.0.113.7\",\"offences\":2,\"bans\":1"), "%s", s);
+	/* A quote in attacker text is escaped for JSON too. */
+	cr_assert(strstr(s, "\"callid\":\"x\\\\x27\\\\x0a\\\"y\""), "%s", s);
+	cr_assert(strstr(s, "\"first\":{\"at\":1796000000,"), "%s", s);
+	cr_assert_eq(s[strlen(s) - 1], '\n');
+	free(s);
+}
