@@ -142,7 +142,7 @@ check_whitelist() {
 	lab_wait_for "[ \$(lab_kamailio_rcv_count 'src=203.0.113.28 .*whitelisted-peer') -ge ${sent:-1} ]" 5 || true
 	n=$(lab_kamailio_rcv_count "src=203.0.113.28 .*whitelisted-peer")
 	echo "Kamailio saw $n of $sent from the whitelisted address"
-	! grep -q "IP '203.0.113.28'" "$SWLOG" && [ "${sent:-0}" -gt 200 ] && [ "$n" -ge "$sent" ] &&
+	! grep -q "IP '203.0.113.28'" "$SWLOG" && [ "${sent:-0}" -gt 60 ] && [ "$n" -ge "$sent" ] &&
 		[ -z "$(sw_set_timeout 203.0.113.28)" ]
 }
 lab_check "whitelisted address above the limit is never banned" check_whitelist
