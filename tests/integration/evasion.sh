@@ -7,6 +7,13 @@
 #    later fragment, fragments in order and last first; the same REGISTER
 #    with a harmless User-Agent reaches Kamailio (sipwarden-rules makes the
 #    kernel reassemble before the queue, doc/design.md)
+#  - TCP stream tricks, each on a connection driven by hand (rawsend.py tcp):
+#    an RST or a SYN outside the window in the middle of a scanner's INVITE,
+#    a segment the kernel discards (wrong checksum, ACK of unsent data)
+#    followed by other bytes at the same sequence number, and an OPTIONS
+#    bundled with the scanner's INVITE in one segment; the benign twins
+#    (same tricks, harmless User-Agent, or the same bytes again) reach
+#    Kamailio (doc/tcp.md)
 # Sections below are independent; each uses its own source addresses
 # (attackers 203.0.113.66-79 / 2001:db8:a::66-79, one per check, since a
 # ban of one would hide the next; clients 203.0.113.10-29 / 2001:db8:c::).
@@ -31,6 +38,14 @@ lab_up
 lab_kamailio_start
 lab_rules install "$CONF"
 lab_sipwarden_start "$CONF"
+# rawsend.py's hand-driven TCP: the client kernels know nothing of those
+# connections and would reset them; only their own RSTs (unmarked) go.
+for ns in "$LAB_NS_CLI" "$LAB_NS_ATK"; do
+	for ipt in iptables ip6tables; do
+		ip netns exec "$ns" "$ipt" -w -A OUTPUT -p tcp --sport 41000:41999 \
+			--tcp-flags RST RST -m mark ! --mark 0x5e -j DROP
+	done
+done
 
 # ev_rcv TAG — requests Kamailio received whose From user is TAG.
 ev_rcv() { lab_kamailio_rcv_count "fu=$1 "; }
@@ -109,6 +124,63 @@ check_no_unreassembled() {
 	[ "$n" -eq 0 ]
 }
 lab_check "no fragment reached the queue unreassembled" check_no_unreassembled
+
+# ---- TCP stream tricks ----------------------------------------------------
+
+# ev_unban_atk6 — lift the ban of the IPv6 attackers' /64 (left by an earlier
+# check), so that the next verdict is the rule's under test, not the ban's.
+ev_unban_atk6() {
+	local key
+	key=$(sw_ban_key "$LAB_ATK6_FIRST")
+	[ -z "$key" ] || sw_ctl unban ip "$key" >/dev/null
+}
+
+tcp_case() { # tcp_case SCENARIO SRC TAG UA
+	local out
+	out=$(lab_ns_of "$2" "${RAWSEND[@]}" tcp "$1" "$2" "$(srv_of "$2")" "$3" "$4") || return 1
+	echo "from $2: $out"
+}
+check_tcp_benign() { # SCENARIO SRC TAG N
+	tcp_case "$1" "$2" "$3" "${5:-Linphone/5.0}" && ev_passed "$3" "$4"
+}
+check_tcp_scanner() { # SCENARIO SRC TAG
+	case $2 in 2001:db8:a:*) ev_unban_atk6 ;; esac
+	tcp_case "$1" "$2" "$3" friendly-scanner && ev_dropped_banned "$2" "$3"
+}
+check_tcp_unjudged() { # SCENARIO SRC TAG — dropped before any judge: not banned
+	case $2 in 2001:db8:a:*) ev_unban_atk6 ;; esac
+	tcp_case "$1" "$2" "$3" friendly-scanner || return 1
+	sleep 0.5
+	echo "Kamailio received $(ev_rcv "$3") tagged $3"
+	[ "$(ev_rcv "$3")" -eq 0 ]
+}
+
+# Each trick over IPv4 then IPv6: benign twin first, then the attack.
+tcp_tricks() { # tcp_tricks FAMILY CLIENT_PREFIX ATTACKER_PREFIX
+	local f=$1 c=$2 a=$3
+	lab_check "tcp $f: RST seq 0xdeadbeef mid-INVITE, benign: INVITE and OPTIONS arrive" \
+		check_tcp_benign rst "${c}22" "rstok$f" 2
+	lab_check "tcp $f: RST seq 0xdeadbeef mid-INVITE, scanner: dropped, source banned" \
+		check_tcp_scanner rst "${a}72" "rstbad$f"
+	lab_check "tcp $f: spoofed SYN mid-INVITE, benign: INVITE and OPTIONS arrive" \
+		check_tcp_benign syn "${c}23" "synok$f" 2
+	lab_check "tcp $f: spoofed SYN mid-INVITE, scanner: dropped, source banned" \
+		check_tcp_scanner syn "${a}73" "synbad$f"
+	lab_check "tcp $f: bad-checksum segment then the same bytes: they arrive" \
+		check_tcp_benign csum "${c}24" "csumok$f" 1 twin
+	lab_check "tcp $f: bad-checksum OPTIONS then scanner INVITE at its seq: dropped, banned" \
+		check_tcp_scanner csum "${a}74" "csumbad$f"
+	lab_check "tcp $f: segment with an invalid ACK, then the same bytes: they arrive" \
+		check_tcp_benign ack "${c}25" "ackok$f" 1 twin
+	lab_check "tcp $f: OPTIONS with an invalid ACK, then scanner INVITE at its seq: dropped" \
+		check_tcp_unjudged ack "${a}75" "ackbad$f"
+	lab_check "tcp $f: OPTIONS + INVITE in one segment, benign: both arrive" \
+		check_tcp_benign bundle "${c}26" "bundleok$f" 2
+	lab_check "tcp $f: OPTIONS + scanner INVITE in one segment: dropped, source banned" \
+		check_tcp_scanner bundle "${a}76" "bundlebad$f"
+}
+tcp_tricks v4 203.0.113. 203.0.113.
+tcp_tricks v6 2001:db8:c:: 2001:db8:a::
 
 lab_sipwarden_stop
 lab_check "daemon log free of sanitizer reports" sw_sanitizer_clean
