@@ -7,6 +7,7 @@
  */
 #include <errno.h>
 #include <pthread.h>
+#include <pwd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -147,10 +148,27 @@ cluster_get_status(struct cluster *c, struct ctl_cluster *st)
 	st->applied = __atomic_load_n(&c->applied, __ATOMIC_RELAXED);
 	st->errors = __atomic_load_n(&c->errors, __ATOMIC_RELAXED);
 	st->outages = __atomic_load_n(&c->outages, __ATOMIC_RELAXED);
+	st->refused = __atomic_load_n(&c->refused, __ATOMIC_RELAXED);
 	st->queue_dropped = cluster_queue_dropped(&c->q);
 }
 
 /* ---- life cycle ---- */
+
+int
+cluster_check_key(const struct config *cfg, struct cluster_auth *out, char *err, size_t len)
+{
+	unsigned owners[3] = { (unsigned)geteuid(), 0, 0 };
+	unsigned n = 2;
+
+	if (geteuid() == 0) {
+		struct passwd pw, *res = NULL;
+		char buf[1024];
+
+		if (getpwnam_r(CLUSTER_SERVICE_USER, &pw, buf, sizeof(buf), &res) == 0 && res)
+			owners[n++] = (unsigned)pw.pw_uid;
+	}
+	return cluster_auth_load(out, cfg->cluster_key_file, owners, n, err, len);
+}
 
 static char *
 dup_or_null(const char *s, bool *oom)
@@ -194,6 +212,7 @@ cluster_free(struct cluster *c)
 		close(c->wake_fd);
 	cluster_queue_fini(&c->q);
 	cluster_origins_free(c->origins);
+	memset(&c->auth, 0, sizeof(c->auth));
 	free(c->pending);
 	free(c->trusted);
 	free(c->host);
@@ -281,6 +300,16 @@ cluster_start(struct cluster **out, const struct config *cfg, struct bantab *ban
 		return -ENOMEM;
 	}
 	set_trusted(c, cfg);
+	{
+		char err[512];
+
+		ret = cluster_check_key(cfg, &c->auth, err, sizeof(err));
+		if (ret < 0) {
+			log_msg(LOG_ERR, "cluster: %s", err);
+			cluster_free(c);
+			return ret;
+		}
+	}
 #ifndef SIPWARDEN_HAVE_HIREDIS_SSL
 	if (c->tls) {
 		/* config_keys refuses it already; never fall back to plain text */

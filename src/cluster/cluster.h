@@ -30,6 +30,7 @@
 #include <stdint.h>
 
 #include "bans.h"
+#include "cluster_proto.h"
 #include "config.h"
 #include "ctlproto.h"
 
@@ -47,6 +48,14 @@ struct cluster;
  * next tick. 0 or a negative errno (no memory, no thread).
  */
 #define CLUSTER_LOAD_WAIT_MS 5000
+/*
+ * Load and check cluster.key_file (cluster_auth_load()): owned by this
+ * process's user, by root, or (run as root, as --check-config is) by the
+ * service user "sipwarden". 0, or a negative errno with the operator's
+ * message in err. The daemon refuses to start, and --check-config fails,
+ * when the cluster is on and this fails.
+ */
+int cluster_check_key(const struct config *cfg, struct cluster_auth *out, char *err, size_t len);
 int cluster_start(struct cluster **out, const struct config *cfg, struct bantab *bans,
 		  atomic_int *kset_dirty, int changed_fd);
 /* Stop and join the thread, close the connections. NULL is a no-op. */

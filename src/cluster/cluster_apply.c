@@ -5,6 +5,7 @@
  * bans (unless one covers an address trusted here), unbans and unban-alls,
  * and the peers heard from.
  */
+#include <errno.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -66,6 +67,26 @@ ban_trusted(struct cluster *c, const struct ban_key *k)
 		t = nets_overlap(&c->trusted[i], &n);
 	pthread_mutex_unlock(&c->lock);
 	return t;
+}
+
+/* ---- what comes from Redis ---- */
+
+int
+cluster_open(struct cluster *c, const char *line, size_t len, bool window, struct cluster_msg *m)
+{
+	int ret = cluster_msg_open(&c->auth, line, len, clock_wall_s(), window, m);
+
+	if (ret == -EBADMSG || ret == -ETIME) {
+		/* Whoever writes to Redis without the key (by default any
+		 * local user) cannot ban or unban through the cluster. */
+		cluster_count(&c->refused);
+		if (log_ratelimit_take(&c->err_rl, clock_mono_ms(), NULL))
+			log_msg(LOG_WARNING, "cluster: refused a message %s (another "
+				"cluster.key_file, clocks more than %d s apart, or a writer to redis "
+				"without the key)", ret == -ETIME ? "outside the time window" :
+				"without a valid signature", CLUSTER_WINDOW_S);
+	}
+	return ret;
 }
 
 /* ---- applying what other nodes published (cluster thread) ---- */

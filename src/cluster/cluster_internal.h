@@ -30,6 +30,7 @@
 
 #define BATCH 256              /* events sent per pipeline */
 #define PENDING_MAX 4096       /* unbans kept while the link is down */
+#define CLUSTER_SERVICE_USER "sipwarden"
 
 struct peer {
 	char node[CLUSTER_NODE_MAX + 1];
@@ -46,6 +47,7 @@ struct cluster {
 	char channel[CLUSTER_PREFIX_MAX + 8];
 	char server[128];
 	uint32_t max_bans;
+	struct cluster_auth auth;     /* cluster.key_file */
 
 	struct cluster_queue q;
 	struct cluster_origins *origins;
@@ -89,6 +91,7 @@ struct cluster {
 
 	/* counters (atomic) */
 	uint64_t published, applied, errors, outages;
+	uint64_t refused;             /* unsigned, badly signed or stale messages */
 };
 
 static inline void
@@ -122,5 +125,11 @@ void cluster_apply_peer_seen(struct cluster *c, const char *node);
 void cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading);
 /* Apply a message from the channel; this node's own are ignored. */
 void cluster_apply_msg(struct cluster *c, const struct cluster_msg *m);
+
+/* cluster_apply.c: check the signature of a line read from Redis and decode
+ * it (cluster_msg_open(); window: a published line, not a stored one).
+ * Refused lines are counted and logged, rate-limited. */
+int cluster_open(struct cluster *c, const char *line, size_t len, bool window,
+		 struct cluster_msg *m);
 
 #endif

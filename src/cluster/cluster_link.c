@@ -150,7 +150,7 @@ read_sub(struct cluster *c)
 		    rep->element[0]->type == REDIS_REPLY_STRING &&
 		    strcmp(rep->element[0]->str, "message") == 0 &&
 		    rep->element[2]->type == REDIS_REPLY_STRING &&
-		    cluster_msg_decode(rep->element[2]->str, rep->element[2]->len, &m) == 0) {
+		    cluster_open(c, rep->element[2]->str, rep->element[2]->len, true, &m) == 0) {
 			if (m.op == CLUSTER_OP_HELLO)
 				cluster_apply_peer_seen(c, m.node);
 			else

@@ -5,8 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
 #include "cluster_proto.h"
+#include "sha256.h"
 
 #define MAX_WORDS 8
 
@@ -201,6 +205,163 @@ cluster_msg_decode(const char *line, size_t len, struct cluster_msg *m)
 	}
 	m->op = CLUSTER_OP_NONE;
 	return -EINVAL;
+}
+
+/* ---- signatures ---- */
+
+int
+cluster_auth_load(struct cluster_auth *a, const char *path, const unsigned *owners,
+		  unsigned n_owners, char *err, size_t errlen)
+{
+	char buf[4097];
+	struct stat st;
+	bool owned = false;
+	ssize_t n;
+	int fd;
+
+	memset(a, 0, sizeof(*a));
+	if (!path) {
+		snprintf(err, errlen, "cluster.key_file is required with cluster.enabled: every "
+			 "node signs its messages with the key it holds (e.g. head -c 32 "
+			 "/dev/urandom | base64 > /etc/sipwarden/cluster.key, chmod 0600, owned "
+			 "by the service user, the same file on every node)");
+		return -ENOKEY;
+	}
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY);
+	if (fd < 0) {
+		int e = errno;
+
+		snprintf(err, errlen, "cluster.key_file %s: %s", path, strerror(e));
+		return -e;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "cluster.key_file %s: not a regular file", path);
+		close(fd);
+		return -EINVAL;
+	}
+	if (st.st_mode & 077) {
+		snprintf(err, errlen, "cluster.key_file %s: mode %03o lets others read or change "
+			 "the cluster key: chmod 0600 it", path, (unsigned)(st.st_mode & 0777));
+		close(fd);
+		return -EPERM;
+	}
+	for (unsigned i = 0; i < n_owners; i++)
+		owned |= st.st_uid == owners[i];
+	if (!owned) {
+		snprintf(err, errlen, "cluster.key_file %s: owned by uid %u, who could change the "
+			 "cluster key: chown it to the service user", path, (unsigned)st.st_uid);
+		close(fd);
+		return -EPERM;
+	}
+	n = read(fd, buf, sizeof(buf));
+	close(fd);
+	while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == '\r' || buf[n - 1] == ' ' ||
+			 buf[n - 1] == '\t'))
+		n--;
+	if (n < 16 || n > 4096) {
+		snprintf(err, errlen, "cluster.key_file %s: %s (16 to 4096 bytes of key, e.g. "
+			 "head -c 32 /dev/urandom | base64)", path, n < 0 ? strerror(errno) :
+			 n < 16 ? "too short" : "too long");
+		memset(buf, 0, sizeof(buf));
+		return n < 0 ? -EIO : -EINVAL;
+	}
+	/* RFC 2104: a key longer than the block is its hash */
+	if ((size_t)n > sizeof(a->key)) {
+		sha256(buf, (size_t)n, a->key);
+		a->key_len = SHA256_LEN;
+	} else {
+		memcpy(a->key, buf, (size_t)n);
+		a->key_len = (size_t)n;
+	}
+	memset(buf, 0, sizeof(buf));
+	return 0;
+}
+
+static void
+mac_hex(const struct cluster_auth *a, const char *line, size_t len, char out[2 * SHA256_LEN + 1])
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t mac[SHA256_LEN];
+
+	hmac_sha256(a->key, a->key_len, line, len, mac);
+	for (int i = 0; i < SHA256_LEN; i++) {
+		out[2 * i] = hex[mac[i] >> 4];
+		out[2 * i + 1] = hex[mac[i] & 15];
+	}
+	out[2 * SHA256_LEN] = '\0';
+}
+
+int
+cluster_msg_sign(const struct cluster_auth *a, char *buf, size_t len, int n, int64_t now)
+{
+	char mac[2 * SHA256_LEN + 1];
+	int w;
+
+	if (n < 0 || (size_t)n >= len)
+		return -ENOSPC;
+	w = snprintf(buf + n, len - (size_t)n, " t=%" PRId64, now);
+	if (w < 0 || (size_t)(n + w) >= len)
+		return -ENOSPC;
+	n += w;
+	mac_hex(a, buf, (size_t)n, mac);
+	w = snprintf(buf + n, len - (size_t)n, " mac=%s", mac);
+	if (w < 0 || (size_t)(n + w) >= len)
+		return -ENOSPC;
+	return n + w;
+}
+
+int
+cluster_msg_encode_signed(const struct cluster_auth *a, const struct cluster_msg *m, int64_t now,
+			  char *buf, size_t len)
+{
+	int n = cluster_msg_encode(m, buf, len);
+
+	return n < 0 ? n : cluster_msg_sign(a, buf, len, n, now);
+}
+
+/* The last occurrence of the word prefix w (" t=", " mac=") in [s, s+len). */
+static const char *
+last_word(const char *s, size_t len, const char *w)
+{
+	size_t wl = strlen(w);
+
+	for (size_t i = len; i-- > 0;)
+		if (len - i >= wl && memcmp(s + i, w, wl) == 0)
+			return s + i;
+	return NULL;
+}
+
+int
+cluster_msg_open(const struct cluster_auth *a, const char *line, size_t len, int64_t now,
+		 bool window, struct cluster_msg *m)
+{
+	char want[2 * SHA256_LEN + 1], tbuf[24];
+	const char *mac, *t;
+	size_t tl;
+	int64_t ts;
+
+	memset(m, 0, sizeof(*m));
+	if (len > CLUSTER_LINE_MAX)
+		return -EINVAL;
+	mac = last_word(line, len, " mac=");
+	if (!mac || (size_t)(line + len - mac) != 5 + 2 * SHA256_LEN)
+		return -EBADMSG;
+	mac_hex(a, line, (size_t)(mac - line), want);
+	if (!sha256_equal((const uint8_t *)want, (const uint8_t *)mac + 5, 2 * SHA256_LEN))
+		return -EBADMSG;
+	t = last_word(line, (size_t)(mac - line), " t=");
+	if (!t)
+		return -EBADMSG;
+	tl = (size_t)(mac - t) - 3;
+	if (tl == 0 || tl >= sizeof(tbuf))
+		return -EBADMSG;
+	memcpy(tbuf, t + 3, tl);
+	tbuf[tl] = '\0';
+	if (parse_time(tbuf, &ts) < 0)
+		return -EBADMSG;
+	if (window && (ts > now + CLUSTER_WINDOW_S || ts < now - CLUSTER_WINDOW_S))
+		return -ETIME;
+	return cluster_msg_decode(line, (size_t)(t - line), m);
 }
 
 int

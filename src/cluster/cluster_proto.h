@@ -35,7 +35,12 @@
 #define CLUSTER_PREFIX_MAX CONFIG_PREFIX_MAX
 #define CLUSTER_VERSION "SW1"
 /* The longest line: a user key of BAN_KEY_MAX bytes, all encoded. */
-#define CLUSTER_LINE_MAX (3 * BAN_KEY_MAX + CLUSTER_NODE_MAX + 96)
+#define CLUSTER_LINE_MAX (3 * BAN_KEY_MAX + CLUSTER_NODE_MAX + 96 + CLUSTER_SIG_MAX)
+/* " t=<seconds> mac=<64 hex>" */
+#define CLUSTER_SIG_MAX (4 + 20 + 5 + 64)
+/* A message published more than this far from the receiver's clock (either
+ * way) is refused: replay protection. Nodes' clocks must agree (NTP). */
+#define CLUSTER_WINDOW_S 30
 #define CLUSTER_KEYNAME_MAX (CLUSTER_PREFIX_MAX + 3 * BAN_KEY_MAX + 16)
 
 enum cluster_op {
@@ -59,6 +64,43 @@ int cluster_msg_encode(const struct cluster_msg *m, char *buf, size_t len);
 /* Decode one line of len bytes. 0, -EPROTO (not ours or a later version)
  * or -EINVAL (damaged). */
 int cluster_msg_decode(const char *line, size_t len, struct cluster_msg *m);
+
+/*
+ * Signatures (doc/cluster.md). Every line a node writes (published or stored
+ * in Redis) ends in " t=<wall seconds> mac=<hex HMAC-SHA-256>", the MAC over
+ * everything before " mac=" under the key of cluster.key_file, which every
+ * node shares. Whoever can write to Redis without the key can neither forge
+ * nor alter a ban or an unban; a published line is only taken within
+ * CLUSTER_WINDOW_S of its time, so an old one cannot be replayed (a stored
+ * ban line is bounded by its own expiry instead).
+ */
+struct cluster_auth {
+	uint8_t key[64];
+	size_t key_len;
+};
+
+/*
+ * Read the key file: a regular file owned by one of the n uids in owners,
+ * neither group nor others may read or write it, 16 to 4096 bytes (trailing
+ * white space ignored). 0, or a negative errno with a message for the
+ * operator in err (what is wrong and what to change). A NULL path is
+ * refused (-ENOKEY).
+ */
+int cluster_auth_load(struct cluster_auth *a, const char *path, const unsigned *owners,
+		      unsigned n, char *err, size_t errlen);
+/* Sign the n-byte line in buf (size len) made at wall time now: returns the
+ * new length or -ENOSPC. */
+int cluster_msg_sign(const struct cluster_auth *a, char *buf, size_t len, int n, int64_t now);
+/* cluster_msg_encode() and sign. */
+int cluster_msg_encode_signed(const struct cluster_auth *a, const struct cluster_msg *m,
+			      int64_t now, char *buf, size_t len);
+/*
+ * Check a signed line and decode it. With window, its time must be within
+ * CLUSTER_WINDOW_S of now. 0; -EBADMSG (no signature or a wrong one);
+ * -ETIME (outside the window); else as cluster_msg_decode().
+ */
+int cluster_msg_open(const struct cluster_auth *a, const char *line, size_t len, int64_t now,
+		     bool window, struct cluster_msg *m);
 
 /* The key as a message carries it, percent-encoded: "203.0.113.7",
  * "2001:db8:a::/64", "alice@example.org" (3 * BAN_KEY_MAX + 1 bytes is

@@ -199,7 +199,8 @@ load_ban(struct cluster *c, const char *key, size_t klen, const char *val, size_
 	int n;
 
 	(void)arg;
-	if (cluster_msg_decode(val, vlen, &m) < 0 || m.op != CLUSTER_OP_BAN)
+	/* A stored ban is bounded by its own expiry, not by the window. */
+	if (cluster_open(c, val, vlen, false, &m) < 0 || m.op != CLUSTER_OP_BAN)
 		return;
 	/* The value must be the key's own ban. */
 	n = cluster_key_name(c->prefix, &m.key, name, sizeof(name));
@@ -219,7 +220,7 @@ load_node(struct cluster *c, const char *key, size_t klen, const char *val, size
 	(void)key;
 	(void)klen;
 	(void)arg;
-	if (cluster_msg_decode(val, vlen, &m) == 0 && m.op == CLUSTER_OP_HELLO)
+	if (cluster_open(c, val, vlen, false, &m) == 0 && m.op == CLUSTER_OP_HELLO)
 		cluster_apply_peer_seen(c, m.node);
 }
 
@@ -230,7 +231,7 @@ append_ban(struct cluster *c, const struct cluster_msg *m, int64_t now)
 	char line[CLUSTER_LINE_MAX + 1], key[CLUSTER_KEYNAME_MAX];
 	int64_t left = m->time - now;
 
-	if (left <= 0 || cluster_msg_encode(m, line, sizeof(line)) < 0 ||
+	if (left <= 0 || cluster_msg_encode_signed(&c->auth, m, now, line, sizeof(line)) < 0 ||
 	    cluster_key_name(c->prefix, &m->key, key, sizeof(key)) < 0)
 		return 0;
 	redisAppendCommand(c->cmd, "SET %s %s EX %lld", key, line, (long long)left);
@@ -244,7 +245,7 @@ append_unban(struct cluster *c, const struct cluster_msg *m)
 {
 	char line[CLUSTER_LINE_MAX + 1], key[CLUSTER_KEYNAME_MAX];
 
-	if (cluster_msg_encode(m, line, sizeof(line)) < 0 ||
+	if (cluster_msg_encode_signed(&c->auth, m, clock_wall_s(), line, sizeof(line)) < 0 ||
 	    cluster_key_name(c->prefix, &m->key, key, sizeof(key)) < 0)
 		return 0;
 	redisAppendCommand(c->cmd, "DEL %s", key);
@@ -262,7 +263,7 @@ send_unban_all(struct cluster *c)
 	memcpy(m.node, c->node, sizeof(m.node));
 	snprintf(pattern, sizeof(pattern), "%sban:*", c->prefix);
 	if (scan_keys(c, pattern, NULL, NULL, UINT32_MAX) < 0 ||
-	    cluster_msg_encode(&m, line, sizeof(line)) < 0)
+	    cluster_msg_encode_signed(&c->auth, &m, clock_wall_s(), line, sizeof(line)) < 0)
 		return -EIO;
 	redisAppendCommand(c->cmd, "PUBLISH %s %s", c->channel, line);
 	cluster_count(&c->published);
@@ -303,7 +304,7 @@ cluster_redis_hello(struct cluster *c)
 	struct cluster_msg m = { .op = CLUSTER_OP_HELLO, .time = clock_wall_s() };
 
 	memcpy(m.node, c->node, sizeof(m.node));
-	if (cluster_msg_encode(&m, line, sizeof(line)) < 0)
+	if (cluster_msg_encode_signed(&c->auth, &m, m.time, line, sizeof(line)) < 0)
 		return 0;
 	snprintf(key, sizeof(key), "%snode:%s", c->prefix, c->node);
 	redisAppendCommand(c->cmd, "SET %s %s EX %d", key, line, NODE_TTL_S);

@@ -147,6 +147,7 @@ config_free(struct config *cfg)
 	free(cfg->cluster_key_prefix);
 	free(cfg->cluster_node_name);
 	free(cfg->server_interface);
+	free(cfg->cluster_key_file);
 	free(cfg->path);
 	free(cfg);
 }

@@ -135,6 +135,8 @@ struct config {
 	char *cluster_redis_tls_server_name;   /* SNI and name check, default redis_host */
 	char *cluster_key_prefix;              /* cluster.key_prefix, default "sipwarden:" */
 	char *cluster_node_name;               /* cluster.node_name, default NULL (host name) */
+	char *cluster_key_file;                /* cluster.key_file: the HMAC key, required when
+						* enabled (checked at start, not here) */
 };
 
 /* A config with every default filled in (never fails short of ENOMEM:

@@ -139,6 +139,7 @@ static const struct key cluster_keys[] = {
 	STR("redis_tls_server_name", cluster_redis_tls_server_name, 1, 255, F_NULLABLE | F_HOST),
 	STR("key_prefix", cluster_key_prefix, 1, CONFIG_PREFIX_MAX, F_PREFIX),
 	STR("node_name", cluster_node_name, 1, CONFIG_NODE_MAX, F_NULLABLE | F_NODE),
+	PATH("key_file", cluster_key_file, F_NULLABLE),
 	END,
 };
 

@@ -108,6 +108,7 @@ struct ctl_cluster {
 	uint64_t queue_dropped;      /* events lost to a full queue */
 	uint64_t errors;             /* failed connects and commands */
 	uint64_t outages;            /* times the link went down */
+	uint64_t refused;            /* messages refused: unsigned, bad MAC, stale */
 	unsigned n_peers;
 	struct ctl_peer peers[CTL_MAX_PEERS];
 };

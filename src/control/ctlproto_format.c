@@ -189,6 +189,7 @@ format_cluster(FILE *out, const struct ctl_cluster *c, bool json)
 		KN("cluster dropped", "queue_dropped", c->queue_dropped),
 		KN("cluster errors", "errors", c->errors),
 		KN("cluster outages", "outages", c->outages),
+		KN("cluster refused", "refused", c->refused),
 	};
 
 	fputs(json ? ",\"cluster\":{" : "", out);

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "build_config.h"
+#include "cluster.h"
 #include "config.h"
 #include "daemon.h"
 #include "log.h"
@@ -75,6 +76,19 @@ main(int argc, char **argv)
 	ret = config_load_file(o.config_path, &cfg, stderr);
 	if (ret < 0)
 		return EXIT_FAILURE;
+	/* Not for --rules-env: the rules tool runs as root before the daemon
+	 * drops to its user, and the daemon itself checks at start. */
+	if (cfg->cluster_enabled && !rules_env) {
+		struct cluster_auth a;
+		char err[512];
+
+		if (cluster_check_key(cfg, &a, err, sizeof(err)) < 0) {
+			fprintf(stderr, "%s: %s\n", o.config_path, err);
+			config_free(cfg);
+			return EXIT_FAILURE;
+		}
+		memset(&a, 0, sizeof(a));
+	}
 	if (check) {
 		printf("%s: configuration OK\n", o.config_path);
 		config_free(cfg);

@@ -15,6 +15,10 @@
 #  - a flood against A bans the attacker on A and, within 1 s, in B's kernel
 #    set (B never saw the attacker), which then drops it; bans show origin a
 #  - unban on B removes the ban on A (table and kernel set) and from Redis
+#  - a writer to Redis without the cluster key (forged ban of a /1, unban-all,
+#    unsigned, or signed with another key, or an old signed line replayed)
+#    changes nothing on either node; each refusal is counted; --check-config
+#    refuses a config without a key file, or with one others may read
 #  - a restart of B (its state file removed) comes back with the cluster's
 #    bans from Redis before READY, including one made while B was down
 #  - Redis stopped: both nodes keep enforcing and banning locally, SIP keeps
@@ -155,8 +159,12 @@ lab_up
 srv2_up
 rm -rf "${RUN_B:?}" # node B's files of an earlier run (lab_up keeps subdirectories)
 mkdir -p "$RUN_B"
-sed "s/@NODE@/a/" "$SIPWARDEN_SRC/tests/integration/conf/cluster.yml.in" >"$CONF_A"
-sed "s/@NODE@/b/" "$SIPWARDEN_SRC/tests/integration/conf/cluster.yml.in" >"$CONF_B"
+# The cluster key both nodes sign with (doc/cluster.md), 0600, ours.
+KEYFILE="$LAB_RUN/cluster.key"
+(umask 077 && head -c 32 /dev/urandom | base64 >"$KEYFILE")
+chmod 0600 "$KEYFILE"
+sed "s/@NODE@/a/; s|@KEYFILE@|$KEYFILE|" "$SIPWARDEN_SRC/tests/integration/conf/cluster.yml.in" >"$CONF_A"
+sed "s/@NODE@/b/; s|@KEYFILE@|$KEYFILE|" "$SIPWARDEN_SRC/tests/integration/conf/cluster.yml.in" >"$CONF_B"
 "$SIPWARDEN_BUILD/sipwarden" --check-config -c "$CONF_A" || lab_fail "cluster config refused"
 redis_start
 lab_kamailio_start
@@ -231,7 +239,7 @@ check_origin() {
 	ctl_b bans ip | grep -Eq '^ip +203\.0\.113\.70 +density .* a$' &&
 		[ "$(ban_origin ctl_a 203.0.113.70)" = a ] && [ "$(ban_origin ctl_b 203.0.113.70)" = a ] &&
 		rcli GET swtest:ban:ip:203.0.113.70 | tee /dev/stderr |
-		grep -Eq '^SW1 ban a ip 203\.0\.113\.70 density [0-9]+$'
+		grep -Eq '^SW1 ban a ip 203\.0\.113\.70 density [0-9]+ t=[0-9]+ mac=[0-9a-f]{64}$'
 }
 lab_check "bans shows origin node a on both nodes; Redis holds the ban" check_origin
 
@@ -251,6 +259,64 @@ check_unban_from_b() {
 		sw_register_from "$LAB_NS_ATK" 203.0.113.70 170 # the attacker address passes again
 }
 lab_check "unban on B removes the ban on A and from Redis" check_unban_from_b
+
+# ---------------------------------------------------------------- signatures
+
+refused_of() { "$1" --json status | sw_json_get "j['cluster']['refused']"; }
+# HMAC-SHA-256 of a line under a key file, as a node signs it.
+sign_line() {
+	python3 - "$1" "$2" "$3" <<-'PY'
+		import hmac, hashlib, sys
+		key = open(sys.argv[1], 'rb').read().rstrip(b' \t\r\n')
+		body = '%s t=%s' % (sys.argv[2], sys.argv[3])
+		print(body + ' mac=' + hmac.new(key, body.encode(), hashlib.sha256).hexdigest())
+	PY
+}
+check_forged_refused() {
+	local ra rb now other="$LAB_RUN/other.key" exp
+	ra=$(refused_of ctl_a)
+	rb=$(refused_of ctl_b)
+	now=$(date +%s)
+	exp=$((now + 600))
+	# a manual ban on A that the forged unban-all and replayed unban must not lift
+	ctl_a ban ip 203.0.113.74 --time 600 || return 1
+	lab_wait_for "in_set_b 203.0.113.74" 2 || return 1
+	(umask 077 && head -c 32 /dev/urandom | base64 >"$other")
+	rcli PUBLISH swtest:bans "SW1 ban x ip 128.0.0.0/1 manual $exp" >/dev/null
+	rcli PUBLISH swtest:bans "SW1 unban-all x" >/dev/null
+	rcli PUBLISH swtest:bans "$(sign_line "$other" "SW1 ban x ip 203.0.113.75 manual $exp" "$now")" >/dev/null
+	# signed with the real key but 120 s old: a replay
+	rcli PUBLISH swtest:bans "$(sign_line "$KEYFILE" "SW1 unban b ip 203.0.113.74" $((now - 120)))" >/dev/null
+	lab_wait_for "[ \$(refused_of ctl_a) -ge $((ra + 4)) ] && [ \$(refused_of ctl_b) -ge $((rb + 4)) ]" 3 || true
+	echo "refused: a $ra -> $(refused_of ctl_a), b $rb -> $(refused_of ctl_b)"
+	[ "$(refused_of ctl_a)" -ge $((ra + 4)) ] && [ "$(refused_of ctl_b)" -ge $((rb + 4)) ] &&
+		in_set_a 203.0.113.74 && in_set_b 203.0.113.74 &&
+		! in_set_a 203.0.113.75 && ! in_set_b 203.0.113.75 &&
+		! ctl_a bans ip | grep -q '128\.0\.0\.0' && ! ctl_b bans ip | grep -q '128\.0\.0\.0' &&
+		grep -q "cluster: refused a message without a valid signature" "$SWLOG" &&
+		grep -q "cluster: refused a message outside the time window" "$SWLOG_B" &&
+		ctl_a unban ip 203.0.113.74 &&
+		sw_register 203.0.113.15 115 "$SRV2_4" # legitimate traffic unaffected
+}
+lab_check "forged, unsigned and replayed cluster messages refused and counted; real bans kept" \
+	check_forged_refused
+
+check_key_required() {
+	local bad="$LAB_RUN/cluster-nokey.yml" out
+	grep -v '^  key_file:' "$CONF_B" >"$bad"
+	out=$("$SIPWARDEN_BUILD/sipwarden" --check-config -c "$bad" 2>&1) && return 1
+	echo "$out"
+	echo "$out" | grep -q "cluster.key_file is required" || return 1
+	chmod 0644 "$KEYFILE"
+	out=$("$SIPWARDEN_BUILD/sipwarden" --check-config -c "$CONF_B" 2>&1)
+	local rc=$?
+	chmod 0600 "$KEYFILE"
+	[ "$rc" != 0 ] || return 1
+	echo "$out"
+	echo "$out" | grep -q "chmod 0600" &&
+		"$SIPWARDEN_BUILD/sipwarden" --check-config -c "$CONF_B"
+}
+lab_check "no key file, or one others may read: --check-config says what to change" check_key_required
 
 # ---------------------------------------------------------------- restart
 

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "addr.h"
 #include "bans.h"
@@ -382,7 +384,7 @@ Test(ctl, status_shows_link_and_peers)
 
 	cr_assert_not_null(strstr(out, ",\"cluster\":{\"node\":\"a\",\"server\":\"198.51.100.254:6379\","
 				  "\"link\":\"up\",\"link_since\":12,\"published\":3,\"applied\":2,"
-				  "\"queue_dropped\":0,\"errors\":0,\"outages\":0,\"peers\":"
+				  "\"queue_dropped\":0,\"errors\":0,\"outages\":0,\"refused\":0,\"peers\":"
 				  "[{\"node\":\"b\",\"last_seen\":1},{\"node\":\"c\\\"x\","
 				  "\"last_seen\":30}]}}\n"), "%s", out);
 	free(out);
@@ -435,4 +437,129 @@ Test(ctl, bans_show_origin)
 			   "%s", buf);
 	cr_assert_not_null(strstr(buf, "\"age\":0}"), "%s", buf); /* none: no key */
 	free(buf);
+}
+
+/* ---- signatures (issue 17: whoever writes to Redis could ban or unban) ---- */
+
+static struct cluster_auth
+auth_of(const char *key)
+{
+	struct cluster_auth a;
+
+	memset(&a, 0, sizeof(a));
+	a.key_len = strlen(key);
+	memcpy(a.key, key, a.key_len);
+	return a;
+}
+
+Test(sign, signed_lines_open_and_tampered_ones_do_not)
+{
+	struct cluster_auth a = auth_of("0123456789abcdef0123456789abcdef"),
+			    b = auth_of("0123456789abcdef0123456789abcdeX");
+	struct cluster_msg m = BAN("edge-1", KNET("203.0.113.7"), BAN_REASON_DENSITY, 1700000600),
+			   out;
+	char line[CLUSTER_LINE_MAX + 1], bad[CLUSTER_LINE_MAX + 1];
+	int n = cluster_msg_encode_signed(&a, &m, 1700000000, line, sizeof(line));
+
+	cr_assert_gt(n, 0);
+	cr_assert(strncmp(line, "SW1 ban edge-1 ip 203.0.113.7 density 1700000600 t=1700000000 mac=",
+			  66) == 0, "%s", line);
+	cr_assert_eq(strlen(line), 66 + 64);
+	/* the benign twin: the same key, within the window */
+	cr_assert_eq(cluster_msg_open(&a, line, (size_t)n, 1700000010, true, &out), 0);
+	cr_assert_eq(out.op, CLUSTER_OP_BAN);
+	cr_assert_str_eq(out.node, "edge-1");
+	cr_assert_eq(out.time, 1700000600);
+	/* another key */
+	cr_assert_eq(cluster_msg_open(&b, line, (size_t)n, 1700000010, true, &out), -EBADMSG);
+	/* unsigned (the old format) */
+	cr_assert_eq(cluster_msg_open(&a, "SW1 ban edge-1 ip 203.0.113.7 density 1700000600", 48,
+				      1700000010, true, &out), -EBADMSG);
+	cr_assert_eq(cluster_msg_open(&a, "SW1 unban-all edge-1", 20, 1700000010, true, &out),
+		     -EBADMSG);
+	/* any byte changed: the prefix widened, the time moved, the mac */
+	memcpy(bad, line, (size_t)n + 1);
+	bad[30] = '0';
+	cr_assert_eq(cluster_msg_open(&a, bad, (size_t)n, 1700000010, true, &out), -EBADMSG);
+	memcpy(bad, line, (size_t)n + 1);
+	bad[n - 1] = bad[n - 1] == '0' ? '1' : '0';
+	cr_assert_eq(cluster_msg_open(&a, bad, (size_t)n, 1700000010, true, &out), -EBADMSG);
+	/* truncated */
+	cr_assert_eq(cluster_msg_open(&a, line, (size_t)n - 1, 1700000010, true, &out), -EBADMSG);
+	/* a replay outside the window, either way; a stored line has none */
+	cr_assert_eq(cluster_msg_open(&a, line, (size_t)n, 1700000031, true, &out), -ETIME);
+	cr_assert_eq(cluster_msg_open(&a, line, (size_t)n, 1699999969, true, &out), -ETIME);
+	cr_assert_eq(cluster_msg_open(&a, line, (size_t)n, 1700000030, true, &out), 0);
+	cr_assert_eq(cluster_msg_open(&a, line, (size_t)n, 1800000000, false, &out), 0);
+}
+
+Test(sign, every_op_round_trips)
+{
+	struct cluster_auth a = auth_of("a key of sixteen+ bytes");
+	struct cluster_msg v[3] = {
+		{ .op = CLUSTER_OP_UNBAN, .node = "b", .key = KUSER("a b%\n@x", 7) },
+		{ .op = CLUSTER_OP_UNBAN_ALL, .node = "b" },
+		{ .op = CLUSTER_OP_HELLO, .node = "b", .time = 42 },
+	}, out;
+	char line[CLUSTER_LINE_MAX + 1];
+
+	for (int i = 0; i < 3; i++) {
+		int n = cluster_msg_encode_signed(&a, &v[i], 100, line, sizeof(line));
+
+		cr_assert_gt(n, 0);
+		cr_assert_eq(cluster_msg_open(&a, line, (size_t)n, 100, true, &out), 0, "%s", line);
+		cr_assert_eq(out.op, v[i].op);
+	}
+	cr_assert_eq(out.time, 42);
+}
+
+static const char *
+write_key(const char *text, mode_t mode)
+{
+	static char path[] = "/tmp/sw-clkey-XXXXXX";
+	int fd;
+
+	strcpy(path, "/tmp/sw-clkey-XXXXXX");
+	fd = mkstemp(path);
+	cr_assert(fd >= 0);
+	cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+	cr_assert_eq(fchmod(fd, mode), 0);
+	close(fd);
+	return path;
+}
+
+Test(sign, key_file_checks)
+{
+	unsigned me = (unsigned)geteuid(), other = me + 1;
+	struct cluster_auth a;
+	char err[512];
+	const char *p;
+
+	cr_assert_eq(cluster_auth_load(&a, NULL, &me, 1, err, sizeof(err)), -ENOKEY);
+	cr_assert_not_null(strstr(err, "cluster.key_file is required"), "%s", err);
+	/* the benign twin: 0600, ours, a newline at the end ignored */
+	p = write_key("0123456789abcdefXYZ\n", 0600);
+	cr_assert_eq(cluster_auth_load(&a, p, &me, 1, err, sizeof(err)), 0, "%s", err);
+	cr_assert_eq(a.key_len, 19);
+	/* 0400 is fine too */
+	cr_assert_eq(chmod(p, 0400), 0);
+	cr_assert_eq(cluster_auth_load(&a, p, &me, 1, err, sizeof(err)), 0, "%s", err);
+	/* readable by the group or others */
+	cr_assert_eq(chmod(p, 0640), 0);
+	cr_assert_eq(cluster_auth_load(&a, p, &me, 1, err, sizeof(err)), -EPERM);
+	cr_assert_not_null(strstr(err, "chmod 0600"), "%s", err);
+	cr_assert_eq(chmod(p, 0604), 0);
+	cr_assert_eq(cluster_auth_load(&a, p, &me, 1, err, sizeof(err)), -EPERM);
+	/* owned by someone else */
+	cr_assert_eq(chmod(p, 0600), 0);
+	cr_assert_eq(cluster_auth_load(&a, p, &other, 1, err, sizeof(err)), -EPERM);
+	cr_assert_not_null(strstr(err, "chown"), "%s", err);
+	unlink(p);
+	/* too short */
+	p = write_key("short\n", 0600);
+	cr_assert_eq(cluster_auth_load(&a, p, &me, 1, err, sizeof(err)), -EINVAL);
+	unlink(p);
+	/* missing */
+	cr_assert_eq(cluster_auth_load(&a, "/nonexistent/sw.key", &me, 1, err, sizeof(err)),
+		     -ENOENT);
 }
