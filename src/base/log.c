@@ -48,12 +48,6 @@ log_init(enum log_target target, int max_priority)
 		use_journal = target == LOG_TARGET_JOURNAL;
 }
 
-bool
-log_to_journal(void)
-{
-	return use_journal;
-}
-
 static const char *
 prio_name(int prio)
 {

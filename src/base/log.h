@@ -23,7 +23,6 @@
 enum log_target { LOG_TARGET_AUTO = 0, LOG_TARGET_STDERR, LOG_TARGET_JOURNAL };
 
 void log_init(enum log_target target, int max_priority);
-bool log_to_journal(void);
 
 /* Structured context of an event; any field may be NULL. */
 struct log_fields {

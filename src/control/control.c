@@ -684,12 +684,6 @@ control_close(struct control *c)
 	free(c);
 }
 
-int
-control_fd(const struct control *c)
-{
-	return c->lfd;
-}
-
 unsigned
 control_poll_fds(struct control *c, struct pollfd *pfds, unsigned max)
 {

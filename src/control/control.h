@@ -74,7 +74,6 @@ int control_open(struct control **out, const char *path, const char *group,
 /* Close every client and the socket, and remove the socket file. */
 void control_close(struct control *c);
 
-int control_fd(const struct control *c);
 /*
  * Fill pfds with the sockets to poll (the listening socket and each
  * client's, with the events wanted) and return how many (at most max;

@@ -147,12 +147,6 @@ txntab_slot(struct txntab *tt, uint64_t key, uint64_t now_ms)
 }
 
 void
-txntab_put(struct txntab *tt, const struct txn *t, uint64_t now_ms)
-{
-	*txntab_slot(tt, t->key, now_ms) = *t;
-}
-
-void
 txntab_prefetch(const struct txntab *tt, uint64_t key)
 {
 	__builtin_prefetch(&tt->sets[key & (tt->nbuckets - 1)], 1);

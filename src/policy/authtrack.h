@@ -52,11 +52,9 @@ void txntab_free(struct txntab *t);
 /* The transaction key of a request or of the reply to it; 0 when the
  * message lacks what identifies a transaction. */
 uint64_t txn_key(const struct sip_msg *m);
-/* Remember t (t->key set by the caller), replacing the oldest or an
- * expired way of its bucket. */
-void txntab_put(struct txntab *tt, const struct txn *t, uint64_t now_ms);
-/* The same, in place: the slot for key (key and time set), for the caller
- * to fill in - the hot path writes the record once instead of twice. */
+/* The slot for key (key and time set), replacing the oldest or an expired
+ * way of its bucket, for the caller to fill in: the hot path writes the
+ * record once, in place. */
 struct txn *txntab_slot(struct txntab *tt, uint64_t key, uint64_t now_ms);
 /* Start loading key's slot into the cache (the table is far larger than
  * the caches; the caller does other work before txntab_slot()). */
