@@ -27,18 +27,19 @@
 #include "nfq.h"
 #include "policy.h"
 #include "srctab.h"
+#include "stats.h"
 
 /* Written by the worker only (stats.h), read by the daemon. The scalar
  * counters are those of counters.h, generated; the arrays are labelled by
  * their enum's names. */
 struct worker_stats {
-#define WORKER_COUNTER(name, ...) uint64_t name;
+#define WORKER_COUNTER(name, ...) stat_t name;
 	SW_COUNTERS(WORKER_COUNTER)
 #undef WORKER_COUNTER
-	uint64_t reason[POLICY_REASON__MAX];  /* verdicts by reason */
-	uint64_t sanity[SANITY__MAX];         /* malformed: the sanity check failed */
-	uint64_t flaw[SIP_FLAW_TOO_MANY_HEADERS + 1]; /* malformed: not SIP at all */
-	uint64_t heartbeat_ms;                /* last loop iteration (mono ms) */
+	stat_t reason[POLICY_REASON__MAX];    /* verdicts by reason */
+	stat_t sanity[SANITY__MAX];           /* malformed: the sanity check failed */
+	stat_t flaw[SIP_FLAW_TOO_MANY_HEADERS + 1]; /* malformed: not SIP at all */
+	stat_t heartbeat_ms;                  /* last loop iteration (mono ms) */
 };
 
 struct cluster;
