@@ -58,8 +58,16 @@ prio_name(int prio)
 	return prio >= 0 && prio <= 7 ? names[prio] : "INFO";
 }
 
-char *
-log_escape(const char *in, size_t inlen, char *out, size_t outlen)
+static bool
+is_ctl(unsigned char c)
+{
+	return c < 0x20 || c == 0x7f;
+}
+
+/* in[0..inlen) into out (NUL-terminated, cut at a whole character to fit):
+ * a byte is kept when keep() says so, else written as \xHH. */
+static char *
+hex_escape(const char *in, size_t inlen, char *out, size_t outlen, bool (*keep)(unsigned char))
 {
 	static const char hex[] = "0123456789abcdef";
 	size_t o = 0;
@@ -69,7 +77,7 @@ log_escape(const char *in, size_t inlen, char *out, size_t outlen)
 	for (size_t i = 0; i < inlen; i++) {
 		unsigned char c = (unsigned char)in[i];
 
-		if (c >= 0x20 && c < 0x7f && c != '\'' && c != '"' && c != '\\') {
+		if (keep(c)) {
 			if (o + 1 >= outlen)
 				break;
 			out[o++] = (char)c;
@@ -84,6 +92,26 @@ log_escape(const char *in, size_t inlen, char *out, size_t outlen)
 	}
 	out[o] = '\0';
 	return out;
+}
+
+/* Attacker text: printable ASCII but the quotes and the backslash that
+ * delimit it in a log line. */
+static bool
+keep_in_quotes(unsigned char c)
+{
+	return c >= 0x20 && c < 0x7f && c != '\'' && c != '"' && c != '\\';
+}
+
+static bool
+keep_not_ctl(unsigned char c)
+{
+	return !is_ctl(c);
+}
+
+char *
+log_escape(const char *in, size_t inlen, char *out, size_t outlen)
+{
+	return hex_escape(in, inlen, out, outlen, keep_in_quotes);
 }
 
 char *
@@ -92,43 +120,18 @@ log_escape_str(const char *in, char *out, size_t outlen)
 	return log_escape(in ? in : "", in ? strlen(in) : 0, out, outlen);
 }
 
-static bool
-is_ctl(unsigned char c)
-{
-	return c < 0x20 || c == 0x7f;
-}
-
 /* The belt under log_escape(): control bytes left in s are rewritten as
  * \xHH into out (truncated to fit). Returns s itself when it has none. */
 static const char *
 scrub(const char *s, char *out, size_t outlen)
 {
-	static const char hex[] = "0123456789abcdef";
 	const char *p = s;
-	size_t o = 0;
 
 	while (*p && !is_ctl((unsigned char)*p))
 		p++;
 	if (!*p)
 		return s;
-	for (p = s; *p; p++) {
-		unsigned char c = (unsigned char)*p;
-
-		if (!is_ctl(c)) {
-			if (o + 1 >= outlen)
-				break;
-			out[o++] = (char)c;
-		} else {
-			if (o + 4 >= outlen)
-				break;
-			out[o++] = '\\';
-			out[o++] = 'x';
-			out[o++] = hex[c >> 4];
-			out[o++] = hex[c & 15];
-		}
-	}
-	out[o] = '\0';
-	return out;
+	return hex_escape(s, strlen(s), out, outlen, keep_not_ctl);
 }
 
 static void
