@@ -48,6 +48,7 @@ struct control {
 	unsigned nclients;
 	struct ctl_stats stats; /* scratch: too big for the stack of a loop */
 	struct ctl_why why;     /* scratch, likewise */
+	struct ctl_top top;
 	struct client cl[CONTROL_MAX_CLIENTS];
 };
 
@@ -376,6 +377,12 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 	}
 	case CTL_CMD_WHY:
 		return why(c, req, f, msg, msglen, now);
+	case CTL_CMD_TOP:
+		memset(&c->top, 0, sizeof(c->top));
+		c->top.limit = req->limit;
+		if (c->ops->top)
+			c->ops->top(c->ctx, &c->top);
+		return ctlproto_format_top(f, &c->top, req->json) < 0 ? CTL_E_FAILED : CTL_OK;
 	case CTL_CMD_NONE:
 		break;
 	}

@@ -60,6 +60,8 @@ struct control_ops {
 	/* Fill w's evidence records, limits and now_s for w->key (the bans
 	 * are the control's to find). May be NULL: no evidence kept. */
 	void (*why)(void *ctx, struct ctl_why *w);
+	/* Fill t (t->limit rows at most) for top. May be NULL. */
+	void (*top)(void *ctx, struct ctl_top *t);
 };
 
 struct control;

@@ -129,9 +129,9 @@ ctlproto_parse_args(int argc, char *const argv[], bool json, struct ctl_request 
 	} cmds[] = {
 		{ "status", CTL_CMD_STATUS }, { "stats", CTL_CMD_STATS }, { "bans", CTL_CMD_BANS },
 		{ "ban", CTL_CMD_BAN }, { "unban", CTL_CMD_UNBAN }, { "reload", CTL_CMD_RELOAD },
-		{ "why", CTL_CMD_WHY },
+		{ "why", CTL_CMD_WHY }, { "top", CTL_CMD_TOP },
 	};
-	const char *pos[CTL_MAX_WORDS], *time = NULL, *cmd;
+	const char *pos[CTL_MAX_WORDS], *time = NULL, *limit = NULL, *cmd;
 	bool all = false, opts_done = false;
 	int npos = 0, kind;
 
@@ -151,6 +151,15 @@ ctlproto_parse_args(int argc, char *const argv[], bool json, struct ctl_request 
 				if (all)
 					return fail(CTL_E_USAGE, err, errlen, "--all given twice");
 				all = true;
+			} else if (strcmp(w, "--limit") == 0 || strncmp(w, "--limit=", 8) == 0) {
+				if (limit)
+					return fail(CTL_E_USAGE, err, errlen, "--limit given twice");
+				if (w[7] == '=')
+					limit = w + 8;
+				else if (i + 1 < argc)
+					limit = argv[++i];
+				else
+					return fail(CTL_E_USAGE, err, errlen, "--limit needs a value");
 			} else if (strcmp(w, "--time") == 0 || strncmp(w, "--time=", 7) == 0) {
 				if (time)
 					return fail(CTL_E_USAGE, err, errlen, "--time given twice");
@@ -183,12 +192,27 @@ ctlproto_parse_args(int argc, char *const argv[], bool json, struct ctl_request 
 		return fail(CTL_E_USAGE, err, errlen, "--time only goes with ban");
 	if (all && req->cmd != CTL_CMD_UNBAN_ALL)
 		return fail(CTL_E_USAGE, err, errlen, "--all only goes with unban");
+	if (limit && req->cmd != CTL_CMD_TOP)
+		return fail(CTL_E_USAGE, err, errlen, "--limit only goes with top");
+	req->limit = CTL_TOP_DEFAULT;
+	if (limit) {
+		char *end;
+		unsigned long v;
+
+		errno = 0;
+		v = strtoul(limit, &end, 10);
+		if (errno || end == limit || *end || limit[0] == '-' || v < 1 || v > CTL_TOP_MAX)
+			return fail(CTL_E_USAGE, err, errlen, "--limit '%.32s': give a number "
+				    "from 1 to %u", limit, CTL_TOP_MAX);
+		req->limit = (uint32_t)v;
+	}
 
 	switch (req->cmd) {
 	case CTL_CMD_STATUS:
 	case CTL_CMD_STATS:
 	case CTL_CMD_RELOAD:
 	case CTL_CMD_UNBAN_ALL:
+	case CTL_CMD_TOP:
 		if (npos > 1)
 			return fail(CTL_E_USAGE, err, errlen, "unexpected argument '%.64s'", pos[1]);
 		return CTL_OK;

@@ -48,6 +48,7 @@ enum ctl_cmd {
 	CTL_CMD_UNBAN_ALL,
 	CTL_CMD_RELOAD,
 	CTL_CMD_WHY,
+	CTL_CMD_TOP,
 };
 
 /* The <code> of an ERR line (ctlproto_err_name()), and what sipwardenctl
@@ -77,6 +78,7 @@ struct ctl_request {
 	uint8_t kind;        /* bans: 0 (all) or a ban_kind; ban/unban: the ban_kind */
 	uint32_t secs;       /* ban: 0 means the daemon's default */
 	struct ban_key key;  /* ban / unban */
+	uint32_t limit;      /* top: rows, 1..CTL_TOP_MAX */
 };
 
 /* Kernel set state, as status shows it. */
@@ -218,6 +220,37 @@ struct ctl_why {
 	size_t n_recs;
 	struct evidence_rec recs[CTL_WHY_MAX];
 };
+
+#define CTL_TOP_MAX 100
+#define CTL_TOP_DEFAULT 10
+
+/* `top`: the sources with the most requests in the current density window
+ * (per dos_ipv6_prefix for IPv6), and the users with the most consecutive
+ * authentication failures. Users were escaped as the log escapes them. */
+struct ctl_top_src {
+	struct addr addr;
+	uint8_t plen;
+	uint32_t count;
+	unsigned queue;
+};
+
+struct ctl_top_user {
+	char user[BAN_KEY_MAX * 4 + 1];
+	uint32_t failures;
+	uint64_t age_s;             /* since the last failure */
+};
+
+struct ctl_top {
+	unsigned limit;
+	uint32_t density, sampling_s, auth_attempts;
+	unsigned workers, workers_answered;
+	size_t n_src;
+	struct ctl_top_src src[CTL_TOP_MAX];
+	size_t n_users;
+	struct ctl_top_user users[CTL_TOP_MAX];
+};
+
+int ctlproto_format_top(FILE *out, const struct ctl_top *t, bool json);
 
 /* Format the answer to why. 0, or -EIO when out could not be written. */
 int ctlproto_format_why(FILE *out, const struct ctl_why *w, bool json);

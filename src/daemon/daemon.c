@@ -471,6 +471,89 @@ ctl_why(void *ctx, struct ctl_why *w)
 	}
 }
 
+#define TOP_WAIT_MS 2000
+
+static unsigned
+workers_answered(const struct daemon *d, unsigned req)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < d->nworkers; i++)
+		n += d->workers[i].top_done == req;
+	return n;
+}
+
+struct top_users {
+	struct ctl_top *t;
+	uint64_t now;
+};
+
+/* Keep the t->limit users with the most failures, most first. Runs under a
+ * shard lock of the failure table: only copies. */
+static void
+top_user(const char *user, uint32_t failures, uint64_t last_ms, void *arg)
+{
+	struct top_users *tu = arg;
+	struct ctl_top *t = tu->t;
+	size_t i;
+
+	if (failures == 0 || (t->n_users == t->limit && failures <= t->users[t->n_users - 1].failures))
+		return;
+	i = t->n_users < t->limit ? t->n_users++ : t->n_users - 1;
+	for (; i > 0 && t->users[i - 1].failures < failures; i--)
+		t->users[i] = t->users[i - 1];
+	event_escape(user, strlen(user), t->users[i].user, sizeof(t->users[i].user));
+	t->users[i].failures = failures;
+	t->users[i].age_s = tu->now > last_ms ? (tu->now - last_ms) / 1000 : 0;
+}
+
+/* sipwardenctl top: each worker walks its own source table between two
+ * batches and answers (worker.c follow_top); the failure counters are
+ * shared and read here. A worker that does not answer in time is left out
+ * and said to be. */
+static void
+ctl_top(void *ctx, struct ctl_top *t)
+{
+	struct daemon *d = ctx;
+	struct top_users tu = { t, clock_mono_ms() };
+	struct timespec until;
+	unsigned req;
+
+	t->density = d->cfg->dos_reqs_density_per_unit;
+	t->sampling_s = d->cfg->dos_sampling_time_unit;
+	t->auth_attempts = d->cfg->failed_auth_attempts;
+	t->workers = d->nworkers;
+	d->sh.top_limit = t->limit;
+	req = atomic_fetch_add_explicit(&d->sh.top_req, 1, memory_order_release) + 1;
+	clock_gettime(CLOCK_MONOTONIC, &until);
+	until.tv_sec += TOP_WAIT_MS / 1000;
+	pthread_mutex_lock(&d->sh.gen_lock);
+	while (workers_answered(d, req) < d->nworkers)
+		if (pthread_cond_timedwait(&d->sh.gen_cond, &d->sh.gen_lock, &until) == ETIMEDOUT)
+			break;
+	t->workers_answered = workers_answered(d, req);
+	/* Merge the answers (each sorted) into the t->limit largest. */
+	for (unsigned i = 0; i < d->nworkers; i++) {
+		const struct worker *w = &d->workers[i];
+
+		if (w->top_done != req)
+			continue;
+		for (unsigned j = 0; j < w->n_top; j++) {
+			const struct ctl_top_src *s = &w->top[j];
+			size_t k;
+
+			if (t->n_src == t->limit && s->count <= t->src[t->n_src - 1].count)
+				break;
+			k = t->n_src < t->limit ? t->n_src++ : t->n_src - 1;
+			for (; k > 0 && t->src[k - 1].count < s->count; k--)
+				t->src[k] = t->src[k - 1];
+			t->src[k] = *s;
+		}
+	}
+	pthread_mutex_unlock(&d->sh.gen_lock);
+	failtab_foreach(d->sh.fails, top_user, &tu);
+}
+
 static const struct control_ops ctl_ops = {
 	.ban = ctl_ban,
 	.unban = ctl_unban,
@@ -482,6 +565,7 @@ static const struct control_ops ctl_ops = {
 	.ban_origin = ctl_ban_origin,
 	.commit = ctl_commit,
 	.why = ctl_why,
+	.top = ctl_top,
 };
 
 /* daemon.stats_file: the Prometheus text, rewritten atomically each tick. */

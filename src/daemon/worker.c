@@ -115,6 +115,61 @@ confirm_config(struct worker *w, unsigned gen)
 	pthread_mutex_unlock(&w->sh->gen_lock);
 }
 
+/* sipwardenctl top: keep the limit rows with the most requests in the
+ * current density window; top[] stays sorted, most first. */
+struct top_scan {
+	struct worker *w;
+	uint64_t now;
+	uint32_t window_ms;
+	unsigned limit;
+};
+
+static void
+top_visit(const struct src_entry *e, void *arg)
+{
+	struct top_scan *sc = arg;
+	struct worker *w = sc->w;
+	uint32_t n;
+	unsigned i;
+
+	if (e->trusted)
+		return;
+	n = srctab_window_count(w->src, e, sc->now, sc->window_ms);
+	if (n == 0 || (w->n_top == sc->limit && n <= w->top[w->n_top - 1].count))
+		return;
+	i = w->n_top < sc->limit ? w->n_top++ : w->n_top - 1;
+	for (; i > 0 && w->top[i - 1].count < n; i--)
+		w->top[i] = w->top[i - 1];
+	w->top[i] = (struct ctl_top_src){ .addr = e->addr, .count = n, .queue = w->qnum };
+}
+
+/* Answer a top request between batches: a walk of this worker's own table,
+ * which no other thread may read. */
+static void
+follow_top(struct worker *w, uint64_t now)
+{
+	unsigned req = atomic_load_explicit(&w->sh->top_req, memory_order_acquire);
+	const struct config *cfg = w->pol.cfg;
+	struct top_scan sc = { w, now, cfg->dos_sampling_time_unit * 1000u, w->sh->top_limit };
+
+	if (req == w->top_done)
+		return;
+	if (sc.limit == 0 || sc.limit > CTL_TOP_MAX)
+		sc.limit = CTL_TOP_DEFAULT;
+	w->n_top = 0;
+	srctab_foreach(w->src, top_visit, &sc);
+	for (unsigned i = 0; i < w->n_top; i++) {
+		const struct addr *a = &w->top[i].addr;
+
+		w->top[i].plen = a->family == AF_INET ? 32 :
+				 cfg->dos_ipv6_prefix ? (uint8_t)cfg->dos_ipv6_prefix : 128;
+	}
+	pthread_mutex_lock(&w->sh->gen_lock);
+	w->top_done = req;
+	pthread_cond_broadcast(&w->sh->gen_cond);
+	pthread_mutex_unlock(&w->sh->gen_lock);
+}
+
 /* Pick up a reloaded config at a batch boundary. A changed density limit
  * changes the size of every entry, so the source table starts afresh
  * (bans live elsewhere and are kept). Without memory for it the worker
@@ -548,6 +603,7 @@ worker_main(void *arg)
 		follow_config(w);
 		n = nfq_recv(w->q, b->pkts, NFQ_BATCH_MAX);
 		now = clock_mono_ms();
+		follow_top(w, now);
 		STAT_SET(w->st.heartbeat_ms, now);
 		if (n < 0) {
 			/* ENOBUFS means the kernel lost packets for us; it is

@@ -19,6 +19,7 @@
 #include "bans.h"
 #include "config.h"
 #include "counters.h"
+#include "ctlproto.h"
 #include "evidence.h"
 #include "kernelset.h"
 #include "log.h"
@@ -73,7 +74,11 @@ struct worker_shared {
 	uint32_t server_if[WORKER_SERVER_IF_MAX];
 	uint32_t n_server_if;
 	pthread_mutex_t gen_lock;
-	pthread_cond_t gen_cond;        /* a worker's gen_seen changed */
+	pthread_cond_t gen_cond;        /* a worker's gen_seen or top_done changed */
+	/* sipwardenctl top: the main thread bumps top_req; each worker
+	 * answers into its own top[] and sets top_done under gen_lock. */
+	atomic_uint top_req;
+	unsigned top_limit;             /* rows wanted, written before top_req */
 };
 
 struct worker {
@@ -94,6 +99,9 @@ struct worker {
 	bool frag_logged;               /* the fragment warning is given once */
 	struct policy pol;
 	unsigned gen_seen;              /* under sh->gen_lock: cfg_gen in use */
+	unsigned top_done;              /* under sh->gen_lock: top_req answered */
+	unsigned n_top;
+	struct ctl_top_src top[CTL_TOP_MAX];
 	struct worker_stats st;
 };
 

@@ -377,3 +377,16 @@ auth_user_key(const struct sip_msg *m, char *out, size_t len)
 	}
 	return 0;
 }
+
+void
+failtab_foreach(struct failtab *f, failtab_cb cb, void *arg)
+{
+	for (int i = 0; i < FAIL_SHARDS; i++) {
+		struct fshard *s = &f->shards[i];
+
+		pthread_mutex_lock(&s->lock);
+		for (const struct fail *e = s->head; e; e = e->next)
+			cb(e->user, e->count, e->last_ms, arg);
+		pthread_mutex_unlock(&s->lock);
+	}
+}

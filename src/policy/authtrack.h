@@ -76,6 +76,10 @@ uint32_t failtab_fail(struct failtab *f, const char *user, uint64_t now_ms, uint
 void failtab_touch(struct failtab *f, const char *user, uint64_t last_ms);
 void failtab_reset(struct failtab *f, const char *user);
 uint32_t failtab_count(const struct failtab *f);
+/* Visit every counter (sipwardenctl top), one shard locked at a time: the
+ * callback must only copy. */
+typedef void (*failtab_cb)(const char *user, uint32_t failures, uint64_t last_ms, void *arg);
+void failtab_foreach(struct failtab *f, failtab_cb cb, void *arg);
 
 /*
  * The identity a request speaks for, "user@domain": the credentials'

@@ -297,3 +297,22 @@ srctab_get_stats(const struct srctab *t, struct srctab_stats *st)
 	st->evicted_live = t->evicted_live;
 	st->expired = t->expired;
 }
+
+uint32_t
+srctab_window_count(const struct srctab *t, const struct src_entry *e, uint64_t now_ms,
+		    uint32_t window_ms)
+{
+	uint32_t now = (uint32_t)now_ms, n = 0;
+
+	for (uint32_t i = 0; i < e->ring_count; i++)
+		if (now - e->ring[(e->ring_head + i) % t->ring_size] < window_ms)
+			n++;
+	return n;
+}
+
+void
+srctab_foreach(const struct srctab *t, srctab_cb cb, void *arg)
+{
+	for (uint32_t i = t->lru_head; i; i = E(t, i)->lru_next)
+		cb(E(t, i), arg);
+}

@@ -72,4 +72,11 @@ void srctab_reset(struct src_entry *e);
 uint32_t srctab_expire(struct srctab *t, uint64_t now_ms, uint32_t idle_ms, uint32_t max);
 void srctab_get_stats(const struct srctab *t, struct srctab_stats *st);
 
+/* Requests of e within the window_ms before now_ms (sipwardenctl top). */
+uint32_t srctab_window_count(const struct srctab *t, const struct src_entry *e,
+			     uint64_t now_ms, uint32_t window_ms);
+/* Visit every entry, most recently seen first. Only from the owning thread. */
+typedef void (*srctab_cb)(const struct src_entry *e, void *arg);
+void srctab_foreach(const struct srctab *t, srctab_cb cb, void *arg);
+
 #endif

@@ -43,6 +43,7 @@ usage(FILE *f)
 		"  unban user USER@DOMAIN\n"
 		"  unban --all                     lift every ban\n"
 		"  reload                          reload the configuration\n"
+		"  top [--limit N]                 sources and users nearest a ban\n"
 		"  why ip ADDR[/PLEN]              why it is (or was) banned or dropped\n"
 		"  why user USER@DOMAIN            likewise for a user\n"
 		"  import-ngcp FILE                print the security section of an NGCP\n"

@@ -274,6 +274,34 @@ check_reload_sighup() {
 lab_check "SIGHUP reload: density 20 -> 100 -> 20 per 2 s, verdicts follow, bans kept" \
 	check_reload_sighup
 
+# top: with a window of an hour, a flood's every request is in the window
+# whatever the machine's speed, so the source is listed with exactly what
+# it sent.
+set_window() {
+	sed -i -E "s/^(  dos_sampling_time_unit:) [0-9]+\$/\\1 $1/" "$CONF"
+	grep -q "^  dos_sampling_time_unit: $1\$" "$CONF"
+}
+check_top() {
+	local out sent
+	set_density 200 && set_window 3600 || return 1
+	sw_ctl reload || return 1
+	out=$(flood40 203.0.113.73) || return 1
+	sent=$(sed -n 's/^sent \([0-9]*\) .*/\1/p' <<<"$out")
+	lab_wait_for "[ \$(sw_rcv_src 203.0.113.73) -ge $sent ]" 5 || true
+	out=$(sw_ctl top --limit 5) || return 1
+	echo "$out"
+	grep -Eq "^  203\.0\.113\.73 +$sent +200 +[0-9]+\$" <<<"$out" || return 1
+	out=$(sw_ctl --json top) || return 1
+	sw_json_get "j['limits']['density'] == 200 and j['workers_answered'] == j['workers'] and
+		any(s['source'] == '203.0.113.73' and s['requests'] == $sent for s in j['sources'])" \
+		<<<"$out" | grep -qx True || return 1
+	out=$(sw_ctl top --limit 0 2>&1) && return 1
+	echo "$out"
+	set_density 20 && set_window 2 && sw_ctl reload
+}
+lab_check "top: the flooding source listed with every request it sent; --json; bad --limit" \
+	check_top
+
 check_reload_broken() {
 	local rc=0 line r0 e0
 	# the file now says density 100 again, plus a key that does not exist

@@ -40,7 +40,7 @@ expect() {
 		echo "completion: '$line' offered '$got', expected '$want'"
 	fi
 }
-expect _sipwardenctl "sipwardenctl " "status stats bans ban unban why reload import-ngcp --socket --json --version --help"
+expect _sipwardenctl "sipwardenctl " "status stats bans ban unban why top reload import-ngcp --socket --json --version --help"
 expect _sipwardenctl "sipwardenctl st" "status stats"
 expect _sipwardenctl "sipwardenctl --json ba" "bans ban"
 expect _sipwardenctl "sipwardenctl ban " "ip user"
@@ -48,6 +48,7 @@ expect _sipwardenctl "sipwardenctl ban ip 203.0.113.9 " "--time"
 expect _sipwardenctl "sipwardenctl unban " "ip user --all"
 expect _sipwardenctl "sipwardenctl unban ip " "203.0.113.7 2001:db8:a::/64"
 expect _sipwardenctl "sipwardenctl why " "ip user"
+expect _sipwardenctl "sipwardenctl top " "--limit"
 expect _sipwardenctl "sipwardenctl why ip 203" "203.0.113.7"
 expect _sipwardenctl "sipwardenctl -s /run/x.sock unban ip 2" "203.0.113.7 2001:db8:a::/64"
 expect _sipwarden_rules "sipwarden-rules " "install remove status --help"

@@ -260,3 +260,34 @@ Test(authtrack, user_key_forms)
 	cr_assert_eq(auth_user_key(&m, key, sizeof(key)), 0);
 	cr_assert_str_eq(key, "105@example.org");
 }
+
+struct seen_users {
+	unsigned n;
+	uint32_t alice;
+};
+
+static void
+user_visit(const char *user, uint32_t failures, uint64_t last_ms, void *arg)
+{
+	struct seen_users *s = arg;
+
+	s->n++;
+	if (strcmp(user, "alice@example.org") == 0)
+		s->alice = failures;
+	cr_assert_eq(last_ms, 5000);
+}
+
+/* sipwardenctl top lists the failure counters. */
+Test(failtab, foreach_visits_every_counter)
+{
+	struct failtab *f = failtab_new(100);
+	struct seen_users s = { 0 };
+
+	failtab_fail(f, "alice@example.org", 5000, 60000);
+	failtab_fail(f, "alice@example.org", 5000, 60000);
+	failtab_fail(f, "bob@example.org", 5000, 60000);
+	failtab_foreach(f, user_visit, &s);
+	cr_assert_eq(s.n, 2);
+	cr_assert_eq(s.alice, 2);
+	failtab_free(f);
+}

@@ -966,3 +966,75 @@ Test(format, why_json)
 	cr_assert_eq(s[strlen(s) - 1], '\n');
 	free(s);
 }
+
+/* --- top ------------------------------------------------------------- */
+
+Test(request, top)
+{
+	struct ctl_request r;
+	char err[256];
+
+	cr_assert_eq(P("top", &r), CTL_OK);
+	cr_assert_eq(r.cmd, CTL_CMD_TOP);
+	cr_assert_eq(r.limit, CTL_TOP_DEFAULT);
+	cr_assert_eq(P("--json top --limit 100", &r), CTL_OK);
+	cr_assert_eq(r.limit, 100);
+	cr_assert_eq(P("top --limit=3", &r), CTL_OK);
+	cr_assert_eq(r.limit, 3);
+	cr_assert_eq(PE("top --limit 0", err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_eq(PE("top --limit 101", err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_eq(PE("top --limit -1", err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_eq(PE("top --limit 5x", err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_eq(PE("top --limit", err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_eq(PE("top --limit 1 --limit 2", err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_eq(PE("top extra", err, sizeof(err)), CTL_E_USAGE);
+	cr_assert_eq(PE("bans --limit 3", err, sizeof(err)), CTL_E_USAGE);
+}
+
+Test(format, top_text_and_json)
+{
+	struct ctl_top t;
+	struct cap c;
+	char *s;
+
+	memset(&t, 0, sizeof(t));
+	t.limit = 10;
+	t.density = 50;
+	t.sampling_s = 2;
+	t.auth_attempts = 3;
+	t.workers = t.workers_answered = 2;
+	t.n_src = 2;
+	cr_assert_eq(addr_parse("2001:db8:a::", &t.src[0].addr), 0);
+	t.src[0].plen = 64;
+	t.src[0].count = 48;
+	t.src[0].queue = 1;
+	cr_assert_eq(addr_parse("203.0.113.9", &t.src[1].addr), 0);
+	t.src[1].plen = 32;
+	t.src[1].count = 7;
+	t.n_users = 1;
+	strcpy(t.users[0].user, "alice@example.org");
+	t.users[0].failures = 2;
+	t.users[0].age_s = 30;
+
+	cap_open(&c);
+	cr_assert_eq(ctlproto_format_top(c.f, &t, false), 0);
+	s = cap_close(&c);
+	cr_assert(strstr(s, "sources nearest the density limit (50 requests in 2 s)\n"), "%s", s);
+	cr_assert(strstr(s, "  2001:db8:a::/64"), "%s", s);
+	cr_assert(strstr(s, "  203.0.113.9 "), "%s", s);
+	cr_assert(strstr(s, "users nearest the failed-auth ban (3 consecutive failures)\n"), "%s", s);
+	cr_assert(strstr(s, "  alice@example.org"), "%s", s);
+	cr_assert_null(strstr(s, "did not answer"), "%s", s);
+	free(s);
+
+	t.workers_answered = 1;
+	cap_open(&c);
+	cr_assert_eq(ctlproto_format_top(c.f, &t, true), 0);
+	s = cap_close(&c);
+	cr_assert(strstr(s, "\"workers\":2,\"workers_answered\":1"), "%s", s);
+	cr_assert(strstr(s, "{\"source\":\"2001:db8:a::/64\",\"requests\":48,\"limit\":50,"
+			    "\"queue\":1}"), "%s", s);
+	cr_assert(strstr(s, "{\"user\":\"alice@example.org\",\"failures\":2,\"limit\":3,"
+			    "\"last_failure_age\":30}"), "%s", s);
+	free(s);
+}

@@ -664,3 +664,34 @@ Test(srctab_density, matches_reference_model)
 		}
 	}
 }
+
+/* sipwardenctl top reads the requests in the current window of every
+ * entry through srctab_foreach(). */
+static void
+count_visit(const struct src_entry *e, void *arg)
+{
+	unsigned *n = arg;
+
+	(void)e;
+	(*n)++;
+}
+
+Test(srctab_table, window_count_and_foreach)
+{
+	struct addr a = A("203.0.113.5"), b = A("2001:db8:a::");
+	struct src_entry *e;
+	bool created;
+	unsigned n = 0;
+
+	g_t = srctab_new(64, 11);
+	e = srctab_get(g_t, &a, 1000, &created);
+	for (uint64_t t = 1000; t < 1010; t++)
+		srctab_hit(g_t, e, t, 2000);
+	cr_assert_eq(srctab_window_count(g_t, e, 1010, 2000), 10);
+	/* 2 s after the 5th: only what is younger than the window counts. */
+	cr_assert_eq(srctab_window_count(g_t, e, 3004, 2000), 5);
+	cr_assert_eq(srctab_window_count(g_t, e, 5000, 2000), 0);
+	srctab_get(g_t, &b, 1000, &created);
+	srctab_foreach(g_t, count_visit, &n);
+	cr_assert_eq(n, 2);
+}

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * ctlproto_why - the body of `sipwardenctl why` (ctlproto.h): the bans in
- * force over the subject, the limits, and each evidence record with its
- * first and last offending message. The message fields were escaped when
- * the event was captured (event.h), as they are in the log.
+ * ctlproto_inspect - the bodies of `sipwardenctl why` and `top`
+ * (ctlproto.h). why: the bans in force over the subject, the limits, and
+ * each evidence record with its first and last offending message (the
+ * message fields were escaped when the event was captured, event.h, as
+ * they are in the log). top: the sources and users nearest their limits.
  */
 #include <errno.h>
 #include <inttypes.h>
@@ -197,5 +198,62 @@ ctlproto_format_why(FILE *out, const struct ctl_why *w, bool json)
 		format_json(out, w);
 	else
 		format_text(out, w);
+	return ferror(out) ? -EIO : 0;
+}
+
+static const char *
+src_text(const struct ctl_top_src *t, char *buf, size_t len)
+{
+	size_t n = strlen(addr_format(&t->addr, buf, len));
+
+	if (t->plen != (t->addr.family == AF_INET ? 32 : 128) && n < len)
+		snprintf(buf + n, len - n, "/%u", t->plen);
+	return buf;
+}
+
+int
+ctlproto_format_top(FILE *out, const struct ctl_top *t, bool json)
+{
+	char a[ADDR_STRLEN + 8];
+
+	if (json) {
+		fprintf(out, "{\"limits\":{\"density\":%u,\"sampling_time\":%u,"
+			"\"failed_auth_attempts\":%u},\"workers\":%u,\"workers_answered\":%u,"
+			"\"sources\":[", t->density, t->sampling_s, t->auth_attempts, t->workers,
+			t->workers_answered);
+		for (size_t i = 0; i < t->n_src; i++) {
+			fprintf(out, "%s{\"source\":", i ? "," : "");
+			json_str(out, src_text(&t->src[i], a, sizeof(a)));
+			fprintf(out, ",\"requests\":%u,\"limit\":%u,\"queue\":%u}",
+				t->src[i].count, t->density, t->src[i].queue);
+		}
+		fputs("],\"users\":[", out);
+		for (size_t i = 0; i < t->n_users; i++) {
+			fprintf(out, "%s{\"user\":", i ? "," : "");
+			json_str(out, t->users[i].user);
+			fprintf(out, ",\"failures\":%u,\"limit\":%u,\"last_failure_age\":%" PRIu64
+				"}", t->users[i].failures, t->auth_attempts, t->users[i].age_s);
+		}
+		fputs("]}\n", out);
+		return ferror(out) ? -EIO : 0;
+	}
+	fprintf(out, "sources nearest the density limit (%u requests in %u s)%s\n", t->density,
+		t->sampling_s, t->workers_answered < t->workers ? " - some workers did not answer" : "");
+	if (t->n_src == 0)
+		fputs("  none\n", out);
+	else
+		fprintf(out, "  %-45s %9s %6s %5s\n", "SOURCE", "REQUESTS", "OF", "QUEUE");
+	for (size_t i = 0; i < t->n_src; i++)
+		fprintf(out, "  %-45s %9u %6u %5u\n", src_text(&t->src[i], a, sizeof(a)),
+			t->src[i].count, t->density, t->src[i].queue);
+	fprintf(out, "users nearest the failed-auth ban (%u consecutive failures)\n",
+		t->auth_attempts);
+	if (t->n_users == 0)
+		fputs("  none\n", out);
+	else
+		fprintf(out, "  %-45s %9s %6s %9s\n", "USER", "FAILURES", "OF", "LAST (s)");
+	for (size_t i = 0; i < t->n_users; i++)
+		fprintf(out, "  %-45s %9u %6u %9" PRIu64 "\n", t->users[i].user,
+			t->users[i].failures, t->auth_attempts, t->users[i].age_s);
 	return ferror(out) ? -EIO : 0;
 }
