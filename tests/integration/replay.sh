@@ -16,8 +16,9 @@ set -euo pipefail
 : "${SIPWARDEN_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
 : "${SIPWARDEN_BUILD:=$SIPWARDEN_SRC/build}"
 export SIPWARDEN_SRC SIPWARDEN_BUILD
-# Our own namespaces and run directory: runs beside the other lab tests.
-LAB_PREFIX=swr
+# Our own namespaces and run directory: runs beside the other lab tests,
+# and beside another run's replay test when that run has its own prefix.
+LAB_PREFIX=${LAB_PREFIX:-sw}r
 LAB_RUN=${REPLAY_LAB_RUN:-$SIPWARDEN_BUILD/replay-lab-run}
 export LAB_PREFIX LAB_RUN
 # shellcheck source=SCRIPTDIR/../lab/lab.sh
