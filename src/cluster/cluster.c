@@ -245,7 +245,7 @@ default_node(char *buf, size_t len)
 
 int
 cluster_start(struct cluster **out, const struct config *cfg, struct bantab *bans,
-	      atomic_int *kset_dirty, int changed_fd)
+	      struct banops *ops, int changed_fd)
 {
 	struct cluster *c = calloc(1, sizeof(*c));
 	pthread_condattr_t mono;
@@ -287,8 +287,8 @@ cluster_start(struct cluster **out, const struct config *cfg, struct bantab *ban
 		snprintf(c->server, sizeof(c->server), "%s", c->host);
 	else
 		snprintf(c->server, sizeof(c->server), "%s:%d", c->host ? c->host : "?", c->port);
-	c->kset_dirty = kset_dirty;
-	c->ops.bans = bans;
+	c->ops = ops;
+	c->bans = bans;
 	c->origins = cluster_origins_new(cfg->max_bans);
 	c->pending = calloc(PENDING_MAX, sizeof(*c->pending));
 	c->apply_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(20, 100);

@@ -11,8 +11,8 @@
  * handed over through a bounded queue (cluster_publish_*(): never blocks,
  * drops and counts when full), then stored as <prefix>ban:<kind>:<key> with
  * a TTL equal to the ban's remaining time and published on the channel.
- * What other nodes publish is applied to this node's ban table and kernel
- * set from the cluster thread (its own struct kernelset). Messages carry the
+ * What other nodes publish is applied through banops (its table, kernel
+ * sets and log) from the cluster thread. Messages carry the
  * sender's node name; a node ignores its own.
  *
  * Redis unreachable: bans keep being enforced locally; the outage is logged
@@ -29,6 +29,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "banops.h"
 #include "bans.h"
 #include "cluster_proto.h"
 #include "config.h"
@@ -41,11 +42,11 @@ struct cluster;
  * first connection attempt has loaded the cluster's bans into bans (or
  * failed, or CLUSTER_LOAD_WAIT_MS passed): call it before READY, and after
  * the process blocked the signals it handles (a thread inherits the mask).
- * A failed connection is not an error (the thread keeps trying). kset_dirty
- * is set when a kernel set update failed (the daemon's resync repairs it).
- * changed_fd (an eventfd, or -1) is written when another node's unban
- * changed the table, so that the daemon saves it at once rather than at its
- * next tick. 0 or a negative errno (no memory, no thread).
+ * A failed connection is not an error (the thread keeps trying). Peers'
+ * bans go through ops, which must outlive the cluster. changed_fd (an
+ * eventfd, or -1) is written when another node's unban changed the table,
+ * so that the daemon saves it at once rather than at its next tick. 0 or a
+ * negative errno (no memory, no thread).
  */
 #define CLUSTER_LOAD_WAIT_MS 5000
 /*
@@ -57,7 +58,7 @@ struct cluster;
  */
 int cluster_check_key(const struct config *cfg, struct cluster_auth *out, char *err, size_t len);
 int cluster_start(struct cluster **out, const struct config *cfg, struct bantab *bans,
-		  atomic_int *kset_dirty, int changed_fd);
+		  struct banops *ops, int changed_fd);
 /* Stop and join the thread, close the connections. NULL is a no-op. */
 void cluster_stop(struct cluster *c);
 /* After a reload: monitor mode and the trusted addresses follow cfg; the

@@ -106,9 +106,9 @@ void
 cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
 {
 	char raw[3 * BAN_KEY_MAX + 1], key[4 * 3 * BAN_KEY_MAX + 1], node[4 * CLUSTER_NODE_MAX + 1];
+	char by[4 * CLUSTER_NODE_MAX + 16];
 	int64_t now = clock_wall_s(), left = m->time - now;
-	uint64_t errs = c->ops.kset_errors;
-	struct log_fields lf = { .event = "cluster-ban" };
+	struct banops_line line = { .what = "cluster", .by = by };
 	int ret;
 
 	if (left <= 0)
@@ -123,10 +123,11 @@ cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
 				"covers a whitelisted address or peering server here", node, key);
 		return;
 	}
-	ret = banops_ban(&c->ops, &m->key, m->reason, left > UINT32_MAX ? UINT32_MAX : (uint32_t)left,
-			 clock_mono_ms());
-	if (c->ops.kset_errors != errs)
-		atomic_store_explicit(c->kset_dirty, 1, memory_order_release);
+	snprintf(by, sizeof(by), "node '%s'", node);
+	/* A load brings the cluster's every ban at once: one resync then,
+	 * and no line for each. Not published back: it came from there. */
+	ret = banops_ban(c->ops, &m->key, m->reason, left > UINT32_MAX ? UINT32_MAX : (uint32_t)left,
+			 clock_mono_ms(), loading ? BANOPS_BULK : 0, loading ? NULL : &line);
 	if (ret < 0) {
 		if (log_ratelimit_take(&c->err_rl, clock_mono_ms(), NULL))
 			log_msg(LOG_ERR, "cluster: cannot apply node '%s''s ban of '%s': %s", node,
@@ -136,15 +137,6 @@ cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
 	/* A ban this node holds already keeps its origin. */
 	cluster_origins_set(c->origins, &m->key, m->node, m->time, ret == 0, now);
 	cluster_count(&c->applied);
-	if (ret == 1 && !loading && log_ratelimit_take(&c->apply_rl, clock_mono_ms(), NULL)) {
-		if (m->key.kind == BAN_KIND_IP)
-			lf.ip = key;
-		else
-			lf.user = key;
-		log_event(LOG_NOTICE, &lf, "cluster: %s '%s' banned by node '%s' (%s) for %" PRId64
-			  " s", m->key.kind == BAN_KIND_IP ? "IP" : "user", key, node,
-			  ban_reason_name(m->reason), left);
-	}
 }
 
 void
@@ -162,7 +154,7 @@ cluster_apply_msg(struct cluster *c, const struct cluster_msg *m)
 		break;
 	case CLUSTER_OP_UNBAN:
 		cluster_origins_del(c->origins, &m->key);
-		if (banops_unban(&c->ops, &m->key) == 0) {
+		if (banops_unban(c->ops, &m->key, 0) == 0) {
 			notify_changed(c);
 			cluster_count(&c->applied);
 			cluster_key_text(&m->key, raw, sizeof(raw));
@@ -174,7 +166,7 @@ cluster_apply_msg(struct cluster *c, const struct cluster_msg *m)
 	case CLUSTER_OP_UNBAN_ALL:
 		cluster_origins_clear(c->origins);
 		log_msg(LOG_NOTICE, "cluster: every ban lifted by node '%s' (%u)", node,
-			banops_unban_all(&c->ops));
+			banops_unban_all(c->ops));
 		notify_changed(c);
 		cluster_count(&c->applied);
 		break;

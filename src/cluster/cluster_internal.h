@@ -51,7 +51,8 @@ struct cluster {
 
 	struct cluster_queue q;
 	struct cluster_origins *origins;
-	atomic_int *kset_dirty;
+	struct banops *ops;     /* shared with the daemon */
+	struct bantab *bans;
 	int changed_fd;  /* the daemon's: an unban from another node changed the table */
 	int wake_fd;
 	pthread_t thread;
@@ -60,7 +61,6 @@ struct cluster {
 	atomic_bool monitor; /* what the daemon runs in */
 
 	/* the cluster thread's own */
-	struct banops ops;
 	redisContext *cmd, *sub;
 	bool ever_up, outage_logged;
 	uint64_t backoff_ms, next_try_ms, down_since_ms, next_hello_ms, next_republish_ms;

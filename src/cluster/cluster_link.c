@@ -17,7 +17,6 @@
 #include "clock.h"
 #include "cluster_internal.h"
 #include "cluster_proto.h"
-#include "kernelset.h"
 #include "log.h"
 
 #define BACKOFF_FIRST_MS 500
@@ -252,19 +251,14 @@ cluster_link_main(void *arg)
 {
 	struct cluster *c = arg;
 
-	if (kernelset_open(&c->ops.ks) < 0)
-		c->ops.ks = NULL; /* the table still drops; the daemon said why */
 	try_connect(c);
 	first_done(c);
 	while (!atomic_load_explicit(&c->stop, memory_order_acquire)) {
-		c->ops.monitor = atomic_load_explicit(&c->monitor, memory_order_relaxed);
 		if (c->cmd)
 			run_up(c);
 		else
 			run_down(c);
 	}
 	cluster_redis_close(c);
-	kernelset_close(c->ops.ks);
-	c->ops.ks = NULL;
 	return NULL;
 }

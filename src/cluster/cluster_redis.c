@@ -357,7 +357,7 @@ cluster_redis_republish_own(struct cluster *c)
 	struct own o = { .c = c, .now_ms = clock_mono_ms(), .now = clock_wall_s() };
 	int ret = 0;
 
-	bantab_foreach(c->ops.bans, o.now_ms, collect_own, &o);
+	bantab_foreach(c->bans, o.now_ms, collect_own, &o);
 	for (size_t i = 0; i < o.n && ret == 0; i += BATCH)
 		ret = cluster_redis_send_batch(c, o.v + i, o.n - i < BATCH ? (uint32_t)(o.n - i) : BATCH);
 	c->republished = (uint32_t)o.n;

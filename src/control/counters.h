@@ -10,7 +10,8 @@
  * Prometheus file (ctlproto_prom.c). A counter added here is shown
  * everywhere; test_ctlproto checks that every entry is.
  *
- * SW_COUNTERS: incremented by the workers, summed over them.
+ * SW_COUNTERS: incremented by the workers, summed over them (the kernel
+ *   set and ban queue ones are banops', added by the daemon).
  *   X(name, kind, family, label, help)
  *   name    C field, the key of `stats --json` and of the SIGUSR1 line;
  *           with '_' as ' ', the label of the `stats` table. Stable: tests,
@@ -71,7 +72,13 @@ enum ctr_kind { CTR_COUNTER, CTR_GAUGE };
 	X(replies_403, CTR_COUNTER, "replies_403_total", NULL,                                  \
 	  "403 replies sent to banned users (banned_user_reply).")                              \
 	X(kernel_set_errors, CTR_COUNTER, "kernel_set_errors_total", NULL,                      \
-	  "Failed kernel ban set updates.")
+	  "Failed kernel ban set updates.")                                                     \
+	X(kernel_set_resyncs, CTR_COUNTER, "kernel_set_resyncs_total", NULL,                    \
+	  "Kernel ban sets rebuilt from the ban table (start, failure, full queue, daily).")    \
+	X(ban_queue_full, CTR_COUNTER, "ban_queue_full_total", NULL,                            \
+	  "Bans and unbans that found the ban queue full: resynced instead.")                   \
+	X(ban_lines_lost, CTR_COUNTER, "ban_lines_lost_total", NULL,                            \
+	  "Ban log lines not written because the ban queue was full.")
 
 #define SW_QUEUE_COUNTERS(X)                                                                  \
 	X(packets, CTR_COUNTER, "PACKETS", "queue_packets_total",                                \

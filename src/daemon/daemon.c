@@ -61,7 +61,8 @@ struct daemon {
 	bool watchdog;
 	uint64_t watchdog_usec;
 	const char *state_dir;
-	struct banops ops;
+	struct banops *ops;
+	struct cluster *cluster; /* NULL: no cluster */
 	struct upkeep up;
 	struct control *ctl;     /* NULL: no control socket */
 	const char *socket_path;
@@ -130,6 +131,7 @@ static void
 fill_stats(const struct daemon *d, struct ctl_stats *st)
 {
 	const struct config *cfg = d->cfg;
+	struct banops_stats bs;
 
 	memset(st, 0, sizeof(*st));
 	st->monitor = cfg->mode == CONFIG_MODE_MONITOR;
@@ -178,8 +180,12 @@ fill_stats(const struct daemon *d, struct ctl_stats *st)
 		st->recv_errors += n.recv_errors;
 		st->send_errors += n.send_errors;
 	}
-	/* Manual bans and resyncs fail in the daemon's thread, not a worker's. */
-	st->kernel_set_errors += d->ops.kset_errors;
+	/* The kernel sets are banops' (its own thread), not a worker's. */
+	banops_get_stats(d->ops, &bs);
+	st->kernel_set_errors += bs.kset_errors;
+	st->kernel_set_resyncs += bs.resyncs;
+	st->ban_queue_full += bs.queue_full;
+	st->ban_lines_lost += bs.lines_lost;
 	st->bans_ip = bantab_count(d->sh.bans, BAN_KIND_IP);
 	st->bans_user = bantab_count(d->sh.bans, BAN_KIND_USER);
 	st->max_bans = cfg->max_bans;
@@ -308,10 +314,10 @@ reload(struct daemon *d, char *errbuf, size_t errbuflen)
 		log_msg(LOG_NOTICE, "enforce mode: %u bans recorded in monitor mode discarded; "
 			"restoring the saved bans", n);
 		upkeep_restore(&d->up, clock_mono_ms());
-		atomic_store_explicit(&d->sh.kset_dirty, 1, memory_order_release);
+		banops_resync_soon(d->ops);
 	}
-	d->ops.monitor = cfg->mode == CONFIG_MODE_MONITOR;
-	cluster_reconfigure(d->sh.cluster, cfg);
+	banops_set_monitor(d->ops, cfg->mode == CONFIG_MODE_MONITOR);
+	cluster_reconfigure(d->cluster, cfg);
 	upkeep_blocklists(&d->up, cfg, clock_mono_ms());
 	log_msg(LOG_NOTICE, "configuration reloaded from %s", d->opts->config_path);
 	sd_notify(0, "READY=1");
@@ -319,31 +325,34 @@ reload(struct daemon *d, char *errbuf, size_t errbuflen)
 }
 
 
+/* banops' way to tell the other nodes (cluster_publish_ban never blocks). */
+static int
+publish_ban(void *ctx, const struct ban_key *k, enum ban_reason r, uint32_t secs)
+{
+	return cluster_publish_ban(ctx, k, r, secs);
+}
+
 /* The control socket's view of the daemon (control.h). */
 static int
 ctl_ban(void *ctx, const struct ban_key *k, uint32_t secs)
 {
 	struct daemon *d = ctx;
-	uint64_t errs = d->ops.kset_errors;
-	int ret = banops_ban(&d->ops, k, BAN_REASON_MANUAL, secs, clock_mono_ms());
+	struct banops_line line = { .publish_ret = &d->publish_err };
 
-	/* The ban holds in the daemon's table; a failed kernel-set add is
-	 * retried by the resync on the next tick. */
-	if (d->ops.kset_errors != errs)
-		atomic_store_explicit(&d->sh.kset_dirty, 1, memory_order_release);
-	if (ret >= 0)
-		d->publish_err = cluster_publish_ban(d->sh.cluster, k, BAN_REASON_MANUAL, secs);
-	return ret;
+	/* control.c logs the operator's command itself; the answer says
+	 * whether the cluster took the ban (publish_err). */
+	return banops_ban(d->ops, k, BAN_REASON_MANUAL, secs, clock_mono_ms(), BANOPS_PUBLISH,
+			  &line);
 }
 
 static int
 ctl_unban(void *ctx, const struct ban_key *k)
 {
 	struct daemon *d = ctx;
-	int ret = banops_unban(&d->ops, k);
+	int ret = banops_unban(d->ops, k, 0);
 
 	if (ret == 0)
-		d->publish_err = cluster_publish_unban(d->sh.cluster, k);
+		d->publish_err = cluster_publish_unban(d->cluster, k);
 	return ret;
 }
 
@@ -352,8 +361,8 @@ ctl_unban_all(void *ctx)
 {
 	struct daemon *d = ctx;
 
-	d->publish_err = cluster_publish_unban_all(d->sh.cluster);
-	return banops_unban_all(&d->ops);
+	d->publish_err = cluster_publish_unban_all(d->cluster);
+	return banops_unban_all(d->ops);
 }
 
 /* Before the answer to an operator's change: the state file holds it
@@ -365,7 +374,7 @@ ctl_commit(void *ctx, char *note, size_t len)
 	struct daemon *d = ctx;
 	int saved = upkeep_save(&d->up, d->cfg, clock_mono_ms());
 	int shared = d->publish_err ? d->publish_err :
-		     cluster_flush(d->sh.cluster, CLUSTER_CONFIRM_MS);
+		     cluster_flush(d->cluster, CLUSTER_CONFIRM_MS);
 	int off = 0;
 
 	d->publish_err = 0;
@@ -397,6 +406,7 @@ ctl_status(void *ctx, struct ctl_status *st)
 {
 	struct daemon *d = ctx;
 	const struct config *cfg = d->cfg;
+	struct banops_stats bs;
 
 	st->version = SIPWARDEN_VERSION;
 	st->pid = getpid();
@@ -414,10 +424,12 @@ ctl_status(void *ctx, struct ctl_status *st)
 	st->max_bans = cfg->max_bans;
 	st->ban_time_ip = cfg->dos_ban_time;
 	st->ban_time_user = cfg->failed_auth_ban_time;
-	st->kernel_set = !d->ops.ks ? CTL_KSET_UNAVAILABLE : d->ops.monitor ? CTL_KSET_MONITOR :
-			 d->ops.set_broken ? CTL_KSET_BROKEN : CTL_KSET_OK;
-	if (d->sh.cluster) {
-		cluster_get_status(d->sh.cluster, &d->cluster_st);
+	banops_get_stats(d->ops, &bs);
+	st->kernel_set = !bs.kset_usable ? CTL_KSET_UNAVAILABLE :
+			 banops_monitor(d->ops) ? CTL_KSET_MONITOR :
+			 bs.kset_broken ? CTL_KSET_BROKEN : CTL_KSET_OK;
+	if (d->cluster) {
+		cluster_get_status(d->cluster, &d->cluster_st);
 		st->cluster = &d->cluster_st;
 	}
 }
@@ -441,7 +453,7 @@ ctl_ban_origin(void *ctx, const struct ban_key *k, char *buf, size_t len)
 {
 	struct daemon *d = ctx;
 
-	return cluster_ban_origin(d->sh.cluster, k, buf, len);
+	return cluster_ban_origin(d->cluster, k, buf, len);
 }
 
 /* sipwardenctl why: the evidence kept about the subject and the limits it
@@ -668,7 +680,6 @@ daemon_init(struct daemon *d, struct config *cfg, const struct daemon_opts *o)
 	atomic_init(&d->sh.cfg, cfg);
 	atomic_init(&d->sh.cfg_gen, 0);
 	atomic_init(&d->sh.stop, false);
-	atomic_init(&d->sh.kset_dirty, 0);
 	pthread_mutex_init(&d->sh.gen_lock, NULL);
 	pthread_condattr_init(&mono);
 	pthread_condattr_setclock(&mono, CLOCK_MONOTONIC);
@@ -698,14 +709,16 @@ daemon_init(struct daemon *d, struct config *cfg, const struct daemon_opts *o)
 		log_msg(LOG_CRIT, "out of memory");
 		return -ENOMEM;
 	}
-	d->ops.bans = d->sh.bans;
-	d->ops.monitor = cfg->mode == CONFIG_MODE_MONITOR;
-	if (kernelset_open(&d->ops.ks) < 0)
-		d->ops.ks = NULL;
+	d->ops = banops_new(d->sh.bans, 0, cfg->mode == CONFIG_MODE_MONITOR);
+	if (!d->ops) {
+		log_msg(LOG_CRIT, "out of memory");
+		return -ENOMEM;
+	}
+	d->sh.ops = d->ops;
+	banops_set_evidence(d->ops, d->sh.evidence);
 	d->up.state_dir = d->state_dir;
 	d->up.bans = d->sh.bans;
-	d->up.ops = &d->ops;
-	d->up.kset_dirty = &d->sh.kset_dirty;
+	d->up.ops = d->ops;
 	upkeep_restore(&d->up, clock_mono_ms());
 	d->restored = true;
 
@@ -714,19 +727,24 @@ daemon_init(struct daemon *d, struct config *cfg, const struct daemon_opts *o)
 	if (cfg->cluster_enabled) {
 		d->changed_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		ret = d->changed_fd < 0 ? -errno :
-		      cluster_start(&d->sh.cluster, cfg, d->sh.bans, &d->sh.kset_dirty,
-				    d->changed_fd);
+		      cluster_start(&d->cluster, cfg, d->sh.bans, d->ops, d->changed_fd);
 		if (ret < 0)
 			log_msg(LOG_ERR, "cannot start the cluster thread: %s; bans stay local",
 				strerror(-ret));
 	}
+	banops_set_publish(d->ops, publish_ban, d->cluster);
 	ret = start_workers(d);
 	if (ret < 0)
 		return ret;
 	d->watchdog = sd_watchdog_enabled(0, &d->watchdog_usec) > 0;
 	/* The queues are bound, so banned sources are dropped by the workers
-	 * already: now make the kernel sets agree with the table. */
-	banops_resync(&d->ops, clock_mono_ms());
+	 * already: now make the kernel sets agree with the table, and start
+	 * the ban thread. */
+	ret = banops_start(d->ops, clock_mono_ms());
+	if (ret < 0) {
+		log_msg(LOG_CRIT, "cannot start the ban thread: %s", strerror(-ret));
+		return ret;
+	}
 	d->up.next_full_resync_ms = clock_mono_ms() + 24ull * 3600 * 1000;
 	upkeep_blocklists(&d->up, cfg, clock_mono_ms());
 	upkeep_save(&d->up, cfg, clock_mono_ms());
@@ -838,10 +856,15 @@ daemon_fini(struct daemon *d)
 	atomic_store_explicit(&d->sh.stop, true, memory_order_release);
 	for (unsigned i = 0; i < d->nworkers; i++)
 		worker_fini(&d->workers[i]);
-	cluster_stop(d->sh.cluster);
-	d->sh.cluster = NULL;
-	if (d->workers)
+	cluster_stop(d->cluster);
+	d->cluster = NULL;
+	if (d->workers && d->ops)
 		log_stats(d); /* the counters outlive the threads */
+	/* After the workers and the cluster: what they queued reaches the
+	 * kernel before the thread ends. */
+	banops_free(d->ops);
+	d->ops = NULL;
+	d->sh.ops = NULL;
 	free(d->workers);
 	d->workers = NULL;
 	d->nworkers = 0;
@@ -851,7 +874,6 @@ daemon_fini(struct daemon *d)
 		log_msg(LOG_INFO, "bans saved to %s/%s: %u IP bans, %u user bans", d->state_dir,
 			STATE_FILE, bantab_count(d->sh.bans, BAN_KIND_IP),
 			bantab_count(d->sh.bans, BAN_KIND_USER));
-	kernelset_close(d->ops.ks);
 	rtnl_close(d->rtnl);
 	hostaddr_free(d->sh.host);
 	if (d->changed_fd >= 0)

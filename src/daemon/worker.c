@@ -7,9 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "banops.h"
 #include "batchwait.h"
 #include "clock.h"
-#include "cluster.h"
 #include "event.h"
 #include "log.h"
 #include "packet.h"
@@ -20,9 +20,10 @@
 #define MAINT_INTERVAL_MS 1000
 #define EXPIRE_PER_ROUND 8192
 
-/* Per-batch scratch space: events are logged after the verdicts go out. */
-/* A TCP segment can carry several messages, hence room for more events
- * than packets; past that, events are counted but not logged. */
+/* Per-batch scratch space: events are logged after the verdicts go out.
+ * A TCP segment can carry several messages, hence room for more events
+ * than packets; past that, events are counted but not logged. A new ban's
+ * line is not among them: it goes with the ban, through banops. */
 #define EVENTS_MAX (2 * NFQ_BATCH_MAX)
 #define TCP_MSG_MAX 65535
 
@@ -87,10 +88,6 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 		w->tcp = NULL;
 		return ret;
 	}
-	/* Without the kernel set the worker still drops banned sources
-	 * itself; the daemon logs the reason once at start. */
-	if (kernelset_open(&w->ks) < 0)
-		w->ks = NULL;
 	w->rep_rate = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 200);
 	w->pol.cfg = cfg;
 	w->pol.cfg_gen = atomic_load(&sh->cfg_gen);
@@ -257,6 +254,30 @@ from_server(struct worker *w, const struct nfq_pkt *p, const struct packet_info 
 #define LOOPBACK_IFINDEX 1u
 
 /*
+ * A ban the policy decided, made to happen by banops (table, kernel set,
+ * cluster, and the verdict's line when the ban is new); its outcome goes
+ * back into v. m: the scanned message or NULL.
+ */
+static void
+make_ban(struct worker *w, struct policy_verdict *v, const struct addr *src,
+	 const struct sip_msg *m, uint64_t now)
+{
+	static const struct sip_msg none;
+	struct banops_line line = { 0 };
+	struct event e;
+	struct ban_key k;
+
+	if (!v->ban_due)
+		return;
+	ban_key_net(&k, &v->ban_addr, v->ban_plen);
+	policy_ban_done(v, 1); /* the line as it reads when the ban is new */
+	event_capture(&e, v, src, m ? m : &none);
+	line.ev = &e;
+	policy_ban_done(v, banops_ban(w->sh->ops, &k, v->ban_reason, v->ban_time_s, now,
+				      BANOPS_PUBLISH, &line));
+}
+
+/*
  * Counters and the event of one verdict. Returns false when the verdict is
  * a drop that monitor mode turns into an accept (counted as would_drop).
  */
@@ -279,7 +300,7 @@ account(struct worker *w, const struct policy_verdict *v, const struct addr *src
 		STAT_INC(w->st.bans_refused);
 	if (v->ban_spared)
 		STAT_INC(w->st.bans_spared);
-	if (v->event != POLICY_EV_NONE && b->n_events < EVENTS_MAX)
+	if (v->event != POLICY_EV_NONE && !v->new_ban && b->n_events < EVENTS_MAX)
 		event_capture(&b->events[b->n_events++], v, src, m ? m : &none);
 	if (v->drop && w->pol.cfg->mode == CONFIG_MODE_MONITOR) {
 		STAT_INC(w->st.would_drop);
@@ -310,6 +331,7 @@ tcp_msg(void *arg, const uint8_t *msg, size_t len, enum tcpstream_flaw flaw)
 		len = 0;
 	}
 	policy_judge(&x->w->pol, &x->pi->src, msg, len, x->now, &m, &v);
+	make_ban(x->w, &v, &x->pi->src, v.parsed ? &m : NULL, x->now);
 	/* In monitor mode the stream state must follow what the kernel is
 	 * told: accept. */
 	return account(x->w, &v, &x->pi->src, v.parsed ? &m : NULL, x->b) ? !v.drop : true;
@@ -333,6 +355,7 @@ judge_tcp(struct worker *w, struct packet_info *pi, bool csum_not_ready, uint64_
 		if ((pi->tcp_flags & 0x12) == 0x02) { /* SYN without ACK */
 			STAT_INC(w->st.tls_attempts);
 			policy_judge_opaque(&w->pol, &pi->src, now, &v);
+			make_ban(w, &v, &pi->src, NULL, now);
 			return account(w, &v, &pi->src, NULL, b) ? !v.drop : true;
 		}
 		if (policy_ip_banned(&w->pol, &pi->src, now)) {
@@ -437,32 +460,13 @@ judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 	}
 
 	policy_judge(&w->pol, &pi.src, payload ? payload : (const uint8_t *)"", plen, now, &m, &v);
+	make_ban(w, &v, &pi.src, v.parsed ? &m : NULL, now);
 	if (!account(w, &v, &pi.src, v.parsed ? &m : NULL, b))
 		return true; /* monitor mode */
 	if (v.reason == POLICY_BANNED_USER && cfg->banned_user_reply == CONFIG_USER_REPLY_403 &&
 	    (m.method == SIP_METHOD_REGISTER || m.method == SIP_METHOD_INVITE))
 		b->rejects[b->n_rejects++] = (unsigned)(p - b->pkts);
 	return !v.drop;
-}
-
-/* A new IP ban goes to the kernel set right after the verdicts, so the
- * next packet of the flood is dropped before it reaches the queue. */
-static void
-push_ban(struct worker *w, const struct event *e)
-{
-	struct ban_key k;
-	int ret;
-
-	if (!e->new_ban || w->pol.cfg->mode == CONFIG_MODE_MONITOR)
-		return;
-	ret = w->ks ? kernelset_add(w->ks, &e->ban_addr, e->ban_plen, e->ban_time_s) : -ENOTCONN;
-	if (ret < 0) {
-		STAT_INC(w->st.kernel_set_errors);
-		atomic_store_explicit(&w->sh->kset_dirty, 1, memory_order_release);
-	}
-	/* The other nodes of a cluster, after this node's own kernel set. */
-	ban_key_net(&k, &e->ban_addr, e->ban_plen);
-	cluster_publish_ban(w->sh->cluster, &k, e->ban_reason, e->ban_time_s);
 }
 
 /* After the verdicts: what did the server answer to credentials? */
@@ -506,10 +510,27 @@ read_reply(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch
 	handle_reply(w, &m, now, b);
 }
 
+/* One of a reply's bans through banops; *line is handed over with the
+ * first ban that is new (then set to NULL). The answer of banops_ban(). */
+static int
+reply_ban(struct worker *w, const struct ban_key *k, enum ban_reason r, uint32_t secs,
+	  uint64_t now, const struct banops_line **line)
+{
+	int ret = banops_ban(w->sh->ops, k, r, secs, now, BANOPS_PUBLISH, *line);
+
+	if (ret > 0)
+		*line = NULL;
+	return ret;
+}
+
 static void
 handle_reply(struct worker *w, const struct sip_msg *m, uint64_t now, struct batch *b)
 {
 	struct policy_auth a;
+	struct event e;
+	struct banops_line l = { .ev = &e };
+	const struct banops_line *line = NULL;
+	struct ban_key k;
 
 	STAT_INC(w->st.replies_seen);
 	policy_reply(&w->pol, m, now, &a);
@@ -517,22 +538,31 @@ handle_reply(struct worker *w, const struct sip_msg *m, uint64_t now, struct bat
 		STAT_INC(w->st.auth_failures);
 	if (a.ban_spared)
 		STAT_INC(w->st.bans_spared);
-	if (a.user_banned && w->pol.cfg->mode != CONFIG_MODE_MONITOR) {
-		struct ban_key k;
-
-		if (ban_key_user(&k, a.txn.user) == 0)
-			cluster_publish_ban(w->sh->cluster, &k, BAN_REASON_AUTH, a.ban_time_s);
-	}
 	if (a.event == POLICY_EV_AUTH_BAN) {
 		STAT_INC(w->st.auth_bans);
-		if (b->n_events < EVENTS_MAX)
-			event_capture_auth(&b->events[b->n_events++], &a);
+		a.ip_banned = a.ip_ban_due; /* the line as it reads when new */
+		event_capture_auth(&e, &a);
+		line = &l;
+	}
+	if (a.user_ban_due && ban_key_user(&k, a.txn.user) == 0)
+		a.user_banned = reply_ban(w, &k, BAN_REASON_AUTH, a.user_ban_s, now, &line) >= 0;
+	ban_key_net(&k, &a.ban_addr, a.ban_plen);
+	a.ip_banned = a.ip_ban_due &&
+		      reply_ban(w, &k, BAN_REASON_AUTH, a.ip_ban_s, now, &line) > 0;
+	/* No ban was new: the line is still due, from the batch. */
+	if (line && b->n_events < EVENTS_MAX)
+		event_capture_auth(&b->events[b->n_events++], &a);
+	if (a.enum_ban_due) {
+		struct banops_line le = { .ev = &e };
+
+		a.enum_banned = true;
+		event_capture_enum(&e, &a);
+		line = &le;
+		a.enum_banned = reply_ban(w, &k, BAN_REASON_ENUM, a.enum_ban_s, now, &line) > 0;
 	}
 	if (a.enum_banned) {
 		STAT_INC(w->st.enum_bans);
 		STAT_INC(w->st.bans_created);
-		if (b->n_events < EVENTS_MAX)
-			event_capture_enum(&b->events[b->n_events++], &a);
 	}
 }
 
@@ -638,7 +668,6 @@ worker_main(void *arg)
 			int64_t wall = b->n_events ? clock_wall_s() : 0;
 
 			for (unsigned i = 0; i < b->n_events; i++) {
-				push_ban(w, &b->events[i]);
 				event_log(&b->events[i], now,
 					  w->pol.cfg->mode == CONFIG_MODE_MONITOR);
 				evidence_record(w->sh->evidence, &b->events[i], (uint64_t)wall);
@@ -673,8 +702,6 @@ worker_fini(struct worker *w)
 	w->running = false;
 	nfq_queue_close(w->q);
 	w->q = NULL;
-	kernelset_close(w->ks);
-	w->ks = NULL;
 	srctab_free(w->src);
 	w->src = NULL;
 	txntab_free(w->txns);

@@ -8,7 +8,8 @@
  *
  * --queue-balance hashes by address, so a source always lands on the same
  * worker: per-source state (srctab) is private to the worker and lock-free.
- * Only the ban table is shared.
+ * Only the ban table is shared; bans the policy decides go through banops
+ * (banops.h), which keeps the kernel set, the cluster and the log in step.
  */
 
 #include <pthread.h>
@@ -21,7 +22,6 @@
 #include "counters.h"
 #include "ctlproto.h"
 #include "evidence.h"
-#include "kernelset.h"
 #include "log.h"
 #include "sipreply.h"
 #include "tcpstream.h"
@@ -43,11 +43,9 @@ struct worker_stats {
 	stat_t heartbeat_ms;                  /* last loop iteration (mono ms) */
 };
 
-struct cluster;
-
 /*
  * The part of the daemon a worker sees. The daemon's main thread writes
- * cfg, cfg_gen and stop; any thread may set kset_dirty.
+ * cfg, cfg_gen and stop; bans go through ops (banops.h), from any thread.
  *
  * A reload stores the new cfg, then bumps cfg_gen (release). A worker that
  * sees the new generation (acquire) at a batch boundary switches to it and
@@ -65,8 +63,7 @@ struct worker_shared {
 	_Atomic(struct config *) cfg;   /* swapped by reload */
 	atomic_uint cfg_gen;
 	atomic_bool stop;
-	atomic_int kset_dirty;          /* kernel set needs a resync */
-	struct cluster *cluster;        /* NULL: no cluster (cluster.h) */
+	struct banops *ops;             /* every ban goes through it */
 	struct hostaddr *host;          /* the host's addresses (rtnl.c keeps them) */
 	/* Gateway mode: the interfaces the SIP server's messages come in
 	 * on (sip.server_interface, or the routes to server_addresses);
@@ -88,7 +85,6 @@ struct worker {
 	bool running;
 	struct worker_shared *sh;
 	struct nfq_queue *q;
-	struct kernelset *ks;           /* NULL: kernel set unusable */
 	struct srctab *src;
 	struct txntab *txns;
 	struct enumtab *enums;

@@ -8,11 +8,11 @@
 
 #include "blocklist.h"
 #include "clock.h"
+#include "kernelset.h"
 #include "log.h"
 #include "state.h"
 #include "upkeep.h"
 
-#define RESYNC_RETRY_MS 5000
 #define FULL_RESYNC_MS (24ull * 3600 * 1000)
 
 void
@@ -84,23 +84,13 @@ upkeep_restore(struct upkeep *u, uint64_t now)
 void
 upkeep_resync(struct upkeep *u, uint64_t now)
 {
-	bool dirty = atomic_exchange_explicit(u->kset_dirty, 0, memory_order_acq_rel);
-
 	/* Once a day, put everything back: a ban longer than ipset's maximum
-	 * timeout would otherwise fall out of the kernel before it ends. */
+	 * timeout would otherwise fall out of the kernel before it ends.
+	 * (Failures and a full ban queue are banops' to repair.) */
 	if (now >= u->next_full_resync_ms) {
-		dirty = true;
 		u->next_full_resync_ms = now + FULL_RESYNC_MS;
+		banops_resync_soon(u->ops);
 	}
-	if (!dirty && !u->ops->set_broken)
-		return;
-	if (now < u->next_resync_ms) {
-		if (dirty)
-			atomic_store_explicit(u->kset_dirty, 1, memory_order_release);
-		return;
-	}
-	if (banops_resync(u->ops, now) < 0)
-		u->next_resync_ms = now + RESYNC_RETRY_MS;
 }
 
 struct bl_collect {
@@ -142,7 +132,8 @@ blocklist_add(const struct addr_net *net, void *arg)
 	ban_key_net(&k, &net->base, net->plen);
 	/* Until the next start or reload, which replace the whole list; the
 	 * kernel keeps at most KERNELSET_MAX_TIMEOUT. */
-	if (banops_ban(a->u->ops, &k, BAN_REASON_BLOCKLIST, KERNELSET_MAX_TIMEOUT, a->now) < 0)
+	if (banops_ban(a->u->ops, &k, BAN_REASON_BLOCKLIST, KERNELSET_MAX_TIMEOUT, a->now,
+		       BANOPS_BULK, NULL) < 0)
 		a->refused++;
 	return 0;
 }
@@ -157,7 +148,7 @@ upkeep_blocklists(struct upkeep *u, const struct config *cfg, uint64_t now)
 
 	bantab_foreach(u->bans, now, collect_blocklisted, &old);
 	for (size_t i = 0; i < old.n; i++)
-		banops_unban(u->ops, &old.keys[i]);
+		banops_unban(u->ops, &old.keys[i], BANOPS_BULK);
 	free(old.keys);
 
 	for (unsigned i = 0; i < cfg->n_blocklist_files; i++) {

@@ -21,10 +21,8 @@ struct upkeep {
 	const char *state_dir;
 	struct bantab *bans;
 	struct banops *ops;
-	atomic_int *kset_dirty;       /* set by any thread when a kernel update failed */
 	uint64_t saved_version;       /* bantab_version() at the last save */
 	bool save_failed;             /* logged once per failure streak */
-	uint64_t next_resync_ms;
 	uint64_t next_full_resync_ms; /* ipset caps timeouts at 24.8 days */
 };
 
@@ -34,7 +32,7 @@ void upkeep_restore(struct upkeep *u, uint64_t now);
  * -EPERM). 0 when the file holds the table (saved now, or unchanged since
  * the last save), else the negative errno of the failed save. */
 int upkeep_save(struct upkeep *u, const struct config *cfg, uint64_t now);
-/* Resync the kernel sets when dirty, broken (retried every 5 s) or daily. */
+/* Have banops resync the kernel sets once a day. */
 void upkeep_resync(struct upkeep *u, uint64_t now);
 /* Replace every blocklist ban with what cfg's blocklist_files say now. */
 void upkeep_blocklists(struct upkeep *u, const struct config *cfg, uint64_t now);

@@ -89,56 +89,93 @@ ban_secs(struct policy *p, const struct ban_key *k, uint32_t base, uint64_t now_
 }
 
 /*
- * The one door of every automatic IP ban. A ban that would cover a trusted
+ * The one door of every automatic IP ban: it decides, the caller makes the
+ * ban happen (banops, or policy_ban_table() without a kernel) and reports
+ * the outcome through policy_ban_done(). A ban that would cover a trusted
  * party is narrowed to the offending address when that is enough (an IPv6
- * /64 that holds a whitelisted peer), and refused (-EPERM, "spared") when
- * even that address is trusted or cannot be a real source. src may be NULL
- * when only the network is known (then no narrowing). Returns bantab_add()'s
- * answer otherwise; *net and *plen say what was banned.
+ * /64 that holds a whitelisted peer), and spared (false) when even that
+ * address is trusted or cannot be a real source. src may be NULL when only
+ * the network is known (then no narrowing). *net and *plen say what to
+ * ban, *secs for how long.
  */
-static int
-ban_net(struct policy *p, const struct addr *src, struct addr *net, unsigned *plen,
-	enum ban_reason why, uint32_t base, uint64_t now_ms, uint32_t *secs)
+static bool
+ban_decide(struct policy *p, const struct addr *src, struct addr *net, unsigned *plen,
+	   uint32_t base, uint64_t now_ms, uint32_t *secs)
 {
 	const struct config *cfg = p->cfg;
 	struct ban_key k;
 
 	*secs = 0;
 	if (src && trust_martian(p->host, src, true) != TRUST_MARTIAN_NONE)
-		return -EPERM;
+		return false;
 	if (trust_net_covers(cfg, p->host, net, *plen)) {
 		unsigned full = net->family == AF_INET ? 32 : 128;
 
 		if (!src || *plen >= full || trust_never_ban(cfg, p->host, src))
-			return -EPERM;
+			return false;
 		*net = *src;
 		*plen = full;
 	}
 	ban_key_net(&k, net, *plen);
 	*secs = ban_secs(p, &k, base, now_ms);
-	return bantab_add(p->bans, &k, why, now_ms, (uint64_t)*secs * 1000u);
+	return true;
 }
 
+/* An IP ban of the source (or its IPv6 prefix), decided into v. */
 static void
 ban_source(struct policy *p, const struct addr *src, enum ban_reason why,
 	   uint32_t base, uint64_t now_ms, struct policy_verdict *v)
 {
-	uint32_t secs;
-	unsigned plen;
-	int r;
+	unsigned plen = aggregate(p->cfg, src, &v->ban_addr);
+	bool due = ban_decide(p, src, &v->ban_addr, &plen, base, now_ms, &v->ban_time_s);
 
-	plen = aggregate(p->cfg, src, &v->ban_addr);
-	r = ban_net(p, src, &v->ban_addr, &plen, why, base, now_ms, &secs);
 	v->ban_plen = (uint8_t)plen;
+	v->ban_spared = !due;
+	if (!due)
+		return;
 	v->ban_reason = why;
-	v->ban_time_s = secs;
+	v->ban_due = true;
+}
+
+void
+policy_ban_done(struct policy_verdict *v, int r)
+{
 	v->new_ban = r > 0;
-	v->ban_spared = r == -EPERM;
-	v->ban_refused = r < 0 && r != -EPERM;
-	if (r > 0)
-		v->event = POLICY_EV_BAN_IP;
-	else if (v->ban_refused)
-		v->event = POLICY_EV_BAN_REFUSED;
+	v->ban_refused = r < 0;
+	/* A density ban's event is the ban itself; the User-Agent and
+	 * scanner lines stay what they are, ban or no ban. */
+	if (v->event == POLICY_EV_NONE || v->event == POLICY_EV_BAN_IP ||
+	    v->event == POLICY_EV_BAN_REFUSED)
+		v->event = r > 0 ? POLICY_EV_BAN_IP : r < 0 ? POLICY_EV_BAN_REFUSED : POLICY_EV_NONE;
+}
+
+void
+policy_ban_table(struct bantab *t, struct policy_verdict *v, uint64_t now_ms)
+{
+	struct ban_key k;
+
+	if (!v->ban_due)
+		return;
+	ban_key_net(&k, &v->ban_addr, v->ban_plen);
+	policy_ban_done(v, bantab_add(t, &k, v->ban_reason, now_ms,
+				      (uint64_t)v->ban_time_s * 1000u));
+}
+
+void
+policy_reply_table(struct bantab *t, struct policy_auth *a, uint64_t now_ms)
+{
+	struct ban_key k;
+
+	if (a->user_ban_due && ban_key_user(&k, a->txn.user) == 0)
+		a->user_banned = bantab_add(t, &k, BAN_REASON_AUTH, now_ms,
+					    (uint64_t)a->user_ban_s * 1000u) >= 0;
+	ban_key_net(&k, &a->ban_addr, a->ban_plen);
+	if (a->ip_ban_due)
+		a->ip_banned = bantab_add(t, &k, BAN_REASON_AUTH, now_ms,
+					  (uint64_t)a->ip_ban_s * 1000u) > 0;
+	if (a->enum_ban_due)
+		a->enum_banned = bantab_add(t, &k, BAN_REASON_ENUM, now_ms,
+					    (uint64_t)a->enum_ban_s * 1000u) > 0;
 }
 
 /* Remember a request with credentials until its reply says whether they
@@ -289,11 +326,10 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	    (cfg->ua_blacklist_methods & (1u << m->method)) && ua_bad(p, m)) {
 		v->event = POLICY_EV_UA;
 		if (cfg->ua_ban_ip && !trusted) {
-			ban_source(p, src, BAN_REASON_UA, cfg->ua_ban_time, now_ms, v);
 			/* The UA line is what is logged, ban or no ban (a full
 			 * table is counted through ban_refused): the seed's
 			 * fail2ban jail banned from that line. */
-			v->event = POLICY_EV_UA;
+			ban_source(p, src, BAN_REASON_UA, cfg->ua_ban_time, now_ms, v);
 		}
 		set_verdict(v, true, POLICY_UA);
 		return;
@@ -312,7 +348,6 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 		v->event = POLICY_EV_SCANNER;
 		if (cfg->ua_ban_ip && !trusted) {
 			ban_source(p, src, BAN_REASON_SCANNER, cfg->ua_ban_time, now_ms, v);
-			v->event = POLICY_EV_SCANNER;
 		}
 		set_verdict(v, true, POLICY_SCANNER);
 		return;
@@ -383,9 +418,8 @@ reply_enum(struct policy *p, const struct sip_msg *m, uint64_t key, uint64_t now
 {
 	const struct config *cfg = p->cfg;
 	struct addr src;
-	uint32_t n, secs;
+	uint32_t n;
 	unsigned plen;
-	int r;
 
 	n = enumtab_reply(p->enums, key, m->status, now_ms, cfg->enum_window * 1000u, &src);
 	if (n <= cfg->enum_distinct_users)
@@ -397,12 +431,11 @@ reply_enum(struct policy *p, const struct sip_msg *m, uint64_t key, uint64_t now
 	plen = src.family == AF_INET6 ? aggregate(cfg, &src, &out->ban_addr) : 32;
 	/* Only the aggregate is known: a prefix holding a trusted address
 	 * is not narrowed but spared. */
-	r = ban_net(p, plen == 32 || plen == 128 ? &src : NULL, &out->ban_addr, &plen,
-		    BAN_REASON_ENUM, cfg->dos_ban_time, now_ms, &secs);
+	out->enum_ban_due = ban_decide(p, plen == 32 || plen == 128 ? &src : NULL, &out->ban_addr,
+				       &plen, cfg->dos_ban_time, now_ms, &out->enum_ban_s);
 	out->ban_plen = (uint8_t)plen;
-	out->ban_time_s = secs;
-	out->enum_banned = r > 0;
-	out->ban_spared = r == -EPERM;
+	out->ban_time_s = out->enum_ban_s;
+	out->ban_spared = !out->enum_ban_due;
 }
 
 void
@@ -446,23 +479,19 @@ policy_reply(struct policy *p, const struct sip_msg *m, uint64_t now_ms,
 		struct ban_key k;
 
 		if (ban_key_user(&k, out->txn.user) == 0) {
-			out->ban_time_s = ban_secs(p, &k, cfg->failed_auth_ban_time, now_ms);
-			out->user_banned = bantab_add(p->bans, &k, BAN_REASON_AUTH, now_ms,
-						      (uint64_t)out->ban_time_s * 1000u) >= 0;
+			out->user_ban_s = ban_secs(p, &k, cfg->failed_auth_ban_time, now_ms);
+			out->ban_time_s = out->user_ban_s;
+			out->user_ban_due = true;
 		}
 	}
 	if (cfg->failed_auth_ban_target & CONFIG_AUTH_BAN_IP) {
-		uint32_t secs;
-		unsigned plen;
-		int r;
+		unsigned plen = aggregate(cfg, &out->txn.src, &out->ban_addr);
 
-		plen = aggregate(cfg, &out->txn.src, &out->ban_addr);
-		r = ban_net(p, &out->txn.src, &out->ban_addr, &plen, BAN_REASON_AUTH,
-			    cfg->failed_auth_ban_time, now_ms, &secs);
+		out->ip_ban_due = ban_decide(p, &out->txn.src, &out->ban_addr, &plen,
+					     cfg->failed_auth_ban_time, now_ms, &out->ip_ban_s);
 		out->ban_plen = (uint8_t)plen;
-		out->ip_banned = r > 0;
-		out->ban_spared = r == -EPERM;
+		out->ban_spared = !out->ip_ban_due;
 		if (!(cfg->failed_auth_ban_target & CONFIG_AUTH_BAN_USER))
-			out->ban_time_s = secs;
+			out->ban_time_s = out->ip_ban_s;
 	}
 }

@@ -6,10 +6,12 @@
  * policy - the verdict on one SIP message from one source.
  *
  * policy_judge() is a function of (config, tables, message, source, now):
- * it reads no clock, does no I/O and logs nothing. It returns what to do and
- * which event happened; the worker turns that into a netlink verdict, a log
- * line, a kernel-set update and counters. That split is what lets the unit
- * tests drive every rule with an injected clock.
+ * it reads no clock, does no I/O and logs nothing. It returns what to do,
+ * which event happened and which ban is due; the caller makes the ban
+ * happen (banops: table, kernel set, cluster, log; or policy_ban_table()
+ * where there is no kernel), reports the outcome with policy_ban_done(), and
+ * turns the rest into a netlink verdict and counters. That split is what
+ * lets the unit tests drive every rule with an injected clock.
  */
 
 #include <stdbool.h>
@@ -58,9 +60,10 @@ struct policy_verdict {
 	bool parsed;            /* msg holds a scanned message */
 	enum sip_flaw flaw;     /* when reason is POLICY_MALFORMED */
 	enum sanity_fail sanity;/* when malformed although it scanned */
-	bool ban_refused;       /* a ban was due but the table is full */
+	bool ban_due;           /* an IP ban of ban_addr/ban_plen is decided */
 	bool ban_spared;        /* a ban was due but would hit a trusted party */
-	bool new_ban;           /* this message created an IP ban */
+	bool ban_refused;       /* outcome: the table is full (policy_ban_done) */
+	bool new_ban;           /* outcome: this message created an IP ban */
 	enum ban_reason ban_reason;
 	uint32_t ban_time_s;
 	struct addr ban_addr;   /* what was banned: the source, or its IPv6 */
@@ -99,12 +102,18 @@ struct policy_auth {
 	bool failure;              /* a 401/407/403 to credentials */
 	bool success;              /* a 2xx reset the count */
 	uint32_t failures;         /* consecutive count after this reply */
+	/* Decisions, made to happen by the caller (see policy_judge()): */
+	bool user_ban_due;         /* ban txn.user for user_ban_s */
+	bool ip_ban_due;           /* ban ban_addr/ban_plen for ip_ban_s (auth) */
+	bool enum_ban_due;         /* ban ban_addr/ban_plen for enum_ban_s */
+	uint32_t user_ban_s, ip_ban_s, enum_ban_s;
+	/* Outcomes, filled by the caller: */
 	bool ip_banned;            /* new IP ban (kernel set) */
 	bool user_banned;          /* new or extended user ban */
-	uint32_t ban_time_s;
+	bool enum_banned;          /* new enumeration ban */
+	uint32_t ban_time_s;       /* what the log line says */
 	struct txn txn;            /* the request it answered */
 	/* enumeration: the source answered "no such user" too often */
-	bool enum_banned;
 	uint32_t enum_users;
 	bool ban_spared;           /* an IP ban was due on a trusted party */
 	struct addr ban_addr;
@@ -141,6 +150,16 @@ void policy_reply(struct policy *p, const struct sip_msg *m, uint64_t now_ms,
  * peer dropped).
  */
 bool policy_ip_banned(struct policy *p, const struct addr *src, uint64_t now_ms);
+
+/*
+ * The outcome of v's due ban: r is bantab_add()'s answer (1 new, 0 kept or
+ * extended, negative: refused). Sets new_ban, ban_refused and the event.
+ */
+void policy_ban_done(struct policy_verdict *v, int r);
+/* Where bans reach no kernel (sipwarden-replay, tests): v's due ban, or
+ * a's, into the table t alone, outcomes filled. */
+void policy_ban_table(struct bantab *t, struct policy_verdict *v, uint64_t now_ms);
+void policy_reply_table(struct bantab *t, struct policy_auth *a, uint64_t now_ms);
 
 /* Is this User-Agent (NUL-terminated, unfolded) blacklisted for method? */
 bool policy_ua_blacklisted(const struct config *cfg, enum sip_method method, const char *ua);

@@ -353,6 +353,7 @@ judge(struct replay *r, const struct packet_info *pi, uint64_t ts_us)
 	r->st.judged++;
 	policy_judge(&r->pol, &pi->src, pi->payload ? pi->payload : (const uint8_t *)"",
 		     pi->payload_len, r->now_ms, &m, &v);
+	policy_ban_table(r->pol.bans, &v, r->now_ms);
 	r->st.reason[v.reason]++;
 	if (v.new_ban && v.ban_reason < BAN_REASON__MAX)
 		r->st.bans_ip[v.ban_reason]++;
@@ -377,6 +378,7 @@ server_message(struct replay *r, const struct packet_info *pi, uint64_t ts_us)
 	if (!m.is_request)
 		r->st.server_replies++;
 	policy_reply(&r->pol, &m, r->now_ms, &a);
+	policy_reply_table(r->pol.bans, &a, r->now_ms);
 	if (a.failure)
 		r->st.auth_failures++;
 	if (a.success)

@@ -101,6 +101,7 @@ judge(const char *ip, const char *text, uint64_t now)
 	struct addr a = A(ip);
 
 	policy_judge(&g_p, &a, (const uint8_t *)text, strlen(text), now, &m, &v);
+	policy_ban_table(g_p.bans, &v, now);
 	return v;
 }
 
@@ -229,6 +230,7 @@ reply401(uint64_t now, struct policy_auth *a)
 
 	cr_assert_eq(sip_scan(r, strlen(r), &m, &f), 0);
 	policy_reply(&g_p, &m, now, a);
+	policy_reply_table(g_p.bans, a, now);
 }
 
 /* failed_auth_ban_target: ip never bans a trusted source (the whitelisted

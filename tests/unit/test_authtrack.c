@@ -75,6 +75,7 @@ request(const char *text, uint64_t now, struct policy_verdict *v)
 	struct sip_msg m;
 
 	policy_judge(&pol, &src, (const uint8_t *)text, strlen(text), now, &m, v);
+	policy_ban_table(pol.bans, v, now);
 }
 
 static void
@@ -86,6 +87,7 @@ answer(unsigned status, const char *tag, uint64_t now, struct policy_auth *a)
 
 	cr_assert_eq(sip_scan(r, strlen(r), &m, &f), 0);
 	policy_reply(&pol, &m, now, a);
+	policy_reply_table(pol.bans, a, now);
 }
 
 static bool

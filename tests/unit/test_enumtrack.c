@@ -387,6 +387,7 @@ send_req(const char *ip, const char *ext, uint64_t now)
 
 	reg_text(buf, sizeof(buf), ext, false, 0);
 	policy_judge(&pol, &a, (const uint8_t *)buf, strlen(buf), now, &m, &v);
+	policy_ban_table(pol.bans, &v, now);
 	return v;
 }
 
@@ -401,6 +402,7 @@ answer(const char *ext, unsigned status, uint64_t now)
 	reg_text(buf, sizeof(buf), ext, true, status);
 	cr_assert_eq(sip_scan(buf, strlen(buf), &m, &f), 0);
 	policy_reply(&pol, &m, now, &a);
+	policy_reply_table(pol.bans, &a, now);
 	return a;
 }
 
@@ -586,6 +588,7 @@ Test(enum_policy, credentials_failures_count_challenges_do_not)
 			 "Authorization: Digest username=\"%s\", realm=\"example.org\", "
 			 "nonce=\"n\", uri=\"sip:example.org\", response=\"0\"\r\n\r\n", ext);
 		policy_judge(&pol, &src, (const uint8_t *)buf, strlen(buf), 20000 + 10 * i, &m, &v);
+		policy_ban_table(pol.bans, &v, 20000 + 10 * i);
 		cr_assert_not(v.drop);
 		a = answer(ext, i % 2 ? 403 : 401, 20000 + 10 * i + 1);
 	}

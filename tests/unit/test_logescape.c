@@ -178,20 +178,22 @@ Test(logescape, cluster_lines)
 {
 	static struct cluster c;
 	struct cluster_msg m;
-	atomic_int dirty = 0;
+	struct bantab *bans = bantab_new(16);
 	size_t len;
 	char *out;
 
 	memset(&c, 0, sizeof(c));
 	pthread_mutex_init(&c.lock, NULL);
 	snprintf(c.node, sizeof(c.node), "here");
-	c.ops.bans = bantab_new(16);
+	cr_assert_not_null(bans);
+	/* never started: banops_free() applies and logs what was queued */
+	c.ops = banops_new(bans, 16, false);
+	c.bans = bans;
 	c.origins = cluster_origins_new(16);
-	c.kset_dirty = &dirty;
 	c.changed_fd = -1;
 	c.apply_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
 	c.err_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
-	cr_assert_not_null(c.ops.bans);
+	cr_assert_not_null(c.ops);
 	cr_assert_not_null(c.origins);
 
 	memset(&m, 0, sizeof(m));
@@ -212,13 +214,14 @@ Test(logescape, cluster_lines)
 	snprintf(m.node, sizeof(m.node), "edge-b");
 	cr_assert_eq(ban_key_user(&m.key, "bob@example.org"), 0);
 	cluster_apply_msg(&c, &m);
+	banops_free(c.ops);
 	out = capture_end(&len);
 	check_lines(out, len, 4);
 	cr_assert_not_null(strstr(out, "by node 'n\\x271\\x0a\\x22x'"), "%s", out);
 	cr_assert_not_null(strstr(out, "cluster: user 'bob@example.org' banned by node 'edge-b'"),
 			   "%s", out);
 	free(out);
-	bantab_free(c.ops.bans);
+	bantab_free(bans);
 	cluster_origins_free(c.origins);
 }
 

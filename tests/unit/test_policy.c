@@ -104,6 +104,7 @@ judge_n(const char *ip, const void *text, size_t len, uint64_t now)
 	memcpy(g_buf, text, len);
 	memset(&v, 0x5a, sizeof(v));
 	policy_judge(&g_p, &a, g_buf, len, now, &g_m, &v);
+	policy_ban_table(g_p.bans, &v, now);
 	return v;
 }
 

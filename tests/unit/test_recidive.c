@@ -92,9 +92,11 @@ density_ban(const char *ip, uint64_t now)
 		      (unsigned long long)now);
 	for (int i = 0; i < N; i++) {
 		policy_judge(&pol, &a, (const uint8_t *)opt, strlen(opt), now, &m, &v);
+		policy_ban_table(pol.bans, &v, now);
 		cr_assert_not(v.drop, "request %d dropped: %s", i, policy_reason_name(v.reason));
 	}
 	policy_judge(&pol, &a, (const uint8_t *)opt, strlen(opt), now, &m, &v);
+	policy_ban_table(pol.bans, &v, now);
 	cr_assert(v.drop);
 	cr_assert_eq(v.reason, POLICY_DENSITY);
 	cr_assert_eq(v.event, POLICY_EV_BAN_IP);
@@ -268,9 +270,11 @@ auth_failures(uint64_t t)
 
 		policy_judge(&pol, &src, (const uint8_t *)REQ_CREDS, strlen(REQ_CREDS), now, &m,
 			     &v);
+		policy_ban_table(pol.bans, &v, now);
 		cr_assert_not(v.drop, "attempt %u dropped: %s", i, policy_reason_name(v.reason));
 		cr_assert_eq(sip_scan(REPLY_401, strlen(REPLY_401), &m, &f), 0);
 		policy_reply(&pol, &m, now + 10, &a);
+		policy_reply_table(pol.bans, &a, now + 10);
 		cr_assert(a.failure);
 	}
 	cr_assert_eq(a.event, POLICY_EV_AUTH_BAN);
