@@ -199,6 +199,8 @@ set_trusted(struct cluster *c, const struct config *cfg)
 	free(c->trusted);
 	c->trusted = t;
 	c->n_trusted = n;
+	c->min_prefix4 = cfg->min_ban_prefix4;
+	c->min_prefix6 = cfg->min_ban_prefix6;
 	pthread_mutex_unlock(&c->lock);
 	atomic_store_explicit(&c->monitor, cfg->mode == CONFIG_MODE_MONITOR, memory_order_relaxed);
 }

@@ -10,6 +10,7 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "banops.h"
@@ -69,6 +70,23 @@ ban_trusted(struct cluster *c, const struct ban_key *k)
 	return t;
 }
 
+/* An IP ban wider than limits.min_ban_prefix4/6 (a /1 would drop half the
+ * Internet on every node). */
+static bool
+too_wide(struct cluster *c, const struct ban_key *k)
+{
+	struct addr a;
+	bool wide;
+
+	if (k->kind != BAN_KIND_IP)
+		return false;
+	memcpy(&a, k->data, sizeof(a));
+	pthread_mutex_lock(&c->lock);
+	wide = k->plen == 0 || k->plen < (a.family == AF_INET ? c->min_prefix4 : c->min_prefix6);
+	pthread_mutex_unlock(&c->lock);
+	return wide;
+}
+
 /* ---- what comes from Redis ---- */
 
 int
@@ -117,6 +135,15 @@ cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
 	cluster_key_text(&m->key, raw, sizeof(raw));
 	log_escape_str(raw, key, sizeof(key));
 	log_escape_str(m->node, node, sizeof(node));
+	if (too_wide(c, &m->key)) {
+		/* A node never publishes one (its control socket refuses it):
+		 * a writer with the key gone astray, or another limit there. */
+		cluster_count(&c->refused);
+		if (log_ratelimit_take(&c->apply_rl, clock_mono_ms(), NULL))
+			log_msg(LOG_WARNING, "cluster: not applying node '%s''s ban of '%s': wider "
+				"than limits.min_ban_prefix4/6", node, key);
+		return;
+	}
 	if (ban_trusted(c, &m->key)) {
 		if (log_ratelimit_take(&c->apply_rl, clock_mono_ms(), NULL))
 			log_msg(LOG_WARNING, "cluster: not applying node '%s''s ban of '%s': it "

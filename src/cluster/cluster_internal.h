@@ -83,6 +83,7 @@ struct cluster {
 	unsigned n_peers;
 	struct addr_net *trusted;
 	unsigned n_trusted;
+	unsigned min_prefix4, min_prefix6; /* limits.min_ban_prefix4/6 */
 	/* cluster_flush(): the queue's messages 1..done_seq are handled; the
 	 * fail_hi-th was the last one not sent; the flush before this one
 	 * covered the messages before the flush_from-th */

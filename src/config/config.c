@@ -19,6 +19,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <yaml.h>
@@ -98,6 +99,8 @@ config_new_default(void)
 	cfg->max_tcp_connections = 65536;
 	cfg->tcp_idle_time = 600;
 	cfg->evidence_entries = 4096;
+	cfg->min_ban_prefix4 = 8;
+	cfg->min_ban_prefix6 = 32;
 
 	cfg->ua_blacklist = calloc(n_ua, sizeof(*cfg->ua_blacklist));
 	if (cfg->ua_blacklist == NULL)
@@ -558,6 +561,13 @@ config_load_file(const char *path, struct config **out, FILE *err)
 }
 
 /* ---- queries ---- */
+
+bool
+config_ban_prefix_ok(const struct config *cfg, int family, unsigned plen)
+{
+	return plen >= (family == AF_INET ? cfg->min_ban_prefix4 : cfg->min_ban_prefix6) &&
+	       plen > 0;
+}
 
 bool
 config_is_trusted(const struct config *cfg, const struct addr *a)

@@ -116,6 +116,8 @@ struct config {
 	uint32_t max_tcp_connections;          /* limits.max_tcp_connections, default 65536 */
 	uint32_t tcp_idle_time;                /* limits.tcp_idle_time s, default 600 */
 	uint32_t evidence_entries;             /* limits.evidence_entries, default 4096 */
+	uint32_t min_ban_prefix4;              /* limits.min_ban_prefix4, default 8 */
+	uint32_t min_ban_prefix6;              /* limits.min_ban_prefix6, default 32 */
 
 	/* daemon: */
 	char *state_dir;                       /* daemon.state_dir, default /var/lib/sipwarden */
@@ -162,6 +164,11 @@ void config_free(struct config *cfg);
  * -EFBIG or a negative errno. Shared by the YAML readers.
  */
 int config_read_file(const char *path, size_t max, char **textp, size_t *lenp, FILE *err);
+
+/* May a network of this family and prefix length be banned from a
+ * blocklist, the cluster or the control socket? Not wider than
+ * limits.min_ban_prefix4/6 (so never /0). */
+bool config_ban_prefix_ok(const struct config *cfg, int family, unsigned plen);
 
 /* True when the address is whitelisted or a peering server. */
 bool config_is_trusted(const struct config *cfg, const struct addr *a);

@@ -329,6 +329,11 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 			set_msg(msg, msglen, "the ban table is full (limits.max_bans)");
 			return CTL_E_FULL;
 		}
+		if (r == -EDOM) {
+			set_msg(msg, msglen, "network too wide to ban (limits.min_ban_prefix4, "
+				"limits.min_ban_prefix6)");
+			return CTL_E_FAILED;
+		}
 		if (r < 0) {
 			set_msg(msg, msglen, "ban failed: %s", strerror(-r));
 			return CTL_E_FAILED;

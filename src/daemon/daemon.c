@@ -339,6 +339,15 @@ ctl_ban(void *ctx, const struct ban_key *k, uint32_t secs)
 	struct daemon *d = ctx;
 	struct banops_line line = { .publish_ret = &d->publish_err };
 
+	if (k->kind == BAN_KIND_IP) {
+		struct addr a;
+
+		memcpy(&a, k->data, sizeof(a));
+		/* A typo such as /1 must not ban half the Internet (issue 17). */
+		if (!config_ban_prefix_ok(d->cfg, a.family, k->plen))
+			return -EDOM;
+	}
+
 	/* control.c logs the operator's command itself; the answer says
 	 * whether the cluster took the ban (publish_err). */
 	return banops_ban(d->ops, k, BAN_REASON_MANUAL, secs, clock_mono_ms(), BANOPS_PUBLISH,
@@ -719,6 +728,7 @@ daemon_init(struct daemon *d, struct config *cfg, const struct daemon_opts *o)
 	d->up.state_dir = d->state_dir;
 	d->up.bans = d->sh.bans;
 	d->up.ops = d->ops;
+	d->up.host = d->sh.host;
 	upkeep_restore(&d->up, clock_mono_ms());
 	d->restored = true;
 

@@ -11,6 +11,7 @@
 #include "kernelset.h"
 #include "log.h"
 #include "state.h"
+#include "trust.h"
 #include "upkeep.h"
 
 #define FULL_RESYNC_MS (24ull * 3600 * 1000)
@@ -119,8 +120,9 @@ collect_blocklisted(const struct ban_info *b, void *arg)
 
 struct bl_add {
 	struct upkeep *u;
+	const struct config *cfg;
 	uint64_t now;
-	unsigned refused;
+	unsigned refused, wide, trusted;
 };
 
 static int
@@ -129,6 +131,17 @@ blocklist_add(const struct addr_net *net, void *arg)
 	struct bl_add *a = arg;
 	struct ban_key k;
 
+	/* A list from the Internet (APIBAN, CrowdSec) is not trusted to be
+	 * sane: /0 or a /4 would drop everyone, an entry covering a peer or
+	 * the host would cut this node off (issue 17). */
+	if (!config_ban_prefix_ok(a->cfg, net->base.family, net->plen)) {
+		a->wide++;
+		return 0;
+	}
+	if (trust_net_covers(a->cfg, a->u->host, &net->base, net->plen)) {
+		a->trusted++;
+		return 0;
+	}
 	ban_key_net(&k, &net->base, net->plen);
 	/* Until the next start or reload, which replace the whole list; the
 	 * kernel keeps at most KERNELSET_MAX_TIMEOUT. */
@@ -143,7 +156,7 @@ void
 upkeep_blocklists(struct upkeep *u, const struct config *cfg, uint64_t now)
 {
 	struct bl_collect old = { 0 };
-	struct bl_add add = { .u = u, .now = now };
+	struct bl_add add = { .u = u, .cfg = cfg, .now = now };
 	unsigned total = 0, bad_total = 0;
 
 	bantab_foreach(u->bans, now, collect_blocklisted, &old);
@@ -172,8 +185,10 @@ upkeep_blocklists(struct upkeep *u, const struct config *cfg, uint64_t now)
 	}
 	if (cfg->n_blocklist_files || old.n)
 		log_msg(LOG_NOTICE, "blocklists: %u entries from %u files (%u bad lines, %u not "
-			"banned: table full), replacing %zu", total, cfg->n_blocklist_files,
-			bad_total, add.refused, old.n);
+			"banned: table full, %u refused: wider than limits.min_ban_prefix4/6, "
+			"%u refused: covering a trusted address), replacing %zu", total,
+			cfg->n_blocklist_files, bad_total, add.refused, add.wide, add.trusted,
+			old.n);
 }
 
 static void

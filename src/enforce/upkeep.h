@@ -16,11 +16,13 @@
 #include "banops.h"
 #include "bans.h"
 #include "config.h"
+#include "hostaddr.h"
 
 struct upkeep {
 	const char *state_dir;
 	struct bantab *bans;
 	struct banops *ops;
+	const struct hostaddr *host;  /* the host's addresses (may be NULL) */
 	uint64_t saved_version;       /* bantab_version() at the last save */
 	bool save_failed;             /* logged once per failure streak */
 	uint64_t next_full_resync_ms; /* ipset caps timeouts at 24.8 days */

@@ -287,9 +287,15 @@ check_forged_refused() {
 	rcli PUBLISH swtest:bans "$(sign_line "$other" "SW1 ban x ip 203.0.113.75 manual $exp" "$now")" >/dev/null
 	# signed with the real key but 120 s old: a replay
 	rcli PUBLISH swtest:bans "$(sign_line "$KEYFILE" "SW1 unban b ip 203.0.113.74" $((now - 120)))" >/dev/null
-	lab_wait_for "[ \$(refused_of ctl_a) -ge $((ra + 4)) ] && [ \$(refused_of ctl_b) -ge $((rb + 4)) ]" 3 || true
+	# signed with the real key, but a /1: wider than limits.min_ban_prefix4
+	rcli PUBLISH swtest:bans "$(sign_line "$KEYFILE" "SW1 ban x ip 0.0.0.0/1 manual $exp" "$now")" >/dev/null
+	# and from the control socket
+	ctl_a ban ip 0.0.0.0/1 --time 60 && return 1
+	lab_wait_for "[ \$(refused_of ctl_a) -ge $((ra + 5)) ] && [ \$(refused_of ctl_b) -ge $((rb + 5)) ]" 3 || true
 	echo "refused: a $ra -> $(refused_of ctl_a), b $rb -> $(refused_of ctl_b)"
-	[ "$(refused_of ctl_a)" -ge $((ra + 4)) ] && [ "$(refused_of ctl_b)" -ge $((rb + 4)) ] &&
+	[ "$(refused_of ctl_a)" -ge $((ra + 5)) ] && [ "$(refused_of ctl_b)" -ge $((rb + 5)) ] &&
+		! ctl_a bans ip | grep -q '0\.0\.0\.0' && ! ctl_b bans ip | grep -q '0\.0\.0\.0' &&
+		grep -q "wider than limits.min_ban_prefix4/6" "$SWLOG_B" &&
 		in_set_a 203.0.113.74 && in_set_b 203.0.113.74 &&
 		! in_set_a 203.0.113.75 && ! in_set_b 203.0.113.75 &&
 		! ctl_a bans ip | grep -q '128\.0\.0\.0' && ! ctl_b bans ip | grep -q '128\.0\.0\.0' &&

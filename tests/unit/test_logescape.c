@@ -11,6 +11,7 @@
  * line is then checked byte by byte.
  */
 #include <criterion/criterion.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
