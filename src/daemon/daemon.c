@@ -711,6 +711,7 @@ daemon_init(struct daemon *d, struct config *cfg, const struct daemon_opts *o)
 	d->socket_path = strdup(o->socket_path ? o->socket_path : cfg->socket_path);
 	d->sh.bans = bantab_new(cfg->max_bans);
 	d->sh.fails = failtab_new(cfg->max_auth_users);
+	d->sh.replies = (struct log_ratelimit)LOG_RATELIMIT_INIT(REPLYLIMIT_RATE, REPLYLIMIT_BURST);
 	d->sh.offenders = failtab_new(cfg->max_bans);
 	d->sh.evidence = evidence_new(cfg->evidence_entries);
 	if (!d->state_dir || !d->socket_path || !d->sh.bans || !d->sh.fails || !d->sh.offenders ||

@@ -63,6 +63,9 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 	w->index = index;
 	w->qnum = qnum;
 	w->sh = sh;
+	ret = replylimit_init(&w->rlim, REPLYLIMIT_INTERVAL_MS, &sh->replies);
+	if (ret < 0)
+		return ret;
 	w->src = new_srctab(cfg, cfg->queue_count);
 	w->txns = txntab_new(cfg->max_transactions / cfg->queue_count);
 	w->enums = enumtab_new(cfg->max_transactions / cfg->queue_count, 4096);
@@ -88,7 +91,6 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 		w->tcp = NULL;
 		return ret;
 	}
-	w->rep_rate = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 200);
 	w->pol.cfg = cfg;
 	w->pol.cfg_gen = atomic_load(&sh->cfg_gen);
 	w->gen_seen = w->pol.cfg_gen;
@@ -574,8 +576,6 @@ reject_user(struct worker *w, const struct nfq_pkt *p, uint64_t now)
 	struct sip_msg m;
 	enum sip_flaw flaw;
 
-	if (!log_ratelimit_take(&w->rep_rate, now, NULL))
-		return;
 	if (!w->rep && !w->rep_failed) {
 		int ret = sipreply_open(&w->rep);
 
@@ -587,6 +587,7 @@ reject_user(struct worker *w, const struct nfq_pkt *p, uint64_t now)
 		}
 	}
 	if (!w->rep || packet_parse(p->data, p->len, &pi) != PACKET_OK ||
+	    !replylimit_take(&w->rlim, &pi.src, now) ||
 	    sip_scan((const char *)pi.payload, pi.payload_len, &m, &flaw) < 0)
 		return;
 	if (sipreply_send(w->rep, &pi, &m, 403, "Try again later") == 0)

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "replylimit.h"
 #include "bans.h"
 #include "config.h"
 #include "counters.h"
@@ -65,6 +66,7 @@ struct worker_shared {
 	atomic_bool stop;
 	struct banops *ops;             /* every ban goes through it */
 	struct hostaddr *host;          /* the host's addresses (rtnl.c keeps them) */
+	struct log_ratelimit replies;   /* 403s per second, every worker (replylimit.h) */
 	/* Gateway mode: the interfaces the SIP server's messages come in
 	 * on (sip.server_interface, or the routes to server_addresses);
 	 * rewritten by the main thread at start and reload, read relaxed. */
@@ -91,7 +93,7 @@ struct worker {
 	struct tcptab *tcp;             /* SIP over TCP: per-connection framing */
 	struct sipreply *rep;           /* opened on first use (banned_user_reply) */
 	bool rep_failed;
-	struct log_ratelimit rep_rate;  /* no reflector for spoofed sources */
+	struct replylimit rlim;         /* no reflector for spoofed sources */
 	bool frag_logged;               /* the fragment warning is given once */
 	struct policy pol;
 	unsigned gen_seen;              /* under sh->gen_lock: cfg_gen in use */
