@@ -56,6 +56,10 @@ enum ctr_kind { CTR_COUNTER, CTR_GAUGE };
 	X(bans_created, CTR_COUNTER, "bans_created_total", NULL,                                \
 	  "Bans created by the policy.")                                                        \
 	X(bans_refused, CTR_COUNTER, "bans_refused_total", NULL, "Bans refused: table full.")   \
+	X(bans_evicted, CTR_COUNTER, "bans_evicted_total", NULL,                                \
+	  "Automatic IP bans evicted from a full table to make room.")                          \
+	X(bans_limited, CTR_COUNTER, "bans_limited_total", NULL,                                \
+	  "Bans not made: their source prefix made too many (the packets are dropped).")        \
 	X(bans_spared, CTR_COUNTER, "bans_spared_total", NULL,                                  \
 	  "Bans not made: they would cover a trusted address.")                                 \
 	X(martian, CTR_COUNTER, "martian_total", NULL,                                          \

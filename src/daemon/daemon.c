@@ -186,6 +186,8 @@ fill_stats(const struct daemon *d, struct ctl_stats *st)
 	st->kernel_set_resyncs += bs.resyncs;
 	st->ban_queue_full += bs.queue_full;
 	st->ban_lines_lost += bs.lines_lost;
+	/* Evictions happen in whichever thread bans (bans.h). */
+	st->bans_evicted = bantab_evicted(d->sh.bans);
 	st->bans_ip = bantab_count(d->sh.bans, BAN_KIND_IP);
 	st->bans_user = bantab_count(d->sh.bans, BAN_KIND_USER);
 	st->max_bans = cfg->max_bans;

@@ -101,6 +101,9 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 	w->pol.fails = sh->fails;
 	w->pol.offenders = sh->offenders;
 	w->pol.host = sh->host;
+	/* Without memory for it, bans per prefix are not limited (the table
+	 * still bounds them). */
+	w->pol.banrate = banrate_new();
 	return 0;
 }
 
@@ -302,6 +305,8 @@ account(struct worker *w, const struct policy_verdict *v, const struct addr *src
 		STAT_INC(w->st.bans_refused);
 	if (v->ban_spared)
 		STAT_INC(w->st.bans_spared);
+	if (v->ban_limited)
+		STAT_INC(w->st.bans_limited);
 	if (v->event != POLICY_EV_NONE && !v->new_ban && b->n_events < EVENTS_MAX)
 		event_capture(&b->events[b->n_events++], v, src, m ? m : &none);
 	if (v->drop && w->pol.cfg->mode == CONFIG_MODE_MONITOR) {
@@ -540,6 +545,8 @@ handle_reply(struct worker *w, const struct sip_msg *m, uint64_t now, struct bat
 		STAT_INC(w->st.auth_failures);
 	if (a.ban_spared)
 		STAT_INC(w->st.bans_spared);
+	if (a.ban_limited)
+		STAT_INC(w->st.bans_limited);
 	if (a.event == POLICY_EV_AUTH_BAN) {
 		STAT_INC(w->st.auth_bans);
 		a.ip_banned = a.ip_ban_due; /* the line as it reads when new */
@@ -709,6 +716,8 @@ worker_fini(struct worker *w)
 	w->txns = NULL;
 	enumtab_free(w->enums);
 	w->enums = NULL;
+	banrate_free(w->pol.banrate);
+	w->pol.banrate = NULL;
 	tcptab_free(w->tcp);
 	w->tcp = NULL;
 	sipreply_close(w->rep);

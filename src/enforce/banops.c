@@ -137,10 +137,24 @@ int
 banops_ban(struct banops *b, const struct ban_key *k, enum ban_reason r, uint32_t secs,
 	   uint64_t now_ms, unsigned flags, const struct banops_line *line)
 {
-	int ret = bantab_add(b->bans, k, r, now_ms, (uint64_t)secs * 1000u);
+	struct ban_key gone;
+	int ret = bantab_add_evict(b->bans, k, r, now_ms, (uint64_t)secs * 1000u, &gone);
 	bool monitor = atomic_load(&b->monitor);
 	struct job j;
 
+	/* An automatic ban evicted to make room (bans.h) leaves the kernel
+	 * set too, in order with the adds. */
+	if (gone.kind == BAN_KIND_IP && !monitor) {
+		if (flags & BANOPS_BULK) {
+			banops_resync_soon(b);
+		} else {
+			j.op = JOB_DEL;
+			j.has_ev = false;
+			j.what[0] = '\0';
+			memcpy(&j.key, &gone, offsetof(struct ban_key, data) + gone.len);
+			enqueue(b, &j);
+		}
+	}
 	if (ret < 0)
 		return ret;
 	/* An extension too: the other nodes extend theirs. */

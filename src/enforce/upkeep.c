@@ -191,12 +191,23 @@ upkeep_blocklists(struct upkeep *u, const struct config *cfg, uint64_t now)
 			old.n);
 }
 
+struct expiry_tally {
+	unsigned logged, ip, user;
+};
+
 static void
 expired_cb(const struct ban_info *b, void *arg)
 {
+	struct expiry_tally *t = arg;
 	char key[BAN_KEY_MAX + 1], esc[4 * BAN_KEY_MAX + 1];
 
-	(void)arg;
+	if (b->key->kind == BAN_KIND_USER)
+		t->user++;
+	else
+		t->ip++;
+	if (t->logged >= UPKEEP_EXPIRY_LINES)
+		return;
+	t->logged++;
 	/* A user key holds what the attacker wrote (percent-decoded): a
 	 * newline in it would forge a ban line for fail2ban (issue 17). */
 	if (b->key->kind == BAN_KIND_USER)
@@ -206,8 +217,53 @@ expired_cb(const struct ban_info *b, void *arg)
 	log_msg(LOG_INFO, "ban of '%s' (%s) expired", esc, ban_reason_name(b->reason));
 }
 
+/* The table's fill: warn once past the high mark, re-arm below the low. */
+static void
+check_fill(struct upkeep *u)
+{
+	uint64_t max = bantab_max(u->bans);
+	uint64_t n = (uint64_t)bantab_count(u->bans, BAN_KIND_IP) +
+		     bantab_count(u->bans, BAN_KIND_USER);
+
+	if (!u->full_warned && n * 100 >= max * UPKEEP_FULL_WARN_PCT) {
+		u->full_warned = true;
+		log_msg(LOG_WARNING, "ban table %llu%% full (%llu of limits.max_bans %llu, %u "
+			"automatic IP bans of at most %u): new automatic bans now evict the "
+			"least valuable ones", (unsigned long long)(n * 100 / max),
+			(unsigned long long)n, (unsigned long long)max,
+			bantab_auto_count(u->bans), bantab_auto_max(u->bans));
+	} else if (u->full_warned && n * 100 < max * UPKEEP_FULL_REARM_PCT) {
+		u->full_warned = false;
+		log_msg(LOG_NOTICE, "ban table below %u%% full again (%llu of %llu)",
+			UPKEEP_FULL_REARM_PCT, (unsigned long long)n, (unsigned long long)max);
+	}
+}
+
+/* Evictions and refusals, summed up once a minute at most. */
+static void
+report_pressure(struct upkeep *u, uint64_t now)
+{
+	uint64_t ev = bantab_evicted(u->bans), rf = bantab_refused(u->bans);
+
+	if (now < u->next_report_ms || (ev == u->evicted_seen && rf == u->refused_seen))
+		return;
+	log_msg(LOG_WARNING, "ban table full: %llu automatic IP bans evicted, %llu bans "
+		"refused in the last minute", (unsigned long long)(ev - u->evicted_seen),
+		(unsigned long long)(rf - u->refused_seen));
+	u->evicted_seen = ev;
+	u->refused_seen = rf;
+	u->next_report_ms = now + 60000;
+}
+
 void
 upkeep_expire(struct upkeep *u, uint64_t now)
 {
-	bantab_expire(u->bans, now, expired_cb, NULL);
+	struct expiry_tally t = { 0, 0, 0 };
+
+	bantab_expire(u->bans, now, expired_cb, &t);
+	if (t.ip + t.user > t.logged)
+		log_msg(LOG_INFO, "%u more bans expired (%u IP, %u user bans in all)",
+			t.ip + t.user - t.logged, t.ip, t.user);
+	check_fill(u);
+	report_pressure(u, now);
 }

@@ -26,7 +26,17 @@ struct upkeep {
 	uint64_t saved_version;       /* bantab_version() at the last save */
 	bool save_failed;             /* logged once per failure streak */
 	uint64_t next_full_resync_ms; /* ipset caps timeouts at 24.8 days */
+	bool full_warned;             /* the table passed UPKEEP_FULL_WARN_PCT */
+	uint64_t evicted_seen;        /* bantab_evicted() at the last report */
+	uint64_t refused_seen;        /* bantab_refused() at the last report */
+	uint64_t next_report_ms;      /* evictions/refusals: one line a minute */
 };
+
+/* The ban table's fill that warns (and, once below the lower mark, re-arms). */
+#define UPKEEP_FULL_WARN_PCT 80
+#define UPKEEP_FULL_REARM_PCT 70
+/* Expiries logged one by one per tick; the rest in one summary line. */
+#define UPKEEP_EXPIRY_LINES 10
 
 /* Load the saved bans (creating the state directory if needed). */
 void upkeep_restore(struct upkeep *u, uint64_t now);
@@ -34,12 +44,17 @@ void upkeep_restore(struct upkeep *u, uint64_t now);
  * -EPERM). 0 when the file holds the table (saved now, or unchanged since
  * the last save), else the negative errno of the failed save. */
 int upkeep_save(struct upkeep *u, const struct config *cfg, uint64_t now);
+/*
+ * Remove expired bans: the first UPKEEP_EXPIRY_LINES each tick get a line
+ * of their own, the rest one summary line (a flood of spoofed sources
+ * expires by the thousand). Warns when the table passes
+ * UPKEEP_FULL_WARN_PCT, and sums up evictions and refusals once a minute.
+ */
+void upkeep_expire(struct upkeep *u, uint64_t now);
 /* Have banops resync the kernel sets once a day. */
 void upkeep_resync(struct upkeep *u, uint64_t now);
 /* Replace every blocklist ban with what cfg's blocklist_files say now. */
 void upkeep_blocklists(struct upkeep *u, const struct config *cfg, uint64_t now);
-/* Drop expired bans, logging each. */
-void upkeep_expire(struct upkeep *u, uint64_t now);
 /* Log each line of a multi-line error text (config and blocklist errors). */
 void upkeep_log_lines(char *text);
 

@@ -12,6 +12,9 @@
 #define NSHARDS 64
 #define SHARD_BUCKETS 1024
 
+/* Automatic IP bans looked at to pick one to evict. */
+#define EVICT_SAMPLES 32
+
 struct ban {
 	struct ban *next;
 	uint64_t created_ms;
@@ -31,7 +34,11 @@ struct bantab {
 	uint32_t seed;
 	uint32_t count[3];  /* by kind; atomic */
 	uint32_t total;     /* atomic */
+	uint32_t auto_max;  /* automatic IP bans allowed (max_bans less the reserve) */
+	uint32_t auto_count;/* atomic */
+	uint32_t sample;    /* atomic: where the next eviction sample starts */
 	uint64_t refused;   /* atomic */
+	uint64_t evicted;   /* atomic */
 	uint64_t version;   /* atomic */
 	uint64_t min_expiry;    /* atomic: no ban expires before this (a lower bound) */
 	/* Prefix lengths in use by network bans: bit n of plens[fam][n/64]
@@ -53,6 +60,8 @@ bantab_new(uint32_t max_bans)
 	if (!t)
 		return NULL;
 	t->max_bans = max_bans;
+	/* A tenth is kept for user and operator bans (at least one). */
+	t->auto_max = max_bans - (max_bans / 10 ? max_bans / 10 : (max_bans > 1));
 	t->seed = (uint32_t)random() | 1u;
 	for (i = 0; i < NSHARDS; i++)
 		pthread_mutex_init(&t->shards[i].lock, NULL);
@@ -195,12 +204,20 @@ bantab_version(const struct bantab *t)
 	return __atomic_load_n(&t->version, __ATOMIC_RELAXED);
 }
 
+bool
+ban_is_automatic(const struct ban_key *k, enum ban_reason r)
+{
+	return k->kind == BAN_KIND_IP && r != BAN_REASON_MANUAL && r != BAN_REASON_BLOCKLIST;
+}
+
 static void
 unlink_ban(struct bantab *t, struct ban **pp)
 {
 	struct ban *b = *pp;
 
 	*pp = b->next;
+	if (ban_is_automatic(&b->key, b->reason))
+		__atomic_sub_fetch(&t->auto_count, 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&t->count[b->key.kind], 1, __ATOMIC_RELAXED);
 	__atomic_sub_fetch(&t->total, 1, __ATOMIC_RELAXED);
 	free(b);
@@ -228,21 +245,149 @@ note_expiry(struct bantab *t, uint64_t expires_ms)
 		;
 }
 
+/* Value of an automatic ban for eviction: lower goes first. A ban that
+ * dropped more than one packet is holding a real sender off. */
+static bool
+less_valuable(const struct ban *x, const struct ban *y)
+{
+	bool xa = x->hits > 1, ya = y->hits > 1;
+
+	if (xa != ya)
+		return !xa;
+	return x->expires_ms < y->expires_ms;
+}
+
+/*
+ * Evict the least valuable automatic IP ban of a sample (bans.h): the
+ * first EVICT_SAMPLES automatic bans found walking the buckets from a
+ * moving start, so successive evictions look at different parts of the
+ * table. Where a ban sits follows the hash, which the attacker cannot
+ * steer. A full table of max_bans entries yields the sample within about
+ * EVICT_SAMPLES * buckets / max_bans buckets; a table holding fewer
+ * automatic bans than that is looked at whole. Returns true when one went
+ * (its key in *out when out is not NULL).
+ */
+static bool
+evict_one(struct bantab *t, uint64_t now_ms, struct ban_key *out)
+{
+	struct ban_key victim;
+	bool found = false;
+	struct ban best;
+	unsigned seen = 0;
+	uint32_t start = __atomic_fetch_add(&t->sample, 40503u, __ATOMIC_RELAXED);
+
+	for (unsigned i = 0; i < NSHARDS * SHARD_BUCKETS && seen < EVICT_SAMPLES; i++) {
+		uint32_t pos = (start + i) % (NSHARDS * SHARD_BUCKETS);
+		struct shard *s = &t->shards[pos % NSHARDS];
+		struct ban *b;
+
+		if (!__atomic_load_n(&s->buckets[(pos / NSHARDS) % SHARD_BUCKETS], __ATOMIC_ACQUIRE))
+			continue;
+		pthread_mutex_lock(&s->lock);
+		for (b = s->buckets[(pos / NSHARDS) % SHARD_BUCKETS]; b; b = b->next) {
+			if (!ban_is_automatic(&b->key, b->reason))
+				continue;
+			seen++;
+			if (!found || b->expires_ms <= now_ms || less_valuable(b, &best)) {
+				best.hits = b->hits;
+				best.expires_ms = b->expires_ms;
+				/* Only key.len bytes of data are allocated. */
+				victim.kind = b->key.kind;
+				victim.plen = b->key.plen;
+				victim.len = b->key.len;
+				memcpy(victim.data, b->key.data, b->key.len);
+				found = true;
+			}
+		}
+		pthread_mutex_unlock(&s->lock);
+	}
+	if (!found)
+		return false;
+	{
+		struct shard *s;
+		struct ban **pp = lock_lookup(t, &victim, &s);
+		bool gone = false;
+
+		/* Still there and still automatic (a manual ban may have
+		 * replaced it meanwhile). */
+		if (*pp && ban_is_automatic(&(*pp)->key, (*pp)->reason)) {
+			unlink_ban(t, pp);
+			gone = true;
+		}
+		pthread_mutex_unlock(&s->lock);
+		if (!gone)
+			return false;
+	}
+	__atomic_add_fetch(&t->evicted, 1, __ATOMIC_RELAXED);
+	bump(t);
+	if (out) {
+		out->kind = victim.kind;
+		out->plen = victim.plen;
+		out->len = victim.len;
+		memcpy(out->data, victim.data, victim.len);
+	}
+	return true;
+}
+
+/* A live ban of k, without counting a hit. */
+static bool
+present(struct bantab *t, const struct ban_key *k, uint64_t now_ms)
+{
+	struct shard *s;
+	struct ban **pp = lock_lookup(t, k, &s);
+	bool live = *pp && (*pp)->expires_ms > now_ms;
+
+	pthread_mutex_unlock(&s->lock);
+	return live;
+}
+
+/* A ban's reason changes (an operator bans what the policy banned, or the
+ * other way round): keep the count of automatic bans true. */
+static void
+set_reason(struct bantab *t, struct ban *b, enum ban_reason r)
+{
+	bool was = ban_is_automatic(&b->key, b->reason), is = ban_is_automatic(&b->key, r);
+
+	if (was && !is)
+		__atomic_sub_fetch(&t->auto_count, 1, __ATOMIC_RELAXED);
+	else if (!was && is)
+		__atomic_add_fetch(&t->auto_count, 1, __ATOMIC_RELAXED);
+	b->reason = r;
+}
+
+/* Is there room for one more ban of this kind (counters only, racy by
+ * design: the insert below takes the slot atomically). */
+static bool
+has_room(struct bantab *t, bool automatic)
+{
+	if (__atomic_load_n(&t->total, __ATOMIC_RELAXED) >= t->max_bans)
+		return false;
+	return !automatic || __atomic_load_n(&t->auto_count, __ATOMIC_RELAXED) < t->auto_max;
+}
+
 static int
 insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
-       uint64_t created_ms, uint64_t expires_ms, bool exact, uint64_t now_ms)
+       uint64_t created_ms, uint64_t expires_ms, bool exact, uint64_t now_ms,
+       struct ban_key *evicted)
 {
+	bool automatic = ban_is_automatic(k, r);
 	struct shard *s;
 	struct ban **pp, *b;
 
+	if (evicted)
+		evicted->kind = 0;
 	if ((k->kind != BAN_KIND_IP && k->kind != BAN_KIND_USER) || k->len > BAN_KEY_MAX)
 		return -EINVAL;
 	/* Full: expired bans make room. The sweep walks every shard, so it
 	 * runs only when some ban can have expired: a flood that keeps the
 	 * table full of live bans gets its refusals cheaply. */
-	if (__atomic_load_n(&t->total, __ATOMIC_RELAXED) >= t->max_bans &&
+	if (!has_room(t, automatic) &&
 	    now_ms >= __atomic_load_n(&t->min_expiry, __ATOMIC_RELAXED))
 		bantab_expire(t, now_ms, NULL, NULL);
+	/* Still no room: the least valuable automatic ban goes, unless the
+	 * key is banned already (then nothing new is needed). */
+	if (!has_room(t, automatic) && !present(t, k, now_ms))
+		evict_one(t, now_ms, evicted);
 
 	note_expiry(t, expires_ms);
 	pp = lock_lookup(t, k, &s);
@@ -253,14 +398,17 @@ insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 			b->created_ms = created_ms;
 			b->expires_ms = expires_ms;
 			b->hits = 0;
-			b->reason = r;
+			set_reason(t, b, r);
 			pthread_mutex_unlock(&s->lock);
 			bump(t);
 			return 1;
 		}
 		if (exact || expires_ms > b->expires_ms) {
 			b->expires_ms = expires_ms;
-			b->reason = r;
+			/* An operator's ban stays one (never evictable) when the
+			 * policy bans the same key again. */
+			if (exact || !ban_is_automatic(k, r) || ban_is_automatic(&b->key, b->reason))
+				set_reason(t, b, r);
 			bump(t);
 		}
 		pthread_mutex_unlock(&s->lock);
@@ -272,8 +420,17 @@ insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 		__atomic_add_fetch(&t->refused, 1, __ATOMIC_RELAXED);
 		return -ENOSPC;
 	}
+	if (automatic && __atomic_add_fetch(&t->auto_count, 1, __ATOMIC_RELAXED) > t->auto_max) {
+		__atomic_sub_fetch(&t->auto_count, 1, __ATOMIC_RELAXED);
+		__atomic_sub_fetch(&t->total, 1, __ATOMIC_RELAXED);
+		pthread_mutex_unlock(&s->lock);
+		__atomic_add_fetch(&t->refused, 1, __ATOMIC_RELAXED);
+		return -ENOSPC;
+	}
 	b = malloc(offsetof(struct ban, key.data) + k->len);
 	if (!b) {
+		if (automatic)
+			__atomic_sub_fetch(&t->auto_count, 1, __ATOMIC_RELAXED);
 		__atomic_sub_fetch(&t->total, 1, __ATOMIC_RELAXED);
 		pthread_mutex_unlock(&s->lock);
 		__atomic_add_fetch(&t->refused, 1, __ATOMIC_RELAXED);
@@ -307,14 +464,21 @@ int
 bantab_add(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 	   uint64_t now_ms, uint64_t duration_ms)
 {
-	return insert(t, k, r, now_ms, now_ms + duration_ms, false, now_ms);
+	return insert(t, k, r, now_ms, now_ms + duration_ms, false, now_ms, NULL);
+}
+
+int
+bantab_add_evict(struct bantab *t, const struct ban_key *k, enum ban_reason r,
+		 uint64_t now_ms, uint64_t duration_ms, struct ban_key *evicted)
+{
+	return insert(t, k, r, now_ms, now_ms + duration_ms, false, now_ms, evicted);
 }
 
 int
 bantab_set(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 	   uint64_t created_ms, uint64_t expires_ms)
 {
-	return insert(t, k, r, created_ms, expires_ms, true, created_ms);
+	return insert(t, k, r, created_ms, expires_ms, true, created_ms, NULL);
 }
 
 bool
@@ -484,4 +648,28 @@ uint64_t
 bantab_refused(const struct bantab *t)
 {
 	return __atomic_load_n(&t->refused, __ATOMIC_RELAXED);
+}
+
+uint64_t
+bantab_evicted(const struct bantab *t)
+{
+	return __atomic_load_n(&t->evicted, __ATOMIC_RELAXED);
+}
+
+uint32_t
+bantab_max(const struct bantab *t)
+{
+	return t->max_bans;
+}
+
+uint32_t
+bantab_auto_max(const struct bantab *t)
+{
+	return t->auto_max;
+}
+
+uint32_t
+bantab_auto_count(const struct bantab *t)
+{
+	return __atomic_load_n(&t->auto_count, __ATOMIC_RELAXED);
 }

@@ -9,10 +9,16 @@
  * with its own lock: two workers rarely touch the same shard, and the
  * control thread's listing or the expiry sweep holds one shard at a time.
  *
- * The table is bounded (max_bans). When it is full, expired bans make room
- * first; a new ban is refused (and counted) rather than silently evicting a
- * live one, because an evicted live ban is an attacker let back in without
- * anyone being told.
+ * The table is bounded (max_bans) and keeps room for every kind (issue 17):
+ * spoofed UDP sources can make one automatic IP ban per packet, and they
+ * must not crowd out what matters more. Automatic IP bans (density, UA,
+ * scanner, enumeration, auth by IP) may fill at most max_bans minus a
+ * reserve of a tenth; user bans and operator bans (manual, blocklist) may
+ * use the whole table. When a ban does not fit, expired bans make room
+ * first, then the least valuable automatic IP ban is evicted: of a sample
+ * of entries, one that dropped at most one packet with the least time left
+ * (the sample keeps the cost per insert constant under a flood). Only when
+ * no automatic IP ban is there to evict is a ban refused (and counted).
  */
 
 #include <stdbool.h>
@@ -77,6 +83,14 @@ uint32_t ban_key_hash(const struct ban_key *k, uint32_t seed);
  */
 int bantab_add(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 	       uint64_t now_ms, uint64_t duration_ms);
+/* The same; when an automatic IP ban was evicted to make room, its key is
+ * copied to *evicted (for the kernel set), else evicted->kind is 0.
+ * evicted may be NULL. */
+int bantab_add_evict(struct bantab *t, const struct ban_key *k, enum ban_reason r,
+		     uint64_t now_ms, uint64_t duration_ms, struct ban_key *evicted);
+/* Automatic bans (may be evicted, count against the quota): IP bans for
+ * any reason but manual and blocklist. */
+bool ban_is_automatic(const struct ban_key *k, enum ban_reason r);
 /* Like bantab_add() but sets the expiry exactly (restore from state). */
 int bantab_set(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 	       uint64_t created_ms, uint64_t expires_ms);
@@ -107,5 +121,10 @@ uint32_t bantab_count(const struct bantab *t, enum ban_kind kind);
  * the persistence code saves when it moved. */
 uint64_t bantab_version(const struct bantab *t);
 uint64_t bantab_refused(const struct bantab *t);
+uint64_t bantab_evicted(const struct bantab *t);
+uint32_t bantab_max(const struct bantab *t);
+/* How many automatic IP bans fit (max_bans less the reserve). */
+uint32_t bantab_auto_max(const struct bantab *t);
+uint32_t bantab_auto_count(const struct bantab *t);
 
 #endif

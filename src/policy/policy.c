@@ -94,11 +94,13 @@ ban_secs(struct policy *p, const struct ban_key *k, uint32_t base, uint64_t now_
  * the outcome through policy_ban_done(). A ban that would cover a trusted
  * party is narrowed to the offending address when that is enough (an IPv6
  * /64 that holds a whitelisted peer), and spared (false) when even that
- * address is trusted or cannot be a real source. src may be NULL when only
- * the network is known (then no narrowing). *net and *plen say what to
- * ban, *secs for how long.
+ * address is trusted or cannot be a real source (0). One source prefix
+ * may not churn the table at its own pace: past banrate.h's budget the ban
+ * is not made (-EBUSY; the packet is still dropped). src may be NULL when
+ * only the network is known (then no narrowing). 1: *net and *plen say
+ * what to ban, *secs for how long.
  */
-static bool
+static int
 ban_decide(struct policy *p, const struct addr *src, struct addr *net, unsigned *plen,
 	   uint32_t base, uint64_t now_ms, uint32_t *secs)
 {
@@ -107,18 +109,20 @@ ban_decide(struct policy *p, const struct addr *src, struct addr *net, unsigned 
 
 	*secs = 0;
 	if (src && trust_martian(p->host, src, true) != TRUST_MARTIAN_NONE)
-		return false;
+		return 0;
 	if (trust_net_covers(cfg, p->host, net, *plen)) {
 		unsigned full = net->family == AF_INET ? 32 : 128;
 
 		if (!src || *plen >= full || trust_never_ban(cfg, p->host, src))
-			return false;
+			return 0;
 		*net = *src;
 		*plen = full;
 	}
+	if (!banrate_take(p->banrate, net, now_ms))
+		return -EBUSY;
 	ban_key_net(&k, net, *plen);
 	*secs = ban_secs(p, &k, base, now_ms);
-	return true;
+	return 1;
 }
 
 /* An IP ban of the source (or its IPv6 prefix), decided into v. */
@@ -127,11 +131,12 @@ ban_source(struct policy *p, const struct addr *src, enum ban_reason why,
 	   uint32_t base, uint64_t now_ms, struct policy_verdict *v)
 {
 	unsigned plen = aggregate(p->cfg, src, &v->ban_addr);
-	bool due = ban_decide(p, src, &v->ban_addr, &plen, base, now_ms, &v->ban_time_s);
+	int due = ban_decide(p, src, &v->ban_addr, &plen, base, now_ms, &v->ban_time_s);
 
 	v->ban_plen = (uint8_t)plen;
-	v->ban_spared = !due;
-	if (!due)
+	v->ban_spared = due == 0;
+	v->ban_limited = due < 0;
+	if (due <= 0)
 		return;
 	v->ban_reason = why;
 	v->ban_due = true;
@@ -420,6 +425,7 @@ reply_enum(struct policy *p, const struct sip_msg *m, uint64_t key, uint64_t now
 	struct addr src;
 	uint32_t n;
 	unsigned plen;
+	int due;
 
 	n = enumtab_reply(p->enums, key, m->status, now_ms, cfg->enum_window * 1000u, &src);
 	if (n <= cfg->enum_distinct_users)
@@ -431,11 +437,13 @@ reply_enum(struct policy *p, const struct sip_msg *m, uint64_t key, uint64_t now
 	plen = src.family == AF_INET6 ? aggregate(cfg, &src, &out->ban_addr) : 32;
 	/* Only the aggregate is known: a prefix holding a trusted address
 	 * is not narrowed but spared. */
-	out->enum_ban_due = ban_decide(p, plen == 32 || plen == 128 ? &src : NULL, &out->ban_addr,
-				       &plen, cfg->dos_ban_time, now_ms, &out->enum_ban_s);
+	due = ban_decide(p, plen == 32 || plen == 128 ? &src : NULL, &out->ban_addr, &plen,
+			 cfg->dos_ban_time, now_ms, &out->enum_ban_s);
+	out->enum_ban_due = due > 0;
 	out->ban_plen = (uint8_t)plen;
 	out->ban_time_s = out->enum_ban_s;
-	out->ban_spared = !out->enum_ban_due;
+	out->ban_spared = due == 0;
+	out->ban_limited = due < 0;
 }
 
 void
@@ -486,11 +494,13 @@ policy_reply(struct policy *p, const struct sip_msg *m, uint64_t now_ms,
 	}
 	if (cfg->failed_auth_ban_target & CONFIG_AUTH_BAN_IP) {
 		unsigned plen = aggregate(cfg, &out->txn.src, &out->ban_addr);
+		int due = ban_decide(p, &out->txn.src, &out->ban_addr, &plen,
+				     cfg->failed_auth_ban_time, now_ms, &out->ip_ban_s);
 
-		out->ip_ban_due = ban_decide(p, &out->txn.src, &out->ban_addr, &plen,
-					     cfg->failed_auth_ban_time, now_ms, &out->ip_ban_s);
+		out->ip_ban_due = due > 0;
 		out->ban_plen = (uint8_t)plen;
-		out->ban_spared = !out->ip_ban_due;
+		out->ban_spared = due == 0;
+		out->ban_limited = due < 0;
 		if (!(cfg->failed_auth_ban_target & CONFIG_AUTH_BAN_USER))
 			out->ban_time_s = out->ip_ban_s;
 	}

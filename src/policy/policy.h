@@ -20,6 +20,7 @@
 
 #include "addr.h"
 #include "authtrack.h"
+#include "banrate.h"
 #include "bans.h"
 #include "config.h"
 #include "sanity.h"
@@ -62,6 +63,7 @@ struct policy_verdict {
 	enum sanity_fail sanity;/* when malformed although it scanned */
 	bool ban_due;           /* an IP ban of ban_addr/ban_plen is decided */
 	bool ban_spared;        /* a ban was due but would hit a trusted party */
+	bool ban_limited;       /* a ban was due but its prefix made too many */
 	bool ban_refused;       /* outcome: the table is full (policy_ban_done) */
 	bool new_ban;           /* outcome: this message created an IP ban */
 	enum ban_reason ban_reason;
@@ -85,6 +87,7 @@ struct policy {
 	struct failtab *fails;  /* shared */
 	struct failtab *offenders; /* shared; NULL: no repeat-offender tracking */
 	const struct hostaddr *host; /* the host's own addresses; NULL: none known */
+	struct banrate *banrate; /* per worker; NULL: bans per prefix not limited */
 	/* Per worker: the blacklist's verdict on recently seen User-Agents
 	 * (a phone fleet sends a handful of them), keyed by a seeded hash,
 	 * valid for one config generation. Spares regexec() per request. */
@@ -116,6 +119,7 @@ struct policy_auth {
 	/* enumeration: the source answered "no such user" too often */
 	uint32_t enum_users;
 	bool ban_spared;           /* an IP ban was due on a trusted party */
+	bool ban_limited;          /* ... or its prefix made too many bans */
 	struct addr ban_addr;
 	uint8_t ban_plen;
 };

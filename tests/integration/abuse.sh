@@ -8,6 +8,9 @@
 #  - a scanner "from" 2001:db8:5::99, the /64 neighbour of the whitelisted
 #    peer 2001:db8:5::10: banned alone (/128), never the /64; the peer keeps
 #    registering
+#  - 1000 spoofed scanner sources fill the ban table (max_bans 200): the
+#    least valuable automatic bans are evicted, and a real user ban for
+#    alice (three wrong passwords) is still made
 #  - through all of it the legitimate client keeps registering
 set -euo pipefail
 
@@ -61,7 +64,7 @@ scanner_msg() {
 stat_of() { sw_ctl --json stats | sw_json_get "j['$1']"; }
 
 legit_registers() {
-	sw_register 203.0.113.10 105 && sw_register 2001:db8:c::10 106
+	sw_register 203.0.113.10 110 && sw_register 2001:db8:c::10 111
 }
 lab_check "the legitimate client registers (v4 and v6) before the attacks" legit_registers
 
@@ -103,6 +106,29 @@ check_peer_keeps_working() {
 	done
 }
 lab_check "the whitelisted peer keeps registering" check_peer_keeps_working
+
+# Issue 17, attack 3: 1000 spoofed scanner sources, each its own /48, fill
+# the ban table (max_bans 200); then alice (user 105) guesses wrong three
+# times for real: her user ban must still be made.
+check_table_flood_then_user_ban() {
+	local i ev rf
+	spoof 2001:db8:100::1 "$(scanner_msg)" --count 1000 --vary-src || return 1
+	lab_wait_for "[ \$(stat_of bans_evicted) -gt 0 ]" 10 || return 1
+	ev=$(stat_of bans_evicted)
+	echo "IP bans $(stat_of bans_ip) of 200, evicted $ev, refused $(stat_of bans_refused)"
+	for i in 1 2 3; do
+		lab_sipclient "$LAB_NS_CLI" register --src 203.0.113.12 --server "$LAB_SRV4" \
+			--user 105 --domain example.org --password wrong --timeout 2 >/dev/null && return 1
+	done
+	lab_wait_for "sw_ctl bans user | grep -q '105@example.org'" 5 || return 1
+	sw_ctl bans user
+	rf=$(stat_of bans_refused)
+	grep -E "ban table [0-9]+% full" "$SWLOG" &&
+		[ "$rf" -eq 0 ] && [ "$(stat_of bans_ip)" -le 180 ] &&
+		[ "$(sw_set_members 6 | wc -l)" -le 200 ]
+}
+lab_check "a ban-table flood of spoofed sources, then alice's user ban is still made" \
+	check_table_flood_then_user_ban
 
 lab_check "the legitimate client keeps registering after the attacks" legit_registers
 lab_check "the daemon is still running" sw_daemon_alive

@@ -8,8 +8,8 @@ gets in the way.
            [--dport 5060] [--count N] [--vary-src] (--text T | --file F)
 
 --text/--file: the SIP message; ${SRC} ${SPORT} ${N} are substituted, bare LF
-becomes CRLF, and the message ends with its blank line. --count N (<= 200000) sends N datagrams; --vary-src makes the
-last 16 bits of the source address count up (one new source per datagram).
+becomes CRLF, and the message ends with its blank line. --count N (<= 200000) sends N datagrams; --vary-src gives each datagram a new source: the next IPv4 address, or the
+next IPv6 /48 (the third group of 2001:db8:X:: counts up).
 
 Safety: --dst must lie in the lab ranges (198.51.100.0/24, 203.0.113.0/24,
 2001:db8::/32); --src in those, loopback, 0/8, multicast, broadcast, :: or
@@ -91,8 +91,11 @@ def main():
             break
         sa = src
         if a.vary_src:
+            # IPv4: the next address; IPv6: the next /48 (bits 80..95), so
+            # that every source is its own /64 and /48.
             sa = ipaddress.ip_address(int(src) + i) if src.version == 4 else \
-                ipaddress.ip_address((int(src) & ~0xffff) | ((int(src) + i) & 0xffff))
+                ipaddress.ip_address(int(src) ^ (((int(src) >> 80) + i) & 0xffff ^
+                                                  (int(src) >> 80) & 0xffff) << 80)
             if not any(sa in n for n in SPOOFABLE):
                 break
         body = text.replace("${SRC}", str(sa) if sa.version == 4 else "[%s]" % sa) \

@@ -2,6 +2,7 @@
 /* Issue 17: nobody can turn the policy against the host, its server, its
  * peers and whitelists. Each attack next to its benign twin. */
 #include <criterion/criterion.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -253,4 +254,121 @@ Test(abuse, auth_ip_ban_spares_the_peer)
 	}
 	cr_assert(a.ip_banned);
 	cr_assert(banned("203.0.113.5", 3000));
+}
+
+/* ---- issue 17, attack 3: the ban table filled by spoofed sources ---- */
+
+static struct ban_key
+KIPn(unsigned i)
+{
+	struct ban_key k;
+	struct addr a;
+	char ip[32];
+
+	snprintf(ip, sizeof(ip), "10.%u.%u.%u", (i >> 16) & 255, (i >> 8) & 255, i & 255);
+	cr_assert_eq(addr_parse(ip, &a), 0);
+	ban_key_ip(&k, &a);
+	return k;
+}
+
+Test(abuse, spoofed_ip_bans_never_crowd_out_user_and_operator_bans)
+{
+	struct bantab *t = bantab_new(100);
+	struct ban_key k, gone;
+
+	cr_assert_eq(bantab_auto_max(t), 90);
+	/* 1000 spoofed sources, one ban each: every one is made (the oldest
+	 * single-hit ones make room), never more than the quota. */
+	for (unsigned i = 0; i < 1000; i++) {
+		k = KIPn(i);
+		cr_assert_eq(bantab_add_evict(t, &k, BAN_REASON_UA, i, 3600000, &gone), 1, "ban %u", i);
+		cr_assert_eq(gone.kind, i < 90 ? 0 : BAN_KIND_IP, "ban %u", i);
+		cr_assert_leq(bantab_auto_count(t), 90);
+	}
+	cr_assert_eq(bantab_evicted(t), 910);
+	cr_assert_eq(bantab_refused(t), 0);
+	/* a real user ban for alice, and an operator's ban, still go in */
+	cr_assert_eq(ban_key_user(&k, "alice@example.org"), 0);
+	cr_assert_eq(bantab_add(t, &k, BAN_REASON_AUTH, 2000, 3600000), 1);
+	cr_assert(bantab_check(t, &k, 2001));
+	k = KIPn(5000);
+	cr_assert_eq(bantab_add(t, &k, BAN_REASON_MANUAL, 2000, 3600000), 1);
+	/* 10 user bans fill the reserve; more take automatic bans' room */
+	for (unsigned i = 0; i < 20; i++) {
+		char u[32];
+
+		snprintf(u, sizeof(u), "u%u@example.org", i);
+		cr_assert_eq(ban_key_user(&k, u), 0);
+		cr_assert_eq(bantab_add(t, &k, BAN_REASON_AUTH, 2000, 3600000), 1, "user %u", i);
+	}
+	cr_assert_eq(bantab_count(t, BAN_KIND_USER), 21);
+	cr_assert_eq(bantab_refused(t), 0);
+	bantab_free(t);
+}
+
+/* The least valuable goes first: a ban that keeps dropping a real sender
+ * stays, one that dropped at most one packet goes; then least time left. */
+Test(abuse, eviction_keeps_the_bans_that_work)
+{
+	struct bantab *t = bantab_new(16); /* 15 automatic: all in one sample */
+	struct ban_key k, gone;
+
+	for (unsigned i = 0; i < 15; i++) {
+		k = KIPn(i);
+		/* the hot ones have the least time left: hits must weigh more */
+		cr_assert_eq(bantab_add(t, &k, BAN_REASON_DENSITY, 0, i < 5 ? 1000000 : 2000000 + i), 1);
+		if (i < 5)
+			for (int h = 0; h < 10; h++)
+				cr_assert(bantab_check(t, &k, 10));
+	}
+	k = KIPn(100);
+	cr_assert_eq(bantab_add_evict(t, &k, BAN_REASON_DENSITY, 20, 3000000, &gone), 1);
+	cr_assert_eq(gone.kind, BAN_KIND_IP);
+	/* the cold one with the least time left: 10.0.0.5 */
+	k = KIPn(5);
+	cr_assert_eq(memcmp(gone.data, k.data, k.len), 0, "evicted the wrong ban");
+	for (unsigned i = 0; i < 5; i++) {
+		k = KIPn(i);
+		cr_assert(bantab_check(t, &k, 30), "hot ban %u evicted", i);
+	}
+	/* benign twin: operator bans are never evicted, so a table full of
+	 * them refuses an automatic ban */
+	bantab_free(t);
+	t = bantab_new(16);
+	for (unsigned i = 0; i < 16; i++) {
+		k = KIPn(i);
+		cr_assert_eq(bantab_add(t, &k, BAN_REASON_MANUAL, 0, 1000000), 1);
+	}
+	k = KIPn(100);
+	cr_assert_eq(bantab_add_evict(t, &k, BAN_REASON_DENSITY, 20, 1000, &gone), -ENOSPC);
+	cr_assert_eq(gone.kind, 0);
+	bantab_free(t);
+}
+
+/* One prefix may not churn the table: past BANRATE_MAX bans a window,
+ * its offenders are dropped but not banned. Benign twin: other prefixes
+ * and the next window are not affected. */
+Test(abuse, ban_creation_per_prefix_is_limited)
+{
+	char ip[32];
+	unsigned made = 0, limited = 0;
+
+	g_p.banrate = banrate_new();
+	cr_assert_not_null(g_p.banrate);
+	for (unsigned i = 0; i < BANRATE_MAX + 10; i++) {
+		struct policy_verdict v;
+
+		snprintf(ip, sizeof(ip), "203.0.113.%u", 10 + i);
+		v = judge(ip, request("friendly-scanner", ""), 20000);
+		cr_assert(v.drop);
+		made += v.new_ban;
+		limited += v.ban_limited;
+	}
+	cr_assert_eq(made, BANRATE_MAX);
+	cr_assert_eq(limited, 10);
+	cr_assert(judge("192.0.2.7", request("friendly-scanner", ""), 20000).new_ban);
+	cr_assert(judge("203.0.113.200", request("friendly-scanner", ""), 20000 + BANRATE_WINDOW_MS)
+			  .new_ban);
+	banrate_free(g_p.banrate);
+	g_p.banrate = NULL;
 }

@@ -128,15 +128,38 @@ Test(banops, bans_that_fit_are_queued)
 
 /* A ban already there is extended, not queued again; a full table refuses
  * and nothing else happens. */
+static int
+ban_manual(unsigned i, unsigned flags)
+{
+	struct ban_key k = ip(i);
+
+	return banops_ban(g_b, &k, BAN_REASON_MANUAL, 60, 1000, flags, NULL);
+}
+
+/* A table full of operator bans refuses (they are never evicted). */
 Test(banops, extension_and_refusal)
 {
 	mk(2, 16, false);
-	cr_assert_eq(ban(1, 0), 1);
-	cr_assert_eq(ban(1, 0), 0);
-	cr_assert_eq(ban(2, 0), 1);
-	cr_assert_eq(ban(3, BANOPS_PUBLISH), -ENOSPC);
+	cr_assert_eq(ban_manual(1, 0), 1);
+	cr_assert_eq(ban_manual(1, 0), 0);
+	cr_assert_eq(ban_manual(2, 0), 1);
+	cr_assert_eq(ban_manual(3, BANOPS_PUBLISH), -ENOSPC);
 	cr_assert_eq(stats().queued, 2);
 	cr_assert_eq(g_published, 0);
+}
+
+/* Issue 17: a full table of automatic bans makes room by evicting one,
+ * and the evicted ban's kernel-set delete is queued with the new add. */
+Test(banops, eviction_queues_the_kernel_delete)
+{
+	mk(16, 64, false);
+	for (unsigned i = 0; i < 15; i++)
+		cr_assert_eq(ban(i, 0), 1);
+	cr_assert_eq(stats().queued, 15);
+	cr_assert_eq(ban(100, 0), 1);
+	cr_assert_eq(bantab_evicted(g_t), 1);
+	cr_assert_eq(bantab_count(g_t, BAN_KIND_IP), 15);
+	cr_assert_eq(stats().queued, 17); /* the delete, then the add */
 }
 
 /* Bulk loads (blocklists, a cluster load) ask for one resync instead of a

@@ -495,13 +495,14 @@ Test(bans, version_moves_on_changes_only)
 	v = bantab_version(g_t);
 #define MOVED() do { uint64_t nv = bantab_version(g_t); cr_assert_gt(nv, v); v = nv; } while (0)
 #define STILL() cr_assert_eq(bantab_version(g_t), v)
-	bantab_add(g_t, &a, BAN_REASON_DENSITY, 0, 10000);
+	/* an operator ban: never evicted to make room (bans.h) */
+	bantab_add(g_t, &a, BAN_REASON_MANUAL, 0, 10000);
 	MOVED();
 	bantab_check(g_t, &a, 1);
 	STILL();
-	bantab_add(g_t, &a, BAN_REASON_DENSITY, 1, 5000);   /* not extended */
+	bantab_add(g_t, &a, BAN_REASON_MANUAL, 1, 5000);    /* not extended */
 	STILL();
-	bantab_add(g_t, &a, BAN_REASON_DENSITY, 1, 20000);  /* extended */
+	bantab_add(g_t, &a, BAN_REASON_MANUAL, 1, 20000);   /* extended */
 	MOVED();
 	bantab_set(g_t, &u, BAN_REASON_AUTH, 0, 3000);
 	MOVED();
@@ -530,11 +531,13 @@ Test(bans_limit, full_of_live_bans_refuses)
 	struct ban_key k;
 	char name[32];
 
+	/* Operator bans are never evicted (issue 17): a table full of them
+	 * refuses. */
 	mk(10);
 	for (int i = 0; i < 10; i++) {
 		snprintf(name, sizeof(name), "10.0.0.%d", i);
 		k = KIP(name);
-		cr_assert_eq(bantab_add(g_t, &k, BAN_REASON_DENSITY, 0, 1000), 1);
+		cr_assert_eq(bantab_add(g_t, &k, BAN_REASON_MANUAL, 0, 1000), 1);
 	}
 	k = KIP("10.0.0.200");
 	cr_assert_eq(bantab_add(g_t, &k, BAN_REASON_DENSITY, 10, 1000), -ENOSPC);
@@ -573,17 +576,17 @@ Test(bans_limit, expired_bans_make_room)
 	for (int i = 0; i < 10; i++) {
 		snprintf(name, sizeof(name), "10.0.0.%d", i);
 		k = KIP(name);
-		cr_assert_eq(bantab_add(g_t, &k, BAN_REASON_DENSITY, 0, i < 5 ? 1000 : 100000), 1);
+		cr_assert_eq(bantab_add(g_t, &k, BAN_REASON_MANUAL, 0, i < 5 ? 1000 : 100000), 1);
 	}
 	k = KIP("10.0.0.100");
-	cr_assert_eq(bantab_add(g_t, &k, BAN_REASON_DENSITY, 999, 1000), -ENOSPC);
+	cr_assert_eq(bantab_add(g_t, &k, BAN_REASON_MANUAL, 999, 1000), -ENOSPC);
 	for (int i = 0; i < 5; i++) {
 		snprintf(name, sizeof(name), "10.0.1.%d", i);
 		k = KIP(name);
-		cr_assert_eq(bantab_add(g_t, &k, BAN_REASON_DENSITY, 1000, 1000), 1, "add %d", i);
+		cr_assert_eq(bantab_add(g_t, &k, BAN_REASON_MANUAL, 1000, 1000), 1, "add %d", i);
 	}
 	k = KIP("10.0.2.1");
-	cr_assert_eq(bantab_add(g_t, &k, BAN_REASON_DENSITY, 1000, 1000), -ENOSPC);
+	cr_assert_eq(bantab_add(g_t, &k, BAN_REASON_MANUAL, 1000, 1000), -ENOSPC);
 	cr_assert_eq(bantab_refused(g_t), 2);
 	cr_assert_eq(bantab_count(g_t, BAN_KIND_IP), 10);
 	bantab_foreach(g_t, 1000, collect, &s);
@@ -599,9 +602,9 @@ Test(bans_limit, limit_of_one)
 	struct ban_key a = KIP("203.0.113.1"), b = KIP("203.0.113.2");
 
 	mk(1);
-	cr_assert_eq(bantab_add(g_t, &a, BAN_REASON_DENSITY, 0, 1000), 1);
-	cr_assert_eq(bantab_add(g_t, &b, BAN_REASON_DENSITY, 0, 1000), -ENOSPC);
-	cr_assert_eq(bantab_add(g_t, &b, BAN_REASON_DENSITY, 1000, 1000), 1);
+	cr_assert_eq(bantab_add(g_t, &a, BAN_REASON_MANUAL, 0, 1000), 1);
+	cr_assert_eq(bantab_add(g_t, &b, BAN_REASON_MANUAL, 0, 1000), -ENOSPC);
+	cr_assert_eq(bantab_add(g_t, &b, BAN_REASON_MANUAL, 1000, 1000), 1);
 	cr_assert_not(banned(&a, 1000));
 	cr_assert(banned(&b, 1000));
 }
