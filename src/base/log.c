@@ -12,7 +12,71 @@
 #define SD_JOURNAL_SUPPRESS_LOCATION
 #include <systemd/sd-journal.h>
 
+#include "clock.h"
 #include "log.h"
+
+static pthread_mutex_t budget_lock = PTHREAD_MUTEX_INITIALIZER;
+static uint64_t (*budget_clock)(void) = clock_mono_ms;
+static double budget_tokens = LOG_BUDGET_BURST;
+static uint64_t budget_last_ms, budget_suppressed, budget_summary_ms;
+
+void
+log_budget_reset(uint64_t (*now_ms)(void))
+{
+	pthread_mutex_lock(&budget_lock);
+	budget_clock = now_ms ? now_ms : clock_mono_ms;
+	budget_tokens = LOG_BUDGET_BURST;
+	budget_last_ms = 0;
+	budget_suppressed = 0;
+	budget_summary_ms = 0;
+	pthread_mutex_unlock(&budget_lock);
+}
+
+/* A token for one line; `always` takes it even in debt (down to one burst
+ * below zero). *sup: lines suppressed so far, handed out at most once a
+ * second (the summaries must not spend the budget they report on). */
+static bool
+budget_take(bool always, uint64_t *sup)
+{
+	uint64_t now;
+	bool ok;
+
+	pthread_mutex_lock(&budget_lock);
+	now = budget_clock();
+	if (budget_last_ms && now > budget_last_ms) {
+		budget_tokens += (double)(now - budget_last_ms) * LOG_BUDGET_RATE / 1000.0;
+		if (budget_tokens > LOG_BUDGET_BURST)
+			budget_tokens = LOG_BUDGET_BURST;
+	}
+	if (!budget_last_ms || now > budget_last_ms)
+		budget_last_ms = now;
+	ok = always || budget_tokens >= 1.0;
+	if (ok) {
+		budget_tokens -= 1.0;
+		if (budget_tokens < -LOG_BUDGET_BURST)
+			budget_tokens = -LOG_BUDGET_BURST;
+		if (budget_suppressed && (!budget_summary_ms || now - budget_summary_ms >= 1000)) {
+			*sup = budget_suppressed;
+			budget_suppressed = 0;
+			budget_summary_ms = now ? now : 1;
+		}
+	} else {
+		budget_suppressed++;
+	}
+	pthread_mutex_unlock(&budget_lock);
+	return ok;
+}
+
+static bool
+is_ban_line(int prio, const struct log_fields *f)
+{
+	if (prio <= LOG_CRIT)
+		return true;
+	if (!f || !f->event)
+		return false;
+	return strcmp(f->event, "ban-ip") == 0 || strcmp(f->event, "ban-user") == 0 ||
+	       strcmp(f->event, "would-ban-ip") == 0 || strcmp(f->event, "would-ban-user") == 0;
+}
 
 static bool use_journal;
 static int log_max_prio = LOG_INFO;
@@ -171,16 +235,10 @@ add_field(struct iovec *iov, int n, char *buf, size_t len, const char *name, con
 	return n + 1;
 }
 
-static void __attribute__((format(printf, 3, 0)))
-emit(int prio, const struct log_fields *f, const char *fmt, va_list ap)
+/* Write one scrubbed message, budget already taken. */
+static void
+emit_out(int prio, const struct log_fields *f, const char *msg)
 {
-	char raw[1024], clean[1024];
-	const char *msg;
-
-	if (prio > log_max_prio)
-		return;
-	vsnprintf(raw, sizeof(raw), fmt, ap);
-	msg = scrub(raw, clean, sizeof(clean));
 	if (!use_journal) {
 		emit_stderr(prio, msg);
 		return;
@@ -207,6 +265,27 @@ emit(int prio, const struct log_fields *f, const char *fmt, va_list ap)
 		if (sd_journal_sendv(iov, n) < 0)
 			emit_stderr(prio, msg);
 	}
+}
+
+static void __attribute__((format(printf, 3, 0)))
+emit(int prio, const struct log_fields *f, const char *fmt, va_list ap)
+{
+	char raw[1024], clean[1024];
+	uint64_t sup = 0;
+
+	if (prio > log_max_prio)
+		return;
+	if (!budget_take(is_ban_line(prio, f), &sup))
+		return;
+	if (sup) {
+		/* rides on the line let through: at most one per line */
+		snprintf(raw, sizeof(raw), "%llu more log lines suppressed (log budget: %u a "
+			 "second, burst %u)", (unsigned long long)sup, LOG_BUDGET_RATE,
+			 LOG_BUDGET_BURST);
+		emit_out(LOG_NOTICE, NULL, raw);
+	}
+	vsnprintf(raw, sizeof(raw), fmt, ap);
+	emit_out(prio, f, scrub(raw, clean, sizeof(clean)));
 }
 
 void

@@ -76,4 +76,19 @@ struct log_ratelimit {
 
 bool log_ratelimit_take(struct log_ratelimit *rl, uint64_t now_ms, uint64_t *suppressed);
 
+/*
+ * The global log budget, under journald's default rate limit (10000
+ * messages per 30 s, beyond which it drops a service's messages, ban lines
+ * included): at most LOG_BUDGET_BURST lines at once and LOG_BUDGET_RATE a
+ * second after, so at most 5000 in any 30 s. A line over budget is
+ * counted, and the next line let through is preceded by "N more log lines
+ * suppressed". Ban lines (events ban-ip and ban-user, also in monitor mode)
+ * and lines of priority LOG_CRIT or above are never suppressed; they draw
+ * on the budget all the same, so the rest yields to them.
+ */
+#define LOG_BUDGET_RATE 100
+#define LOG_BUDGET_BURST 2000
+/* Tests: the budget's clock (NULL: the monotonic clock), and a full budget. */
+void log_budget_reset(uint64_t (*now_ms)(void));
+
 #endif

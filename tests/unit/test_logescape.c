@@ -279,3 +279,81 @@ Test(logescape, policy_events)
 	cr_assert_not_null(strstr(out, "from IP='203.0.113.7'"), "%s", out);
 	free(out);
 }
+
+/* ---- the global log budget (issue 17, item 9) ---- */
+
+static uint64_t g_now_ms;
+
+static uint64_t
+fake_now(void)
+{
+	return g_now_ms;
+}
+
+static unsigned
+count_lines(const char *out, const char *needle)
+{
+	unsigned n = 0;
+
+	for (const char *p = out; (p = strstr(p, needle)) != NULL; p += strlen(needle))
+		n++;
+	return n;
+}
+
+Test(logbudget, below_journald_and_ban_lines_never_suppressed)
+{
+	struct log_fields ban = { .event = "ban-ip", .ip = "203.0.113.7" };
+	size_t len;
+	char *out;
+	unsigned total, bans = 0;
+
+	g_now_ms = 1000;
+	log_budget_reset(fake_now);
+	capture_start();
+	/* 30 s of a flood of loggable events: 100 lines a millisecond, and
+	 * among them a ban line every 10 ms (3000 bans) */
+	for (uint64_t ms = 0; ms < 30000; ms++) {
+		g_now_ms = 1000 + ms;
+		for (int i = 0; i < 100; i++)
+			log_msg(LOG_NOTICE, "noise %d", i);
+		if (ms % 10 == 0) {
+			log_event(LOG_WARNING, &ban, "IP '203.0.113.7' is blocked and banned - n=%llu",
+				  (unsigned long long)ms);
+			bans++;
+		}
+	}
+	out = capture_end(&len);
+	total = count_lines(out, "\n");
+	cr_log_info("30 s: %u lines written (%u ban lines), of 3 000 000 noise lines", total, bans);
+	/* every ban line is there */
+	cr_assert_eq(count_lines(out, "is blocked and banned"), bans);
+	/* and everything together stays below journald's 10000 per 30 s */
+	cr_assert_lt(total, 10000, "%u lines", total);
+	cr_assert_leq(total, LOG_BUDGET_BURST + 30 * LOG_BUDGET_RATE + bans + 31, "%u lines", total);
+	/* the suppressed ones are said, at most once a second */
+	cr_assert_geq(count_lines(out, "more log lines suppressed"), 25);
+	cr_assert_leq(count_lines(out, "more log lines suppressed"), 31);
+	free(out);
+	log_budget_reset(NULL);
+}
+
+Test(logbudget, quiet_logging_untouched)
+{
+	size_t len;
+	char *out;
+
+	g_now_ms = 1000;
+	log_budget_reset(fake_now);
+	capture_start();
+	/* the benign twin: a busy but sane daemon, 50 lines a second */
+	for (int s = 0; s < 60; s++) {
+		g_now_ms = 1000 + (uint64_t)s * 1000;
+		for (int i = 0; i < 50; i++)
+			log_msg(LOG_INFO, "line %d %d", s, i);
+	}
+	out = capture_end(&len);
+	cr_assert_eq(count_lines(out, "\n"), 3000);
+	cr_assert_null(strstr(out, "suppressed"));
+	free(out);
+	log_budget_reset(NULL);
+}
