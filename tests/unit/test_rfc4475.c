@@ -187,6 +187,12 @@ Test(rfc4475, readings)
 	cr_assert_eq(sip_extract_tag(m.from, user, sizeof(user)), 0);
 	cr_assert_str_eq(user, "_token~1'+`*%!-.");
 
+	/* baddn: the archive's copy lacks the empty line (no-end); with it,
+	 * the display name of non-tokens is what is wrong */
+	n = load("baddn", buf, sizeof(buf));
+	memcpy(buf + n, "\r\n", 2);
+	cr_assert_str_eq(judge(buf, n + 2, &m), "from-parse");
+
 	/* esc01: the escaped user is read decoded, as the server compares it */
 	n = load("esc01", buf, sizeof(buf));
 	cr_assert_null(judge(buf, n, &m));
