@@ -11,6 +11,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
+#include <netinet/in.h>
+#include <unistd.h>
+
 #include "build_config.h"
 #include "cluster.h"
 #include "config.h"
@@ -34,6 +38,52 @@ usage(FILE *f)
 }
 
 enum { OPT_CHECK = 256, OPT_STATE_DIR, OPT_SOCKET, OPT_RULES_ENV };
+
+/*
+ * What the configuration needs from the process that the shipped unit does
+ * not grant by default (issue 17): raw IP sockets (CAP_NET_RAW) for
+ * banned_user_reply: 403, IP sockets for a cluster whose Redis is reached
+ * over IP. Probed, not guessed: a failure is a refusal with what to change,
+ * at start and in --check-config (run it as the service runs, e.g. under
+ * the unit, to see the same answer). 0 or -EPERM.
+ */
+static int
+check_process_can(const struct config *cfg, const char *path)
+{
+	int ret = 0, fd;
+
+	if (cfg->banned_user_reply == CONFIG_USER_REPLY_403) {
+		fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_UDP);
+		if (fd < 0) {
+			fprintf(stderr, "%s: banned_user_reply: 403 needs raw IP sockets "
+				"(CAP_NET_RAW), which this process lacks (%s): set "
+				"banned_user_reply: drop, or grant them in a drop-in "
+				"(systemctl edit sipwarden):\n  [Service]\n  "
+				"AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW\n  "
+				"CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW\n  "
+				"RestrictAddressFamilies=AF_NETLINK AF_UNIX AF_INET AF_INET6\n  "
+				"IPAddressDeny=\n", path, strerror(errno));
+			ret = -EPERM;
+		} else {
+			close(fd);
+		}
+	}
+	if (cfg->cluster_enabled && cfg->cluster_redis_host && cfg->cluster_redis_host[0] != '/') {
+		fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+		if (fd < 0) {
+			fprintf(stderr, "%s: cluster.redis_host %s is reached over IP, which this "
+				"process may not use (%s): give a Unix socket path as "
+				"cluster.redis_host, or allow IP in a drop-in (systemctl edit "
+				"sipwarden):\n  [Service]\n  RestrictAddressFamilies=AF_NETLINK "
+				"AF_UNIX AF_INET AF_INET6\n  IPAddressDeny=\n  IPAddressAllow=<the "
+				"Redis address>\n", path, cfg->cluster_redis_host, strerror(errno));
+			ret = -EPERM;
+		} else {
+			close(fd);
+		}
+	}
+	return ret;
+}
 
 int
 main(int argc, char **argv)
@@ -88,6 +138,10 @@ main(int argc, char **argv)
 			return EXIT_FAILURE;
 		}
 		memset(&a, 0, sizeof(a));
+	}
+	if (!rules_env && check_process_can(cfg, o.config_path) < 0) {
+		config_free(cfg);
+		return EXIT_FAILURE;
 	}
 	if (check) {
 		printf("%s: configuration OK\n", o.config_path);

@@ -1,0 +1,76 @@
+#!/bin/bash
+# Integration: issue 17, items 6-9 (the rest is tests/integration/abuse.sh).
+#  - sipvicious' svwar with a benign User-Agent (patched in a copy) is
+#    dropped and banned by its fingerprints alone (two traits agree), and
+#    the ban line names both; legitimate clients keep registering
+#  - sipwarden --check-config refuses banned_user_reply: 403 for a process
+#    without CAP_NET_RAW, saying what to change; drop passes (benign twin)
+set -euo pipefail
+
+: "${SIPWARDEN_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+export SIPWARDEN_SRC
+# shellcheck source=SCRIPTDIR/../lab/lab.sh
+. "$SIPWARDEN_SRC/tests/lab/lab.sh"
+# shellcheck source=SCRIPTDIR/lib_sw.sh
+. "$SIPWARDEN_SRC/tests/integration/lib_sw.sh"
+trap lab_down EXIT
+
+lab_require_tools ip ss kamailio svwar python3 iptables ipset timeout setpriv
+lab_up
+lab_kamailio_start
+CONF="$SIPWARDEN_SRC/tests/integration/conf/abuse_misc.yml"
+lab_rules install "$CONF"
+lab_sipwarden_start "$CONF"
+
+SVP="$LAB_RUN/svpatched"
+rm -rf "$SVP"
+cp -r /usr/share/sipvicious "$SVP"
+sed -i "s/useragent='friendly-scanner'/useragent='Z 3.15.1 rv1.0'/" "$SVP/sipvicious/libs/svhelper.py"
+
+check_legit_before() {
+	sw_register 203.0.113.15 115
+}
+lab_check "a legitimate client registers" check_legit_before
+
+check_svwar_fingerprints() {
+	local n
+	grep -q "Z 3.15.1" "$SVP/sipvicious/libs/svhelper.py" || return 1
+	lab_atk_src 203.0.113.69
+	lab_atk timeout 60 /usr/bin/python3 "$SVP/sipvicious_svwar" -e300-310 -m REGISTER \
+		"$LAB_SRV4" >/dev/null 2>&1 || true
+	lab_atk_src "$LAB_ATK4_FIRST"
+	n=$(lab_kamailio_rcv_count "src=203\.0\.113\.69 ")
+	echo "svwar requests that reached Kamailio: $n"
+	grep -E "malicious UA='Z 3.15.1 rv1.0' from IP='203.0.113.69' .*fingerprint=via-branch\+from-tag" \
+		"$SWLOG" | head -2
+	grep -Eq "malicious UA='Z 3.15.1 rv1.0' from IP='203.0.113.69' .*fingerprint=via-branch\+from-tag" \
+		"$SWLOG" && [ -n "$(sw_set_timeout 203.0.113.69)" ] && [ "$n" -le 1 ]
+}
+lab_check "svwar with a benign UA: dropped and banned by two fingerprint traits" check_svwar_fingerprints
+
+check_legit_after() {
+	sw_register 203.0.113.15 115 && sw_register 2001:db8:c::15 115
+}
+lab_check "legitimate clients still register (IPv4, IPv6)" check_legit_after
+
+check_cap_net_raw() {
+	local c403="$LAB_RUN/c403.yml" cdrop="$LAB_RUN/cdrop.yml" out
+	printf 'security:\n  banned_user_reply: 403\n' >"$c403"
+	printf 'security:\n  banned_user_reply: drop\n' >"$cdrop"
+	chmod 0644 "$c403" "$cdrop"
+	chmod o+x "$LAB_RUN" 2>/dev/null || true
+	out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+		"$SIPWARDEN_BUILD/sipwarden" --check-config -c "$c403" 2>&1) && return 1
+	echo "$out"
+	echo "$out" | grep -q "needs raw IP sockets (CAP_NET_RAW)" &&
+		echo "$out" | grep -q "AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW" &&
+		setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all --bounding-set=-all \
+			"$SIPWARDEN_BUILD/sipwarden" --check-config -c "$cdrop" &&
+		"$SIPWARDEN_BUILD/sipwarden" --check-config -c "$c403"
+}
+lab_check "banned_user_reply: 403 without CAP_NET_RAW refused by --check-config, with the fix" \
+	check_cap_net_raw
+
+lab_check "daemon log free of sanitizer reports" sw_sanitizer_clean
+
+lab_summary
