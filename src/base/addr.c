@@ -151,48 +151,27 @@ addr_format(const struct addr *a, char *buf, size_t len)
 	return buf;
 }
 
-static inline uint32_t
-rotl32(uint32_t x, int r)
-{
-	return (x << r) | (x >> (32 - r));
-}
-
-static inline uint32_t
-murmur_block(uint32_t h, uint32_t k)
-{
-	k *= 0xcc9e2d51u;
-	k = rotl32(k, 15);
-	k *= 0x1b873593u;
-	h ^= k;
-	h = rotl32(h, 13);
-	return h * 5 + 0xe6546b64u;
-}
-
 /*
- * MurmurHash3 (x86_32) over five 32-bit words: the family, then a[16]. The
- * family is mixed in as a value rather than read with pad[] so that the
- * hash agrees with addr_equal() even when pad[] holds junk. The seed is
- * random per table so that an attacker cannot aim a flood of sources at
- * one bucket.
+ * SipHash-2-4 under the table's key (hash.h): an attacker who picks the
+ * addresses (spoofed UDP sources, a /64 to rotate through) cannot aim
+ * them at one bucket. IPv4 hashes as one word and IPv6 as two, so the
+ * two families never meet on one input; pad[] is never read, so the hash
+ * agrees with addr_equal() even when pad[] holds junk.
  */
-uint32_t
-addr_hash(const struct addr *a, uint32_t seed)
+uint64_t
+addr_hash(const struct addr *a, const struct hash_key *k)
 {
-	uint32_t h = seed, w;
-	size_t i;
+	uint64_t w0, w1;
 
-	h = murmur_block(h, a->family);
-	for (i = 0; i < sizeof(a->a); i += 4) {
-		memcpy(&w, a->a + i, 4);
-		h = murmur_block(h, w);
+	if (a->family == AF_INET) {
+		uint32_t v4;
+
+		memcpy(&v4, a->a, 4);
+		return hash_u64(k, v4);
 	}
-	h ^= 20;
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	h *= 0xc2b2ae35u;
-	h ^= h >> 16;
-	return h;
+	memcpy(&w0, a->a, 8);
+	memcpy(&w1, a->a + 8, 8);
+	return hash_u64x2(k, w0, w1);
 }
 
 void

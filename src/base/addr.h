@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hash.h"
+
 #define ADDR_STRLEN 46 /* INET6_ADDRSTRLEN */
 
 struct addr {
@@ -38,7 +40,8 @@ bool addr_equal(const struct addr *x, const struct addr *y);
 void addr_mask(struct addr *a, unsigned plen);
 /* Writes a NUL-terminated text form into buf (>= ADDR_STRLEN bytes). */
 const char *addr_format(const struct addr *a, char *buf, size_t len);
-uint32_t addr_hash(const struct addr *a, uint32_t seed);
+/* The keyed hash of an address (hash.h), for tables an attacker fills. */
+uint64_t addr_hash(const struct addr *a, const struct hash_key *k);
 void addr_from_v4(struct addr *a, const void *be4);
 void addr_from_v6(struct addr *a, const void *be16);
 

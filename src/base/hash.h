@@ -37,4 +37,21 @@ uint64_t hash_bytes(const struct hash_key *k, const void *data, size_t len);
 uint64_t hash_u64(const struct hash_key *k, uint64_t a);
 uint64_t hash_u64x2(const struct hash_key *k, uint64_t a, uint64_t b);
 
+/*
+ * A key made of several variable-length fields (a transaction is Call-ID,
+ * CSeq and From tag), hashed in one pass without copying them together:
+ * each field is absorbed as its length, then its bytes in 8-byte words
+ * (the last one zero-padded). The length first makes the encoding
+ * injective: ("ab", "c") and ("a", "bc") are different inputs. The result
+ * is not hash_bytes() of anything; use the same calls on both sides.
+ */
+struct hash_state {
+	uint64_t v0, v1, v2, v3;
+	uint64_t words; /* absorbed so far */
+};
+
+void hash_start(struct hash_state *s, const struct hash_key *k);
+void hash_field(struct hash_state *s, const void *data, size_t len);
+uint64_t hash_finish(struct hash_state *s);
+
 #endif

@@ -466,7 +466,8 @@ struct origin {
 
 struct cluster_origins {
 	pthread_mutex_t lock;
-	uint32_t cap, count, nbuckets, seed;
+	uint32_t cap, count, nbuckets;
+	struct hash_key key; /* getrandom(): peers' bans may be an attacker's choice */
 	struct origin **buckets;
 };
 
@@ -481,13 +482,14 @@ cluster_origins_new(uint32_t cap)
 	while (nb < cap / 2 && nb < (1u << 22))
 		nb <<= 1;
 	o->buckets = calloc(nb, sizeof(*o->buckets));
-	if (!o->buckets) {
+	/* No table without an unpredictable key: see hash.h. */
+	if (!o->buckets || hash_key_random(&o->key) < 0) {
+		free(o->buckets);
 		free(o);
 		return NULL;
 	}
 	o->cap = cap;
 	o->nbuckets = nb;
-	o->seed = (uint32_t)random() | 1u;
 	pthread_mutex_init(&o->lock, NULL);
 	return o;
 }
@@ -503,10 +505,10 @@ cluster_origins_free(struct cluster_origins *o)
 	free(o);
 }
 
-static uint32_t
+static uint64_t
 okey_hash(const struct cluster_origins *o, const struct ban_key *k)
 {
-	return ban_key_hash(k, o->seed);
+	return ban_key_hash(k, &o->key);
 }
 
 /* Under lock: the link pointing at k's entry, or at the NULL ending its

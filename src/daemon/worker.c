@@ -63,6 +63,12 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 	w->index = index;
 	w->qnum = qnum;
 	w->sh = sh;
+	/* The tables draw their own keys; the policy's (transaction
+	 * identity, UA cache) are drawn here, where a failure can refuse
+	 * to start instead of judging with a predictable key. */
+	ret = policy_keys_init(&w->pol);
+	if (ret < 0)
+		return ret;
 	ret = replylimit_init(&w->rlim, REPLYLIMIT_INTERVAL_MS, &sh->replies);
 	if (ret < 0)
 		return ret;

@@ -77,7 +77,8 @@ struct tcp_conn {
 };
 
 struct tcptab {
-	uint32_t max_msg, idle_ms, seed;
+	uint32_t max_msg, idle_ms;
+	struct hash_key key; /* getrandom(): 4-tuples are the peer's choice */
 	uint32_t nbuckets; /* power of two */
 	uint32_t next_unused, free_head, lru_head, lru_tail;
 	uint32_t *buckets;
@@ -122,12 +123,12 @@ tcptab_new(uint32_t max_conns, uint32_t max_msg_bytes, uint32_t idle_ms)
 	t->max_msg = max_msg_bytes;
 	t->idle_ms = idle_ms;
 	t->nbuckets = nb;
-	t->seed = (uint32_t)random() | 1u;
 	t->buckets = calloc(nb, sizeof(uint32_t));
 	/* Large callocs are fresh anonymous mappings: untouched entries cost
 	 * no resident memory, so a generous max_conns is cheap when quiet. */
 	t->slab = calloc(max_conns, sizeof(struct tcp_conn));
-	if (!t->buckets || !t->slab) {
+	/* No table without an unpredictable key: see hash.h. */
+	if (!t->buckets || !t->slab || hash_key_random(&t->key) < 0) {
 		tcptab_free(t);
 		return NULL;
 	}
@@ -171,12 +172,35 @@ tcptab_free(struct tcptab *t)
 	free(t);
 }
 
+/*
+ * The connection's bucket under the table's key: source ports (and, with
+ * IPv6, addresses) are the peer's to choose, so an unkeyed hash would let
+ * it stack its connections into one chain. IPv4 packs into two words;
+ * IPv6 hashes the 36 bytes of both addresses and ports, a different input
+ * length, so the families never share an input.
+ */
 static uint32_t *
 bucket_of(const struct tcptab *t, const struct tcp_key *k)
 {
-	uint32_t h = addr_hash(&k->src, t->seed ^ ((uint32_t)k->sport << 16 | k->dport));
+	uint64_t h;
 
-	return &t->buckets[addr_hash(&k->dst, h) & (t->nbuckets - 1)];
+	if (k->src.family == AF_INET && k->dst.family == AF_INET) {
+		uint32_t s4, d4;
+
+		memcpy(&s4, k->src.a, 4);
+		memcpy(&d4, k->dst.a, 4);
+		h = hash_u64x2(&t->key, (uint64_t)s4 << 32 | d4,
+			       (uint64_t)k->sport << 16 | k->dport);
+	} else {
+		uint8_t b[36];
+
+		memcpy(b, k->src.a, 16);
+		memcpy(b + 16, k->dst.a, 16);
+		memcpy(b + 32, &k->sport, 2);
+		memcpy(b + 34, &k->dport, 2);
+		h = hash_bytes(&t->key, b, sizeof(b));
+	}
+	return &t->buckets[h & (t->nbuckets - 1)];
 }
 
 static void
@@ -869,6 +893,23 @@ tcptab_expire(struct tcptab *t, uint64_t now_ms, uint32_t max)
 		remove_conn(t, c);
 		t->s.expired++;
 		n++;
+	}
+	return n;
+}
+
+uint32_t
+tcptab_probes(const struct tcptab *t, const struct packet_info *pi)
+{
+	struct tcp_key k = { pi->src, pi->dst, pi->sport, pi->dport };
+	uint32_t n = 0;
+
+	for (uint32_t i = *bucket_of(t, &k); i; i = C(t, i)->hnext) {
+		const struct tcp_key *e = &C(t, i)->key;
+
+		n++;
+		if (e->sport == k.sport && e->dport == k.dport && addr_equal(&e->src, &k.src) &&
+		    addr_equal(&e->dst, &k.dst))
+			break;
 	}
 	return n;
 }

@@ -156,6 +156,9 @@ void tcptab_forget(struct tcptab *t, const struct packet_info *pi);
 
 /* Remove at most max connections idle for idle_ms or more; returns how many. */
 uint32_t tcptab_expire(struct tcptab *t, uint64_t now_ms, uint32_t max);
+/* Connections compared to look pi's up (its chain up to it, or all of
+ * it): how tests show that chosen 4-tuples cost no more than others. */
+uint32_t tcptab_probes(const struct tcptab *t, const struct packet_info *pi);
 void tcptab_get_stats(const struct tcptab *t, struct tcptab_stats *st);
 const char *tcpstream_flaw_name(enum tcpstream_flaw f);
 

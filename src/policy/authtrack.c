@@ -18,40 +18,6 @@ struct txntab {
 	struct txn *ways;    /* nbuckets * WAYSET_WAYS records */
 };
 
-static uint64_t
-mix64(uint64_t h)
-{
-	h ^= h >> 33;
-	h *= 0xff51afd7ed558ccdULL;
-	h ^= h >> 33;
-	h *= 0xc4ceb9fe1a85ec53ULL;
-	h ^= h >> 33;
-	return h;
-}
-
-/* Eight bytes per multiply (a byte-wise FNV of every Call-ID showed in
- * the profile); mix64() at the end spreads the bits. Not keyed: the key
- * picks a slot in a per-worker table that is bounded whatever collides. */
-static uint64_t
-hash_bytes(uint64_t h, const char *s, size_t n)
-{
-	uint64_t w;
-	size_t i = 0;
-
-	for (; i + 8 <= n; i += 8) {
-		memcpy(&w, s + i, 8);
-		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
-	}
-	if (i < n) {
-		w = 0;
-		memcpy(&w, s + i, n - i);
-		h = (h ^ w ^ ((uint64_t)(n - i) << 59)) * 0x9e3779b97f4a7c15ULL;
-		h ^= h >> 29;
-	}
-	return h;
-}
-
 /* The From tag without a libosip2 parse: ";tag=" found case-insensitively
  * outside quotes and angle brackets of the raw span. Good enough for a
  * hash key; both the request and its reply carry the same bytes. */
@@ -87,21 +53,26 @@ from_tag(struct sip_str from)
 }
 
 uint64_t
-txn_key(const struct sip_msg *m)
+txn_key(const struct hash_key *k, const struct sip_msg *m)
 {
 	struct sip_str tag;
-	uint64_t h = 0xcbf29ce484222325ULL;
+	struct hash_state hs;
+	uint64_t h;
 
 	if (!m->call_id.s || !m->cseq_ok || !m->from.s)
 		return 0;
+	/* Keyed: the value both picks the set and stands for the
+	 * transaction in it, so an attacker who could compute it could aim
+	 * requests at one set or forge a match for another's record. */
 	tag = from_tag(m->from);
-	h = hash_bytes(h, m->call_id.s, m->call_id.len);
-	h = hash_bytes(h ^ 0x1f, (const char *)&m->cseq_num, sizeof(m->cseq_num));
-	h = hash_bytes(h ^ 0x2f, m->cseq_method_name.s ? m->cseq_method_name.s : "",
-		       m->cseq_method_name.len);
+	hash_start(&hs, k);
+	hash_field(&hs, m->call_id.s, m->call_id.len);
+	hash_field(&hs, &m->cseq_num, sizeof(m->cseq_num));
+	hash_field(&hs, m->cseq_method_name.s ? m->cseq_method_name.s : "",
+		   m->cseq_method_name.len);
 	if (tag.s)
-		h = hash_bytes(h ^ 0x3f, tag.s, tag.len);
-	h = mix64(h);
+		hash_field(&hs, tag.s, tag.len);
+	h = hash_finish(&hs);
 	return h ? h : 1;
 }
 
@@ -191,7 +162,7 @@ struct fshard {
 struct failtab {
 	uint32_t per_shard;
 	uint32_t total; /* atomic */
-	uint32_t seed;
+	struct hash_key key; /* getrandom(): users are the attacker's to name */
 	struct fshard shards[FAIL_SHARDS];
 };
 
@@ -205,7 +176,11 @@ failtab_new(uint32_t max_users)
 	f->per_shard = (max_users + FAIL_SHARDS - 1) / FAIL_SHARDS;
 	if (f->per_shard < 1)
 		f->per_shard = 1;
-	f->seed = (uint32_t)random();
+	/* No table without an unpredictable key: see hash.h. */
+	if (hash_key_random(&f->key) < 0) {
+		free(f);
+		return NULL;
+	}
 	for (int i = 0; i < FAIL_SHARDS; i++)
 		pthread_mutex_init(&f->shards[i].lock, NULL);
 	return f;
@@ -233,9 +208,7 @@ failtab_free(struct failtab *f)
 static struct fshard *
 shard_of(struct failtab *f, const char *user)
 {
-	uint64_t h = hash_bytes(0xcbf29ce484222325ULL ^ f->seed, user, strlen(user));
-
-	return &f->shards[mix64(h) % FAIL_SHARDS];
+	return &f->shards[hash_bytes(&f->key, user, strlen(user)) % FAIL_SHARDS];
 }
 
 /* Each shard is a short move-to-front list: failures are rare next to

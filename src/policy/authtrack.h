@@ -49,9 +49,10 @@ struct txntab;
 
 struct txntab *txntab_new(uint32_t capacity);
 void txntab_free(struct txntab *t);
-/* The transaction key of a request or of the reply to it; 0 when the
- * message lacks what identifies a transaction. */
-uint64_t txn_key(const struct sip_msg *m);
+/* The transaction key of a request or of the reply to it under k (hash.h;
+ * the caller's per-worker key), 0 when the message lacks what identifies a
+ * transaction. */
+uint64_t txn_key(const struct hash_key *k, const struct sip_msg *m);
 /* The slot for key (key and time set), replacing the oldest or an expired
  * way of its bucket, for the caller to fill in: the hot path writes the
  * record once, in place. */

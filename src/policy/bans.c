@@ -31,7 +31,7 @@ struct shard {
 
 struct bantab {
 	uint32_t max_bans;
-	uint32_t seed;
+	struct hash_key key; /* getrandom(): bans an attacker causes land anywhere */
 	uint32_t count[3];  /* by kind; atomic */
 	uint32_t total;     /* atomic */
 	uint32_t auto_max;  /* automatic IP bans allowed (max_bans less the reserve) */
@@ -59,10 +59,14 @@ bantab_new(uint32_t max_bans)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
+	/* No table without an unpredictable key: see hash.h. */
+	if (hash_key_random(&t->key) < 0) {
+		free(t);
+		return NULL;
+	}
 	t->max_bans = max_bans;
 	/* A tenth is kept for user and operator bans (at least one). */
 	t->auto_max = max_bans - (max_bans / 10 ? max_bans / 10 : (max_bans > 1));
-	t->seed = (uint32_t)random() | 1u;
 	for (i = 0; i < NSHARDS; i++)
 		pthread_mutex_init(&t->shards[i].lock, NULL);
 	return t;
@@ -148,25 +152,19 @@ ban_reason_name(enum ban_reason r)
 	return (unsigned)r < BAN_REASON__MAX ? names[r] : "unknown";
 }
 
-uint32_t
-ban_key_hash(const struct ban_key *k, uint32_t seed)
+uint64_t
+ban_key_hash(const struct ban_key *k, const struct hash_key *hk)
 {
-	uint32_t h = 2166136261u ^ seed;
-
-	h = (h ^ k->kind) * 16777619u;
-	h = (h ^ k->plen) * 16777619u;
-	for (uint16_t i = 0; i < k->len; i++)
-		h = (h ^ (uint8_t)k->data[i]) * 16777619u;
-	h ^= h >> 16;
-	h *= 0x85ebca6bu;
-	h ^= h >> 13;
-	return h;
+	/* kind, plen, len and the used data bytes lie back to back (no
+	 * padding: bans.h), and an IP key's pad[] bytes are zeroed by
+	 * ban_key_ip(): equal keys hash alike. */
+	return hash_bytes(hk, k, offsetof(struct ban_key, data) + k->len);
 }
 
-static uint32_t
+static uint64_t
 key_hash(const struct bantab *t, const struct ban_key *k)
 {
-	return ban_key_hash(k, t->seed);
+	return ban_key_hash(k, &t->key);
 }
 
 static bool
@@ -181,7 +179,7 @@ key_equal(const struct ban_key *x, const struct ban_key *y)
 static struct ban **
 lock_lookup(struct bantab *t, const struct ban_key *k, struct shard **sp)
 {
-	uint32_t h = key_hash(t, k);
+	uint64_t h = key_hash(t, k);
 	struct shard *s = &t->shards[h % NSHARDS];
 	struct ban **pp = &s->buckets[(h / NSHARDS) % SHARD_BUCKETS];
 
@@ -493,7 +491,7 @@ bantab_check(struct bantab *t, const struct ban_key *k, uint64_t now_ms)
 	struct shard *s;
 	struct ban **pp;
 	bool banned = false;
-	uint32_t h = key_hash(t, k);
+	uint64_t h = key_hash(t, k);
 
 	/* The common answer, "not banned", mostly comes from an empty bucket:
 	 * give it without the shard lock. A ban being added at this instant
@@ -509,6 +507,23 @@ bantab_check(struct bantab *t, const struct ban_key *k, uint64_t now_ms)
 	}
 	pthread_mutex_unlock(&s->lock);
 	return banned;
+}
+
+uint32_t
+bantab_probes(struct bantab *t, const struct ban_key *k)
+{
+	uint64_t h = key_hash(t, k);
+	struct shard *s = &t->shards[h % NSHARDS];
+	uint32_t n = 0;
+
+	pthread_mutex_lock(&s->lock);
+	for (struct ban *b = s->buckets[(h / NSHARDS) % SHARD_BUCKETS]; b; b = b->next) {
+		n++;
+		if (key_equal(&b->key, k))
+			break;
+	}
+	pthread_mutex_unlock(&s->lock);
+	return n;
 }
 
 bool

@@ -71,9 +71,9 @@ int ban_key_user(struct ban_key *k, const char *user);
 /* Text form of a key: the address, or the user. */
 const char *ban_key_format(const struct ban_key *k, char *buf, size_t len);
 const char *ban_reason_name(enum ban_reason r);
-/* FNV-1a over the used key bytes, finished with a multiply-xorshift. Keys
- * are attacker-chosen: tables seed it with a random value per process. */
-uint32_t ban_key_hash(const struct ban_key *k, uint32_t seed);
+/* SipHash (hash.h) of the used key bytes under a table's key. Keys are
+ * attacker-chosen: each table draws its key from getrandom(). */
+uint64_t ban_key_hash(const struct ban_key *k, const struct hash_key *hk);
 
 /*
  * Ban key until now_ms + duration_ms, or extend an existing ban (a ban is
@@ -96,6 +96,8 @@ int bantab_set(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 	       uint64_t created_ms, uint64_t expires_ms);
 /* True while k is banned (counts a hit). Expired entries read as absent. */
 bool bantab_check(struct bantab *t, const struct ban_key *k, uint64_t now_ms);
+/* Entries compared to look k up (tests: colliding keys cost no more). */
+uint32_t bantab_probes(struct bantab *t, const struct ban_key *k);
 /*
  * Is this source banned, by its own address or by any banned network that
  * holds it? Only the prefix lengths that some ban uses are tried (as the

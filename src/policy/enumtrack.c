@@ -33,6 +33,7 @@ struct enumtab {
 	struct wayset *txset; /* ntx: keys and times, one cache line per set */
 	struct etxn *tx;      /* ntx * WAYSET_WAYS */
 	struct esrc *srcs;
+	struct hash_key key;  /* getrandom(): sources and target users are the prober's */
 };
 
 struct enumtab *
@@ -47,7 +48,8 @@ enumtab_new(uint32_t max_txns, uint32_t max_sources)
 	t->txset = wayset_alloc(t->ntx);
 	t->tx = calloc((size_t)t->ntx * WAYSET_WAYS, sizeof(*t->tx));
 	t->srcs = calloc((size_t)t->nsrc * SRC_WAYS, sizeof(*t->srcs));
-	if (!t->txset || !t->tx || !t->srcs) {
+	/* No table without an unpredictable key: see hash.h. */
+	if (!t->txset || !t->tx || !t->srcs || hash_key_random(&t->key) < 0) {
 		enumtab_free(t);
 		return NULL;
 	}
@@ -65,11 +67,11 @@ enumtab_free(struct enumtab *t)
 	free(t);
 }
 
-/* Hash the user part of a name-addr or URI span into h: after the display
- * name (a '<' outside quotes), after the scheme's ':', up to '@'. Raw
- * bytes: the hash only tells users apart. */
-static uint64_t
-hash_user(struct sip_str v, uint64_t h)
+/* Absorb the user part of a name-addr or URI span into hs: after the
+ * display name (a '<' outside quotes), after the scheme's ':', up to '@'.
+ * Raw bytes: the hash only tells users apart. */
+static void
+hash_user(struct hash_state *hs, struct sip_str v)
 {
 	uint32_t i = 0, start = 0, end;
 	bool quoted = false;
@@ -89,25 +91,29 @@ hash_user(struct sip_str v, uint64_t h)
 	i = i < v.len ? i + 1 : start;
 	for (end = i; end < v.len && v.s[end] != '@' && v.s[end] != '>' && v.s[end] != ';'; end++)
 		;
-	for (; i < end; i++)
-		h = (h ^ (uint8_t)v.s[i]) * 0x100000001b3ULL;
-	return h;
+	hash_field(hs, v.s + i, end - i);
 }
 
 uint64_t
-enum_target_hash(const struct sip_msg *m)
+enum_target_hash(const struct enumtab *t, const struct sip_msg *m)
 {
-	uint64_t h = 0xcbf29ce484222325ULL;
+	struct hash_state hs;
+	uint64_t h;
 
 	if (!m->to.s && !m->ruri.s)
 		return 0;
 	/* Both the To user (REGISTER walks it) and the request-URI user
 	 * (INVITE and OPTIONS are routed by it): a prober varying either is a
-	 * new target. */
+	 * new target. Keyed: with a known hash a prober could pick spellings
+	 * of its targets that all count as one. */
+	hash_start(&hs, &t->key);
 	if (m->to.s)
-		h = hash_user(m->to, h);
+		hash_user(&hs, m->to);
+	else
+		hash_field(&hs, "", 0);
 	if (m->ruri.s)
-		h = hash_user(m->ruri, h ^ 0x2f);
+		hash_user(&hs, m->ruri);
+	h = hash_finish(&hs);
 	return h ? h : 1;
 }
 
@@ -139,7 +145,7 @@ enumtab_request(struct enumtab *t, uint64_t key, const struct addr *src,
 static struct esrc *
 source(struct enumtab *t, const struct addr *src, uint64_t now_ms, bool create)
 {
-	uint32_t h = addr_hash(src, 0x5eed);
+	uint64_t h = addr_hash(src, &t->key);
 	struct esrc *b = &t->srcs[(size_t)(h & (t->nsrc - 1)) * SRC_WAYS], *v = &b[0];
 
 	for (int i = 0; i < SRC_WAYS; i++) {

@@ -30,8 +30,9 @@ struct enumtab;
 struct enumtab *enumtab_new(uint32_t max_txns, uint32_t max_sources);
 void enumtab_free(struct enumtab *t);
 
-/* A hash of the user a request targets (the To URI's user part, raw). */
-uint64_t enum_target_hash(const struct sip_msg *m);
+/* A hash of the user a request targets (the To and request-URI user
+ * parts, raw), under the table's key. */
+uint64_t enum_target_hash(const struct enumtab *t, const struct sip_msg *m);
 
 /* Start loading key's slots into the cache, ahead of enumtab_request(). */
 void enumtab_prefetch(const struct enumtab *t, uint64_t key);

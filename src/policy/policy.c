@@ -205,32 +205,48 @@ remember_txn(struct policy *p, uint64_t key, const struct addr *src, const struc
 	sip_str_copy(m->call_id, t->callid, sizeof(t->callid));
 }
 
-/* The blacklist's verdict on the request's User-Agent, through the
+int
+policy_keys_init(struct policy *p)
+{
+	int r = hash_key_random(&p->txn_hkey);
+
+	if (r == 0)
+		r = hash_key_random(&p->ua_hkey);
+	p->keyed = r == 0;
+	return r;
+}
+
+/* A policy set up without policy_keys_init() (tools, tests) gets its keys
+ * at its first message. getrandom() without GRND_NONBLOCK fails only on a
+ * kernel without it (before 3.17), which the daemon refuses at start. */
+static void
+keys_ready(struct policy *p)
+{
+	if (__builtin_expect(!p->keyed, 0) && policy_keys_init(p) < 0)
+		abort();
+}
+
+/* The blacklist's verdict on one User-Agent value, through the
  * per-worker cache. */
 static bool
-ua_bad(struct policy *p, const struct sip_msg *m)
+ua_bad(struct policy *p, enum sip_method method, struct sip_str ua_v)
 {
-	uint64_t h = p->ua_cache.seed ^ 0xcbf29ce484222325ULL;
 	unsigned slot;
 	char ua[UA_MAX];
+	uint64_t h;
 	bool bad;
 
-	if (p->ua_cache.gen != p->cfg_gen || !p->ua_cache.seed) {
+	if (p->ua_cache.gen != p->cfg_gen) {
 		memset(p->ua_cache.hash, 0, sizeof(p->ua_cache.hash));
 		p->ua_cache.gen = p->cfg_gen;
-		if (!p->ua_cache.seed)
-			p->ua_cache.seed = ((uint64_t)random() << 32 | (uint64_t)random()) | 1;
-		h = p->ua_cache.seed ^ 0xcbf29ce484222325ULL;
 	}
-	for (uint32_t i = 0; i < m->user_agent.len; i++)
-		h = (h ^ (uint8_t)m->user_agent.s[i]) * 0x100000001b3ULL;
-	h ^= h >> 29;
+	h = hash_bytes(&p->ua_hkey, ua_v.s, ua_v.len);
 	h = h ? h : 1;
 	slot = (unsigned)(h % POLICY_UA_CACHE);
 	if (p->ua_cache.hash[slot] == h)
 		return p->ua_cache.bad[slot];
-	sip_str_copy(m->user_agent, ua, sizeof(ua));
-	bad = policy_ua_blacklisted(p->cfg, m->method, ua);
+	sip_str_copy(ua_v, ua, sizeof(ua));
+	bad = policy_ua_blacklisted(p->cfg, method, ua);
 	p->ua_cache.hash[slot] = h;
 	p->ua_cache.bad[slot] = bad;
 	return bad;
@@ -257,6 +273,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	int scan;
 
 	memset(v, 0, sizeof(*v));
+	keys_ready(p);
 
 	/* Banned sources first: it is the cheapest answer and the one a flood
 	 * gets until the kernel set takes over. */
@@ -320,7 +337,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	bool creds = m->authorization.s || m->proxy_authorization.s;
 	bool want_txn = creds && p->txns && cfg->failed_auth_ban_enable;
 	bool want_enum = p->enums && cfg->enum_distinct_users && !trusted;
-	uint64_t key = want_txn || want_enum ? txn_key(m) : 0;
+	uint64_t key = want_txn || want_enum ? txn_key(&p->txn_hkey, m) : 0;
 
 	if (key && want_txn)
 		txntab_prefetch(p->txns, key);
@@ -328,7 +345,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 		enumtab_prefetch(p->enums, key);
 
 	if (m->user_agent.s && cfg->n_ua_blacklist &&
-	    (cfg->ua_blacklist_methods & (1u << m->method)) && ua_bad(p, m)) {
+	    (cfg->ua_blacklist_methods & (1u << m->method)) && ua_bad(p, m->method, m->user_agent)) {
 		v->event = POLICY_EV_UA;
 		if (cfg->ua_ban_ip && !trusted) {
 			/* The UA line is what is logged, ban or no ban (a full
@@ -381,7 +398,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	}
 
 	if (want_enum && key)
-		enumtab_request(p->enums, key, &agg, enum_target_hash(m), creds, now_ms);
+		enumtab_request(p->enums, key, &agg, enum_target_hash(p->enums, m), creds, now_ms);
 
 	set_verdict(v, false, trusted ? POLICY_TRUSTED : POLICY_PASS);
 }
@@ -454,11 +471,12 @@ policy_reply(struct policy *p, const struct sip_msg *m, uint64_t now_ms,
 	uint64_t key;
 
 	memset(out, 0, sizeof(*out));
+	keys_ready(p);
 	/* Provisional replies end nothing; a reply to no remembered request
 	 * (expired, or forged) is ignored. */
 	if (m->is_request || m->status < 200)
 		return;
-	key = txn_key(m);
+	key = txn_key(&p->txn_hkey, m);
 	if (!key)
 		return;
 	if (p->enums && cfg->enum_distinct_users)

@@ -89,15 +89,25 @@ struct policy {
 	const struct hostaddr *host; /* the host's own addresses; NULL: none known */
 	struct banrate *banrate; /* per worker; NULL: bans per prefix not limited */
 	/* Per worker: the blacklist's verdict on recently seen User-Agents
-	 * (a phone fleet sends a handful of them), keyed by a seeded hash,
-	 * valid for one config generation. Spares regexec() per request. */
+	 * (a phone fleet sends a handful of them), valid for one config
+	 * generation. Spares regexec() per request. A slot is trusted on
+	 * its 64-bit hash alone, so the hash is keyed: with a known one a
+	 * scanner could pick a User-Agent whose hash equals a cached benign
+	 * one and inherit its verdict. */
 	struct {
 		uint64_t hash[POLICY_UA_CACHE];
 		uint8_t bad[POLICY_UA_CACHE];
 		uint32_t gen;
-		uint64_t seed;
 	} ua_cache;
+	/* Keys (hash.h) of the transaction identity txn_key() and of the UA
+	 * cache; policy_keys_init() draws them, or the first message does. */
+	struct hash_key txn_hkey, ua_hkey;
+	bool keyed;
 };
+
+/* Draw the policy's hash keys from getrandom(). 0 or -errno; a worker
+ * must not judge with a predictable key. */
+int policy_keys_init(struct policy *p);
 
 /* What a server reply told us (policy_reply()). */
 struct policy_auth {

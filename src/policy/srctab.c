@@ -11,7 +11,7 @@ struct srctab {
 	uint32_t ring_size;
 	size_t entry_size;
 	uint32_t nbuckets; /* power of two */
-	uint32_t seed;
+	struct hash_key key; /* getrandom(): the buckets of spoofed sources are unpredictable */
 	uint32_t used;
 	uint32_t next_unused; /* slab entries never handed out start here */
 	uint32_t free_head;   /* list of freed entries via hnext */
@@ -49,6 +49,11 @@ srctab_new(uint32_t capacity, uint32_t ring_size)
 	t = calloc(1, sizeof(*t));
 	if (!t)
 		return NULL;
+	/* No table without an unpredictable key: see hash.h. */
+	if (hash_key_random(&t->key) < 0) {
+		free(t);
+		return NULL;
+	}
 	t->capacity = capacity;
 	t->ring_size = ring_size;
 	/* Keep entries 8-byte aligned. Two slots past the ring hold the
@@ -57,7 +62,6 @@ srctab_new(uint32_t capacity, uint32_t ring_size)
 	while (nb < capacity && nb < (1u << 30))
 		nb <<= 1;
 	t->nbuckets = nb;
-	t->seed = (uint32_t)random() | 1u;
 	t->buckets = calloc(nb, sizeof(uint32_t));
 	/* mmap rather than calloc: anonymous pages cost nothing until an
 	 * entry is first written, so a large configured bound does not mean a
@@ -120,7 +124,7 @@ lru_push_front(struct srctab *t, struct src_entry *e, uint32_t idx)
 static uint32_t *
 bucket_of(const struct srctab *t, const struct addr *a)
 {
-	return &t->buckets[addr_hash(a, t->seed) & (t->nbuckets - 1)];
+	return &t->buckets[addr_hash(a, &t->key) & (t->nbuckets - 1)];
 }
 
 static void
@@ -152,6 +156,19 @@ srctab_find(struct srctab *t, const struct addr *a)
 		i = e->hnext;
 	}
 	return NULL;
+}
+
+uint32_t
+srctab_probes(const struct srctab *t, const struct addr *a)
+{
+	uint32_t n = 0;
+
+	for (uint32_t i = *bucket_of(t, a); i; i = E(t, i)->hnext) {
+		n++;
+		if (addr_equal(&E(t, i)->addr, a))
+			break;
+	}
+	return n;
 }
 
 struct src_entry *

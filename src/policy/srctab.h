@@ -70,6 +70,9 @@ void srctab_reset(struct src_entry *e);
 
 /* Remove at most `max` entries idle for idle_ms or more; returns how many. */
 uint32_t srctab_expire(struct srctab *t, uint64_t now_ms, uint32_t idle_ms, uint32_t max);
+/* Entries compared to look a up (its chain up to it, or all of it): how
+ * tests show that keys chosen to collide cost no more than others. */
+uint32_t srctab_probes(const struct srctab *t, const struct addr *a);
 void srctab_get_stats(const struct srctab *t, struct srctab_stats *st);
 
 /* Requests of e within the window_ms before now_ms (sipwardenctl top). */

@@ -648,6 +648,8 @@ make_tables(struct replay *r)
 	r->pol.offenders = failtab_new(cfg->max_bans);
 	r->pol.cfg = cfg;
 	r->pol.cfg_gen = 1;
+	if (policy_keys_init(&r->pol) < 0)
+		return -EIO;
 	if (!r->pol.src || !r->pol.bans || !r->pol.txns || !r->pol.enums || !r->pol.fails ||
 	    !r->pol.offenders)
 		return -ENOMEM;

@@ -212,16 +212,18 @@ Test(addr, equal_and_hash)
 
 	cr_assert(addr_equal(&x, &y));
 	cr_assert_not(addr_equal(&x, &z));
-	cr_assert_eq(addr_hash(&x, 1), addr_hash(&y, 1));
-	cr_assert_neq(addr_hash(&x, 1), addr_hash(&z, 1));
-	cr_assert_neq(addr_hash(&x, 1), addr_hash(&x, 2));
+	struct hash_key k1 = { 1, 2 }, k2 = { 1, 3 };
+
+	cr_assert_eq(addr_hash(&x, &k1), addr_hash(&y, &k1));
+	cr_assert_neq(addr_hash(&x, &k1), addr_hash(&z, &k1));
+	cr_assert_neq(addr_hash(&x, &k1), addr_hash(&x, &k2));
 	/* Same first four bytes, different family. */
 	cr_assert_not(addr_equal(&x, &v6));
-	cr_assert_neq(addr_hash(&x, 7), addr_hash(&v6, 7));
+	cr_assert_neq(addr_hash(&x, &k1), addr_hash(&v6, &k1));
 	/* pad[] must not matter. */
 	y.pad[0] = 0x55;
 	cr_assert(addr_equal(&x, &y));
-	cr_assert_eq(addr_hash(&x, 3), addr_hash(&y, 3));
+	cr_assert_eq(addr_hash(&x, &k2), addr_hash(&y, &k2));
 }
 
 Test(addr, hash_spreads)
@@ -232,12 +234,14 @@ Test(addr, hash_spreads)
 	struct addr a;
 	uint8_t b[4] = { 203, 0, 113, 0 };
 	unsigned i, max = 0;
+	struct hash_key k;
 
+	cr_assert_eq(hash_key_random(&k), 0);
 	for (i = 0; i < 4096; i++) {
 		b[2] = (uint8_t)(i >> 8);
 		b[3] = (uint8_t)i;
 		addr_from_v4(&a, b);
-		buckets[addr_hash(&a, 0x9e3779b9u) & 255]++;
+		buckets[addr_hash(&a, &k) & 255]++;
 	}
 	for (i = 0; i < 256; i++)
 		if (buckets[i] > max)

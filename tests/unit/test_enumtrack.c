@@ -293,7 +293,7 @@ target_of(const char *to)
 		 "From: <sip:a@example.org>;tag=1\r\nTo: %s\r\nCall-ID: c1\r\nCSeq: 1 REGISTER\r\n"
 		 "Content-Length: 0\r\n\r\n", to);
 	cr_assert_eq(sip_scan(buf, strlen(buf), &m, &f), 0);
-	return enum_target_hash(&m);
+	return enum_target_hash(g_t, &m);
 }
 
 Test(enumtab, target_hash_is_the_user_part)

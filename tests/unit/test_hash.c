@@ -60,3 +60,26 @@ Test(hash, random_keys_differ)
 	cr_assert(a.k0 != b.k0 || a.k1 != b.k1);
 	cr_assert_neq(hash_bytes(&a, "x", 1), hash_bytes(&b, "x", 1));
 }
+
+static uint64_t
+fields2(const struct hash_key *k, const char *a, const char *b)
+{
+	struct hash_state s;
+
+	hash_start(&s, k);
+	hash_field(&s, a, strlen(a));
+	hash_field(&s, b, strlen(b));
+	return hash_finish(&s);
+}
+
+Test(hash, fields_are_delimited)
+{
+	struct hash_key k = ref_key(), k2 = { 1, 2 };
+
+	/* The same calls give the same value; moving a field boundary, a
+	 * longer field or another key give another. */
+	cr_assert_eq(fields2(&k, "call-id-1", "tag"), fields2(&k, "call-id-1", "tag"));
+	cr_assert_neq(fields2(&k, "ab", "c"), fields2(&k, "a", "bc"));
+	cr_assert_neq(fields2(&k, "abcdefgh", ""), fields2(&k, "abcdefg", "h"));
+	cr_assert_neq(fields2(&k, "call-id-1", "tag"), fields2(&k2, "call-id-1", "tag"));
+}
