@@ -96,6 +96,8 @@ config_new_default(void)
 	cfg->enum_window = 60;
 	cfg->scanner_fingerprints = true;
 	cfg->max_auth_users = 100000;
+	cfg->max_known_sources = 100000;
+	cfg->known_source_time = 30u * 86400u;
 	cfg->max_tcp_connections = 65536;
 	cfg->tcp_idle_time = 600;
 	cfg->evidence_entries = 4096;

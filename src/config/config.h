@@ -101,6 +101,8 @@ struct config {
 	uint32_t enum_window;                  /* seconds, default 60 */
 	bool scanner_fingerprints;             /* sipvicious traits beyond its UA, default yes */
 	enum config_user_reply banned_user_reply; /* drop|403, default drop */
+	uint32_t known_source_time;            /* s a user's good source stays exempt from */
+	                                       /*  the user's ban; default 30 days, 0 off */
 	char **blocklist_files;                /* blocklist_files: absolute paths */
 	unsigned n_blocklist_files;
 
@@ -113,6 +115,7 @@ struct config {
 	uint32_t source_idle_time;             /* limits.source_idle_time s, default 60 */
 	uint32_t max_transactions;             /* limits.max_transactions, default 65536 */
 	uint32_t max_auth_users;               /* limits.max_auth_users, default 100000 */
+	uint32_t max_known_sources;            /* limits.max_known_sources, default 100000 */
 	uint32_t max_tcp_connections;          /* limits.max_tcp_connections, default 65536 */
 	uint32_t tcp_idle_time;                /* limits.tcp_idle_time s, default 600 */
 	uint32_t evidence_entries;             /* limits.evidence_entries, default 4096 */

@@ -103,6 +103,7 @@ static const struct key security_keys[] = {
 	UINT("enum_window", enum_window, 1, 3600),
 	BOOL("scanner_fingerprints", scanner_fingerprints),
 	ENUM("banned_user_reply", banned_user_reply, user_replies),
+	UINT("known_source_time", known_source_time, 0, SECONDS_PER_YEAR),
 	LIST("blocklist_files", paths, blocklist_files, n_blocklist_files, 0),
 	END,
 };
@@ -113,6 +114,7 @@ static const struct key limits_keys[] = {
 	UINT("source_idle_time", source_idle_time, 1, 86400),
 	UINT("max_transactions", max_transactions, 1024, 10000000),
 	UINT("max_auth_users", max_auth_users, 16, 10000000),
+	UINT("max_known_sources", max_known_sources, 16, 10000000),
 	UINT("max_tcp_connections", max_tcp_connections, 64, 10000000),
 	UINT("tcp_idle_time", tcp_idle_time, 1, 86400),
 	UINT("evidence_entries", evidence_entries, 64, 1000000),

@@ -60,6 +60,8 @@ enum ctr_kind { CTR_COUNTER, CTR_GAUGE };
 	  "Automatic IP bans evicted from a full table to make room.")                          \
 	X(bans_limited, CTR_COUNTER, "bans_limited_total", NULL,                                \
 	  "Bans not made: their source prefix made too many (the packets are dropped).")        \
+	X(known_source_passed, CTR_COUNTER, "known_source_passed_total", NULL,                  \
+	  "Requests of a banned user let through from a source it authenticated from.")         \
 	X(bans_spared, CTR_COUNTER, "bans_spared_total", NULL,                                  \
 	  "Bans not made: they would cover a trusted address.")                                 \
 	X(martian, CTR_COUNTER, "martian_total", NULL,                                          \

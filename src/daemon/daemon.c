@@ -715,6 +715,12 @@ daemon_init(struct daemon *d, struct config *cfg, const struct daemon_opts *o)
 	d->sh.fails = failtab_new(cfg->max_auth_users);
 	d->sh.replies = (struct log_ratelimit)LOG_RATELIMIT_INIT(REPLYLIMIT_RATE, REPLYLIMIT_BURST);
 	d->sh.offenders = failtab_new(cfg->max_bans);
+	/* Lockout protection; without memory for it the daemon runs on
+	 * without (logged). */
+	d->sh.known = knowntab_new(cfg->max_known_sources);
+	if (!d->sh.known)
+		log_msg(LOG_ERR, "no memory for %u known sources: user bans apply everywhere",
+			cfg->max_known_sources);
 	d->sh.evidence = evidence_new(cfg->evidence_entries);
 	if (!d->state_dir || !d->socket_path || !d->sh.bans || !d->sh.fails || !d->sh.offenders ||
 	    !d->sh.evidence) {
@@ -896,6 +902,7 @@ daemon_fini(struct daemon *d)
 	bantab_free(d->sh.bans);
 	failtab_free(d->sh.fails);
 	failtab_free(d->sh.offenders);
+	knowntab_free(d->sh.known);
 	evidence_free(d->sh.evidence);
 	if (d->sh_sync) {
 		pthread_cond_destroy(&d->sh.gen_cond);

@@ -106,6 +106,7 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 	w->pol.enums = w->enums;
 	w->pol.fails = sh->fails;
 	w->pol.offenders = sh->offenders;
+	w->pol.known = sh->known;
 	w->pol.host = sh->host;
 	/* Without memory for it, bans per prefix are not limited (the table
 	 * still bounds them). */
@@ -313,6 +314,8 @@ account(struct worker *w, const struct policy_verdict *v, const struct addr *src
 		STAT_INC(w->st.bans_spared);
 	if (v->ban_limited)
 		STAT_INC(w->st.bans_limited);
+	if (v->known_source)
+		STAT_INC(w->st.known_source_passed);
 	if (v->event != POLICY_EV_NONE && !v->new_ban && b->n_events < EVENTS_MAX)
 		event_capture(&b->events[b->n_events++], v, src, m ? m : &none);
 	if (v->drop && w->pol.cfg->mode == CONFIG_MODE_MONITOR) {

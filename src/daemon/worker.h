@@ -60,6 +60,7 @@ struct worker_shared {
 	struct bantab *bans;
 	struct failtab *fails;
 	struct failtab *offenders;      /* repeat offenders (ban_time_increment) */
+	struct knowntab *known;         /* users' known sources (lockout protection) */
 	struct evidence *evidence;      /* what `sipwardenctl why` tells (evidence.h) */
 	_Atomic(struct config *) cfg;   /* swapped by reload */
 	atomic_uint cfg_gen;

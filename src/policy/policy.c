@@ -252,6 +252,20 @@ ua_bad(struct policy *p, enum sip_method method, struct sip_str ua_v)
 	return bad;
 }
 
+/* Did user authenticate from src (as its dos_ipv6_prefix network) within
+ * known_source_time? */
+static bool
+known_source(struct policy *p, const char *user, const struct addr *src, uint64_t now_ms)
+{
+	struct addr agg;
+
+	if (!p->known || !p->cfg->known_source_time)
+		return false;
+	aggregate(p->cfg, src, &agg);
+	return knowntab_known(p->known, user, &agg, now_ms,
+			      (uint64_t)p->cfg->known_source_time * 1000u);
+}
+
 bool
 policy_ip_banned(struct policy *p, const struct addr *src, uint64_t now_ms)
 {
@@ -388,8 +402,14 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 
 				if (ban_key_user(&k, user) == 0 &&
 				    bantab_check(p->bans, &k, now_ms)) {
-					set_verdict(v, true, POLICY_BANNED_USER);
-					return;
+					/* Lockout protection (knownsrc.h): not
+					 * from where the user proved its
+					 * password lately. */
+					if (!known_source(p, user, src, now_ms)) {
+						set_verdict(v, true, POLICY_BANNED_USER);
+						return;
+					}
+					v->known_source = true;
 				}
 			}
 			if (want_txn)
@@ -487,6 +507,12 @@ policy_reply(struct policy *p, const struct sip_msg *m, uint64_t now_ms,
 	if (m->status >= 200 && m->status < 300) {
 		failtab_reset(p->fails, out->txn.user);
 		out->success = true;
+		if (p->known && cfg->known_source_time) {
+			struct addr agg;
+
+			aggregate(cfg, &out->txn.src, &agg);
+			knowntab_note(p->known, out->txn.user, &agg, now_ms);
+		}
 		return;
 	}
 	if (m->status != 401 && m->status != 407 && m->status != 403)

@@ -22,6 +22,7 @@
 #include "authtrack.h"
 #include "banrate.h"
 #include "bans.h"
+#include "knownsrc.h"
 #include "config.h"
 #include "sanity.h"
 #include "scanner.h"
@@ -64,6 +65,7 @@ struct policy_verdict {
 	bool ban_due;           /* an IP ban of ban_addr/ban_plen is decided */
 	bool ban_spared;        /* a ban was due but would hit a trusted party */
 	bool ban_limited;       /* a ban was due but its prefix made too many */
+	bool known_source;      /* a banned user, let through from a known source */
 	bool ban_refused;       /* outcome: the table is full (policy_ban_done) */
 	bool new_ban;           /* outcome: this message created an IP ban */
 	enum ban_reason ban_reason;
@@ -88,6 +90,7 @@ struct policy {
 	struct failtab *offenders; /* shared; NULL: no repeat-offender tracking */
 	const struct hostaddr *host; /* the host's own addresses; NULL: none known */
 	struct banrate *banrate; /* per worker; NULL: bans per prefix not limited */
+	struct knowntab *known;  /* shared; NULL: no lockout protection */
 	/* Per worker: the blacklist's verdict on recently seen User-Agents
 	 * (a phone fleet sends a handful of them), valid for one config
 	 * generation. Spares regexec() per request. A slot is trusted on

@@ -11,6 +11,9 @@
 #  - 1000 spoofed scanner sources fill the ban table (max_bans 200): the
 #    least valuable automatic bans are evicted, and a real user ban for
 #    alice (three wrong passwords) is still made
+#  - account lockout: three spoofed credentialed REGISTERs for alice make
+#    the server send three 401s and alice is banned, yet alice keeps
+#    registering from the address she registered from before
 #  - through all of it the legitimate client keeps registering
 set -euo pipefail
 
@@ -129,6 +132,41 @@ check_table_flood_then_user_ban() {
 }
 lab_check "a ban-table flood of spoofed sources, then alice's user ban is still made" \
 	check_table_flood_then_user_ban
+
+# Issue 17, attack 4: account lockout. alice (user 107) registers from her
+# phone at 203.0.113.14; an attacker sends three credentialed REGISTERs for
+# her from spoofed sources, the server answers each with a 401, and alice
+# is banned. Her phone keeps registering; any other source is refused.
+lockout_msg() {
+	cat <<-MSG
+	REGISTER sip:example.org SIP/2.0
+	Via: SIP/2.0/UDP \${SRC}:5060;branch=z9hG4bK-\${N}-lock;rport
+	From: <sip:107@example.org>;tag=lock\${N}
+	To: <sip:107@example.org>
+	Call-ID: lockout-\${N}@example.org
+	CSeq: 2 REGISTER
+	Contact: <sip:107@\${SRC}:5060>
+	Authorization: Digest username="107", realm="example.org", nonce="forged\${N}", uri="sip:example.org", response="0123456789abcdef0123456789abcdef", algorithm=MD5
+	User-Agent: Yealink SIP-T46S 66.86.0.15
+	Max-Forwards: 70
+	Content-Length: 0
+
+	MSG
+}
+
+check_lockout() {
+	sw_register 203.0.113.14 107 || return 1
+	spoof 203.0.113.70 "$(lockout_msg)" --count 3 --vary-src || return 1
+	lab_wait_for "sw_ctl bans user | grep -q '107@example.org'" 5 || return 1
+	sw_ctl bans user
+	echo "alice from her known address:"
+	sw_register 203.0.113.14 107 || return 1
+	sw_register 203.0.113.14 107 || return 1
+	echo "alice from elsewhere (refused while banned):"
+	! sw_register 203.0.113.15 107 && [ "$(stat_of known_source_passed)" -ge 2 ]
+}
+lab_check "spoofed failures ban alice, who keeps registering from her known address" \
+	check_lockout
 
 lab_check "the legitimate client keeps registering after the attacks" legit_registers
 lab_check "the daemon is still running" sw_daemon_alive

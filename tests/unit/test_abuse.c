@@ -59,6 +59,7 @@ setup(void)
 	g_p.bans = bantab_new(1000);
 	g_p.txns = txntab_new(1024);
 	g_p.fails = failtab_new(1000);
+	g_p.known = knowntab_new(1000);
 	g_p.host = g_host;
 }
 
@@ -69,6 +70,7 @@ teardown(void)
 	bantab_free(g_p.bans);
 	txntab_free(g_p.txns);
 	failtab_free(g_p.fails);
+	knowntab_free(g_p.known);
 	config_free(g_cfg);
 	hostaddr_free(g_host);
 	memset(&g_p, 0, sizeof(g_p));
@@ -214,6 +216,26 @@ Test(abuse, density_from_the_server_address_is_not_banned)
 
 #define CREDS "Authorization: Digest username=\"alice\", realm=\"example.org\", nonce=\"x\", " \
 	      "uri=\"sip:example.org\", response=\"0123456789abcdef0123456789abcdef\"\r\n"
+
+static void
+reply_n(unsigned status, uint64_t now, struct policy_auth *a)
+{
+	char r[512];
+	struct sip_msg m;
+	enum sip_flaw f;
+
+	snprintf(r, sizeof(r),
+		 "SIP/2.0 %u Whatever\r\n"
+		 "Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK-5f1a2c\r\n"
+		 "From: <sip:alice@example.org>;tag=8a7b6c\r\n"
+		 "To: <sip:alice@example.org>;tag=srv\r\n"
+		 "Call-ID: 3c26700b5f1a2c@203.0.113.5\r\n"
+		 "CSeq: 2 REGISTER\r\n"
+		 "Content-Length: 0\r\n\r\n", status);
+	cr_assert_eq(sip_scan(r, strlen(r), &m, &f), 0);
+	policy_reply(&g_p, &m, now, a);
+	policy_reply_table(g_p.bans, a, now);
+}
 
 static void
 reply401(uint64_t now, struct policy_auth *a)
@@ -371,4 +393,80 @@ Test(abuse, ban_creation_per_prefix_is_limited)
 			  .new_ban);
 	banrate_free(g_p.banrate);
 	g_p.banrate = NULL;
+}
+
+/* ---- issue 17, attack 4: account lockout by spoofed failures ---- */
+
+#define DAY_MS (86400ull * 1000)
+
+/* alice proved her password from 203.0.113.5; three spoofed credentialed
+ * REGISTERs make the server send three 401s; alice is banned, but not
+ * from her known source. */
+static void
+lock_alice_out(uint64_t t0)
+{
+	struct policy_auth a;
+
+	judge("203.0.113.5", request("Linphone/5.2", CREDS), t0);
+	reply_n(200, t0 + 1, &a);
+	cr_assert(a.success);
+	for (unsigned i = 0; i < g_cfg->failed_auth_attempts; i++) {
+		char ip[32];
+
+		snprintf(ip, sizeof(ip), "203.0.113.%u", 66 + i);
+		judge(ip, request("Linphone/5.2", CREDS), t0 + 10 + i);
+		reply_n(401, t0 + 10 + i, &a);
+	}
+	cr_assert(a.user_banned, "alice not banned");
+}
+
+Test(abuse, lockout_spares_the_users_known_source)
+{
+	struct policy_verdict v;
+
+	lock_alice_out(1000);
+	v = judge("203.0.113.5", request("Linphone/5.2", CREDS), 2000);
+	cr_assert_not(v.drop, "alice dropped at her known source: %s", policy_reason_name(v.reason));
+	cr_assert(v.known_source);
+	/* the guesser, and anyone else, stays banned as alice */
+	v = judge("203.0.113.66", request("Linphone/5.2", CREDS), 2000);
+	cr_assert(v.drop);
+	cr_assert_eq(v.reason, POLICY_BANNED_USER);
+	v = judge("203.0.113.9", request("Linphone/5.2", CREDS), 2000);
+	cr_assert_eq(v.reason, POLICY_BANNED_USER);
+}
+
+/* Benign twins: known_source_time 0 turns it off, and a known source is
+ * forgotten after known_source_time. */
+Test(abuse, lockout_protection_off_and_expiry)
+{
+	struct policy_verdict v;
+
+	g_cfg->known_source_time = 0;
+	lock_alice_out(1000);
+	v = judge("203.0.113.5", request("Linphone/5.2", CREDS), 2000);
+	cr_assert_eq(v.reason, POLICY_BANNED_USER);
+	g_cfg->known_source_time = 1;
+	cr_assert_not(knowntab_known(g_p.known, "alice@example.org", &(struct addr){ 0 }, 0, 1));
+}
+
+Test(abuse, known_source_expires)
+{
+	struct addr a = A("203.0.113.5"), b = A("203.0.113.6");
+	struct knowntab *t = knowntab_new(16);
+
+	knowntab_note(t, "alice@example.org", &a, 1000);
+	cr_assert(knowntab_known(t, "alice@example.org", &a, 1000 + 30 * DAY_MS - 1, 30 * DAY_MS));
+	cr_assert_not(knowntab_known(t, "alice@example.org", &a, 1000 + 30 * DAY_MS, 30 * DAY_MS));
+	cr_assert_not(knowntab_known(t, "alice@example.org", &b, 2000, 30 * DAY_MS));
+	cr_assert_not(knowntab_known(t, "bob@example.org", &a, 2000, 30 * DAY_MS));
+	/* bounded: 1000 users noted into 16 slots */
+	for (unsigned i = 0; i < 1000; i++) {
+		char u[32];
+
+		snprintf(u, sizeof(u), "u%u@example.org", i);
+		knowntab_note(t, u, &a, 3000 + i);
+	}
+	cr_assert_leq(knowntab_count(t, 5000, 30 * DAY_MS), 16);
+	knowntab_free(t);
 }
