@@ -14,6 +14,9 @@
 #  - account lockout: three spoofed credentialed REGISTERs for alice make
 #    the server send three 401s and alice is banned, yet alice keeps
 #    registering from the address she registered from before
+#  - gateway mode (sipwarden on the router): a guesser's forged "200 OK from
+#    the server", sent from the clients' side after each real 401, is not
+#    read as the server's; the guesser's user is banned
 #  - through all of it the legitimate client keeps registering
 set -euo pipefail
 
@@ -173,5 +176,85 @@ lab_check "the daemon is still running" sw_daemon_alive
 
 lab_sipwarden_stop
 lab_check "daemon log free of sanitizer reports" sw_sanitizer_clean
+
+# ---- gateway mode: sipwarden on the router, in front of the server ----
+# Issue 17, attack 5: a password guesser forges a "200 OK from the server"
+# after each real 401, to reset its failure count. The forgeries come in
+# on the clients' side (br0), not the server's interface (srv0): they are
+# not read as the server's, and the guesser's user is banned.
+lab_rules remove "$CONF"
+GWCONF="$SIPWARDEN_SRC/tests/integration/conf/abuse_gw.yml"
+GWRUN="$LAB_RUN/gw"
+mkdir -p "$GWRUN/state"
+lab_net "$SIPWARDEN_BUILD/sipwarden-rules" install -c "$GWCONF"
+(exec ip netns exec "$LAB_NS_NET" "$SIPWARDEN_BUILD/sipwarden" -c "$GWCONF" --foreground \
+	--state-dir "$GWRUN/state" --socket "$GWRUN/control.sock" >>"$GWRUN/sipwarden.log" 2>&1) &
+lab_pid_record sipwarden_gw $!
+lab_wait_for "grep -q 'sipwarden ready' '$GWRUN/sipwarden.log'" 10 ||
+	lab_fail "gateway sipwarden not ready"
+gw_ctl() { "$SIPWARDEN_BUILD/sipwardenctl" --socket "$GWRUN/control.sock" "$@"; }
+gw_stat() { gw_ctl --json stats | sw_json_get "j['$1']"; }
+GW_MAC=$(lab_net cat /sys/class/net/br0/address)
+# gw_spoof SRC DST TEXT [options] — a frame from the attackers' side.
+gw_spoof() {
+	local src=$1 dst=$2 text=$3
+	shift 3
+	lab_atk /usr/bin/python3 "$SIPWARDEN_SRC/tests/integration/spoof.py" --iface eth0 \
+		--dst-mac "$GW_MAC" --src "$src" --dst "$dst" --text "$text" "$@"
+}
+
+guess_msg() { # guess_msg N
+	cat <<-MSG
+	REGISTER sip:example.org SIP/2.0
+	Via: SIP/2.0/UDP 203.0.113.71:5060;branch=z9hG4bK-$1-guess;rport
+	From: <sip:109@example.org>;tag=guess$1
+	To: <sip:109@example.org>
+	Call-ID: guess-$1@example.org
+	CSeq: 2 REGISTER
+	Contact: <sip:109@203.0.113.71:5060>
+	Authorization: Digest username="109", realm="example.org", nonce="n$1", uri="sip:example.org", response="0123456789abcdef0123456789abcdef", algorithm=MD5
+	Max-Forwards: 70
+	Content-Length: 0
+
+	MSG
+}
+
+forged_200() { # forged_200 N
+	cat <<-MSG
+	SIP/2.0 200 OK
+	Via: SIP/2.0/UDP 203.0.113.71:5060;branch=z9hG4bK-$1-guess;rport=5060;received=203.0.113.71
+	From: <sip:109@example.org>;tag=guess$1
+	To: <sip:109@example.org>;tag=forged
+	Call-ID: guess-$1@example.org
+	CSeq: 2 REGISTER
+	Content-Length: 0
+
+	MSG
+}
+
+check_gw_forged_200() {
+	local i
+	gw_ctl bans user
+	for i in 1 2 3; do
+		gw_spoof 203.0.113.71 "$LAB_SRV4" "$(guess_msg "$i")" || return 1
+		lab_wait_for "[ \$(gw_stat auth_failures) -ge $i ]" 5 || return 1
+		gw_spoof "$LAB_SRV4" 203.0.113.71 "$(forged_200 "$i")" || return 1
+		lab_wait_for "[ \$(gw_stat foreign_replies) -ge $i ]" 5 || return 1
+	done
+	lab_wait_for "gw_ctl bans user | grep -q '109@example.org'" 5 || return 1
+	gw_ctl bans user
+	echo "foreign replies: $(gw_stat foreign_replies), replies read: $(gw_stat replies_seen)"
+}
+lab_check "gateway mode: forged server replies from the clients' side are not read" \
+	check_gw_forged_200
+
+gw_legit() {
+	sw_register 203.0.113.10 110 && [ "$(gw_stat auth_failures)" -eq 3 ]
+}
+lab_check "gateway mode: the legitimate client registers, the server's replies are read" gw_legit
+lab_pid_stop sipwarden_gw 10
+lab_net "$SIPWARDEN_BUILD/sipwarden-rules" remove -c "$GWCONF"
+lab_check "gateway daemon log free of sanitizer reports" \
+	eval '! grep -nE "Sanitizer|runtime error:" "$GWRUN/sipwarden.log"' 
 echo "abuse: $((LAB_CHECKS - LAB_FAILURES)) passed, $LAB_FAILURES failed"
 lab_summary
