@@ -9,14 +9,19 @@
 #     came), its STATUS carries live figures, the control socket is 0660
 #     group sipwarden, the daemon runs as user sipwarden; systemd-analyze
 #     verify is silent and the security exposure is below 2.0
-#  4. a bounded UDP flood from 127.0.0.5 (loopback traffic goes through
+#  4. a bounded UDP flood from 203.0.113.5 (raw, over lo: loopback traffic goes through
 #     PREROUTING too) to a dumb UDP sink on 5060 is banned: the journal of the
 #     unit shows the start and the ban, sipwardenctl bans lists it, the kernel
 #     set holds it; a legitimate source passes
 #  5. systemctl reload keeps the ban (a broken file is refused, the daemon
 #     runs on); systemctl restart keeps it; systemctl stop leaves the rules,
 #     so SIP keeps flowing (queue bypass) and the banned source stays dropped
-#  6. rtpengine-style rules (and every other rule sipwarden does not own) are
+#  6. with the cluster configured (a local redis-server, the shipped drop-in
+#     examples/cluster.conf): systemctl reload, restart and stop, each with a
+#     clean exit of the daemon (status 0, "sipwarden stopping", the bans
+#     saved) and no "killed by signal" in the journal (issue 22: a thread
+#     that did not block the signals took SIGHUP and SIGTERM itself)
+#  7. rtpengine-style rules (and every other rule sipwarden does not own) are
 #     byte-for-byte unchanged throughout; apt-get purge removes sipwarden's
 #     chains, jumps, sets, state and configuration
 #
@@ -179,7 +184,7 @@ MIRROR=$(apt_mirror | head -n 1)
 # Packages: the .deb's Depends (first alternatives, no versions) and the
 # test's own needs, so the .deb installs without network in the container.
 PKGS=$(echo "$DEPENDS" | tr ',' '\n' | sed -e 's/|.*//' -e 's/(.*)//' -e 's/[[:space:]]//g' |
-	grep -v '^$' | cat - <(printf '%s\n' systemd systemd-sysv python3-minimal iptables ipset) |
+	grep -v '^$' | cat - <(printf '%s\n' systemd systemd-sysv python3-minimal iptables ipset redis-server) |
 	sort -u | tr '\n' ',' | sed 's/,$//')
 TARBALL="$CACHE/rootfs-$SUITE.tar"
 ROOT="$WORK/rootfs"
@@ -196,8 +201,9 @@ else
 	R="$WORK/rootfs.new"
 	echo sipwarden-test >"$R/etc/hostname"
 	# Nothing may take the dpkg lock or the CPU behind the test's back.
+	# The test starts its own redis-server when it needs one.
 	for u in apt-daily.timer apt-daily-upgrade.timer dpkg-db-backup.timer e2scrub_all.timer \
-		fstrim.timer systemd-timesyncd.service; do
+		fstrim.timer systemd-timesyncd.service redis-server.service; do
 		ln -sf /dev/null "$R/etc/systemd/system/$u"
 	done
 	rm -rf "$R"/var/cache/apt/archives/*.deb
@@ -248,13 +254,28 @@ with open("/run/udpsink.log", "a", buffering=1) as f:
         f.write(ip + "\n")
 '
 # send.py SRC COUNT INTERVAL: COUNT well-formed OPTIONS from SRC (bounded).
+# A source that is not the container's own (sipwarden never bans the host's
+# addresses, loopback included) is sent through a raw socket over lo, where
+# it passes PREROUTING like a packet from outside.
 SEND='
-import socket, sys, time
+import socket, struct, sys, time
 src, count, interval = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
 count = min(count, 2000)
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind((src, 0))
-port = s.getsockname()[1]
+local = src.startswith("127.")
+if local:
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((src, 0))
+    port = s.getsockname()[1]
+else:
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    port = 40000
+def csum(b):
+    if len(b) % 2:
+        b += b"\0"
+    t = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    t = (t >> 16) + (t & 0xffff)
+    t += t >> 16
+    return ~t & 0xffff
 for i in range(count):
     msg = ("OPTIONS sip:100@127.0.0.1 SIP/2.0\r\n"
            "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK-%d\r\n"
@@ -265,7 +286,16 @@ for i in range(count):
            "CSeq: %d OPTIONS\r\n"
            "User-Agent: pkgtest\r\n"
            "Content-Length: 0\r\n\r\n") % (src, port, i, src, i, src, i, i + 1)
-    s.sendto(msg.encode(), ("127.0.0.1", 5060))
+    if local:
+        s.sendto(msg.encode(), ("127.0.0.1", 5060))
+    else:
+        body = msg.encode()
+        sa, da = socket.inet_aton(src), socket.inet_aton("127.0.0.1")
+        udp = struct.pack("!HHHH", port, 5060, 8 + len(body), 0)
+        c = csum(sa + da + struct.pack("!BBH", 0, 17, 8 + len(body)) + udp + body) or 0xffff
+        udp = struct.pack("!HHHH", port, 5060, 8 + len(body), c)
+        ip = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + 8 + len(body), i & 0xffff, 0, 64, 17, 0, sa, da)
+        s.sendto(ip + udp + body, ("127.0.0.1", 0))
     if interval:
         time.sleep(interval)
 '
@@ -298,6 +328,14 @@ same_foreign_rules() {
 }
 unit_active() { [ "$(C systemctl is-active sipwarden)" = active ]; }
 main_pid() { C systemctl show -p MainPID --value sipwarden; }
+# The daemon's last exit, as systemd saw it: "exited 0 success" when clean.
+last_exit() {
+	C systemctl show -p ExecMainCode,ExecMainStatus,Result sipwarden |
+		awk -F= '{ v[$1] = $2 } END { print (v["ExecMainCode"] == 1 ? "exited" : "code " v["ExecMainCode"]), v["ExecMainStatus"], v["Result"] }'
+}
+# Signal deaths of the daemon as systemd logs them.
+killed_lines() { journal | grep -E 'code=killed|killed by signal|status=[0-9]+/(HUP|TERM|INT|KILL)' || true; }
+count_in_journal() { journal | grep -cF -- "$1" || true; }
 
 # ---------------------------------------------------------------- 3. install
 step "operator rules (rtpengine-style) and the UDP sink"
@@ -357,30 +395,30 @@ step "legitimate traffic passes, a bounded flood is banned"
 send 127.0.0.7 5 0.05
 wait_for "5 legitimate datagrams at the sink" sink_at_least 127.0.0.7 5
 ok "legitimate source 127.0.0.7: 5/5 delivered"
-send 127.0.0.5 300 0
-wait_for "127.0.0.5 in sipwardenctl bans" bans_have 127.0.0.5
-wait_for "ban in the journal" journal_has "IP '127.0.0.5' is blocked and banned"
-ok "journalctl -u sipwarden: $(journal | grep -F "IP '127.0.0.5' is blocked and banned" | head -n 1)"
+send 203.0.113.5 300 0
+wait_for "203.0.113.5 in sipwardenctl bans" bans_have 203.0.113.5
+wait_for "ban in the journal" journal_has "IP '203.0.113.5' is blocked and banned"
+ok "journalctl -u sipwarden: $(journal | grep -F "IP '203.0.113.5' is blocked and banned" | head -n 1)"
 C sipwardenctl bans | sed 's/^/    /'
-ok "sipwardenctl bans lists 127.0.0.5"
-C ipset -q test sipwarden4 127.0.0.5 || fail "127.0.0.5 not in the kernel set sipwarden4"
-n=$(sink_count 127.0.0.5)
+ok "sipwardenctl bans lists 203.0.113.5"
+C ipset -q test sipwarden4 203.0.113.5 || fail "203.0.113.5 not in the kernel set sipwarden4"
+n=$(sink_count 203.0.113.5)
 [ "$n" -lt 300 ] || fail "flood not dropped ($n/300 delivered)"
-ok "kernel set sipwarden4 holds 127.0.0.5; flood delivered $n/300"
+ok "kernel set sipwarden4 holds 203.0.113.5; flood delivered $n/300"
 
 # ---------------------------------------------------------------- 5. reload, restart, stop
 step "systemctl reload"
 C systemctl reload sipwarden || fail "systemctl reload"
 wait_for "reload in the journal" journal_has "configuration reloaded"
 unit_active || fail "not active after reload"
-bans_have 127.0.0.5 || fail "ban lost by reload"
+bans_have 203.0.113.5 || fail "ban lost by reload"
 ok "reload: active, configuration reloaded, ban kept"
 C cp /etc/sipwarden/sipwarden.yml /run/sipwarden.yml.orig
 C sh -c 'echo "bogus_key: 1" >> /etc/sipwarden/sipwarden.yml'
 if C systemctl reload sipwarden >"$WORK/badreload.out" 2>&1; then fail "reload of a broken file succeeded"; fi
 unit_active || fail "a broken reload stopped the daemon"
 C cp /run/sipwarden.yml.orig /etc/sipwarden/sipwarden.yml
-bans_have 127.0.0.5 || fail "ban lost by refused reload"
+bans_have 203.0.113.5 || fail "ban lost by refused reload"
 ok "reload of a broken file fails, the daemon runs on with the ban"
 
 # A ban made after the reloads must be saved too (the state directory of the
@@ -392,10 +430,10 @@ pid1=$(main_pid)
 C systemctl restart sipwarden || fail "systemctl restart"
 wait_for "active after restart" unit_active
 [ "$(main_pid)" != "$pid1" ] || fail "restart did not restart"
-wait_for "ban restored" bans_have 127.0.0.5
+wait_for "ban restored" bans_have 203.0.113.5
 bans_have 127.0.0.66 || fail "manual ban made after the reload lost by restart"
 if journal | grep -F "cannot save bans"; then fail "the daemon could not save its bans"; fi
-C ipset -q test sipwarden4 127.0.0.5 || fail "kernel set lost 127.0.0.5 across restart"
+C ipset -q test sipwarden4 203.0.113.5 || fail "kernel set lost 203.0.113.5 across restart"
 C sipwarden-rules status >/dev/null || fail "rules not in place after restart"
 ok "restart: new pid, bans restored (also one made after the reload), kernel set and rules in place"
 same_foreign_rules "after restart"
@@ -407,14 +445,83 @@ before=$(sink_count 127.0.0.9)
 send 127.0.0.9 5 0.05
 wait_for "5 datagrams through the bypass" sink_at_least 127.0.0.9 $((before + 5))
 ok "stopped: rules kept, SIP from 127.0.0.9 flows (queue bypass)"
-before=$(sink_count 127.0.0.5)
-send 127.0.0.5 5 0.05
+before=$(sink_count 203.0.113.5)
+send 203.0.113.5 5 0.05
 sleep 0.5
-[ "$(sink_count 127.0.0.5)" -eq "$before" ] || fail "banned source passed while stopped"
-ok "stopped: banned 127.0.0.5 still dropped by the kernel set"
+[ "$(sink_count 203.0.113.5)" -eq "$before" ] || fail "banned source passed while stopped"
+ok "stopped: banned 203.0.113.5 still dropped by the kernel set"
+[ "$(last_exit)" = "exited 0 success" ] || fail "stop: the daemon's exit was '$(last_exit)'"
+ok "stop: the daemon exited with status 0"
 same_foreign_rules "after stop"
 
-# ---------------------------------------------------------------- 6. purge
+# ---------------------------------------------------------------- 6. cluster
+step "the cluster configured: systemctl reload, restart, stop"
+C systemd-run --quiet --unit=sw-redis redis-server --bind 127.0.0.1 --port 6379 --save '' \
+	--appendonly no --daemonize no
+wait_for "redis-server on 127.0.0.1:6379" C sh -c 'redis-cli -h 127.0.0.1 ping | grep -q PONG'
+# The key every node signs with (doc/cluster.md), readable by the service only.
+C sh -c 'umask 077 && head -c 32 /dev/urandom | base64 >/etc/sipwarden/cluster.key'
+C chown sipwarden: /etc/sipwarden/cluster.key
+C sed -i -e 's/^  enabled: no$/  enabled: yes/' -e 's/^  node_name: ~$/  node_name: pkgnode/' \
+	-e 's|^  key_file: ~$|  key_file: /etc/sipwarden/cluster.key|' /etc/sipwarden/sipwarden.yml
+C grep -A3 '^cluster:' /etc/sipwarden/sipwarden.yml | grep -q '^  enabled: yes' ||
+	fail "cluster.enabled not set in the configuration"
+C test -f /usr/share/doc/sipwarden/examples/cluster.conf || fail "the package lacks examples/cluster.conf"
+C mkdir -p /etc/systemd/system/sipwarden.service.d
+C cp /usr/share/doc/sipwarden/examples/cluster.conf /etc/systemd/system/sipwarden.service.d/
+C systemctl daemon-reload
+C systemctl start sipwarden || fail "start with the cluster"
+wait_for "active with the cluster" unit_active
+link_up() { C sipwardenctl --json status | grep -q '"link":"up"'; }
+wait_for "cluster link up (the drop-in lets the daemon reach redis)" link_up
+# An operator's ban is answered once Redis stored it: no warning, the key is there.
+out=$(C sipwardenctl ban ip 203.0.113.77 --time 600) || fail "sipwardenctl ban ip 203.0.113.77"
+echo "    $out"
+if grep -q '^warning:' <<<"$out"; then fail "the ban is not durable: $out"; fi
+[ "$(C redis-cli -h 127.0.0.1 EXISTS sipwarden:ban:ip:203.0.113.77)" = 1 ] ||
+	fail "the answered ban is not in redis"
+ok "cluster node up: link to redis; a ban is in redis when sipwardenctl answers"
+pid1=$(main_pid)
+n=$(count_in_journal "configuration reloaded")
+for i in 1 2 3; do
+	C systemctl reload sipwarden || fail "systemctl reload $i with the cluster"
+	unit_active || fail "not active after reload $i with the cluster"
+done
+[ "$(main_pid)" = "$pid1" ] || fail "the daemon was replaced during the reloads"
+reloads_at_least() { [ "$(count_in_journal "configuration reloaded")" -ge "$1" ]; }
+wait_for "3 reloads in the journal" reloads_at_least $((n + 3))
+link_up || fail "cluster link lost by the reloads"
+ok "reload x3 with the cluster: same pid $pid1, each reload logged, link up"
+stops=$(count_in_journal "sipwarden stopping")
+saves=$(count_in_journal "bans saved to")
+clean=$(count_in_journal "Deactivated successfully")
+C systemctl restart sipwarden || fail "systemctl restart with the cluster"
+wait_for "active after restart with the cluster" unit_active
+[ "$(main_pid)" != "$pid1" ] || fail "restart did not restart"
+# systemd says "Deactivated successfully" only after a clean exit (status 0).
+[ "$(count_in_journal "Deactivated successfully")" -gt "$clean" ] ||
+	fail "restart: the old daemon did not exit cleanly"
+[ "$(count_in_journal "sipwarden stopping")" -gt "$stops" ] || fail "restart: no 'sipwarden stopping'"
+[ "$(count_in_journal "bans saved to")" -gt "$saves" ] || fail "restart: no final save logged"
+wait_for "cluster link up after restart" link_up
+{ bans_have 203.0.113.5 && bans_have 203.0.113.77; } || fail "bans lost by the restart with the cluster"
+ok "restart with the cluster: old daemon exited 0 after 'sipwarden stopping' and its final save"
+stops=$(count_in_journal "sipwarden stopping")
+C systemctl stop sipwarden || fail "systemctl stop with the cluster"
+[ "$(last_exit)" = "exited 0 success" ] || fail "stop: the daemon's exit was '$(last_exit)'"
+[ "$(count_in_journal "sipwarden stopping")" -gt "$stops" ] || fail "stop: no 'sipwarden stopping'"
+ok "stop with the cluster: exit status 0, 'sipwarden stopping' logged"
+killed=$(killed_lines)
+[ -z "$killed" ] || { echo "$killed" >&2; fail "the journal shows the daemon killed by a signal"; }
+ok "journal: the daemon was never killed by a signal"
+C rm -f /etc/systemd/system/sipwarden.service.d/cluster.conf
+C systemctl daemon-reload
+C systemctl stop sw-redis
+C sed -i -e 's/^  enabled: yes$/  enabled: no/' -e 's|^  key_file: /etc/sipwarden/cluster.key$|  key_file: ~|' \
+	/etc/sipwarden/sipwarden.yml
+C rm -f /etc/sipwarden/cluster.key
+
+# ---------------------------------------------------------------- 7. purge
 step "apt-get purge sipwarden"
 C systemctl start sipwarden || fail "start again before purge"
 C apt-get purge -y -q sipwarden >"$WORK/purge.log" 2>&1 || { cat "$WORK/purge.log" >&2; fail "apt-get purge"; }
@@ -430,9 +537,9 @@ for d in /var/lib/sipwarden /etc/sipwarden /run/sipwarden; do
 done
 ok "purge: no sipwarden chains, jumps or sets; state and configuration gone"
 same_foreign_rules "after purge"
-before=$(sink_count 127.0.0.5)
-send 127.0.0.5 3 0.05
-wait_for "127.0.0.5 delivered after purge" sink_at_least 127.0.0.5 $((before + 3))
+before=$(sink_count 203.0.113.5)
+send 203.0.113.5 3 0.05
+wait_for "203.0.113.5 delivered after purge" sink_at_least 203.0.113.5 $((before + 3))
 ok "after purge nothing of sipwarden filters SIP"
 
 step "done: $PASS checks passed in $(elapsed)s"
