@@ -92,9 +92,13 @@ ctl_then_kill() {
 # ---------------------------------------------------------------- setup
 
 lab_up
-sed -e "s|@RUN@|$LAB_RUN|" -e "s/@CLUSTER@/yes/" \
+# The cluster key the node signs with (doc/cluster.md), 0600, ours.
+KEYFILE="$LAB_RUN/signals-cluster.key"
+(umask 077 && head -c 32 /dev/urandom | base64 >"$KEYFILE")
+chmod 0600 "$KEYFILE"
+sed -e "s|@RUN@|$LAB_RUN|" -e "s/@CLUSTER@/yes/" -e "s|@KEYFILE@|$KEYFILE|" \
 	"$SIPWARDEN_SRC/tests/integration/conf/signals.yml.in" >"$CONF"
-sed -e "s|@RUN@|$LAB_RUN|" -e "s/@CLUSTER@/no/" \
+sed -e "s|@RUN@|$LAB_RUN|" -e "s/@CLUSTER@/no/" -e "s|@KEYFILE@|$KEYFILE|" \
 	"$SIPWARDEN_SRC/tests/integration/conf/signals.yml.in" >"$CONF_LOCAL"
 "$SIPWARDEN_BUILD/sipwarden" --check-config -c "$CONF" || lab_fail "signals config refused"
 redis_start
