@@ -211,15 +211,6 @@ follow_config(struct worker *w)
 	confirm_config(w, gen);
 }
 
-static bool
-is_sip_port(const uint16_t *ports, unsigned n, uint16_t port)
-{
-	for (unsigned i = 0; i < n; i++)
-		if (ports[i] == port)
-			return true;
-	return false;
-}
-
 /* Did the packet come in on one of the SIP server's interfaces? */
 static bool
 on_server_if(const struct worker_shared *sh, uint32_t indev)
@@ -232,55 +223,24 @@ on_server_if(const struct worker_shared *sh, uint32_t indev)
 	return false;
 }
 
-/*
- * A message the SIP server sent: from this host (OUTPUT path, host mode)
- * or, in gateway mode, from a configured server address and SIP port that
- * came in on the server's interface. A source address alone proves
- * nothing (issue 17): UDP sources are spoofed, and a forged 401 fed to
- * reply accounting would ban a user. A packet that claims a server address
- * from elsewhere is counted (foreign_replies) and judged like any other.
- */
-static bool
-from_server(struct worker *w, const struct nfq_pkt *p, const struct packet_info *pi)
-{
-	const struct config *cfg = w->pol.cfg;
-	bool addr_ok = false;
-
-	if (p->hook == NF_INET_LOCAL_OUT)
-		return true;
-	if (!cfg->n_server_addresses ||
-	    !(pi->proto == IPPROTO_TCP ? is_sip_port(cfg->tcp_ports, cfg->n_tcp_ports, pi->sport)
-				       : is_sip_port(cfg->udp_ports, cfg->n_udp_ports, pi->sport)))
-		return false;
-	for (unsigned i = 0; i < cfg->n_server_addresses && !addr_ok; i++)
-		addr_ok = addr_net_contains(&cfg->server_addresses[i], &pi->src);
-	if (!addr_ok)
-		return false;
-	if (on_server_if(w->sh, p->indev))
-		return true;
-	STAT_INC(w->st.foreign_replies);
-	return false;
-}
-
 /* Linux gives the loopback device index 1 in every network namespace. */
 #define LOOPBACK_IFINDEX 1u
 
 /*
- * A ban the policy decided, made to happen by banops (table, kernel set,
- * cluster, and the verdict's line when the ban is new); its outcome goes
- * back into v. m: the scanned message or NULL.
+ * verdict.h's ban hook: a ban the policy decided, made to happen by banops
+ * (table, kernel set, cluster, and the verdict's line when the ban is new);
+ * its outcome goes back into v. m: the scanned message or NULL.
  */
 static void
-make_ban(struct worker *w, struct policy_verdict *v, const struct addr *src,
-	 const struct sip_msg *m, uint64_t now)
+make_ban(void *arg, struct policy_verdict *v, const struct addr *src, const struct sip_msg *m,
+	 uint64_t now)
 {
 	static const struct sip_msg none;
+	struct worker *w = arg;
 	struct banops_line line = { 0 };
 	struct event e;
 	struct ban_key k;
 
-	if (!v->ban_due)
-		return;
 	ban_key_net(&k, &v->ban_addr, v->ban_plen);
 	policy_ban_done(v, 1); /* the line as it reads when the ban is new */
 	event_capture(&e, v, src, m ? m : &none);
@@ -289,16 +249,16 @@ make_ban(struct worker *w, struct policy_verdict *v, const struct addr *src,
 				      BANOPS_PUBLISH, &line));
 }
 
-/*
- * Counters and the event of one verdict. Returns false when the verdict is
- * a drop that monitor mode turns into an accept (counted as would_drop).
- */
-static bool
-account(struct worker *w, const struct policy_verdict *v, const struct addr *src,
-	const struct sip_msg *m, struct batch *b)
+/* verdict.h's judged hook: the counters and the event of one verdict. */
+static void
+account(void *arg, const struct policy_verdict *v, const struct addr *src,
+	const struct sip_msg *m, uint64_t now)
 {
 	static const struct sip_msg none;
+	struct worker *w = arg;
+	struct batch *b = w->batch;
 
+	(void)now;
 	STAT_INC(w->st.reason[v->reason]);
 	if (v->reason == POLICY_MALFORMED) {
 		if (v->sanity != SANITY_OK && v->sanity < SANITY__MAX)
@@ -318,94 +278,89 @@ account(struct worker *w, const struct policy_verdict *v, const struct addr *src
 		STAT_INC(w->st.known_source_passed);
 	if (v->event != POLICY_EV_NONE && !v->new_ban && b->n_events < EVENTS_MAX)
 		event_capture(&b->events[b->n_events++], v, src, m ? m : &none);
-	if (v->drop && w->pol.cfg->mode == CONFIG_MODE_MONITOR) {
-		STAT_INC(w->st.would_drop);
-		return false;
-	}
-	return true;
 }
 
-struct tcp_ctx {
-	struct worker *w;
-	const struct packet_info *pi;
-	uint64_t now;
-	struct batch *b;
+/* verdict.h's server hook: a message the server sent, read after the
+ * verdicts (read_reply()). */
+static void handle_reply(void *arg, const struct sip_msg *m, uint64_t now);
+
+static const struct verdict_hooks worker_hooks = {
+	.ban = make_ban,
+	.judged = account,
+	.server_msg = handle_reply,
 };
 
-/* One message framed out of a TCP stream: judged like a UDP datagram. A
- * framing flaw is judged as an empty payload, i.e. not SIP: its bytes are
- * never trusted. */
-static bool
-tcp_msg(void *arg, const uint8_t *msg, size_t len, enum tcpstream_flaw flaw)
+/* The counters of how a packet to the server was handled. */
+static void
+count_path(struct worker *w, const struct verdict_result *r)
 {
-	struct tcp_ctx *x = arg;
-	struct policy_verdict v;
-	struct sip_msg m;
-
-	if (flaw != TCPSTREAM_OK) {
-		msg = (const uint8_t *)"";
-		len = 0;
+	switch (r->path) {
+	case VERDICT_TCP:
+		STAT_INC(w->st.tcp_segments);
+		if (r->tcp.out_of_order)
+			STAT_INC(w->st.tcp_out_of_order);
+		break;
+	case VERDICT_TCP_BAD_CHECKSUM:
+		STAT_INC(w->st.tcp_segments);
+		STAT_INC(w->st.tcp_bad_checksum);
+		break;
+	case VERDICT_TCP_PASSED:
+		STAT_INC(w->st.tcp_passed);
+		break;
+	case VERDICT_TLS_SYN:
+		STAT_INC(w->st.tls_attempts);
+		break;
+	case VERDICT_TLS_BANNED:
+		STAT_INC(w->st.reason[POLICY_BANNED_IP]);
+		break;
+	case VERDICT_UDP:
+	case VERDICT_UNREADABLE:
+	case VERDICT_TLS_PASSED:
+		break;
 	}
-	policy_judge(&x->w->pol, &x->pi->src, msg, len, x->now, &m, &v);
-	make_ban(x->w, &v, &x->pi->src, v.parsed ? &m : NULL, x->now);
-	/* In monitor mode the stream state must follow what the kernel is
-	 * told: accept. */
-	return account(x->w, &v, &x->pi->src, v.parsed ? &m : NULL, x->b) ? !v.drop : true;
+	if (r->would_drop)
+		STAT_ADD(w->st.would_drop, r->would_drop);
 }
 
-/*
- * SIP over TCP: segments to a TCP SIP port are framed per connection and
- * dropped only when every message they complete is dropped (tcpstream.h).
- * TLS ports cannot be read: their connection attempts count for density
- * and banned sources are dropped; the rest passes.
- */
-static bool
-judge_tcp(struct worker *w, struct packet_info *pi, bool csum_not_ready, uint64_t now,
-	  struct batch *b)
+/* A fragment or a truncated packet. */
+static void
+count_unreadable(struct worker *w, enum packet_flaw pf)
+{
+	if (pf != PACKET_FRAGMENT) {
+		STAT_INC(w->st.truncated);
+		return;
+	}
+	STAT_INC(w->st.fragments);
+	/* sipwarden-rules makes the kernel reassemble before the queue; a
+	 * fragment here means that is missing. Said once: an operator whose
+	 * large UDP messages (big SDP) fail must learn why. */
+	if (!w->frag_logged) {
+		w->frag_logged = true;
+		log_msg(LOG_WARNING, "queue %u: a fragmented SIP datagram reached the queue "
+			"unreassembled; it is judged malformed (chain sipwarden-defrag missing: "
+			"run sipwarden-rules install, see sipwarden(8) FRAGMENTS); further ones "
+			"are only counted", w->qnum);
+	}
+}
+
+/* Which way the packet goes, as verdict_direction() decides it from what
+ * the queue tells (hook, input interface). */
+static enum verdict_dir
+direction(struct worker *w, const struct nfq_pkt *p, const struct packet_info *pi)
 {
 	const struct config *cfg = w->pol.cfg;
-	struct policy_verdict v;
-	struct tcp_result r;
+	struct verdict_where where = {
+		.servers = cfg->server_addresses,
+		.n_servers = cfg->n_server_addresses,
+		.local_out = p->hook == NF_INET_LOCAL_OUT,
+		.on_server_if = on_server_if(w->sh, p->indev),
+	};
+	bool foreign;
+	enum verdict_dir d = verdict_direction(cfg, &where, pi, &foreign);
 
-	if (is_sip_port(cfg->tls_ports, cfg->n_tls_ports, pi->dport)) {
-		if ((pi->tcp_flags & 0x12) == 0x02) { /* SYN without ACK */
-			STAT_INC(w->st.tls_attempts);
-			policy_judge_opaque(&w->pol, &pi->src, now, &v);
-			make_ban(w, &v, &pi->src, NULL, now);
-			return account(w, &v, &pi->src, NULL, b) ? !v.drop : true;
-		}
-		if (policy_ip_banned(&w->pol, &pi->src, now)) {
-			STAT_INC(w->st.reason[POLICY_BANNED_IP]);
-			return cfg->mode == CONFIG_MODE_MONITOR;
-		}
-		return true;
-	}
-	if (!is_sip_port(cfg->tcp_ports, cfg->n_tcp_ports, pi->dport)) {
-		STAT_INC(w->st.tcp_passed);
-		return true;
-	}
-	STAT_INC(w->st.tcp_segments);
-	if (!csum_not_ready && !packet_l4_checksum_ok(pi)) {
-		/* The kernel will discard it: nothing of it may be taken as
-		 * part of the stream (doc/tcp.md). Dropped, since it is. */
-		STAT_INC(w->st.tcp_bad_checksum);
-		return cfg->mode == CONFIG_MODE_MONITOR;
-	}
-	{
-		struct tcp_ctx x = { w, pi, now, b };
-
-		tcptab_segment(w->tcp, pi, now, tcp_msg, &x, &r);
-	}
-	if (r.out_of_order)
-		STAT_INC(w->st.tcp_out_of_order);
-	if (!r.accept && cfg->mode == CONFIG_MODE_MONITOR) {
-		/* Accepted after all: the stream state must not wait for a
-		 * retransmission that will never come. */
-		tcptab_forget(w->tcp, pi);
-		STAT_INC(w->st.would_drop);
-		return true;
-	}
-	return r.accept;
+	if (foreign)
+		STAT_INC(w->st.foreign_replies);
+	return d;
 }
 
 static bool
@@ -413,34 +368,34 @@ judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 {
 	const struct config *cfg = w->pol.cfg;
 	struct packet_info pi;
-	struct policy_verdict v;
-	struct sip_msg m;
+	struct verdict_result r;
 	enum packet_flaw pf;
-	const uint8_t *payload;
-	size_t plen;
 
 	pf = packet_parse(p->data, p->len, &pi);
 	switch (pf) {
 	case PACKET_OK:
-		payload = pi.payload;
-		plen = pi.payload_len;
-		if (from_server(w, p, &pi)) {
+		switch (direction(w, p, &pi)) {
+		case VERDICT_FROM_SERVER:
 			/* The server's own messages (UDP or TCP) are never held
 			 * up: read after the verdicts go out. */
 			b->replies[b->n_replies++] = (unsigned)(p - b->pkts);
 			return true;
+		case VERDICT_OTHER:
+			if (pi.proto == IPPROTO_TCP)
+				STAT_INC(w->st.tcp_passed);
+			return true;
+		case VERDICT_TO_SERVER:
+			break;
 		}
 		/* A source no real packet carries is a forgery: dropped and
 		 * counted, never judged (so never banned, never counted
 		 * against a user). */
-		if (p->hook != NF_INET_LOCAL_OUT &&
-		    trust_martian(w->sh->host, &pi.src, p->indev == LOOPBACK_IFINDEX) !=
-			    TRUST_MARTIAN_NONE) {
+		if (trust_martian(w->sh->host, &pi.src, p->indev == LOOPBACK_IFINDEX) !=
+		    TRUST_MARTIAN_NONE) {
 			STAT_INC(w->st.martian);
 			return cfg->mode == CONFIG_MODE_MONITOR;
 		}
-		if (pi.proto == IPPROTO_TCP)
-			return judge_tcp(w, &pi, p->csum_not_ready, now, b);
+		verdict_packet(&w->vc, &pi, p->csum_not_ready, now, &r);
 		break;
 	case PACKET_FRAGMENT:
 	case PACKET_TRUNCATED:
@@ -449,81 +404,30 @@ judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 			STAT_INC(w->st.not_ip);
 			return cfg->malformed != CONFIG_MALFORMED_DROP;
 		}
-		/* The source is known: charge it like any malformed message
-		 * (empty payload reads as not-SIP). */
-		if (pf == PACKET_FRAGMENT) {
-			STAT_INC(w->st.fragments);
-			/* sipwarden-rules makes the kernel reassemble before
-			 * the queue; a fragment here means that is missing.
-			 * Said once: an operator whose large UDP messages
-			 * (big SDP) fail must learn why. */
-			if (!w->frag_logged) {
-				w->frag_logged = true;
-				log_msg(LOG_WARNING, "queue %u: a fragmented SIP datagram reached the "
-					"queue unreassembled; it is judged malformed (chain "
-					"sipwarden-defrag missing: run sipwarden-rules install, see "
-					"sipwarden(8) FRAGMENTS); "
-					"further ones are only counted", w->qnum);
-			}
-		} else
-			STAT_INC(w->st.truncated);
-		payload = NULL;
-		plen = 0;
+		/* The source is known: charged like any malformed message. */
+		count_unreadable(w, pf);
+		verdict_unreadable(&w->vc, &pi.src, now, &r);
 		break;
 	default:
 		STAT_INC(w->st.not_ip);
 		return true;
 	}
-
-	policy_judge(&w->pol, &pi.src, payload ? payload : (const uint8_t *)"", plen, now, &m, &v);
-	make_ban(w, &v, &pi.src, v.parsed ? &m : NULL, now);
-	if (!account(w, &v, &pi.src, v.parsed ? &m : NULL, b))
-		return true; /* monitor mode */
-	if (v.reason == POLICY_BANNED_USER && cfg->banned_user_reply == CONFIG_USER_REPLY_403 &&
-	    (m.method == SIP_METHOD_REGISTER || m.method == SIP_METHOD_INVITE))
+	count_path(w, &r);
+	if (r.path == VERDICT_UDP && !r.accept && r.v.parsed &&
+	    r.v.reason == POLICY_BANNED_USER && cfg->banned_user_reply == CONFIG_USER_REPLY_403 &&
+	    (r.m.method == SIP_METHOD_REGISTER || r.m.method == SIP_METHOD_INVITE))
 		b->rejects[b->n_rejects++] = (unsigned)(p - b->pkts);
-	return !v.drop;
+	return r.accept;
 }
 
-/* After the verdicts: what did the server answer to credentials? */
-static void handle_reply(struct worker *w, const struct sip_msg *m, uint64_t now,
-			 struct batch *b);
-
-/* A message framed out of the server's TCP stream: read, never judged. */
-static bool
-tcp_reply(void *arg, const uint8_t *msg, size_t len, enum tcpstream_flaw flaw)
-{
-	struct tcp_ctx *x = arg;
-	struct sip_msg m;
-	enum sip_flaw f;
-
-	if (flaw == TCPSTREAM_OK && sip_scan((const char *)msg, len, &m, &f) == 0)
-		handle_reply(x->w, &m, x->now, x->b);
-	return true;
-}
-
+/* After the verdicts: the server's messages, framed by the core. */
 static void
-read_reply(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
+read_reply(struct worker *w, const struct nfq_pkt *p, uint64_t now)
 {
 	struct packet_info pi;
-	struct sip_msg m;
-	enum sip_flaw flaw;
 
-	if (packet_parse(p->data, p->len, &pi) != PACKET_OK)
-		return;
-	if (pi.proto == IPPROTO_TCP) {
-		/* The server's side of a TCP connection is framed like the
-		 * client's (its own direction in the table); the segment was
-		 * accepted already. */
-		struct tcp_ctx x = { w, &pi, now, b };
-		struct tcp_result r;
-
-		tcptab_observe(w->tcp, &pi, now, tcp_reply, &x, &r);
-		return;
-	}
-	if (sip_scan((const char *)pi.payload, pi.payload_len, &m, &flaw) < 0)
-		return;
-	handle_reply(w, &m, now, b);
+	if (packet_parse(p->data, p->len, &pi) == PACKET_OK)
+		verdict_server_packet(&w->vc, &pi, now);
 }
 
 /* One of a reply's bans through banops; *line is handed over with the
@@ -540,8 +444,10 @@ reply_ban(struct worker *w, const struct ban_key *k, enum ban_reason r, uint32_t
 }
 
 static void
-handle_reply(struct worker *w, const struct sip_msg *m, uint64_t now, struct batch *b)
+handle_reply(void *arg, const struct sip_msg *m, uint64_t now)
 {
+	struct worker *w = arg;
+	struct batch *b = w->batch;
 	struct policy_auth a;
 	struct event e;
 	struct banops_line l = { .ev = &e };
@@ -643,6 +549,10 @@ worker_main(void *arg)
 		log_msg(LOG_CRIT, "worker %u: out of memory", w->index);
 		return NULL;
 	}
+	w->batch = b;
+	w->vc = (struct verdict_core){
+		.pol = &w->pol, .tcp = w->tcp, .hooks = &worker_hooks, .arg = w,
+	};
 	while (!atomic_load_explicit(&w->sh->stop, memory_order_acquire)) {
 		uint64_t now;
 		int n;
@@ -679,7 +589,7 @@ worker_main(void *arg)
 			}
 			nfq_flush(w->q);
 			for (unsigned i = 0; i < b->n_replies; i++)
-				read_reply(w, &b->pkts[b->replies[i]], now, b);
+				read_reply(w, &b->pkts[b->replies[i]], now);
 			for (unsigned i = 0; i < b->n_rejects; i++)
 				reject_user(w, &b->pkts[b->rejects[i]], now);
 			int64_t wall = b->n_events ? clock_wall_s() : 0;

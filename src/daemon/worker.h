@@ -30,6 +30,7 @@
 #include "policy.h"
 #include "srctab.h"
 #include "stats.h"
+#include "verdict.h"
 
 /* Written by the worker only (stats.h), read by the daemon. The scalar
  * counters are those of counters.h, generated; the arrays are labelled by
@@ -81,6 +82,8 @@ struct worker_shared {
 	unsigned top_limit;             /* rows wanted, written before top_req */
 };
 
+struct batch;
+
 struct worker {
 	unsigned index;
 	uint16_t qnum;
@@ -97,6 +100,8 @@ struct worker {
 	struct replylimit rlim;         /* no reflector for spoofed sources */
 	bool frag_logged;               /* the fragment warning is given once */
 	struct policy pol;
+	struct verdict_core vc;         /* the policy, framed: verdict.h */
+	struct batch *batch;            /* the batch being judged (worker.c) */
 	unsigned gen_seen;              /* under sh->gen_lock: cfg_gen in use */
 	unsigned top_done;              /* under sh->gen_lock: top_req answered */
 	unsigned n_top;

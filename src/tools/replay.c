@@ -3,18 +3,20 @@
  * sipwarden-replay - run sipwarden's policy offline over a packet capture
  * and print what would have been banned, and why.
  *
- * The same policy code as the daemon (policy_judge() for what reaches the
- * SIP server, policy_reply() for what the server answers), driven by the
- * capture's timestamps instead of a clock. No netlink, no kernel set, no
- * root: the ban table lives in this process and dies with it.
+ * The daemon's own verdict core (verdict.h: direction, SIP ports, UDP and
+ * TCP framing, the policy on each message; policy_reply() for what the
+ * server answers), driven by the capture's timestamps instead of a clock.
+ * No netlink, no kernel set, no root: the ban table lives in this process
+ * and dies with it.
  *
- * Direction: a UDP packet to a configured SIP port is judged as the daemon
- * would judge it; a packet from a SIP port sent by the server is read as the
- * server's reply. Which address is the server comes from --server or the
- * configuration's sip.server_addresses; without either, a packet between
- * two SIP ports (svcrack binds 5060 too) counts as the server's when it is
- * a SIP reply. TCP is not replayed (the daemon passes it unjudged too) and
- * IP fragments are not reassembled: both are counted in the summary.
+ * Direction: a packet to a configured SIP port (UDP, TCP or TLS) is judged
+ * as the daemon would judge it; a packet from a SIP port sent by the server
+ * is read as the server's. Which address is the server comes from --server
+ * or the configuration's sip.server_addresses; without either, a UDP packet
+ * between two SIP ports (svcrack binds 5060 too) counts as the server's
+ * when it is a SIP reply. SIP over TCP is framed per connection exactly as
+ * in the daemon (tcpstream.h), TLS connection attempts count for density.
+ * IP fragments are not reassembled: they are counted in the summary.
  */
 
 #include <errno.h>
@@ -36,6 +38,8 @@
 #include "packet.h"
 #include "policy.h"
 #include "replay_pcap.h"
+#include "tcpstream.h"
+#include "verdict.h"
 
 #define REPLAY_MAX_SERVERS 64
 #define REPLAY_NOTE_MAX 20        /* non-ban lines shown per kind */
@@ -44,14 +48,15 @@
 #define REPLAY_MIN_SOURCES 1024
 #define REPLAY_ENUM_SOURCES 4096        /* as the daemon's workers */
 #define REPLAY_TEXT_MAX (4 * EVENT_STR + 256)
+#define REPLAY_TCP_MSG_MAX 65535        /* as the daemon's workers */
 
 enum replay_exit { REPLAY_EXIT_OK = 0, REPLAY_EXIT_FAIL = 1, REPLAY_EXIT_USAGE = 2 };
 enum replay_note { REPLAY_NOTE_UA, REPLAY_NOTE_MALFORMED, REPLAY_NOTE_REFUSED, REPLAY_NOTE__MAX };
 
 struct replay_stats {
 	uint64_t packets, snapped, link_short, not_ip, fragments, ip_bad, other_proto;
-	uint64_t not_sip, tcp_sip, undirected;
-	uint64_t judged, from_server, server_replies, server_unparsed;
+	uint64_t not_sip, tcp_segments, tls_packets, undirected;
+	uint64_t judged, dropped, from_server, server_msgs, server_replies;
 	uint64_t reason[POLICY_REASON__MAX];
 	uint64_t auth_failures, auth_successes, blocklisted;
 	uint64_t bans_ip[BAN_REASON__MAX], bans_user, bans_refused;
@@ -63,6 +68,9 @@ struct replay {
 	struct config *cfg;
 	const char *cfg_path;     /* NULL: built-in defaults */
 	struct policy pol;
+	struct tcptab *tcp;
+	struct verdict_core vc;
+	uint64_t ts_us;           /* the packet's, for the hooks' lines */
 	struct addr_net servers[REPLAY_MAX_SERVERS];
 	unsigned n_servers;
 	bool quiet, json;
@@ -298,94 +306,64 @@ report_auth(struct replay *r, uint64_t ts_us, const struct policy_auth *a)
 	}
 }
 
-/* ---- per packet ---- */
+/* ---- per packet: the daemon's verdict core (verdict.h) ---- */
 
-static bool
-port_in(const uint16_t *ports, unsigned n, uint16_t port)
+/* The ban hook: the replay's table alone (no kernel, no cluster). */
+static void
+replay_ban(void *arg, struct policy_verdict *v, const struct addr *src,
+	   const struct sip_msg *m, uint64_t now)
 {
-	for (unsigned i = 0; i < n; i++)
-		if (ports[i] == port)
-			return true;
-	return false;
-}
+	struct replay *r = arg;
 
-static bool
-is_server(const struct replay *r, const struct addr *a)
-{
-	for (unsigned i = 0; i < r->n_servers; i++)
-		if (addr_net_contains(&r->servers[i], a))
-			return true;
-	return false;
-}
-
-enum direction { DIR_NONE, DIR_TO_SERVER, DIR_FROM_SERVER };
-
-static enum direction
-direction(const struct replay *r, const struct packet_info *pi)
-{
-	const struct config *cfg = r->cfg;
-	bool to_sip = port_in(cfg->udp_ports, cfg->n_udp_ports, pi->dport);
-	bool from_sip = port_in(cfg->udp_ports, cfg->n_udp_ports, pi->sport);
-
-	if (r->n_servers > 0) {
-		/* As the daemon in gateway mode decides (worker.c). */
-		if (from_sip && is_server(r, &pi->src))
-			return DIR_FROM_SERVER;
-		return to_sip ? DIR_TO_SERVER : DIR_NONE;
-	}
-	if (to_sip && !from_sip)
-		return DIR_TO_SERVER;
-	if (from_sip && !to_sip)
-		return DIR_FROM_SERVER;
-	if (!to_sip)
-		return DIR_NONE;
-	/* SIP port to SIP port: a reply is the server's, a request is judged. */
-	return pi->payload_len >= 4 && memcmp(pi->payload, "SIP/", 4) == 0 ? DIR_FROM_SERVER
-									     : DIR_TO_SERVER;
+	(void)src;
+	(void)m;
+	policy_ban_table(r->pol.bans, v, now);
 }
 
 static void
-judge(struct replay *r, const struct packet_info *pi, uint64_t ts_us)
+replay_judged(void *arg, const struct policy_verdict *v, const struct addr *src,
+	      const struct sip_msg *m, uint64_t now)
 {
-	struct policy_verdict v;
-	struct sip_msg m;
+	static const struct sip_msg none;
+	struct replay *r = arg;
 
+	(void)now;
 	r->st.judged++;
-	policy_judge(&r->pol, &pi->src, pi->payload ? pi->payload : (const uint8_t *)"",
-		     pi->payload_len, r->now_ms, &m, &v);
-	policy_ban_table(r->pol.bans, &v, r->now_ms);
-	r->st.reason[v.reason]++;
-	if (v.new_ban && v.ban_reason < BAN_REASON__MAX)
-		r->st.bans_ip[v.ban_reason]++;
-	if (v.ban_refused)
+	r->st.reason[v->reason]++;
+	if (v->drop)
+		r->st.dropped++;
+	if (v->new_ban && v->ban_reason < BAN_REASON__MAX)
+		r->st.bans_ip[v->ban_reason]++;
+	if (v->ban_refused)
 		r->st.bans_refused++;
-	if (v.event != POLICY_EV_NONE || v.new_ban || v.ban_refused)
-		report_verdict(r, ts_us, &v, &pi->src, &m);
+	if (v->event != POLICY_EV_NONE || v->new_ban || v->ban_refused)
+		report_verdict(r, r->ts_us, v, src, m ? m : &none);
 }
 
 static void
-server_message(struct replay *r, const struct packet_info *pi, uint64_t ts_us)
+replay_server_msg(void *arg, const struct sip_msg *m, uint64_t now)
 {
+	struct replay *r = arg;
 	struct policy_auth a;
-	struct sip_msg m;
-	enum sip_flaw flaw;
 
-	r->st.from_server++;
-	if (sip_scan((const char *)pi->payload, pi->payload_len, &m, &flaw) < 0) {
-		r->st.server_unparsed++;
-		return;
-	}
-	if (!m.is_request)
+	r->st.server_msgs++;
+	if (!m->is_request)
 		r->st.server_replies++;
-	policy_reply(&r->pol, &m, r->now_ms, &a);
-	policy_reply_table(r->pol.bans, &a, r->now_ms);
+	policy_reply(&r->pol, m, now, &a);
+	policy_reply_table(r->pol.bans, &a, now);
 	if (a.failure)
 		r->st.auth_failures++;
 	if (a.success)
 		r->st.auth_successes++;
 	if (a.event == POLICY_EV_AUTH_BAN || a.enum_banned)
-		report_auth(r, ts_us, &a);
+		report_auth(r, r->ts_us, &a);
 }
+
+static const struct verdict_hooks replay_hooks = {
+	.ban = replay_ban,
+	.judged = replay_judged,
+	.server_msg = replay_server_msg,
+};
 
 /* The capture's time is the policy's clock; it never runs backwards. */
 static void
@@ -410,6 +388,7 @@ advance_clock(struct replay *r, uint64_t ts_us)
 		srctab_expire(r->pol.src, r->now_ms, r->cfg->source_idle_time * 1000u,
 			      REPLAY_EXPIRE_PER_ROUND);
 		bantab_expire(r->pol.bans, r->now_ms, NULL, NULL);
+		tcptab_expire(r->tcp, r->now_ms, REPLAY_EXPIRE_PER_ROUND);
 		r->next_maint_ms = r->now_ms + REPLAY_MAINT_MS;
 	}
 }
@@ -418,6 +397,12 @@ static void
 replay_frame(struct replay *r, const struct replay_frame *f)
 {
 	const struct config *cfg = r->cfg;
+	struct verdict_where where = {
+		.servers = r->servers, .n_servers = r->n_servers,
+		/* a capture cannot tell the interface; without a server
+		 * known, a reply between two SIP ports is the server's */
+		.on_server_if = true, .guess = r->n_servers == 0,
+	};
 	struct packet_info pi;
 
 	r->st.packets++;
@@ -440,25 +425,27 @@ replay_frame(struct replay *r, const struct replay_frame *f)
 		r->st.ip_bad++;
 		return;
 	}
-	if (pi.proto == IPPROTO_TCP) {
-		if (port_in(cfg->tcp_ports, cfg->n_tcp_ports, pi.dport) ||
-		    port_in(cfg->tcp_ports, cfg->n_tcp_ports, pi.sport) ||
-		    port_in(cfg->tls_ports, cfg->n_tls_ports, pi.dport) ||
-		    port_in(cfg->tls_ports, cfg->n_tls_ports, pi.sport))
-			r->st.tcp_sip++;
-		else
-			r->st.not_sip++;
-		return;
+	r->ts_us = f->ts_us;
+	switch (verdict_direction(cfg, &where, &pi, NULL)) {
+	case VERDICT_TO_SERVER: {
+		struct verdict_result res;
+
+		/* A capture's checksums are often the NIC's to fill in
+		 * (offload): not verified here. */
+		verdict_packet(&r->vc, &pi, true, r->now_ms, &res);
+		if (res.path == VERDICT_TCP)
+			r->st.tcp_segments++;
+		else if (res.path == VERDICT_TLS_SYN || res.path == VERDICT_TLS_BANNED ||
+			 res.path == VERDICT_TLS_PASSED)
+			r->st.tls_packets++;
+		break;
 	}
-	switch (direction(r, &pi)) {
-	case DIR_TO_SERVER:
-		judge(r, &pi, f->ts_us);
+	case VERDICT_FROM_SERVER:
+		r->st.from_server++;
+		verdict_server_packet(&r->vc, &pi, r->now_ms);
 		break;
-	case DIR_FROM_SERVER:
-		server_message(r, &pi, f->ts_us);
-		break;
-	case DIR_NONE:
-		if (port_in(cfg->udp_ports, cfg->n_udp_ports, pi.sport))
+	case VERDICT_OTHER:
+		if (verdict_sip_port(cfg, pi.proto, pi.sport))
 			r->st.undirected++;
 		else
 			r->st.not_sip++;
@@ -533,11 +520,13 @@ print_summary_json(struct replay *r, const char *path, const char *linktype)
 	fprintf(r->out, ",\"link_type\":\"%s\",\"config\":", linktype);
 	json_str(r->out, r->cfg_path ? r->cfg_path : "");
 	fprintf(r->out, ",\"packets\":%llu,\"sip_messages\":%llu,\"judged\":%llu,"
-		"\"from_server\":%llu,\"server_replies\":%llu,\"tcp_skipped\":%llu,"
+		"\"dropped\":%llu,\"from_server\":%llu,\"server_messages\":%llu,"
+		"\"server_replies\":%llu,\"tcp_segments\":%llu,\"tls_packets\":%llu,"
 		"\"fragments_skipped\":%llu,\"snapped\":%llu,\"not_ip\":%llu,\"bad_ip\":%llu,"
 		"\"not_sip\":%llu,\"undirected\":%llu,\"verdicts\":{",
-		U(st->packets), U(st->judged + st->from_server), U(st->judged), U(st->from_server),
-		U(st->server_replies), U(st->tcp_sip), U(st->fragments), U(st->snapped),
+		U(st->packets), U(st->judged + st->server_msgs), U(st->judged), U(st->dropped),
+		U(st->from_server), U(st->server_msgs), U(st->server_replies), U(st->tcp_segments),
+		U(st->tls_packets), U(st->fragments), U(st->snapped),
 		U(st->not_ip + st->link_short), U(st->ip_bad), U(st->not_sip + st->other_proto),
 		U(st->undirected));
 	for (int i = 0; i < POLICY_REASON__MAX; i++)
@@ -576,16 +565,19 @@ print_summary(struct replay *r, const char *path, const char *linktype)
 	fprintf(r->out, "config:   %s%s\n", r->cfg_path ? r->cfg_path : "built-in defaults",
 		r->cfg->mode == CONFIG_MODE_MONITOR ? " (mode: monitor; shown is what enforce "
 		"mode would do)" : "");
-	fprintf(r->out, "SIP/UDP:  %llu messages judged (sent to the server), %llu read as the "
-		"server's (%llu replies, %llu not SIP)\n", U(st->judged), U(st->from_server),
-		U(st->server_replies), U(st->server_unparsed));
+	fprintf(r->out, "SIP:      %llu messages judged (sent to the server; %llu of them "
+		"dropped), %llu read as the server's (%llu replies)\n", U(st->judged),
+		U(st->dropped), U(st->server_msgs), U(st->server_replies));
+	fprintf(r->out, "TCP:      %llu segments to a SIP port framed into messages (judged "
+		"above), %llu packets to a TLS port (connection attempts judged)\n",
+		U(st->tcp_segments), U(st->tls_packets));
 	fprintf(r->out, "direction: %s\n", r->n_servers ? "server addresses given (--server or "
 		"sip.server_addresses)" : "by port; between two SIP ports, replies are the "
 		"server's (use --server to say which address is the server)");
-	fprintf(r->out, "skipped:  %llu TCP/TLS to SIP ports (TCP is not replayed), %llu IP "
-		"fragments (not reassembled), %llu cut by the snaplen, %llu not IP, %llu bad IP "
-		"headers, %llu not SIP, %llu from a SIP port but not the server\n",
-		U(st->tcp_sip), U(st->fragments), U(st->snapped), U(st->not_ip + st->link_short),
+	fprintf(r->out, "skipped:  %llu IP fragments (not reassembled), %llu cut by the "
+		"snaplen, %llu not IP, %llu bad IP headers, %llu not SIP, %llu from a SIP port "
+		"but not the server\n",
+		U(st->fragments), U(st->snapped), U(st->not_ip + st->link_short),
 		U(st->ip_bad), U(st->not_sip + st->other_proto), U(st->undirected));
 	if (st->backwards)
 		fprintf(r->out, "clock:    %llu packets had timestamps earlier than a previous "
@@ -650,9 +642,15 @@ make_tables(struct replay *r)
 	r->pol.cfg_gen = 1;
 	if (policy_keys_init(&r->pol) < 0)
 		return -EIO;
+	/* SIP over TCP framed as the daemon's workers do (one table here). */
+	r->tcp = tcptab_new(cfg->max_tcp_connections, REPLAY_TCP_MSG_MAX,
+			    cfg->tcp_idle_time * 1000u);
 	if (!r->pol.src || !r->pol.bans || !r->pol.txns || !r->pol.enums || !r->pol.fails ||
-	    !r->pol.offenders)
+	    !r->pol.offenders || !r->tcp)
 		return -ENOMEM;
+	r->vc = (struct verdict_core){
+		.pol = &r->pol, .tcp = r->tcp, .hooks = &replay_hooks, .arg = r,
+	};
 	/* sip.server_addresses say where the server is, as in the daemon. */
 	for (unsigned i = 0; i < cfg->n_server_addresses && r->n_servers < REPLAY_MAX_SERVERS; i++)
 		r->servers[r->n_servers++] = cfg->server_addresses[i];
@@ -697,6 +695,7 @@ free_tables(struct replay *r)
 	bantab_free(r->pol.bans);
 	txntab_free(r->pol.txns);
 	enumtab_free(r->pol.enums);
+	tcptab_free(r->tcp);
 	failtab_free(r->pol.fails);
 	failtab_free(r->pol.offenders);
 	config_free(r->cfg);

@@ -10,7 +10,11 @@
 #  - link types EN10MB (802.1Q), LINUX_SLL, LINUX_SLL2, RAW, IPV4, IPV6,
 #    NULL, LOOP and a pcapng file (generated here), snaplen-cut records,
 #    a damaged file
-# No sipwarden daemon, no netfilter rules: only Kamailio and tcpdump run.
+#  - one capture, UDP and TCP SIP, legitimate and attacking, recorded while
+#    the daemon judged it: sipwarden-replay reaches the daemon's verdicts,
+#    reason by reason, and its bans (the verdict core is one, verdict.h)
+# Only that last check runs the daemon and its netfilter rules; the others
+# need only Kamailio and tcpdump.
 set -euo pipefail
 
 : "${SIPWARDEN_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -243,7 +247,7 @@ lab_check "replay never lists the legit client (203.0.113.10, 110@)" check_legit
 
 check_summary() {
 	local n
-	grep -E '^SIP/UDP: +[1-9][0-9]* messages judged' "$OUT" || return 1
+	grep -E '^SIP: +[1-9][0-9]* messages judged' "$OUT" || return 1
 	grep -E '^auth: +([3-9]|[1-9][0-9]+) failures' "$OUT" || return 1
 	grep -E '^bans: +1 IP \(density 1\), 1 user, 0 refused' "$OUT" || return 1
 	# the flood went on after the ban: its packets are counted as dropped
@@ -301,5 +305,105 @@ check_default_config() {
 	grep -q "does not exist: using the built-in defaults" "$err"
 }
 lab_check "without -c and without /etc/sipwarden/sipwarden.yml: built-in defaults, said so" check_default_config
+
+# ---------------------------------------------------------------- the daemon
+# and sipwarden-replay on one capture
+
+BOTH_CONF=$LAB_RUN/both.yml
+cat >"$BOTH_CONF" <<'EOF'
+# daemon vs replay: SIP on UDP and TCP 5060, the User-Agent blacklist at its
+# defaults (friendly-scanner on REGISTER bans), a density limit nothing here
+# reaches (so no verdict depends on timing).
+queue:
+  first: 0
+  count: 2
+sip:
+  udp_ports: [5060]
+  tcp_ports: [5060]
+  tls_ports: [5061]
+security:
+  dos_ban_enable: yes
+  dos_ban_time: 120
+  dos_reqs_density_per_unit: 1000
+  dos_sampling_time_unit: 2
+  ua_ban_time: 120
+EOF
+SCANNER_MSG=$LAB_RUN/scanner.sip
+sed 's/^User-Agent: .*/User-Agent: friendly-scanner/' \
+	"$SIPWARDEN_SRC/tests/integration/msgs/register_ok.sip" >"$SCANNER_MSG"
+TCPSEND=(/usr/bin/python3 "$SIPWARDEN_SRC/tests/integration/tcpsend.py")
+BOTH_PCAP=$LAB_RUN/both.pcap
+
+check_record_both() {
+	local pid out=$LAB_RUN/both-traffic.out
+	lab_rules install "$BOTH_CONF" >/dev/null || return 1
+	lab_sipwarden_start "$BOTH_CONF" || return 1
+	rm -f "$BOTH_PCAP"
+	(exec ip netns exec "$LAB_NS_SRV" tcpdump -i eth0 -n --immediate-mode -U -Z root \
+		-w "$BOTH_PCAP" port 5060 2>"$LAB_RUN/tcpdump-both.log") &
+	pid=$!
+	lab_pid_record tcpdump "$pid"
+	lab_wait_for "grep -q 'listening on eth0' '$LAB_RUN/tcpdump-both.log'" 10 ||
+		{ cat "$LAB_RUN/tcpdump-both.log"; return 1; }
+	# Each attacker sends one message (UDP) or one segment (TCP): what a
+	# kernel ban drops afterwards never reaches the daemon, while the
+	# capture has it (a TCP retransmission is framed as dropped already,
+	# by both, and judged by neither).
+	{
+		lab_sipclient "$LAB_NS_CLI" register --src 203.0.113.10 --server "$LAB_SRV4" \
+			--user 110 --domain example.org --password pw-110 --count 2 &&
+			lab_cli "${TCPSEND[@]}" register 203.0.113.11 "$LAB_SRV4" "Linphone/5.0" &&
+			lab_cli "${TCPSEND[@]}" register 203.0.113.12 "$LAB_SRV4" "Linphone/5.0" \
+				--twice &&
+			lab_cli "${TCPSEND[@]}" register 203.0.113.13 "$LAB_SRV4" "Linphone/5.0" \
+				--segments 3 &&
+			{ lab_atk "${TCPSEND[@]}" register 203.0.113.67 "$LAB_SRV4" \
+				"friendly-scanner" || true; } &&
+			{ lab_sipclient "$LAB_NS_ATK" send --src 203.0.113.68 --server "$LAB_SRV4" \
+				--file "$SCANNER_MSG" --wait 0 || true; } &&
+			{ lab_sipclient "$LAB_NS_ATK" send --src 203.0.113.70 --server "$LAB_SRV4" \
+				--file "$SIPWARDEN_SRC/tests/integration/msgs/register_no_callid.sip" \
+				--wait 1 || true; } &&
+			lab_sipclient "$LAB_NS_CLI" register --src 203.0.113.10 --server "$LAB_SRV4" \
+				--user 110 --domain example.org --password pw-110
+	} >"$out" 2>&1 || { cat "$out"; lab_pid_stop tcpdump 5; return 1; }
+	sleep 1
+	lab_pid_stop tcpdump 10
+	cat "$out" "$LAB_RUN/tcpdump-both.log"
+	"$CTL" --socket "$LAB_RUN/control.sock" --json stats >"$LAB_RUN/both-daemon-stats.json" &&
+		"$CTL" --socket "$LAB_RUN/control.sock" --json bans >"$LAB_RUN/both-daemon-bans.json" ||
+		return 1
+	lab_sipwarden_stop
+	lab_rules remove "$BOTH_CONF" >/dev/null
+	[ -s "$BOTH_PCAP" ]
+}
+lab_check "record UDP and TCP, legit and attacks, while the daemon judges them" check_record_both
+
+check_same_verdicts() {
+	"$REPLAY" --json -c "$BOTH_CONF" --server "$LAB_SRV4" "$BOTH_PCAP" \
+		>"$LAB_RUN/both-replay.json" || return 1
+	python3 - "$LAB_RUN/both-daemon-stats.json" "$LAB_RUN/both-daemon-bans.json" \
+		"$LAB_RUN/both-replay.json" <<'EOF'
+import json, sys
+st = json.load(open(sys.argv[1]))
+dbans = {(b["kind"], b["key"]) for b in json.load(open(sys.argv[2]))["bans"]}
+s = [json.loads(l) for l in open(sys.argv[3])][-1]["summary"]
+rbans = {(b["kind"], b["key"]) for b in s["in_force"]}
+dv = {k: v for k, v in st["verdicts"].items() if v}
+rv = {k: v for k, v in s["verdicts"].items() if v}
+print("daemon verdicts:", dv, "bans:", sorted(dbans))
+print("replay verdicts:", rv, "bans:", sorted(rbans))
+print("daemon tcp_segments:", st["tcp_segments"], "replay tcp_segments:", s["tcp_segments"])
+assert dv == rv, "verdicts differ"
+assert dbans == rbans, "bans differ"
+# what the capture held: TCP judged, both attackers banned, the malformed
+# message dropped, the legitimate clients passed
+assert s["tcp_segments"] > 0 and st["tcp_segments"] > 0
+assert dbans == {("ip", "203.0.113.67"), ("ip", "203.0.113.68")}, dbans
+assert rv.get("ua") == 2 and rv.get("malformed") == 1 and rv.get("pass", 0) >= 8, rv
+EOF
+}
+lab_check "daemon and sipwarden-replay: the same verdicts and bans, TCP included" \
+	check_same_verdicts
 
 lab_summary
