@@ -1,0 +1,261 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests: the verdict core the daemon and sipwarden-replay share
+ * (verdict.h): direction (a forged server address is judged, the real
+ * server's messages are read), SIP ports, UDP and TCP framing with the
+ * policy per message, the hooks, monitor mode. Injected clock only.
+ */
+#include <criterion/criterion.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "bans.h"
+#include "config.h"
+#include "srctab.h"
+#include "verdict.h"
+
+static struct config *g_cfg;
+static struct policy g_p;
+static struct tcptab *g_tcp;
+static struct verdict_core g_vc;
+static struct {
+	unsigned bans, judged, server;
+	enum policy_reason last;
+} g_seen;
+
+static void
+hook_ban(void *arg, struct policy_verdict *v, const struct addr *src, const struct sip_msg *m,
+	 uint64_t now)
+{
+	(void)arg;
+	(void)src;
+	(void)m;
+	g_seen.bans++;
+	policy_ban_table(g_p.bans, v, now);
+}
+
+static void
+hook_judged(void *arg, const struct policy_verdict *v, const struct addr *src,
+	    const struct sip_msg *m, uint64_t now)
+{
+	(void)arg;
+	(void)src;
+	(void)m;
+	(void)now;
+	g_seen.judged++;
+	g_seen.last = v->reason;
+}
+
+static void
+hook_server(void *arg, const struct sip_msg *m, uint64_t now)
+{
+	(void)arg;
+	(void)m;
+	(void)now;
+	g_seen.server++;
+}
+
+static const struct verdict_hooks hooks = { hook_ban, hook_judged, hook_server };
+
+static void
+setup(void)
+{
+	g_cfg = config_new_default();
+	cr_assert_not_null(g_cfg);
+	g_p.cfg = g_cfg;
+	g_p.cfg_gen = 1;
+	g_p.src = srctab_new(1024, g_cfg->dos_reqs_density_per_unit + 1);
+	g_p.bans = bantab_new(1000);
+	g_tcp = tcptab_new(64, 65535, 30000);
+	cr_assert(g_p.src && g_p.bans && g_tcp);
+	g_vc = (struct verdict_core){ .pol = &g_p, .tcp = g_tcp, .hooks = &hooks };
+	memset(&g_seen, 0, sizeof(g_seen));
+}
+
+static void
+teardown(void)
+{
+	srctab_free(g_p.src);
+	bantab_free(g_p.bans);
+	tcptab_free(g_tcp);
+	config_free(g_cfg);
+	memset(&g_p, 0, sizeof(g_p));
+}
+
+TestSuite(verdict, .init = setup, .fini = teardown);
+
+static struct addr
+A(const char *s)
+{
+	struct addr a;
+
+	cr_assert_eq(addr_parse(s, &a), 0, "%s", s);
+	return a;
+}
+
+static struct packet_info
+udp(const char *src, uint16_t sport, const char *dst, uint16_t dport, const char *text)
+{
+	return (struct packet_info){
+		.src = A(src), .dst = A(dst), .proto = IPPROTO_UDP, .sport = sport, .dport = dport,
+		.payload = (const uint8_t *)text, .payload_len = strlen(text),
+	};
+}
+
+static const char REG[] =
+	"REGISTER sip:example.org SIP/2.0\r\n"
+	"Via: SIP/2.0/TCP 203.0.113.7:5060;branch=z9hG4bK1\r\n"
+	"Max-Forwards: 70\r\n"
+	"From: <sip:110@example.org>;tag=1\r\n"
+	"To: <sip:110@example.org>\r\n"
+	"Call-ID: c1@203.0.113.7\r\n"
+	"CSeq: 1 REGISTER\r\n"
+	"User-Agent: %s\r\n"
+	"Content-Length: 0\r\n\r\n";
+
+static char *
+reg(char *buf, size_t len, const char *ua)
+{
+	snprintf(buf, len, REG, ua);
+	return buf;
+}
+
+/* The attack: a datagram claiming the server's address and SIP port that
+ * did not come in on the server's interface is judged (a forged 401 must
+ * not reach reply accounting), and said to be foreign. */
+Test(verdict, forged_server_address_is_judged)
+{
+	struct addr_net srv;
+	struct verdict_where w = { .servers = &srv, .n_servers = 1, .on_server_if = false };
+	struct packet_info pi = udp("198.51.100.1", 5060, "198.51.100.1", 5060, "SIP/2.0 401 x");
+	bool foreign = false;
+
+	cr_assert_eq(addr_net_parse("198.51.100.1/32", &srv), 0);
+	cr_assert_eq(verdict_direction(g_cfg, &w, &pi, &foreign), VERDICT_TO_SERVER);
+	cr_assert(foreign);
+}
+
+/* The benign twin: the same on the server's interface is the server's. */
+Test(verdict, server_on_its_interface_is_read)
+{
+	struct addr_net srv;
+	struct verdict_where w = { .servers = &srv, .n_servers = 1, .on_server_if = true };
+	struct packet_info pi = udp("198.51.100.1", 5060, "203.0.113.7", 5060, "SIP/2.0 401 x");
+	bool foreign = true;
+
+	cr_assert_eq(addr_net_parse("198.51.100.1/32", &srv), 0);
+	cr_assert_eq(verdict_direction(g_cfg, &w, &pi, &foreign), VERDICT_FROM_SERVER);
+	cr_assert_not(foreign);
+	/* host mode: whatever this host sends is the server's */
+	w = (struct verdict_where){ .local_out = true };
+	cr_assert_eq(verdict_direction(g_cfg, &w, &pi, NULL), VERDICT_FROM_SERVER);
+}
+
+Test(verdict, ports_decide_what_is_sip)
+{
+	struct verdict_where w = { 0 };
+	struct packet_info pi = udp("203.0.113.7", 40000, "198.51.100.1", 5060, "x");
+
+	cr_assert_eq(verdict_direction(g_cfg, &w, &pi, NULL), VERDICT_TO_SERVER);
+	pi.dport = 5070;
+	cr_assert_eq(verdict_direction(g_cfg, &w, &pi, NULL), VERDICT_OTHER);
+	/* a TLS port is SIP over TCP (its connection attempts are judged) */
+	pi.proto = IPPROTO_TCP;
+	pi.dport = 5061;
+	cr_assert_eq(verdict_direction(g_cfg, &w, &pi, NULL), VERDICT_TO_SERVER);
+	cr_assert(verdict_sip_port(g_cfg, IPPROTO_TCP, 5060));
+	cr_assert_not(verdict_sip_port(g_cfg, IPPROTO_UDP, 5061));
+}
+
+/* A capture without a known server: between two SIP ports a reply is the
+ * server's and a request is judged (svcrack binds 5060 too). */
+Test(verdict, capture_guess_between_sip_ports)
+{
+	struct verdict_where w = { .guess = true };
+	struct packet_info rep = udp("198.51.100.1", 5060, "203.0.113.7", 5060, "SIP/2.0 200 OK");
+	struct packet_info req = udp("203.0.113.7", 5060, "198.51.100.1", 5060, "REGISTER x");
+
+	cr_assert_eq(verdict_direction(g_cfg, &w, &rep, NULL), VERDICT_FROM_SERVER);
+	cr_assert_eq(verdict_direction(g_cfg, &w, &req, NULL), VERDICT_TO_SERVER);
+}
+
+/* UDP: one message, the ban hook for a blacklisted User-Agent, then the
+ * judged hook; a legitimate one passes without a ban. */
+Test(verdict, udp_ban_goes_through_the_hook)
+{
+	char buf[1024];
+	struct packet_info pi = udp("203.0.113.7", 40000, "198.51.100.1", 5060,
+				    reg(buf, sizeof(buf), "friendly-scanner"));
+	struct verdict_result r;
+
+	verdict_packet(&g_vc, &pi, false, 1000, &r);
+	cr_assert_eq(r.path, VERDICT_UDP);
+	cr_assert_not(r.accept);
+	cr_assert_eq(g_seen.bans, 1);
+	cr_assert_eq(g_seen.judged, 1);
+	cr_assert(r.v.new_ban);
+	pi = udp("203.0.113.8", 40000, "198.51.100.1", 5060, reg(buf, sizeof(buf), "Linphone"));
+	verdict_packet(&g_vc, &pi, false, 1001, &r);
+	cr_assert(r.accept);
+	cr_assert_eq(g_seen.bans, 1);
+	cr_assert_eq(g_seen.last, POLICY_PASS);
+}
+
+/* TCP: one segment with two messages is framed into two verdicts. */
+Test(verdict, tcp_segment_framed_and_each_message_judged)
+{
+	char a[1024], b[1024], both[2048];
+	struct packet_info pi;
+	struct verdict_result r;
+
+	snprintf(both, sizeof(both), "%s%s", reg(a, sizeof(a), "Linphone"),
+		 reg(b, sizeof(b), "Linphone"));
+	pi = (struct packet_info){
+		.src = A("203.0.113.7"), .dst = A("198.51.100.1"), .proto = IPPROTO_TCP,
+		.sport = 40000, .dport = 5060, .tcp_flags = 0x02, .tcp_seq = 100,
+	};
+	verdict_packet(&g_vc, &pi, true, 1000, &r); /* SYN */
+	cr_assert_eq(r.path, VERDICT_TCP);
+	cr_assert_eq(g_seen.judged, 0);
+	pi.tcp_flags = 0x18; /* PSH ACK */
+	pi.tcp_seq = 101;
+	pi.payload = (const uint8_t *)both;
+	pi.payload_len = strlen(both);
+	verdict_packet(&g_vc, &pi, true, 1001, &r);
+	cr_assert_eq(r.path, VERDICT_TCP);
+	cr_assert_eq(g_seen.judged, 2);
+	cr_assert(r.accept);
+	/* a TCP port that is no SIP port passes unjudged */
+	pi.dport = 8080;
+	verdict_packet(&g_vc, &pi, true, 1002, &r);
+	cr_assert_eq(r.path, VERDICT_TCP_PASSED);
+	cr_assert_eq(g_seen.judged, 2);
+}
+
+/* Monitor mode: the drop is let through and counted as such. */
+Test(verdict, monitor_lets_a_drop_through)
+{
+	char buf[1024];
+	struct packet_info pi = udp("203.0.113.9", 40000, "198.51.100.1", 5060,
+				    reg(buf, sizeof(buf), "friendly-scanner"));
+	struct verdict_result r;
+
+	g_cfg->mode = CONFIG_MODE_MONITOR;
+	verdict_packet(&g_vc, &pi, false, 1000, &r);
+	cr_assert(r.accept);
+	cr_assert_eq(r.would_drop, 1);
+	cr_assert(r.v.drop);
+}
+
+/* The server's messages go to the server hook, UDP and TCP alike. */
+Test(verdict, server_messages_reach_the_hook)
+{
+	struct packet_info pi = udp("198.51.100.1", 5060, "203.0.113.7", 40000,
+				    "SIP/2.0 200 OK\r\nVia: SIP/2.0/UDP 203.0.113.7\r\n"
+				    "Call-ID: c\r\nCSeq: 1 REGISTER\r\nFrom: <sip:a@b>;tag=1\r\n"
+				    "To: <sip:a@b>\r\nContent-Length: 0\r\n\r\n");
+
+	verdict_server_packet(&g_vc, &pi, 1000);
+	cr_assert_eq(g_seen.server, 1);
+	cr_assert_eq(g_seen.judged, 0);
+}
