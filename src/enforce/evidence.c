@@ -299,9 +299,24 @@ covers(const struct evidence_rec *r, const struct addr *a)
 	return addr_net_contains(&net, a);
 }
 
+static bool
+match_ip(const struct evidence_rec *r, const void *a)
+{
+	return covers(r, a);
+}
+
+static bool
+match_user(const struct evidence_rec *r, const void *user)
+{
+	return r->kind == EVIDENCE_USER && strncmp(r->user, user, sizeof(r->user)) == 0;
+}
+
+/* One predicate per key kind: a single function taking an address or a
+ * user, one of them NULL, made gcc -O3 see strncmp(..., NULL) in the
+ * address path's clone (-Wnonnull, a release build failed). */
 static size_t
-find(struct evidence *ev, const struct addr *a, const char *user,
-     struct evidence_rec *out, size_t max)
+find(struct evidence *ev, bool (*match)(const struct evidence_rec *, const void *),
+     const void *key, struct evidence_rec *out, size_t max)
 {
 	size_t n = 0;
 
@@ -309,8 +324,7 @@ find(struct evidence *ev, const struct addr *a, const char *user,
 	for (uint32_t i = ev->head; i != NIL && n < max; i = ev->slots[i].next) {
 		const struct evidence_rec *r = &ev->slots[i].r;
 
-		if (a ? covers(r, a)
-		      : r->kind == EVIDENCE_USER && strncmp(r->user, user, sizeof(r->user)) == 0)
+		if (match(r, key))
 			out[n++] = *r;
 	}
 	pthread_mutex_unlock(&ev->lock);
@@ -320,13 +334,13 @@ find(struct evidence *ev, const struct addr *a, const char *user,
 size_t
 evidence_find_ip(struct evidence *ev, const struct addr *a, struct evidence_rec *out, size_t max)
 {
-	return ev ? find(ev, a, NULL, out, max) : 0;
+	return ev ? find(ev, match_ip, a, out, max) : 0;
 }
 
 size_t
 evidence_find_user(struct evidence *ev, const char *user, struct evidence_rec *out, size_t max)
 {
-	return ev ? find(ev, NULL, user, out, max) : 0;
+	return ev ? find(ev, match_user, user, out, max) : 0;
 }
 
 unsigned
