@@ -329,6 +329,12 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 			set_msg(msg, msglen, "the ban table is full (limits.max_bans)");
 			return CTL_E_FULL;
 		}
+		if (r == -EPERM) {
+			set_msg(msg, msglen, "refused: the ban would cover an address never to be "
+				"banned (loopback, this host, sip.server_addresses, peering_servers, "
+				"whitelists)");
+			return CTL_E_FAILED;
+		}
 		if (r == -EDOM) {
 			set_msg(msg, msglen, "network too wide to ban (limits.min_ban_prefix4, "
 				"limits.min_ban_prefix6)");

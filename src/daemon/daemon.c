@@ -348,6 +348,11 @@ ctl_ban(void *ctx, const struct ban_key *k, uint32_t secs)
 		/* A typo such as /1 must not ban half the Internet (issue 17). */
 		if (!config_ban_prefix_ok(d->cfg, a.family, k->plen))
 			return -EDOM;
+		/* An operator's network ban is refused, not carved, when it
+		 * holds a trusted address: the kernel set cannot carve, and
+		 * the operator is there to choose a narrower one (issue 17). */
+		if (trust_net_covers(d->cfg, d->sh.host, &a, k->plen))
+			return -EPERM;
 	}
 
 	/* control.c logs the operator's command itself; the answer says

@@ -104,6 +104,21 @@ check_neighbour_of_peer() {
 lab_check "a scanner spoofing the whitelisted peer's /64 neighbour is banned alone" \
 	check_neighbour_of_peer
 
+# An operator's network ban that would cover the peer (or the host, or
+# loopback) is refused with the reason; a network with nobody trusted in it
+# is banned.
+check_cli_net_ban() {
+	local out
+	out=$(sw_ctl ban ip 2001:db8:5::/64 --time 60 2>&1) && return 1
+	echo "$out"
+	grep -q "never to be banned" <<<"$out" || return 1
+	sw_ctl ban ip 127.0.0.0/8 --time 60 && return 1
+	sw_ctl ban ip 2001:db8:a::/64 --time 60 || return 1
+	[ "$(sw_ban_key 2001:db8:a::5)" = 2001:db8:a::/64 ] && [ -z "$(sw_ban_key "$PEER6")" ] &&
+		sw_ctl unban ip 2001:db8:a::/64
+}
+lab_check "sipwardenctl refuses a network ban that covers the peer or loopback" check_cli_net_ban
+
 check_peer_keeps_working() {
 	local i
 	for i in 1 2 3; do
@@ -185,6 +200,7 @@ lab_check "daemon log free of sanitizer reports" sw_sanitizer_clean
 lab_rules remove "$CONF"
 GWCONF="$SIPWARDEN_SRC/tests/integration/conf/abuse_gw.yml"
 GWRUN="$LAB_RUN/gw"
+rm -rf "$GWRUN"
 mkdir -p "$GWRUN/state"
 lab_net "$SIPWARDEN_BUILD/sipwarden-rules" install -c "$GWCONF"
 (exec ip netns exec "$LAB_NS_NET" "$SIPWARDEN_BUILD/sipwarden" -c "$GWCONF" --foreground \

@@ -423,7 +423,7 @@ ok "reload of a broken file fails, the daemon runs on with the ban"
 
 # A ban made after the reloads must be saved too (the state directory of the
 # reloaded configuration), and survive the restart below.
-C sipwardenctl ban ip 127.0.0.66 --time 600 >/dev/null || fail "sipwardenctl ban ip 127.0.0.66"
+C sipwardenctl ban ip 203.0.113.66 --time 600 >/dev/null || fail "sipwardenctl ban ip 203.0.113.66"
 
 step "systemctl restart"
 pid1=$(main_pid)
@@ -431,7 +431,7 @@ C systemctl restart sipwarden || fail "systemctl restart"
 wait_for "active after restart" unit_active
 [ "$(main_pid)" != "$pid1" ] || fail "restart did not restart"
 wait_for "ban restored" bans_have 203.0.113.5
-bans_have 127.0.0.66 || fail "manual ban made after the reload lost by restart"
+bans_have 203.0.113.66 || fail "manual ban made after the reload lost by restart"
 if journal | grep -F "cannot save bans"; then fail "the daemon could not save its bans"; fi
 C ipset -q test sipwarden4 203.0.113.5 || fail "kernel set lost 203.0.113.5 across restart"
 C sipwarden-rules status >/dev/null || fail "rules not in place after restart"
