@@ -104,6 +104,26 @@ check_neighbour_of_peer() {
 lab_check "a scanner spoofing the whitelisted peer's /64 neighbour is banned alone" \
 	check_neighbour_of_peer
 
+# The host's addresses are followed as they change (RTM_NEWADDR): an
+# address added to the server while sipwarden runs is never banned either.
+check_new_host_address() {
+	local m0
+	lab_srv ip addr add 198.51.100.9/24 dev eth0
+	sleep 0.5
+	m0=$(stat_of martian)
+	spoof 198.51.100.9 "$(scanner_msg)" || return 1
+	lab_wait_for "[ \$(stat_of martian) -gt $m0 ]" 5 || return 1
+	[ -z "$(sw_ban_key 198.51.100.9)" ] && ! sw_in_set 198.51.100.9 || return 1
+	# benign twin: once the address is gone, a scanner using it is banned
+	lab_srv ip addr del 198.51.100.9/24 dev eth0
+	sleep 0.5
+	spoof 198.51.100.9 "$(scanner_msg)" || return 1
+	lab_wait_for "[ -n \"\$(sw_ban_key 198.51.100.9)\" ]" 5 || return 1
+	sw_ctl unban ip 198.51.100.9
+}
+lab_check "an address added to the host at run time is never banned; removed, it is" \
+	check_new_host_address
+
 # An operator's network ban that would cover the peer (or the host, or
 # loopback) is refused with the reason; a network with nobody trusted in it
 # is banned.
