@@ -68,6 +68,11 @@ unescape(const char *in, char *out, size_t outlen)
 				return -EINVAL;
 			c = h << 4 | l;
 			i += 2;
+			/* A key is a C string: a NUL would cut it short (a
+			 * "%00" key became the empty user, saved as a line
+			 * that could not be read back). No key holds one. */
+			if (c == 0)
+				return -EINVAL;
 		}
 		if (o + 1 >= outlen)
 			return -ENAMETOOLONG;

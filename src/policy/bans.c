@@ -113,6 +113,10 @@ ban_key_user(struct ban_key *k, const char *user)
 {
 	size_t n = strlen(user);
 
+	/* Nobody is called "": an empty key would ban no user, and its state
+	 * line ("user  0 ...") could not be read back. */
+	if (n == 0)
+		return -EINVAL;
 	if (n > BAN_KEY_MAX)
 		return -ENAMETOOLONG;
 	k->kind = BAN_KIND_USER;

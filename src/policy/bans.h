@@ -66,7 +66,8 @@ void bantab_free(struct bantab *t);
 void ban_key_ip(struct ban_key *k, const struct addr *a);
 /* A network: the address with host bits past plen cleared. */
 void ban_key_net(struct ban_key *k, const struct addr *a, unsigned plen);
-/* user is "user@domain"; -ENAMETOOLONG when over BAN_KEY_MAX. */
+/* user is "user@domain"; -EINVAL when empty, -ENAMETOOLONG when over
+ * BAN_KEY_MAX. */
 int ban_key_user(struct ban_key *k, const char *user);
 /* Text form of a key: the address, or the user. */
 const char *ban_key_format(const struct ban_key *k, char *buf, size_t len);

@@ -496,3 +496,37 @@ Test(state, extreme_times_do_not_overflow)
 	cr_assert_eq(rep.bad_lines + rep.expired + rep.refused, 0);
 	cr_assert_eq(find(g_b, &a, MONO).expires_ms, MONO + (uint64_t)UINT32_MAX * 1000u);
 }
+
+/*
+ * The fuzzer's crash (issue 16, item 6): "%00" unescaped into the empty
+ * user, which was banned and then saved as a line that could not be read
+ * back. A NUL in a key is refused when loading, and no empty user key is
+ * made at all; a key with another control byte still round-trips.
+ */
+Test(state, nul_in_a_key_is_refused_not_banned)
+{
+	struct ban_key k, ok = KU("a\x01z@example.org");
+	struct state_report rep;
+	char text[512];
+
+	cr_assert_eq(ban_key_user(&k, ""), -EINVAL);
+	snprintf(text, sizeof(text),
+		 "# sipwarden state 1\n"
+		 "user %%00 0 manual %d 0\n"
+		 "user al%%00x@example.org 0 manual %d 0\n"
+		 "user a%%01z@example.org 0 manual %d 0\n"
+		 "end 3\n",
+		 WALL + 100, WALL + 100, WALL + 100);
+	write_file(text);
+	cr_assert_eq(state_load(g_dir, g_b, MONO, WALL, &rep), 0);
+	cr_assert_eq(rep.loaded, 1, "loaded %u bad %u trunc %u", rep.loaded, rep.bad_lines, rep.truncated);
+	cr_assert_eq(rep.bad_lines, 2);
+	cr_assert_eq(bantab_count(g_b, BAN_KIND_USER), 1);
+	cr_assert(find(g_b, &ok, MONO).seen);
+	/* What is saved now loads again, whole. */
+	cr_assert_eq(state_save(g_dir, g_b, MONO, WALL), 1);
+	cr_assert_eq(state_load(g_dir, g_a, MONO, WALL, &rep), 0);
+	cr_assert_eq(rep.loaded, 1);
+	cr_assert_eq(rep.bad_lines, 0);
+	cr_assert(find(g_a, &ok, MONO).seen);
+}
