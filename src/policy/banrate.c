@@ -44,7 +44,7 @@ banrate_take(struct banrate *r, const struct addr *src, uint64_t now_ms)
 
 	if (!r)
 		return true;
-	addr_mask(&p, src->family == AF_INET ? 24 : 48);
+	addr_mask(&p, src->family == AF_INET ? 16 : 48);
 	h = hash_bytes(&r->key, p.a, sizeof(p.a)) ^ p.family;
 	h |= 1;
 	s = &r->slots[(h >> 1) % BANRATE_SLOTS];

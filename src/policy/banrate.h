@@ -8,8 +8,10 @@
  * Guards against weaponisation (issue 17): each spoofed packet can cause
  * one ban, so a stream of them from one network would churn the ban table
  * (and the kernel set) at the attacker's pace. At most BANRATE_MAX new
- * bans per BANRATE_WINDOW_MS come from one /24 (IPv4) or /48 (IPv6); past
- * that the offending packets are still dropped, only not banned (counted).
+ * bans per BANRATE_WINDOW_MS come from one /16 (IPv4) or /48 (IPv6, 65536
+ * /64s); past that the offending packets are still dropped, only not
+ * banned (counted). The budget is a whole /24 (IPv4) or a /56's worth of
+ * /64s: a burst of real scanners in one network is still banned.
  * A ban of the prefix itself would be the worse weapon: a spoofer would
  * get the neighbours of whoever they name banned.
  *
@@ -24,7 +26,7 @@
 #include "addr.h"
 
 #define BANRATE_SLOTS 4096
-#define BANRATE_MAX 32
+#define BANRATE_MAX 256
 #define BANRATE_WINDOW_MS 10000u
 
 struct banrate;

@@ -380,7 +380,7 @@ Test(abuse, ban_creation_per_prefix_is_limited)
 	for (unsigned i = 0; i < BANRATE_MAX + 10; i++) {
 		struct policy_verdict v;
 
-		snprintf(ip, sizeof(ip), "203.0.113.%u", 10 + i);
+		snprintf(ip, sizeof(ip), "203.0.%u.%u", i / 250, i % 250 + 1);
 		v = judge(ip, request("friendly-scanner", ""), 20000);
 		cr_assert(v.drop);
 		made += v.new_ban;
