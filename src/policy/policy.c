@@ -275,6 +275,31 @@ policy_ip_banned(struct policy *p, const struct addr *src, uint64_t now_ms)
 	       !trust_never_ban(p->cfg, p->host, src);
 }
 
+/*
+ * The blacklist on every User-Agent header: Kamailio's $ua reads the
+ * first, so a scanner that puts a benign one first and its own second
+ * must still be caught (issue 16, item 3). The offending value becomes
+ * m->user_agent, so that the log line names the scanner's agent.
+ */
+static bool
+any_ua_bad(struct policy *p, struct sip_msg *m)
+{
+	struct sip_str all[SIP_MAX_HEADERS];
+	unsigned n;
+
+	if (ua_bad(p, m->method, m->user_agent))
+		return true;
+	if (m->n_user_agent < 2)
+		return false;
+	n = sip_header_each(m, "user-agent", 0, all, SIP_MAX_HEADERS);
+	for (unsigned i = 0; i < n; i++)
+		if (ua_bad(p, m->method, all[i])) {
+			m->user_agent = all[i];
+			return true;
+		}
+	return false;
+}
+
 void
 policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	     size_t len, uint64_t now_ms, struct sip_msg *m, struct policy_verdict *v)
@@ -359,7 +384,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 		enumtab_prefetch(p->enums, key);
 
 	if (m->user_agent.s && cfg->n_ua_blacklist &&
-	    (cfg->ua_blacklist_methods & (1u << m->method)) && ua_bad(p, m->method, m->user_agent)) {
+	    (cfg->ua_blacklist_methods & (1u << m->method)) && any_ua_bad(p, m)) {
 		v->event = POLICY_EV_UA;
 		if (cfg->ua_ban_ip && !trusted) {
 			/* The UA line is what is logged, ban or no ban (a full

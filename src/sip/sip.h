@@ -86,6 +86,15 @@ struct sip_msg {
  */
 int sip_scan(const char *buf, size_t len, struct sip_msg *m, enum sip_flaw *flaw);
 
+/*
+ * Every value of header name (any case; compact: its one-letter form, or
+ * 0), in message order, trimmed like sip_scan()'s spans: up to max into
+ * out. Returns how many. For rules that must judge each occurrence of a
+ * header sip_scan() counted more than once.
+ */
+unsigned sip_header_each(const struct sip_msg *m, const char *name, char compact,
+			 struct sip_str *out, unsigned max);
+
 /* Map a method token (any case? no: methods are case-sensitive in SIP) */
 enum sip_method sip_method_from_str(const char *s, size_t len);
 const char *sip_method_name(enum sip_method m);

@@ -787,3 +787,25 @@ Test(policy_ua, scanner_one_trait_dropped_not_banned)
 		      POLICY_PASS);
 	cr_assert_str_eq(policy_reason_name(POLICY_SCANNER_TRAIT), "scanner-trait");
 }
+
+/*
+ * Issue 16, item 3: Kamailio's $ua reads the first User-Agent; a scanner
+ * that sends a benign one first and its own second (any case) is still
+ * judged on every one. The twin: two benign agents pass.
+ */
+Test(policy_ua, every_user_agent_header_matched)
+{
+	const char *msg = request("REGISTER", "Mozilla/5.0\r\nuSeR-aGeNt:  friendly-scanner");
+
+	g_cfg->scanner_fingerprints = false;
+	assert_ua_drop(judge("203.0.113.66", msg, 1000), true);
+	cr_assert(ip_banned("203.0.113.66", 1001));
+	assert_ua_drop(judge("203.0.113.67",
+			     request("INVITE", "Zoiper\r\nUser-Agent: x\r\nUser-Agent: sipvicious"),
+			     1000), true);
+	assert_accept(judge("203.0.113.10", request("REGISTER", "Mozilla/5.0\r\nUser-Agent: Zoiper rv2.10"),
+			    1000), POLICY_PASS);
+	assert_accept(judge("203.0.113.11", request("INVITE", "Linphone/5.2\r\nUser-Agent: Linphone/5.2"),
+			    1000), POLICY_PASS);
+	cr_assert_not(ip_banned("203.0.113.10", 1001));
+}
