@@ -300,6 +300,55 @@ any_ua_bad(struct policy *p, struct sip_msg *m)
 	return false;
 }
 
+/*
+ * Decoy transactions (issue 16, item 2). A failure is charged to the user
+ * of the remembered request its reply answers, keyed by Call-ID, CSeq and
+ * From tag. A second request under the same key with another user or
+ * from another source would overwrite that record and have the server's
+ * 401 charged to a decoy: it is judged malformed instead (a retransmission
+ * carries the same user from the same source). The record is never
+ * overwritten by it, whatever malformed says.
+ */
+static bool
+txn_conflict(struct policy *p, uint64_t key, const struct addr *src, const char *user,
+	     uint64_t now_ms)
+{
+	struct txn old;
+
+	if (!key || !txntab_get(p->txns, key, now_ms, false, &old))
+		return false;
+	return strcmp(old.user, user) != 0 || !addr_equal(&old.src, src);
+}
+
+/*
+ * Credentials naming different users in one request (two Authorization
+ * headers, or Authorization beside Proxy-Authorization): which one the
+ * server checks is its business, so the failure could be keyed on a
+ * decoy. Such a request is judged malformed rather than charging every
+ * user named (which would let an attacker's own good password reset a
+ * victim's count). The same username in several headers is fine.
+ */
+static bool
+creds_conflict(const struct sip_msg *m)
+{
+	struct sip_str all[SIP_MAX_HEADERS];
+	char first[AUTH_USER_MAX], u[AUTH_USER_MAX];
+	unsigned n = 0;
+
+	if ((unsigned)m->n_authorization + m->n_proxy_authorization < 2)
+		return false;
+	n = sip_header_each(m, "authorization", 0, all, SIP_MAX_HEADERS);
+	n += sip_header_each(m, "proxy-authorization", 0, all + n, SIP_MAX_HEADERS - n);
+	for (unsigned i = 0; i < n; i++) {
+		/* An unreadable username is unlike any other. */
+		if (sip_extract_auth_username(all[i], i ? u : first, AUTH_USER_MAX) < 0)
+			return true;
+		if (i && strcmp(u, first) != 0)
+			return true;
+	}
+	return false;
+}
+
 void
 policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	     size_t len, uint64_t now_ms, struct sip_msg *m, struct policy_verdict *v)
@@ -436,6 +485,11 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 					}
 					v->known_source = true;
 				}
+			}
+			if (want_txn && (creds_conflict(m) || txn_conflict(p, key, src, user, now_ms))) {
+				v->event = POLICY_EV_MALFORMED;
+				set_verdict(v, cfg->malformed == CONFIG_MALFORMED_DROP, POLICY_MALFORMED);
+				return;
 			}
 			if (want_txn)
 				remember_txn(p, key, src, m, user, now_ms);

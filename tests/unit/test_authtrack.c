@@ -293,3 +293,66 @@ Test(failtab, foreach_visits_every_counter)
 	cr_assert_eq(s.alice, 2);
 	failtab_free(f);
 }
+
+/* ---- decoys (issue 16, item 2) ---- */
+
+#define DECOY "Authorization: Digest username=\"999\", realm=\"example.org\", nonce=\"x\", " \
+	      "uri=\"sip:example.org\", response=\"0123456789abcdef0123456789abcdef\"\r\n"
+
+/* Each guess for 105 is followed by a decoy under the same Call-ID, CSeq
+ * and From tag naming another user: the decoy is judged malformed, the
+ * record stays 105's, and 105 is banned at failed_auth_attempts. */
+Test(authtrack, decoy_transaction_does_not_take_the_failure)
+{
+	struct policy_verdict v;
+	struct policy_auth a;
+	int i;
+
+	for (i = 1; i <= 20 && !user_banned("105@example.org", 1000 * i); i++) {
+		request(REQ(CREDS), 1000 * i, &v);
+		cr_assert(!v.drop);
+		request(REQ(DECOY), 1000 * i + 1, &v);
+		cr_assert(v.drop);
+		cr_assert_eq(v.reason, POLICY_MALFORMED);
+		answer(401, "a73kszlfl", 1000 * i + 5, &a);
+		cr_assert_str_eq(a.txn.user, "105@example.org");
+	}
+	cr_assert_eq(i, 4, "banned after %d guesses", i - 1);
+	cr_assert_not(user_banned("999@example.org", 5000));
+}
+
+/* Two Authorization headers, or Authorization beside Proxy-Authorization,
+ * naming different users: malformed, never keyed on the decoy. */
+Test(authtrack, conflicting_credentials_are_malformed)
+{
+	struct policy_verdict v;
+
+	request(REQ(DECOY CREDS), 1000, &v);
+	cr_assert(v.drop);
+	cr_assert_eq(v.reason, POLICY_MALFORMED);
+	request(REQ("Proxy-" DECOY CREDS), 2000, &v);
+	cr_assert(v.drop);
+	cr_assert_eq(v.reason, POLICY_MALFORMED);
+}
+
+/* The benign twins: a retransmission (same user, same source) and the
+ * same username in Authorization and Proxy-Authorization pass and count
+ * as one request. */
+Test(authtrack, retransmission_and_same_user_twice_pass)
+{
+	struct policy_verdict v;
+	struct policy_auth a;
+
+	request(REQ(CREDS), 1000, &v);
+	cr_assert(!v.drop);
+	request(REQ(CREDS), 1500, &v);
+	cr_assert(!v.drop);
+	answer(401, "a73kszlfl", 1600, &a);
+	cr_assert(a.failure);
+	cr_assert_eq(a.failures, 1);
+	request(REQ("Proxy-" CREDS CREDS), 2000, &v);
+	cr_assert(!v.drop);
+	answer(200, "a73kszlfl", 2100, &a);
+	cr_assert(a.success);
+	cr_assert_not(user_banned("105@example.org", 3000));
+}
