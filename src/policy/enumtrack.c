@@ -142,6 +142,20 @@ enumtab_request(struct enumtab *t, uint64_t key, const struct addr *src,
 	v->creds = creds;
 }
 
+bool
+enumtab_conflict(struct enumtab *t, uint64_t key, const struct addr *src, uint64_t target,
+		 uint64_t now_ms)
+{
+	size_t set = key & (t->ntx - 1);
+	int w = wayset_find(&t->txset[set], key, now_ms, TXN_TIMEOUT_MS);
+	const struct etxn *x;
+
+	if (w < 0)
+		return false;
+	x = &t->tx[set * WAYSET_WAYS + (unsigned)w];
+	return x->target != target || !addr_equal(&x->src, src);
+}
+
 static struct esrc *
 source(struct enumtab *t, const struct addr *src, uint64_t now_ms, bool create)
 {

@@ -39,6 +39,11 @@ void enumtab_prefetch(const struct enumtab *t, uint64_t key);
 /* Remember a request (key: txn_key() of authtrack.h). */
 void enumtab_request(struct enumtab *t, uint64_t key, const struct addr *src,
 		     uint64_t target, bool creds, uint64_t now_ms);
+/* Is a live request remembered under key for another source or target?
+ * Such a second request (a decoy) would overwrite it and have the
+ * server's 404 counted against a user already counted (issue 16). */
+bool enumtab_conflict(struct enumtab *t, uint64_t key, const struct addr *src, uint64_t target,
+		      uint64_t now_ms);
 /*
  * The final reply to key has status. Returns the number of distinct target
  * users answered negatively for that source within window_ms (0 when the

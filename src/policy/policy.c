@@ -496,8 +496,18 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 		}
 	}
 
-	if (want_enum && key)
-		enumtab_request(p->enums, key, &agg, enum_target_hash(p->enums, m), creds, now_ms);
+	if (want_enum && key) {
+		uint64_t target = enum_target_hash(p->enums, m);
+
+		/* A decoy under a live probe's key would have its 404 counted
+		 * for a user already counted: malformed, as for credentials. */
+		if (enumtab_conflict(p->enums, key, &agg, target, now_ms)) {
+			v->event = POLICY_EV_MALFORMED;
+			set_verdict(v, cfg->malformed == CONFIG_MALFORMED_DROP, POLICY_MALFORMED);
+			return;
+		}
+		enumtab_request(p->enums, key, &agg, target, creds, now_ms);
+	}
 
 	set_verdict(v, false, trusted ? POLICY_TRUSTED : POLICY_PASS);
 }

@@ -631,3 +631,71 @@ Test(enum_policy, threshold_above_ring_is_refused)
 	cr_assert_null(c);
 	fclose(devnull);
 }
+
+/* ---- decoys (issue 16, item 2) ---- */
+
+/* A request under probe ext's Call-ID, CSeq and From tag, targeting to. */
+static struct policy_verdict
+send_decoy(const char *ip, const char *ext, const char *to, uint64_t now)
+{
+	char buf[1024];
+	struct sip_msg m;
+	struct policy_verdict v;
+	struct addr a = A(ip);
+
+	snprintf(buf, sizeof(buf),
+		 "REGISTER sip:example.org SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 203.0.113.66:5060;branch=z9hG4bKd%s;rport\r\n"
+		 "Max-Forwards: 70\r\n"
+		 "To: <sip:%s@example.org>\r\n"
+		 "From: \"%s\"<sip:%s@example.org>;tag=f%s\r\n"
+		 "User-Agent: Totally-Legit/1.0\r\n"
+		 "Call-ID: cid-%s\r\n"
+		 "CSeq: 1 REGISTER\r\n"
+		 "Content-Length: 0\r\n\r\n",
+		 ext, to, ext, ext, ext, ext);
+	policy_judge(&pol, &a, (const uint8_t *)buf, strlen(buf), now, &m, &v);
+	policy_ban_table(pol.bans, &v, now);
+	return v;
+}
+
+/* Each probe is followed by a decoy under its key naming one fixed user:
+ * the decoys are judged malformed, the probes still count, and the
+ * eleventh distinct user bans the source as without decoys. */
+Test(enum_policy, decoy_under_a_probes_key_does_not_hide_it)
+{
+	const char *ip = "203.0.113.66";
+	struct policy_auth a = { 0 };
+	char ext[16];
+	unsigned i;
+
+	for (i = 0; i < 40 && !a.enum_banned; i++) {
+		uint64_t now = 10000 + 100 * i;
+		struct policy_verdict v;
+
+		snprintf(ext, sizeof(ext), "%u", 100 + i);
+		v = send_req(ip, ext, now);
+		cr_assert_not(v.drop);
+		v = send_decoy(ip, ext, "decoy", now + 1);
+		cr_assert(v.drop);
+		cr_assert_eq(v.reason, POLICY_MALFORMED);
+		a = answer(ext, 404, now + 5);
+	}
+	cr_assert(a.enum_banned);
+	cr_assert_eq(i, 11, "banned after %u probes", i);
+}
+
+/* The benign twin: a retransmission of a request (same target, same
+ * source) passes and is counted once. */
+Test(enum_policy, retransmission_is_not_a_decoy)
+{
+	const char *ip = "203.0.113.66";
+	struct policy_verdict v = send_req(ip, "100", 10000);
+	struct policy_auth a;
+
+	cr_assert_not(v.drop);
+	v = send_req(ip, "100", 10500);
+	cr_assert_not(v.drop);
+	a = answer("100", 404, 10600);
+	cr_assert_not(a.enum_banned);
+}
