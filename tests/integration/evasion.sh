@@ -7,6 +7,8 @@
 #    later fragment, fragments in order and last first; the same REGISTER
 #    with a harmless User-Agent reaches Kamailio (sipwarden-rules makes the
 #    kernel reassemble before the queue, doc/design.md)
+#  - two User-Agent headers over UDP: a benign one first, friendly-scanner
+#    second (dropped, banned); two benign ones (reach Kamailio)
 #  - TCP stream tricks, each on a connection driven by hand (rawsend.py tcp):
 #    an RST or a SYN outside the window in the middle of a scanner's INVITE,
 #    a segment the kernel discards (wrong checksum, ACK of unsent data)
@@ -181,6 +183,27 @@ tcp_tricks() { # tcp_tricks FAMILY CLIENT_PREFIX ATTACKER_PREFIX
 }
 tcp_tricks v4 203.0.113. 203.0.113.
 tcp_tricks v6 2001:db8:c:: 2001:db8:a::
+
+# ---- two User-Agent headers (UDP) ------------------------------------------
+# Kamailio's $ua reads the first; a scanner puts a benign one first and its
+# own second (in another case). Its twin names two benign agents.
+
+check_two_ua_benign() { # SRC N
+	sw_send "$(lab_ns_name_of "$1")" "$1" register_two_ua_ok.sip || true
+	ev_passed twouaok "$2"
+}
+check_two_ua_scanner() { # SRC
+	ev_unban_atk6
+	sw_send "$(lab_ns_name_of "$1")" "$1" register_two_ua_bad.sip --wait 1 || true
+	ev_dropped_banned "$1" twouabad
+}
+lab_ns_name_of() { case $1 in 203.0.113.[1-2][0-9] | 2001:db8:c::*) echo "$LAB_NS_CLI" ;; *) echo "$LAB_NS_ATK" ;; esac; }
+lab_check "udp v4: two benign User-Agents: the REGISTER reaches Kamailio" check_two_ua_benign 203.0.113.27 1
+lab_check "udp v4: benign User-Agent then friendly-scanner: dropped, source banned" \
+	check_two_ua_scanner 203.0.113.77
+lab_check "udp v6: two benign User-Agents: the REGISTER reaches Kamailio" check_two_ua_benign 2001:db8:c::27 2
+lab_check "udp v6: benign User-Agent then friendly-scanner: dropped, source banned" \
+	check_two_ua_scanner 2001:db8:a::77
 
 lab_sipwarden_stop
 lab_check "daemon log free of sanitizer reports" sw_sanitizer_clean
