@@ -895,3 +895,33 @@ Test(sip_extract, tel_number_ends_at_headers)
 	cr_assert_eq(sip_extract_userhost(v, u, sizeof(u), h, sizeof(h)), 0);
 	cr_assert_str_eq(u, "+49-30-123");
 }
+
+/* Every occurrence of a header, in order, trimmed, folds kept inside;
+ * names in any case, compact forms when asked for (issue 16). */
+Test(sip, header_each_finds_every_occurrence)
+{
+	static const char msg[] =
+		"\r\nREGISTER sip:example.org SIP/2.0\r\n"
+		"Via: SIP/2.0/UDP 203.0.113.5;branch=z9hG4bK1\r\n"
+		"User-Agent: first\r\n"
+		"f: <sip:a@example.org>;tag=1\r\n"
+		"uSeR-aGeNt :  second \r\n"
+		"User-Agent-X: not this one\r\n"
+		"USER-AGENT:\r\n third\r\n"
+		"\r\n";
+	struct sip_str v[4];
+	struct sip_msg m;
+	enum sip_flaw f;
+
+	cr_assert_eq(sip_scan(msg, strlen(msg), &m, &f), 0);
+	cr_assert_eq(sip_header_each(&m, "user-agent", 0, v, 4), 3);
+	cr_assert_eq(v[0].len, 5);
+	cr_assert_eq(memcmp(v[0].s, "first", 5), 0);
+	cr_assert_eq(v[1].len, 6);
+	cr_assert_eq(memcmp(v[1].s, "second", 6), 0);
+	cr_assert_eq(v[2].len, 5);
+	cr_assert_eq(memcmp(v[2].s, "third", 5), 0);
+	cr_assert_eq(sip_header_each(&m, "user-agent", 0, v, 2), 2);
+	cr_assert_eq(sip_header_each(&m, "from", 'f', v, 4), 1);
+	cr_assert_eq(sip_header_each(&m, "contact", 'm', v, 4), 0);
+}
