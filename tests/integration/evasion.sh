@@ -9,6 +9,9 @@
 #    kernel reassemble before the queue, doc/design.md)
 #  - two User-Agent headers over UDP: a benign one first, friendly-scanner
 #    second (dropped, banned); two benign ones (reach Kamailio)
+#  - decoy transactions over UDP: each wrong guess followed by a request
+#    under its Call-ID, CSeq and From tag naming another user (the guessed
+#    user is banned at failed_auth_attempts); retransmissions ban nobody
 #  - TCP stream tricks, each on a connection driven by hand (rawsend.py tcp):
 #    an RST or a SYN outside the window in the middle of a scanner's INVITE,
 #    a segment the kernel discards (wrong checksum, ACK of unsent data)
@@ -204,6 +207,72 @@ lab_check "udp v4: benign User-Agent then friendly-scanner: dropped, source bann
 lab_check "udp v6: two benign User-Agents: the REGISTER reaches Kamailio" check_two_ua_benign 2001:db8:c::27 2
 lab_check "udp v6: benign User-Agent then friendly-scanner: dropped, source banned" \
 	check_two_ua_scanner 2001:db8:a::77
+
+# ---- decoy transactions (UDP) ---------------------------------------------
+# A wrong guess for USER and, right behind it in the same burst, a decoy
+# under the same Call-ID, CSeq and From tag naming another user: the decoy
+# is dropped (malformed), Kamailio's 401 is charged to USER, who is banned
+# at failed_auth_attempts (3). The twin: the same request twice (a
+# retransmission) is no decoy; 2 rounds stay under the limit.
+
+ev_pair() { # ev_pair SRC USER SECOND_USERNAME ROUND — two datagrams, one burst
+	local ns
+	ns=$(lab_ns_name_of "$1")
+	ip netns exec "$ns" /usr/bin/python3 - "$1" "$(srv_of "$1")" "$2" "$3" "$4" <<'PY'
+import socket, sys
+src, srv, user, second, rnd = sys.argv[1:]
+fam = socket.AF_INET6 if ":" in src else socket.AF_INET
+host = "[%s]" % src if ":" in src else src
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.bind((src, 0))
+port = s.getsockname()[1]
+def msg(name, br):
+    return ("REGISTER sip:example.org SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%s%s;rport\r\n"
+            "Max-Forwards: 70\r\n"
+            "From: <sip:%s@example.org>;tag=t%s\r\n"
+            "To: <sip:%s@example.org>\r\n"
+            "Call-ID: dc%s-%s@swtest-decoy\r\n"
+            "CSeq: 2 REGISTER\r\n"
+            "Authorization: Digest username=\"%s\", realm=\"example.org\", nonce=\"0123abcd\", "
+            "uri=\"sip:example.org\", response=\"0123456789abcdef0123456789abcdef\"\r\n"
+            "User-Agent: Zoiper rv2.10\r\nContent-Length: 0\r\n\r\n"
+            % (host, port, rnd, br, user, rnd, user, rnd, user, name)).encode()
+s.sendto(msg(user, "a"), (srv, 5060))
+s.sendto(msg(second, "b"), (srv, 5060))
+s.settimeout(1.0)
+try:
+    s.recvfrom(65535)
+except OSError:
+    pass
+PY
+}
+ev_user_banned() { sw_ctl --json bans user | grep -q "\"$1@example.org\""; }
+check_decoy_attack() { # SRC USER DECOY
+	local i
+	ev_unban_atk6
+	for i in 1 2 3; do ev_pair "$1" "$2" "$3" "$RANDOM$i"; done
+	lab_wait_for "ev_user_banned $2" 3 || true
+	echo "user $2 banned: $(ev_user_banned "$2" && echo yes || echo no);" \
+		"decoy $3 banned: $(ev_user_banned "$3" && echo yes || echo no);" \
+		"Kamailio received $(ev_rcv "$2") from $2"
+	ev_user_banned "$2" && ! ev_user_banned "$3" && [ "$(ev_rcv "$2")" -eq 3 ]
+}
+check_decoy_benign() { # SRC USER
+	local i
+	for i in 1 2; do ev_pair "$1" "$2" "$2" "$RANDOM$i"; done
+	sleep 0.5
+	echo "Kamailio received $(ev_rcv "$2") from $2"
+	[ "$(ev_rcv "$2")" -ge 4 ] && ! ev_user_banned "$2"
+}
+lab_check "udp v4: retransmitted credentials, 2 rounds: all reach Kamailio, nobody banned" \
+	check_decoy_benign 203.0.113.28 170
+lab_check "udp v4: 3 guesses each followed by a decoy transaction: the guessed user is banned" \
+	check_decoy_attack 203.0.113.78 160 161
+lab_check "udp v6: retransmitted credentials, 2 rounds: all reach Kamailio, nobody banned" \
+	check_decoy_benign 2001:db8:c::28 171
+lab_check "udp v6: 3 guesses each followed by a decoy transaction: the guessed user is banned" \
+	check_decoy_attack 2001:db8:a::78 162 163
 
 lab_sipwarden_stop
 lab_check "daemon log free of sanitizer reports" sw_sanitizer_clean
