@@ -395,7 +395,7 @@ judge(struct worker *w, const struct nfq_pkt *p, uint64_t now, struct batch *b)
 			STAT_INC(w->st.martian);
 			return cfg->mode == CONFIG_MODE_MONITOR;
 		}
-		verdict_packet(&w->vc, &pi, p->csum_not_ready, now, &r);
+		verdict_packet(&w->vc, &pi, !p->csum_unverified, now, &r);
 		break;
 	case PACKET_FRAGMENT:
 	case PACKET_TRUNCATED:

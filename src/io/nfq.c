@@ -184,7 +184,7 @@ parse_packet(const struct nlmsghdr *nlh, struct nfq_pkt *p)
 	p->orig_len = 0;
 	p->indev = 0;
 	p->outdev = 0;
-	p->csum_not_ready = false;
+	p->csum_unverified = false;
 	mnl_attr_for_each(a, nlh, sizeof(struct nfgenmsg)) {
 		uint16_t type = mnl_attr_get_type(a);
 		uint16_t plen = mnl_attr_get_payload_len(a);
@@ -206,10 +206,13 @@ parse_packet(const struct nlmsghdr *nlh, struct nfq_pkt *p)
 		} else if (type == NFQA_CAP_LEN && plen >= 4) {
 			p->orig_len = ntohl(*(const uint32_t *)mnl_attr_get_payload(a));
 		} else if (type == NFQA_SKB_INFO && plen >= 4) {
-			/* Sent with NFQA_CFG_F_GSO: the skb's checksum state. */
+			/* The skb's checksum state. A GRO'd or offloaded
+			 * packet's checksum field does not cover its bytes
+			 * (CSUMNOTREADY, or verified and merged): only the
+			 * ones the stack will check are ours to check. */
 			uint32_t info = ntohl(*(const uint32_t *)mnl_attr_get_payload(a));
 
-			p->csum_not_ready = (info & NFQA_SKB_CSUMNOTREADY) != 0;
+			p->csum_unverified = (info & NFQA_SKB_CSUM_NOTVERIFIED) != 0;
 		}
 	}
 	if (!p->orig_len)

@@ -29,9 +29,10 @@ struct nfq_pkt {
 	uint8_t hook;       /* NF_INET_PRE_ROUTING, NF_INET_LOCAL_OUT, ... */
 	uint32_t indev;     /* input interface index, 0: none (OUTPUT) */
 	uint32_t outdev;    /* output interface index, 0: not routed yet */
-	bool csum_not_ready;/* NFQA_SKB_CSUMNOTREADY: CHECKSUM_PARTIAL, the L4
-			     * checksum field is not filled in yet (a locally
-			     * generated or offloaded packet): do not verify it */
+	bool csum_unverified;/* NFQA_SKB_CSUM_NOTVERIFIED: the receiving stack
+			     * will verify the L4 checksum (not yet done by the
+			     * NIC or GRO, and not CHECKSUM_PARTIAL, whose field
+			     * is not filled in yet): so should we */
 	uint32_t len;       /* bytes in data */
 	uint32_t orig_len;  /* length on the wire (>= len when truncated) */
 	const uint8_t *data;/* network-layer packet; valid until the next recv */

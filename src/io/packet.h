@@ -49,9 +49,9 @@ const char *packet_flaw_name(enum packet_flaw f);
  * pseudo-header and l4_len bytes, as the receiving stack checks it. False
  * when it does not add up (the kernel will discard the packet). A UDP
  * checksum of 0 over IPv4 means "none" and is true. Only meaningful when
- * the checksum is filled in: not for a packet the kernel queued with
- * CHECKSUM_PARTIAL (nfq_pkt.csum_not_ready), whose checksum is computed
- * later, by the NIC or the stack.
+ * the checksum field covers the packet's bytes and the stack will check
+ * it (nfq_pkt.csum_unverified): not for a CHECKSUM_PARTIAL packet, whose
+ * field is filled in later, nor a GRO'd one, verified before merging.
  */
 bool packet_l4_checksum_ok(const struct packet_info *pi);
 

@@ -96,8 +96,10 @@ struct verdict_result {
  * The verdict on a packet to the server (pi parsed, PACKET_OK). In monitor
  * mode a drop is accepted (would_drop) and a TCP connection's state
  * follows what the kernel is told. csum_unknown: the L4 checksum is not
- * filled in (the daemon: NFQA_SKB_CSUMNOTREADY; a capture: offloaded
- * checksums are common, so never trusted) and is not verified.
+ * for us to verify (the daemon: the receiving stack will not verify it
+ * either, no NFQA_SKB_CSUM_NOTVERIFIED: CHECKSUM_PARTIAL, or verified by
+ * the NIC or GRO before merging; a capture: offloaded checksums are
+ * common, so never trusted) and is not verified.
  */
 void verdict_packet(struct verdict_core *c, const struct packet_info *pi, bool csum_unknown,
 		    uint64_t now, struct verdict_result *r);
