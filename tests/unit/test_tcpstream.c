@@ -110,12 +110,13 @@ segp(uint16_t sport, uint32_t seq, uint8_t flags, const char *s)
 static char *
 msg(const char *extra, size_t blen)
 {
-	static char bufs[4][1024];
+	static char bufs[4][4096];
 	static int k;
 	char *b = bufs[k++ & 3];
 	int n = snprintf(b, 900, "OPTIONS sip:a@example.org SIP/2.0\r\nVia: SIP/2.0/TCP h\r\n%s"
 			 "Content-Length: %zu\r\n\r\n", extra, blen);
 
+	cr_assert_lt((size_t)n + blen, sizeof(bufs[0]), "msg(): body too long for the buffer");
 	memset(b + n, 'b', blen);
 	b[n + blen] = 0;
 	return b;
