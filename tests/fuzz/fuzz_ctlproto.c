@@ -23,6 +23,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
 
@@ -223,7 +224,8 @@ make_ban(struct ctl_ban *b, const uint8_t *ls, size_t l, uint32_t salt)
 			n = BAN_KEY_MAX;
 		memcpy(user, ls + (l ? 1 : 0), n);
 		user[n] = '\0';
-		CHECK(ban_key_user(&b->key, user) == 0);
+		/* An empty user is refused (it could never be loaded back). */
+		CHECK(ban_key_user(&b->key, user) == (n ? 0 : -EINVAL));
 	}
 }
 

@@ -271,6 +271,8 @@ lab_check "udp v4: 3 guesses each followed by a decoy transaction: the guessed u
 	check_decoy_attack 203.0.113.78 160 161
 lab_check "udp v6: retransmitted credentials, 2 rounds: all reach Kamailio, nobody banned" \
 	check_decoy_benign 2001:db8:c::28 171
+# The TCP v6 checks above leave the attackers' /64 banned.
+ev_unban_atk6
 lab_check "udp v6: 3 guesses each followed by a decoy transaction: the guessed user is banned" \
 	check_decoy_attack 2001:db8:a::78 162 163
 

@@ -62,7 +62,8 @@ Test(banlimits, config_defaults_and_bounds)
 		struct config *bad = NULL;
 		FILE *devnull = fopen("/dev/null", "w");
 
-		cr_assert_lt(config_load_buffer("t.yml", "limits:\n  min_ban_prefix4: 0\n", 31, &bad,
+		cr_assert_lt(config_load_buffer("t.yml", "limits:\n  min_ban_prefix4: 0\n",
+						strlen("limits:\n  min_ban_prefix4: 0\n"), &bad,
 						devnull), 0);
 		fclose(devnull);
 	}
