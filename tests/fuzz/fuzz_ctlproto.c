@@ -224,8 +224,9 @@ make_ban(struct ctl_ban *b, const uint8_t *ls, size_t l, uint32_t salt)
 			n = BAN_KEY_MAX;
 		memcpy(user, ls + (l ? 1 : 0), n);
 		user[n] = '\0';
-		/* An empty user is refused (it could never be loaded back). */
-		CHECK(ban_key_user(&b->key, user) == (n ? 0 : -EINVAL));
+		/* An empty user is refused (it could never be loaded back); the
+		 * input may hold a NUL, so "empty" is what strlen() sees. */
+		CHECK(ban_key_user(&b->key, user) == (user[0] ? 0 : -EINVAL));
 	}
 }
 
