@@ -75,7 +75,8 @@ is_ban_line(int prio, const struct log_fields *f)
 	if (!f || !f->event)
 		return false;
 	return strcmp(f->event, "ban-ip") == 0 || strcmp(f->event, "ban-user") == 0 ||
-	       strcmp(f->event, "would-ban-ip") == 0 || strcmp(f->event, "would-ban-user") == 0;
+	       strcmp(f->event, "would-ban-ip") == 0 || strcmp(f->event, "would-ban-user") == 0 ||
+	       strcmp(f->event, "ban-table") == 0;
 }
 
 static bool use_journal;

@@ -82,8 +82,9 @@ bool log_ratelimit_take(struct log_ratelimit *rl, uint64_t now_ms, uint64_t *sup
  * included): at most LOG_BUDGET_BURST lines at once and LOG_BUDGET_RATE a
  * second after, so at most 5000 in any 30 s. A line over budget is
  * counted, and the next line let through is preceded by "N more log lines
- * suppressed". Ban lines (events ban-ip and ban-user, also in monitor mode)
- * and lines of priority LOG_CRIT or above are never suppressed; they draw
+ * suppressed". Ban lines (events ban-ip and ban-user, also in monitor mode),
+ * the ban table's fill warnings (event ban-table: once per crossing, once a
+ * minute at most, and wanted most when a flood spends the budget) and lines of priority LOG_CRIT or above are never suppressed; they draw
  * on the budget all the same, so the rest yields to them.
  */
 #define LOG_BUDGET_RATE 100

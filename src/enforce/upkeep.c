@@ -217,6 +217,9 @@ expired_cb(const struct ban_info *b, void *arg)
 	log_msg(LOG_INFO, "ban of '%s' (%s) expired", esc, ban_reason_name(b->reason));
 }
 
+/* Never suppressed by the log budget: see log.h. */
+static const struct log_fields table_event = { .event = "ban-table" };
+
 /* The table's fill: warn once past the high mark, re-arm below the low. */
 static void
 check_fill(struct upkeep *u)
@@ -227,14 +230,14 @@ check_fill(struct upkeep *u)
 
 	if (!u->full_warned && n * 100 >= max * UPKEEP_FULL_WARN_PCT) {
 		u->full_warned = true;
-		log_msg(LOG_WARNING, "ban table %llu%% full (%llu of limits.max_bans %llu, %u "
+		log_event(LOG_WARNING, &table_event, "ban table %llu%% full (%llu of limits.max_bans %llu, %u "
 			"automatic IP bans of at most %u): new automatic bans now evict the "
 			"least valuable ones", (unsigned long long)(n * 100 / max),
 			(unsigned long long)n, (unsigned long long)max,
 			bantab_auto_count(u->bans), bantab_auto_max(u->bans));
 	} else if (u->full_warned && n * 100 < max * UPKEEP_FULL_REARM_PCT) {
 		u->full_warned = false;
-		log_msg(LOG_NOTICE, "ban table below %u%% full again (%llu of %llu)",
+		log_event(LOG_NOTICE, &table_event, "ban table below %u%% full again (%llu of %llu)",
 			UPKEEP_FULL_REARM_PCT, (unsigned long long)n, (unsigned long long)max);
 	}
 }
@@ -247,7 +250,7 @@ report_pressure(struct upkeep *u, uint64_t now)
 
 	if (now < u->next_report_ms || (ev == u->evicted_seen && rf == u->refused_seen))
 		return;
-	log_msg(LOG_WARNING, "ban table full: %llu automatic IP bans evicted, %llu bans "
+	log_event(LOG_WARNING, &table_event, "ban table full: %llu automatic IP bans evicted, %llu bans "
 		"refused in the last minute", (unsigned long long)(ev - u->evicted_seen),
 		(unsigned long long)(rf - u->refused_seen));
 	u->evicted_seen = ev;

@@ -337,6 +337,29 @@ Test(logbudget, below_journald_and_ban_lines_never_suppressed)
 	log_budget_reset(NULL);
 }
 
+Test(logbudget, table_warning_survives_a_spent_budget)
+{
+	struct log_fields table = { .event = "ban-table" };
+	size_t len;
+	char *out;
+
+	g_now_ms = 1000;
+	log_budget_reset(fake_now);
+	capture_start();
+	/* a flood spends the whole budget within the same millisecond... */
+	for (int i = 0; i < 3 * LOG_BUDGET_BURST; i++)
+		log_msg(LOG_NOTICE, "noise %d", i);
+	/* ...and the ban table's warning, the line the operator needs then,
+	 * still gets out; an ordinary warning does not */
+	log_event(LOG_WARNING, &table, "ban table 90%% full");
+	log_msg(LOG_WARNING, "some other warning");
+	out = capture_end(&len);
+	cr_assert_eq(count_lines(out, "ban table 90% full"), 1);
+	cr_assert_eq(count_lines(out, "some other warning"), 0);
+	free(out);
+	log_budget_reset(NULL);
+}
+
 Test(logbudget, quiet_logging_untouched)
 {
 	size_t len;
