@@ -331,16 +331,20 @@ evict_one(struct bantab *t, uint64_t now_ms, struct ban_key *out)
 	return true;
 }
 
-/* A live ban of k, without counting a hit. */
+/* Does a live ban of k already hold the slot an insert of reason r needs?
+ * Not when an exact insert turns an operator's ban into an automatic one:
+ * that takes an automatic slot, so the quota must have room for it. */
 static bool
-present(struct bantab *t, const struct ban_key *k, uint64_t now_ms)
+holds_slot(struct bantab *t, const struct ban_key *k, enum ban_reason r, bool exact,
+	   uint64_t now_ms)
 {
 	struct shard *s;
 	struct ban **pp = lock_lookup(t, k, &s);
-	bool live = *pp && (*pp)->expires_ms > now_ms;
+	bool held = *pp && (*pp)->expires_ms > now_ms &&
+		    !(exact && ban_is_automatic(k, r) && !ban_is_automatic(&(*pp)->key, (*pp)->reason));
 
 	pthread_mutex_unlock(&s->lock);
-	return live;
+	return held;
 }
 
 /* A ban's reason changes (an operator bans what the policy banned, or the
@@ -388,7 +392,7 @@ insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 		bantab_expire(t, now_ms, NULL, NULL);
 	/* Still no room: the least valuable automatic ban goes, unless the
 	 * key is banned already (then nothing new is needed). */
-	if (!has_room(t, automatic) && !present(t, k, now_ms))
+	if (!has_room(t, automatic) && !holds_slot(t, k, r, exact, now_ms))
 		evict_one(t, now_ms, evicted);
 
 	note_expiry(t, expires_ms);

@@ -328,6 +328,41 @@ Test(abuse, spoofed_ip_bans_never_crowd_out_user_and_operator_bans)
 	bantab_free(t);
 }
 
+/* Found by fuzz_state: a state file (or a cluster peer) that sets an
+ * operator's ban again with an automatic reason turns it automatic; with
+ * the quota full that took a slot the quota did not have. It must evict
+ * another automatic ban instead. Benign twin: the same with the quota
+ * not full evicts nothing. */
+Test(abuse, operator_ban_turned_automatic_keeps_the_quota)
+{
+	struct bantab *t = bantab_new(8); /* 7 automatic */
+	struct ban_key k;
+
+	for (unsigned i = 0; i < 7; i++) {
+		k = KIPn(i);
+		cr_assert_eq(bantab_set(t, &k, BAN_REASON_DENSITY, 0, 1000000), 1);
+	}
+	k = KIPn(7);
+	cr_assert_eq(bantab_set(t, &k, BAN_REASON_MANUAL, 0, 1000000), 1);
+	cr_assert_eq(bantab_auto_count(t), 7);
+	cr_assert_eq(bantab_set(t, &k, BAN_REASON_DENSITY, 0, 1000000), 0);
+	cr_assert_leq(bantab_auto_count(t), bantab_auto_max(t));
+	cr_assert_eq(bantab_count(t, BAN_KIND_IP), 7);
+	cr_assert_eq(bantab_evicted(t), 1);
+	cr_assert(bantab_check(t, &k, 10));
+	bantab_free(t);
+
+	t = bantab_new(8);
+	k = KIPn(0);
+	cr_assert_eq(bantab_set(t, &k, BAN_REASON_DENSITY, 0, 1000000), 1);
+	k = KIPn(1);
+	cr_assert_eq(bantab_set(t, &k, BAN_REASON_MANUAL, 0, 1000000), 1);
+	cr_assert_eq(bantab_set(t, &k, BAN_REASON_DENSITY, 0, 1000000), 0);
+	cr_assert_eq(bantab_auto_count(t), 2);
+	cr_assert_eq(bantab_evicted(t), 0);
+	bantab_free(t);
+}
+
 /* The least valuable goes first: a ban that keeps dropping a real sender
  * stays, one that dropped at most one packet goes; then least time left. */
 Test(abuse, eviction_keeps_the_bans_that_work)
