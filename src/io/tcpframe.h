@@ -4,7 +4,8 @@
 
 /*
  * tcpframe - where SIP messages begin and end in a byte stream: the pure
- * scanning functions of tcpstream.c (which owns connections and verdicts).
+ * scanning functions of tcpstream.c (which owns the stream state and
+ * verdicts; tcpconn.c the table of connections).
  * They read only the bytes given and keep no state.
  */
 

@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * tcpstream - what happens inside one connection: sequence numbers, RFC
+ * 5961 RST/SYN rules, framing into messages, the history retransmissions
+ * are compared with. The table the connections live in is tcpconn.c's.
+ */
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "tcpconn.h"
 #include "tcpframe.h"
 #include "tcpstream.h"
 
@@ -14,77 +20,7 @@
 #define TCP_RST 0x04
 #define TCP_ACK 0x10
 
-/* Eviction looks this far past the LRU tail to spare partial messages: a
- * clean connection resynchronises at its next message for free, a partial
- * one leaves the rest of that message unjudgeable. */
-#define EVICT_SCAN 16
-
-#define MSG_MIN 256u
-#define MSG_MAX (16u << 20)
 #define BUF_MIN 2048u
-
-enum {
-	CF_SYNCED = 1,   /* we know where messages start */
-	CF_BOL = 2,      /* unsynced: the next stream byte starts a line */
-	CF_POISONED = 4, /* framing lost for good */
-	CF_HOSTILE = 8,  /* carried a message judged drop: no more payload */
-	CF_EMBRYO = 16,  /* opened by a SYN, no payload accepted since */
-};
-
-/* tcp_conn.xflags: what the peer's segments told us. */
-enum {
-	CX_ACK_KNOWN = 1,  /* acked is what the receiver acknowledged */
-	CX_SYN_PENDING = 2,/* a SYN arrived on the live connection (syn_nxt) */
-};
-
-/* Framing progress of one message: the header-end search resumes at
- * scanned; msg_len is its total length once the header block is parsed. */
-struct fstate {
-	uint32_t scanned, msg_len;
-};
-
-/* The part of a connection a dropped segment must leave untouched: it is
- * copied before framing and copied back on drop. */
-struct conn_state {
-	uint32_t nxt;      /* next expected sequence number */
-	uint32_t pend;     /* bytes of the partial message in buf */
-	struct fstate fs;  /* of the partial message in buf */
-	uint32_t unsynced; /* bytes seen while looking for a start line */
-	uint8_t flags;
-};
-
-struct tcp_key {
-	struct addr src, dst;
-	uint16_t sport, dport;
-};
-
-struct tcp_conn {
-	struct tcp_key key;
-	uint32_t hnext;    /* hash chain (index + 1; 0 ends) */
-	uint32_t lru_prev, lru_next; /* index + 1; 0 = none */
-	uint32_t last_ms;  /* truncated monotonic ms of the last segment */
-	struct conn_state st;
-	uint32_t cap;      /* size of buf */
-	uint8_t *buf;      /* only while a partial message is pending */
-	/* The accepted bytes the receiver has not acknowledged yet (at most
-	 * max_msg of them): [st.nxt - hist_len, st.nxt). A retransmission of
-	 * these must repeat them byte for byte. */
-	uint8_t *hist;
-	uint32_t hist_len, hist_cap;
-	uint32_t acked;    /* receiver's ACK: it holds every byte before */
-	uint32_t syn_nxt;  /* ISN + 1 of a SYN seen on the live connection */
-	uint8_t xflags;
-};
-
-struct tcptab {
-	uint32_t max_msg, idle_ms;
-	struct hash_key key; /* getrandom(): 4-tuples are the peer's choice */
-	uint32_t nbuckets; /* power of two */
-	uint32_t next_unused, free_head, lru_head, lru_tail;
-	uint32_t *buckets;
-	struct tcp_conn *slab;
-	struct tcptab_stats s;
-};
 
 /* One segment's new bytes, its judge, and what framing them produced
  * (applied by commit() on accept). */
@@ -100,214 +36,6 @@ struct seg_work {
 	uint32_t tail_off;  /* start of a trailing partial in p (n: none) */
 	struct fstate tail_fs;
 };
-
-/* Indices are stored + 1 so that 0 means none and zeroed memory is empty. */
-#define C(t, idx1) (&(t)->slab[(idx1) - 1])
-#define IDX(t, c) ((uint32_t)((c) - (t)->slab) + 1)
-
-struct tcptab *
-tcptab_new(uint32_t max_conns, uint32_t max_msg_bytes, uint32_t idle_ms)
-{
-	struct tcptab *t;
-	uint32_t nb = 16;
-
-	if (max_conns < 16 || max_conns > (1u << 28) || max_msg_bytes < MSG_MIN ||
-	    max_msg_bytes > MSG_MAX || idle_ms == 0)
-		return NULL;
-	while (nb < max_conns)
-		nb <<= 1;
-	t = calloc(1, sizeof(*t));
-	if (!t)
-		return NULL;
-	t->s.capacity = max_conns;
-	t->max_msg = max_msg_bytes;
-	t->idle_ms = idle_ms;
-	t->nbuckets = nb;
-	t->buckets = calloc(nb, sizeof(uint32_t));
-	/* Large callocs are fresh anonymous mappings: untouched entries cost
-	 * no resident memory, so a generous max_conns is cheap when quiet. */
-	t->slab = calloc(max_conns, sizeof(struct tcp_conn));
-	/* No table without an unpredictable key: see hash.h. */
-	if (!t->buckets || !t->slab || hash_key_random(&t->key) < 0) {
-		tcptab_free(t);
-		return NULL;
-	}
-	return t;
-}
-
-static void
-buf_release(struct tcptab *t, struct tcp_conn *c)
-{
-	if (c->st.pend)
-		t->s.conns_pending--;
-	t->s.bytes_buffered -= c->st.pend;
-	t->s.bytes_allocated -= c->cap;
-	free(c->buf);
-	c->buf = NULL;
-	c->cap = 0;
-	c->st.pend = 0;
-	memset(&c->st.fs, 0, sizeof(c->st.fs));
-}
-
-static void
-hist_release(struct tcptab *t, struct tcp_conn *c)
-{
-	t->s.bytes_history -= c->hist_cap;
-	free(c->hist);
-	c->hist = NULL;
-	c->hist_cap = c->hist_len = 0;
-}
-
-void
-tcptab_free(struct tcptab *t)
-{
-	if (!t)
-		return;
-	for (uint32_t i = t->lru_head; i; i = C(t, i)->lru_next) {
-		free(C(t, i)->buf);
-		free(C(t, i)->hist);
-	}
-	free(t->buckets);
-	free(t->slab);
-	free(t);
-}
-
-/*
- * The connection's bucket under the table's key: source ports (and, with
- * IPv6, addresses) are the peer's to choose, so an unkeyed hash would let
- * it stack its connections into one chain. IPv4 packs into two words;
- * IPv6 hashes the 36 bytes of both addresses and ports, a different input
- * length, so the families never share an input.
- */
-static uint32_t *
-bucket_of(const struct tcptab *t, const struct tcp_key *k)
-{
-	uint64_t h;
-
-	if (k->src.family == AF_INET && k->dst.family == AF_INET) {
-		uint32_t s4, d4;
-
-		memcpy(&s4, k->src.a, 4);
-		memcpy(&d4, k->dst.a, 4);
-		h = hash_u64x2(&t->key, (uint64_t)s4 << 32 | d4,
-			       (uint64_t)k->sport << 16 | k->dport);
-	} else {
-		uint8_t b[36];
-
-		memcpy(b, k->src.a, 16);
-		memcpy(b + 16, k->dst.a, 16);
-		memcpy(b + 32, &k->sport, 2);
-		memcpy(b + 34, &k->dport, 2);
-		h = hash_bytes(&t->key, b, sizeof(b));
-	}
-	return &t->buckets[h & (t->nbuckets - 1)];
-}
-
-static void
-lru_unlink(struct tcptab *t, struct tcp_conn *c)
-{
-	if (c->lru_prev)
-		C(t, c->lru_prev)->lru_next = c->lru_next;
-	else
-		t->lru_head = c->lru_next;
-	if (c->lru_next)
-		C(t, c->lru_next)->lru_prev = c->lru_prev;
-	else
-		t->lru_tail = c->lru_prev;
-	c->lru_prev = c->lru_next = 0;
-}
-
-static void
-lru_push_front(struct tcptab *t, struct tcp_conn *c)
-{
-	uint32_t idx = IDX(t, c);
-
-	c->lru_prev = 0;
-	c->lru_next = t->lru_head;
-	if (t->lru_head)
-		C(t, t->lru_head)->lru_prev = idx;
-	t->lru_head = idx;
-	if (!t->lru_tail)
-		t->lru_tail = idx;
-}
-
-static void
-remove_conn(struct tcptab *t, struct tcp_conn *c)
-{
-	uint32_t idx = IDX(t, c), *pp = bucket_of(t, &c->key);
-
-	while (*pp && *pp != idx)
-		pp = &C(t, *pp)->hnext;
-	if (*pp)
-		*pp = c->hnext;
-	lru_unlink(t, c);
-	buf_release(t, c);
-	hist_release(t, c);
-	c->hnext = t->free_head;
-	t->free_head = idx;
-	t->s.conns--;
-}
-
-static struct tcp_conn *
-find_conn(const struct tcptab *t, const struct tcp_key *k)
-{
-	for (uint32_t i = *bucket_of(t, k); i; i = C(t, i)->hnext) {
-		const struct tcp_key *e = &C(t, i)->key;
-
-		if (e->sport == k->sport && e->dport == k->dport && addr_equal(&e->src, &k->src) &&
-		    addr_equal(&e->dst, &k->dst))
-			return C(t, i);
-	}
-	return NULL;
-}
-
-/* Make room in a full table: an expired connection if there is one, else
- * the least recently seen one that holds no partial message. */
-static void
-evict_one(struct tcptab *t, uint32_t now)
-{
-	struct tcp_conn *victim = C(t, t->lru_tail), *c = victim;
-	unsigned k = 0;
-
-	if ((uint32_t)(now - victim->last_ms) >= t->idle_ms) {
-		remove_conn(t, victim);
-		t->s.expired++;
-		return;
-	}
-	while (k++ < EVICT_SCAN && c && c->st.pend)
-		c = c->lru_prev ? C(t, c->lru_prev) : NULL;
-	if (c && !c->st.pend)
-		victim = c;
-	t->s.evicted_pending += victim->st.pend != 0;
-	t->s.evicted++;
-	remove_conn(t, victim);
-}
-
-static struct tcp_conn *
-create_conn(struct tcptab *t, const struct tcp_key *k, uint32_t now)
-{
-	struct tcp_conn *c;
-	uint32_t idx, *b;
-
-	if (!t->free_head && t->next_unused >= t->s.capacity)
-		evict_one(t, now);
-	if (t->free_head) {
-		idx = t->free_head;
-		t->free_head = C(t, idx)->hnext;
-	} else {
-		idx = ++t->next_unused;
-	}
-	c = C(t, idx);
-	memset(c, 0, sizeof(*c));
-	c->key = *k;
-	b = bucket_of(t, k);
-	c->hnext = *b;
-	*b = idx;
-	lru_push_front(t, c);
-	t->s.conns++;
-	t->s.created++;
-	return c;
-}
 
 #define is_crlf(ch) ((ch) == '\r' || (ch) == '\n')
 
@@ -495,7 +223,7 @@ hist_append(struct tcptab *t, struct tcp_conn *c, const uint8_t *p, uint32_t n)
 		nh = realloc(c->hist, cap);
 		if (!nh) {
 			t->s.alloc_failures++;
-			hist_release(t, c);
+			tcpconn_hist_release(t, c);
 			return;
 		}
 		t->s.bytes_history += cap - c->hist_cap;
@@ -515,7 +243,7 @@ hist_trim(struct tcptab *t, struct tcp_conn *c)
 	if (keep >= c->hist_len)
 		return;
 	if (!keep) {
-		hist_release(t, c);
+		tcpconn_hist_release(t, c);
 		return;
 	}
 	memmove(c->hist, c->hist + c->hist_len - keep, keep);
@@ -561,7 +289,7 @@ commit(struct tcptab *t, struct tcp_conn *c, const struct seg_work *w, uint32_t 
 	c->st.nxt += w->n;
 	c->st.flags &= (uint8_t)~CF_EMBRYO;
 	if ((c->st.flags & CF_POISONED) || (!w->buf_partial && !tail)) {
-		buf_release(t, c); /* nothing pending: no buffer */
+		tcpconn_buf_release(t, c); /* nothing pending: no buffer */
 		return 0;
 	}
 	if (w->buf_partial) {
@@ -582,7 +310,7 @@ commit(struct tcptab *t, struct tcp_conn *c, const struct seg_work *w, uint32_t 
 static void
 close_conn(struct tcptab *t, struct tcp_conn *c, struct tcp_result *res)
 {
-	remove_conn(t, c);
+	tcpconn_remove(t, c);
 	t->s.closed++;
 	res->closed = true;
 }
@@ -591,8 +319,8 @@ close_conn(struct tcptab *t, struct tcp_conn *c, struct tcp_result *res)
 static void
 restart(struct tcptab *t, struct tcp_conn *c, uint32_t nxt)
 {
-	buf_release(t, c);
-	hist_release(t, c);
+	tcpconn_buf_release(t, c);
+	tcpconn_hist_release(t, c);
 	memset(&c->st, 0, sizeof(c->st));
 	c->st.nxt = nxt;
 	c->st.flags = CF_SYNCED | CF_EMBRYO;
@@ -610,7 +338,7 @@ restart(struct tcptab *t, struct tcp_conn *c, uint32_t nxt)
 static void
 peer_ack(struct tcptab *t, const struct tcp_key *rk, const struct packet_info *pi)
 {
-	struct tcp_conn *rc = find_conn(t, rk);
+	struct tcp_conn *rc = tcpconn_find(t, rk);
 	uint32_t a = pi->tcp_ack;
 
 	if (!rc)
@@ -640,7 +368,7 @@ conn_of(struct tcptab *t, const struct packet_info *pi, uint32_t now, uint32_t *
 {
 	struct tcp_key k = { pi->src, pi->dst, pi->sport, pi->dport };
 	struct tcp_key rk = { pi->dst, pi->src, pi->dport, pi->sport };
-	struct tcp_conn *c = find_conn(t, &k), *r;
+	struct tcp_conn *c = tcpconn_find(t, &k), *r;
 
 	if (pi->tcp_flags & TCP_RST) {
 		/* RFC 5961 3.2: only an RST at exactly the next expected byte
@@ -648,7 +376,7 @@ conn_of(struct tcptab *t, const struct packet_info *pi, uint32_t now, uint32_t *
 		 * at most, so forgetting the stream for it would let the bytes
 		 * after it be framed afresh. The server's own (observed) RST is
 		 * its stack's word. Receivers ignore data in an RST. */
-		r = find_conn(t, &rk);
+		r = tcpconn_find(t, &rk);
 		if (!observe && (!c || *seq != c->st.nxt)) {
 			res->ignored = c || r;
 			t->s.rst_ignored += c || r;
@@ -677,7 +405,7 @@ conn_of(struct tcptab *t, const struct packet_info *pi, uint32_t now, uint32_t *
 		/* A new connection (or one that carried nothing yet). The SYN
 		 * takes one sequence number; data (TFO) follows it. */
 		if (!c)
-			c = create_conn(t, &k, now);
+			c = tcpconn_create(t, &k, now);
 		restart(t, c, ++*seq);
 	} else if (!c) {
 		if (pi->payload_len == 0) {
@@ -686,16 +414,12 @@ conn_of(struct tcptab *t, const struct packet_info *pi, uint32_t now, uint32_t *
 		}
 		/* Predates the daemon, expired or evicted: pick it up here.
 		 * What came before is unknown: no ACK known yet. */
-		c = create_conn(t, &k, now);
+		c = tcpconn_create(t, &k, now);
 		c->st.nxt = *seq;
 		c->st.flags = CF_BOL;
 		t->s.resyncs++;
 	}
-	c->last_ms = now;
-	if (t->lru_head != IDX(t, c)) {
-		lru_unlink(t, c);
-		lru_push_front(t, c);
-	}
+	tcpconn_touch(t, c, now);
 	return c;
 }
 
@@ -708,8 +432,8 @@ make_hostile(struct tcptab *t, struct tcp_conn *c, struct tcp_result *res)
 		c->st.flags |= CF_HOSTILE;
 		t->s.hostile++;
 	}
-	buf_release(t, c);
-	hist_release(t, c);
+	tcpconn_buf_release(t, c);
+	tcpconn_hist_release(t, c);
 	res->hostile = true;
 }
 
@@ -756,7 +480,7 @@ frame_segment(struct tcptab *t, struct tcp_conn *c, struct seg_work *w)
 	c->st = saved;
 	c->st.flags |= poisoned;
 	if (poisoned)
-		buf_release(t, c);
+		tcpconn_buf_release(t, c);
 	if (ret == 0)
 		make_hostile(t, c, res);
 	return ret;
@@ -868,56 +592,6 @@ tcptab_observe(struct tcptab *t, const struct packet_info *pi, uint64_t now_ms,
 	       tcp_msg_cb cb, void *arg, struct tcp_result *res)
 {
 	return segment(t, pi, now_ms, cb, arg, res, true);
-}
-
-void
-tcptab_forget(struct tcptab *t, const struct packet_info *pi)
-{
-	struct tcp_key k = { pi->src, pi->dst, pi->sport, pi->dport };
-	struct tcp_conn *c = find_conn(t, &k);
-
-	if (c)
-		remove_conn(t, c);
-}
-
-uint32_t
-tcptab_expire(struct tcptab *t, uint64_t now_ms, uint32_t max)
-{
-	uint32_t now = (uint32_t)now_ms, n = 0;
-
-	while (n < max && t->lru_tail) {
-		struct tcp_conn *c = C(t, t->lru_tail);
-
-		if ((uint32_t)(now - c->last_ms) < t->idle_ms)
-			break;
-		remove_conn(t, c);
-		t->s.expired++;
-		n++;
-	}
-	return n;
-}
-
-uint32_t
-tcptab_probes(const struct tcptab *t, const struct packet_info *pi)
-{
-	struct tcp_key k = { pi->src, pi->dst, pi->sport, pi->dport };
-	uint32_t n = 0;
-
-	for (uint32_t i = *bucket_of(t, &k); i; i = C(t, i)->hnext) {
-		const struct tcp_key *e = &C(t, i)->key;
-
-		n++;
-		if (e->sport == k.sport && e->dport == k.dport && addr_equal(&e->src, &k.src) &&
-		    addr_equal(&e->dst, &k.dst))
-			break;
-	}
-	return n;
-}
-
-void
-tcptab_get_stats(const struct tcptab *t, struct tcptab_stats *st)
-{
-	*st = t->s;
 }
 
 const char *
