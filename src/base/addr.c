@@ -120,9 +120,10 @@ addr_net_contains(const struct addr_net *net, const struct addr *a)
 bool
 addr_equal(const struct addr *x, const struct addr *y)
 {
-	/* pad[] is deliberately not compared: callers may build addresses on
-	 * the stack without clearing it. */
-	return x->family == y->family && memcmp(x->a, y->a, sizeof(x->a)) == 0;
+	/* pad[], and a[4..15] of an IPv4 address, are deliberately not
+	 * compared: callers may build addresses on the stack without clearing
+	 * them, and addr_hash() reads exactly these bytes too. */
+	return x->family == y->family && memcmp(x->a, y->a, addr_bits(x) / 8) == 0;
 }
 
 void

@@ -15,9 +15,13 @@ replylimit_init(struct replylimit *r, uint32_t interval_ms, struct log_ratelimit
 bool
 replylimit_take(struct replylimit *r, const struct addr *dst, uint64_t now_ms)
 {
+	/* addr_hash()/addr_equal(), never the raw struct: pad[] (and a[4..15]
+	 * of an IPv4 address built without memset) may hold junk, and two
+	 * copies of one victim address hashing apart would each get their
+	 * own answer, evading the per-destination limit. */
 	struct replylimit_slot *s =
-		&r->slot[hash_bytes(&r->key, dst, sizeof(*dst)) % REPLYLIMIT_SLOTS];
-	bool same = memcmp(&s->dst, dst, sizeof(*dst)) == 0;
+		&r->slot[addr_hash(dst, &r->key) % REPLYLIMIT_SLOTS];
+	bool same = s->last_ms && addr_equal(&s->dst, dst);
 
 	/* One slot per hash: another address in it is forgotten, which only
 	 * lets that one (random, keyed) address be answered again. */

@@ -90,9 +90,12 @@ ban_key_ip(struct ban_key *k, const struct addr *a)
 	k->plen = a->family == AF_INET ? 32 : 128;
 	k->len = sizeof(*a);
 	memcpy(k->data, a, sizeof(*a));
-	/* Key bytes are hashed and compared: pad[] may hold junk (addr.h), and
-	 * must not make one address two bans. */
+	/* Key bytes are hashed and compared: pad[] and the unused a[4..15] of
+	 * an IPv4 address may hold junk (addr.h), and must not make one
+	 * address two bans. */
 	memset(k->data + offsetof(struct addr, pad), 0, sizeof(a->pad));
+	if (a->family == AF_INET)
+		memset(k->data + offsetof(struct addr, a) + 4, 0, sizeof(a->a) - 4);
 }
 
 void

@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <pthread.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,7 +64,9 @@ key_of(const struct knowntab *t, const char *user, const struct addr *src)
 	memcpy(buf, user, n);
 	buf[n] = 0;
 	buf[n + 1] = src->family;
-	memcpy(buf + n + 2, src->a, 16);
+	/* only the address's own bytes: an IPv4 one's a[4..15] may be junk */
+	memset(buf + n + 2, 0, 16);
+	memcpy(buf + n + 2, src->a, src->family == AF_INET ? 4 : 16);
 	return hash_bytes(&t->key, buf, n + 2 + 16) | 1;
 }
 

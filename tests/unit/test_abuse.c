@@ -505,3 +505,19 @@ Test(abuse, known_source_expires)
 	cr_assert_leq(knowntab_count(t, 5000, 30 * DAY_MS), 16);
 	knowntab_free(t);
 }
+
+/* alice's known address, built with junk in the bytes IPv4 does not use,
+ * is still her known address (and a different address is not). */
+Test(abuse, known_source_ignores_unused_address_bytes)
+{
+	struct addr a = A("203.0.113.5"), b = a;
+	struct knowntab *t = knowntab_new(16);
+
+	knowntab_note(t, "alice@example.org", &a, 1000);
+	memset(b.pad, 0x11, sizeof(b.pad));
+	memset(b.a + 4, 0x22, sizeof(b.a) - 4);
+	cr_assert(knowntab_known(t, "alice@example.org", &b, 2000, 30 * DAY_MS));
+	b.a[3] = 6;
+	cr_assert_not(knowntab_known(t, "alice@example.org", &b, 2000, 30 * DAY_MS));
+	knowntab_free(t);
+}

@@ -74,6 +74,27 @@ Test(bans_key, ip_keys)
 	cr_assert_eq(k6.plen, 128);
 }
 
+/* Junk in the bytes an address does not use (addr.h) must not make one
+ * address two ban keys: the ban would be evaded by its own twin. */
+Test(bans_key, junk_in_unused_address_bytes)
+{
+	struct addr a, b;
+	struct ban_key ka, kb;
+
+	cr_assert_eq(addr_parse("203.0.113.7", &a), 0);
+	b = a;
+	memset(b.pad, 0x5a, sizeof(b.pad));
+	memset(b.a + 4, 0xa5, sizeof(b.a) - 4);
+	ban_key_ip(&ka, &a);
+	ban_key_ip(&kb, &b);
+	cr_assert_eq(ka.len, kb.len);
+	cr_assert_eq(memcmp(ka.data, kb.data, ka.len), 0);
+	/* the benign twin: a different address is a different key */
+	b.a[3] = 8;
+	ban_key_ip(&kb, &b);
+	cr_assert_neq(memcmp(ka.data, kb.data, ka.len), 0);
+}
+
 Test(bans_key, user_key_length_limit)
 {
 	char user[BAN_KEY_MAX + 2];

@@ -78,3 +78,32 @@ Test(replylimit, workers_share_the_global_budget)
 	}
 	cr_assert_eq(sent, 10);
 }
+
+/*
+ * One victim address, built twice with different junk in the bytes that do
+ * not belong to it (pad[], and a[4..15] of IPv4): hashing the raw struct
+ * gave each copy its own slot and its own answer, evading the limit.
+ */
+Test(replylimit, junk_in_unused_bytes_does_not_evade_the_limit)
+{
+	static struct replylimit r;
+	struct addr v4a = A("203.0.113.50"), v4b = v4a, v6a = A("2001:db8::50"), v6b = v6a;
+	unsigned sent = 0;
+
+	cr_assert_eq(replylimit_init(&r, REPLYLIMIT_INTERVAL_MS, NULL), 0);
+	cr_assert(replylimit_take(&r, &v4a, 1000));
+	cr_assert(replylimit_take(&r, &v6a, 1000));
+	for (unsigned i = 1; i < 256; i++) {
+		memset(v4b.pad, (int)i, sizeof(v4b.pad));
+		memset(v4b.a + 4, (int)(i * 7), sizeof(v4b.a) - 4);
+		memset(v6b.pad, (int)i, sizeof(v6b.pad));
+		sent += replylimit_take(&r, &v4b, 1000 + i);
+		sent += replylimit_take(&r, &v6b, 1000 + i);
+	}
+	cr_assert_eq(sent, 0, "%u answers to one victim", sent);
+	cr_assert_eq(r.refused_dst, 510);
+	/* the benign twin: a different address gets its answer */
+	cr_assert(replylimit_take(&r, &v4b, 1000 + REPLYLIMIT_INTERVAL_MS));
+	v4b = A("203.0.113.51");
+	cr_assert(replylimit_take(&r, &v4b, 1300));
+}
