@@ -110,10 +110,12 @@ ban_decide(struct policy *p, const struct addr *src, struct addr *net, unsigned 
 	*secs = 0;
 	if (src && trust_martian(p->host, src, true) != TRUST_MARTIAN_NONE)
 		return 0;
-	if (trust_net_covers(cfg, p->host, net, *plen)) {
+	if (trust_net_covers(cfg, p->host, net, *plen) ||
+	    allow_snap_net_overlaps(p->allow, net, *plen)) {
 		unsigned full = net->family == AF_INET ? 32 : 128;
 
-		if (!src || *plen >= full || trust_never_ban(cfg, p->host, src))
+		if (!src || *plen >= full || trust_never_ban(cfg, p->host, src) ||
+		    allow_snap_ip(p->allow, src))
 			return 0;
 		*net = *src;
 		*plen = full;
@@ -266,13 +268,20 @@ known_source(struct policy *p, const char *user, const struct addr *src, uint64_
 			      (uint64_t)p->cfg->known_source_time * 1000u);
 }
 
+/* Whitelisted, a peering server, or allowed by the operator at runtime. */
+static bool
+trusted_src(const struct policy *p, const struct addr *src)
+{
+	return config_is_trusted(p->cfg, src) || allow_snap_ip(p->allow, src);
+}
+
 bool
 policy_ip_banned(struct policy *p, const struct addr *src, uint64_t now_ms)
 {
 	/* The trust check runs only for a source some ban covers: the hot
 	 * path of an unbanned source pays nothing for it. */
 	return bantab_any(p->bans, BAN_KIND_IP) && bantab_check_ip(p->bans, src, now_ms) &&
-	       !trust_never_ban(p->cfg, p->host, src);
+	       !trust_never_ban(p->cfg, p->host, src) && !allow_snap_ip(p->allow, src);
 }
 
 /*
@@ -373,15 +382,15 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	plen = aggregate(cfg, src, &agg);
 	e = srctab_get(p->src, &agg, now_ms, &created);
 	if (created || e->cfg_gen != p->cfg_gen) {
-		e->trusted = config_is_trusted(cfg, src);
+		e->trusted = trusted_src(p, src);
 		e->cfg_gen = p->cfg_gen;
 	}
 	trusted = e->trusted;
 	/* One entry stands for a whole IPv6 prefix: whitelisting is still by
 	 * address, so look again unless there is nothing to look in. */
 	if (plen < 128 && src->family == AF_INET6 &&
-	    (cfg->n_whitelist || cfg->n_peering_servers))
-		trusted = config_is_trusted(cfg, src);
+	    (cfg->n_whitelist || cfg->n_peering_servers || allow_snap_any(p->allow)))
+		trusted = trusted_src(p, src);
 
 	scan = sip_scan((const char *)payload, len, m, &v->flaw);
 	v->parsed = scan == 0;
@@ -475,6 +484,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 				struct ban_key k;
 
 				if (ban_key_user(&k, user) == 0 &&
+				    !allow_snap_user(p->allow, k.data, k.len) &&
 				    bantab_check(p->bans, &k, now_ms)) {
 					/* Lockout protection (knownsrc.h): not
 					 * from where the user proved its
@@ -529,7 +539,7 @@ policy_judge_opaque(struct policy *p, const struct addr *src, uint64_t now_ms,
 	aggregate(cfg, src, &agg);
 	e = srctab_get(p->src, &agg, now_ms, &created);
 	if (created || e->cfg_gen != p->cfg_gen) {
-		e->trusted = config_is_trusted(cfg, src);
+		e->trusted = trusted_src(p, src);
 		e->cfg_gen = p->cfg_gen;
 	}
 	if (cfg->dos_ban_enable && !e->trusted &&
@@ -607,6 +617,10 @@ policy_reply(struct policy *p, const struct sip_msg *m, uint64_t now_ms,
 	if (m->status != 401 && m->status != 407 && m->status != 403)
 		return;
 	out->failure = true;
+	/* An allowed user is never banned, on its name nor by the failures
+	 * made in it (doc/sipwardenctl.8, allow user). */
+	if (allow_snap_user(p->allow, out->txn.user, strlen(out->txn.user)))
+		return;
 	out->failures = failtab_fail(p->fails, out->txn.user, now_ms,
 				     (uint64_t)cfg->failed_auth_ban_time * 1000u);
 	if (out->failures < cfg->failed_auth_attempts)

@@ -19,6 +19,7 @@
 #include <stdint.h>
 
 #include "addr.h"
+#include "allowlist.h"
 #include "authtrack.h"
 #include "banrate.h"
 #include "bans.h"
@@ -91,6 +92,10 @@ struct policy {
 	const struct hostaddr *host; /* the host's own addresses; NULL: none known */
 	struct banrate *banrate; /* per worker; NULL: bans per prefix not limited */
 	struct knowntab *known;  /* shared; NULL: no lockout protection */
+	/* The operator's allow-list (allowlist.h), trusted like the YAML
+	 * whitelists; NULL: empty. The worker swaps it at a batch boundary
+	 * with a new cfg_gen, so that cached trust is computed again. */
+	const struct allow_snap *allow;
 	/* Per worker: the blacklist's verdict on recently seen User-Agents
 	 * (a phone fleet sends a handful of them), valid for one config
 	 * generation. Spares regexec() per request. A slot is trusted on
