@@ -67,6 +67,38 @@ budget_take(bool always, uint64_t *sup)
 	return ok;
 }
 
+static void emit_out(int prio, const struct log_fields *f, const char *msg);
+
+static void
+emit_summary(uint64_t sup)
+{
+	char line[160];
+
+	snprintf(line, sizeof(line), "%llu more log lines suppressed (log budget: %u a "
+		 "second, burst %u)", (unsigned long long)sup, LOG_BUDGET_RATE,
+		 LOG_BUDGET_BURST);
+	emit_out(LOG_NOTICE, NULL, line);
+}
+
+void
+log_budget_flush(void)
+{
+	uint64_t now, sup = 0;
+
+	pthread_mutex_lock(&budget_lock);
+	now = budget_clock();
+	/* Same cadence as the summaries riding on lines: once a second at
+	 * most, and never within a second of the last one. */
+	if (budget_suppressed && (!budget_summary_ms || now - budget_summary_ms >= 1000)) {
+		sup = budget_suppressed;
+		budget_suppressed = 0;
+		budget_summary_ms = now ? now : 1;
+	}
+	pthread_mutex_unlock(&budget_lock);
+	if (sup)
+		emit_summary(sup);
+}
+
 static bool
 is_ban_line(int prio, const struct log_fields *f)
 {
@@ -278,13 +310,8 @@ emit(int prio, const struct log_fields *f, const char *fmt, va_list ap)
 		return;
 	if (!budget_take(is_ban_line(prio, f), &sup))
 		return;
-	if (sup) {
-		/* rides on the line let through: at most one per line */
-		snprintf(raw, sizeof(raw), "%llu more log lines suppressed (log budget: %u a "
-			 "second, burst %u)", (unsigned long long)sup, LOG_BUDGET_RATE,
-			 LOG_BUDGET_BURST);
-		emit_out(LOG_NOTICE, NULL, raw);
-	}
+	if (sup) /* rides on the line let through: at most one per line */
+		emit_summary(sup);
 	vsnprintf(raw, sizeof(raw), fmt, ap);
 	emit_out(prio, f, scrub(raw, clean, sizeof(clean)));
 }

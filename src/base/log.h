@@ -81,14 +81,21 @@ bool log_ratelimit_take(struct log_ratelimit *rl, uint64_t now_ms, uint64_t *sup
  * messages per 30 s, beyond which it drops a service's messages, ban lines
  * included): at most LOG_BUDGET_BURST lines at once and LOG_BUDGET_RATE a
  * second after, so at most 5000 in any 30 s. A line over budget is
- * counted, and the next line let through is preceded by "N more log lines
- * suppressed". Ban lines (events ban-ip and ban-user, also in monitor mode),
+ * counted, and the next line let through (or the next upkeep tick, see
+ * log_budget_flush()) is preceded by "N more log lines suppressed". Ban lines (events ban-ip and ban-user, also in monitor mode),
  * the ban table's fill warnings (event ban-table: once per crossing, once a
  * minute at most, and wanted most when a flood spends the budget) and lines of priority LOG_CRIT or above are never suppressed; they draw
  * on the budget all the same, so the rest yields to them.
  */
 #define LOG_BUDGET_RATE 100
 #define LOG_BUDGET_BURST 2000
+/*
+ * Say "N more log lines suppressed" now if lines were suppressed and no
+ * summary went out in the last second. A summary otherwise rides only on
+ * the next line let through, so a flood that stops would never be summed
+ * up; the daemon calls this from its one-second upkeep tick.
+ */
+void log_budget_flush(void);
 /* Tests: the budget's clock (NULL: the monotonic clock), and a full budget. */
 void log_budget_reset(uint64_t (*now_ms)(void));
 

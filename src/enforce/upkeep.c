@@ -269,4 +269,6 @@ upkeep_expire(struct upkeep *u, uint64_t now)
 			t.ip + t.user - t.logged, t.ip, t.user);
 	check_fill(u);
 	report_pressure(u, now);
+	/* A flood that stopped is summed up now, not at the next line. */
+	log_budget_flush();
 }

@@ -48,7 +48,8 @@ int upkeep_save(struct upkeep *u, const struct config *cfg, uint64_t now);
  * Remove expired bans: the first UPKEEP_EXPIRY_LINES each tick get a line
  * of their own, the rest one summary line (a flood of spoofed sources
  * expires by the thousand). Warns when the table passes
- * UPKEEP_FULL_WARN_PCT, and sums up evictions and refusals once a minute.
+ * UPKEEP_FULL_WARN_PCT, sums up evictions and refusals once a minute, and
+ * flushes the log budget's "N more suppressed" summary (log.h).
  */
 void upkeep_expire(struct upkeep *u, uint64_t now);
 /* Have banops resync the kernel sets once a day. */

@@ -380,3 +380,70 @@ Test(logbudget, quiet_logging_untouched)
 	free(out);
 	log_budget_reset(NULL);
 }
+
+/*
+ * A flood that stops: the summary used to ride only on the next line let
+ * through, so a quiet daemon never said what it had dropped. The upkeep
+ * tick (every second) flushes it, with the clock injected.
+ */
+Test(logbudget, flood_that_stops_is_summed_up_by_the_tick)
+{
+	struct bantab *t = bantab_new(16);
+	struct upkeep u = { .bans = t };
+	size_t len;
+	char *out;
+
+	cr_assert_not_null(t);
+	g_now_ms = 1000;
+	log_budget_reset(fake_now);
+	capture_start();
+	for (int i = 0; i < LOG_BUDGET_BURST + 500; i++)
+		log_msg(LOG_NOTICE, "noise %d", i);
+	/* the flood stops; only the one-second tick runs */
+	g_now_ms = 1200;
+	upkeep_expire(&u, g_now_ms);
+	/* and then nothing is left to say: no more summaries */
+	for (int s = 2; s < 10; s++) {
+		g_now_ms = (uint64_t)s * 1000;
+		upkeep_expire(&u, g_now_ms);
+	}
+	out = capture_end(&len);
+	cr_assert_eq(count_lines(out, "noise"), LOG_BUDGET_BURST);
+	cr_assert_eq(count_lines(out, "more log lines suppressed"), 1, "%s", out);
+	cr_assert_not_null(strstr(out, ": 500 more log lines suppressed"));
+	free(out);
+	bantab_free(t);
+	log_budget_reset(NULL);
+}
+
+/* The flush keeps the once-a-second cadence: a summary just said is not
+ * followed by another within the second, and the benign twin, a daemon
+ * that suppressed nothing, never writes one. */
+Test(logbudget, flush_at_most_once_a_second)
+{
+	size_t len;
+	char *out;
+
+	g_now_ms = 1000;
+	log_budget_reset(fake_now);
+	capture_start();
+	log_budget_flush();
+	for (int i = 0; i < LOG_BUDGET_BURST + 10; i++)
+		log_msg(LOG_NOTICE, "noise %d", i);
+	log_budget_flush(); /* 10 */
+	for (int i = 0; i < 5; i++)
+		log_msg(LOG_NOTICE, "more %d", i);
+	g_now_ms = 1500;
+	log_budget_flush(); /* within the second: nothing yet */
+	g_now_ms = 2000;
+	log_budget_flush(); /* the 5 (and the budget has refilled by 100) */
+	g_now_ms = 3000;
+	log_budget_flush();
+	out = capture_end(&len);
+	cr_assert_eq(count_lines(out, "more log lines suppressed"), 2, "%s", out);
+	cr_assert_not_null(strstr(out, ": 10 more log lines suppressed"));
+	cr_assert_not_null(strstr(out, ": 5 more log lines suppressed"));
+	cr_assert(strstr(out, ": 10 more") < strstr(out, ": 5 more"));
+	free(out);
+	log_budget_reset(NULL);
+}
