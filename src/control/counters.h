@@ -47,6 +47,46 @@ enum ctr_kind { CTR_COUNTER, CTR_GAUGE };
 	  "TCP segments beyond the next expected byte, not framed.")                            \
 	X(tcp_bad_checksum, CTR_COUNTER, "tcp_bad_checksum_total", NULL,                        \
 	  "TCP segments to a SIP port with a wrong checksum, dropped unframed.")                \
+	X(tcp_rst_ignored, CTR_COUNTER, "tcp_ignored_total", "flag=\"rst\"",                     \
+	  "TCP RSTs and SYNs outside the window (RFC 5961), ignored: the stream is kept.")       \
+	X(tcp_syn_ignored, CTR_COUNTER, "tcp_ignored_total", "flag=\"syn\"", NULL)               \
+	X(tcp_syn_restarts, CTR_COUNTER, "tcp_syn_restarts_total", NULL,                        \
+	  "TCP connections restarted by the server's SYN-ACK (a reused port).")                 \
+	X(tcp_rtx_mismatches, CTR_COUNTER, "tcp_rtx_mismatches_total", NULL,                    \
+	  "TCP retransmissions unlike the bytes judged, dropped (connection hostile).")         \
+	X(tcp_hostile, CTR_COUNTER, "tcp_hostile_connections_total", NULL,                      \
+	  "TCP connections made hostile: they carried a message judged drop.")                  \
+	X(tcp_hostile_drops, CTR_COUNTER, "tcp_hostile_drops_total", NULL,                      \
+	  "Payload segments of hostile TCP connections, dropped.")                              \
+	X(tcp_no_ack, CTR_COUNTER, "tcp_no_ack_total", NULL,                                    \
+	  "TCP payload segments without ACK, dropped (receivers discard them).")                \
+	X(tcp_retransmissions, CTR_COUNTER, "tcp_retransmissions_total", NULL,                  \
+	  "TCP segments repeating bytes accepted before.")                                      \
+	X(tcp_poisoned, CTR_COUNTER, "tcp_poisoned_total", NULL,                                \
+	  "TCP connections whose framing was lost (a framing flaw).")                           \
+	X(tcp_resyncs, CTR_COUNTER, "tcp_resyncs_total", NULL,                                  \
+	  "TCP connections picked up mid-stream, without their SYN.")                           \
+	X(tcp_messages, CTR_COUNTER, "tcp_messages_total", NULL,                                \
+	  "Units framed in TCP streams and judged (messages and flawed units).")                \
+	X(tcp_keepalives, CTR_COUNTER, "tcp_keepalives_total", NULL,                            \
+	  "CRLF keep-alives between messages in TCP streams.")                                  \
+	X(tcp_conns_created, CTR_COUNTER, "tcp_connections_created_total", NULL,                \
+	  "TCP connections tracked.")                                                           \
+	X(tcp_conns_closed, CTR_COUNTER, "tcp_connections_ended_total", "how=\"closed\"",        \
+	  "TCP connections no longer tracked, by how they ended (FIN/RST, idle, table full).")  \
+	X(tcp_conns_expired, CTR_COUNTER, "tcp_connections_ended_total", "how=\"expired\"", NULL) \
+	X(tcp_conns_evicted, CTR_COUNTER, "tcp_connections_ended_total", "how=\"evicted\"", NULL) \
+	X(tcp_evicted_pending, CTR_COUNTER, "tcp_evicted_pending_total", NULL,                  \
+	  "TCP connections evicted while holding a partial message.")                           \
+	X(tcp_alloc_failures, CTR_COUNTER, "tcp_alloc_failures_total", NULL,                    \
+	  "TCP buffer allocations that failed (segment dropped or history emptied).")           \
+	X(tcp_conns, CTR_GAUGE, "tcp_connections", NULL, "TCP connections tracked now.")        \
+	X(tcp_conns_pending, CTR_GAUGE, "tcp_connections_pending", NULL,                        \
+	  "TCP connections holding a partial message now.")                                     \
+	X(tcp_bytes_buffered, CTR_GAUGE, "tcp_buffer_bytes", "kind=\"pending\"",                 \
+	  "TCP buffer bytes now: partial messages, their allocation, retransmission history.")  \
+	X(tcp_bytes_allocated, CTR_GAUGE, "tcp_buffer_bytes", "kind=\"allocated\"", NULL)        \
+	X(tcp_bytes_history, CTR_GAUGE, "tcp_buffer_bytes", "kind=\"history\"", NULL)            \
 	X(tls_attempts, CTR_COUNTER, "tls_attempts_total", NULL,                                \
 	  "Connection attempts to a TLS port, judged by density and bans.")                     \
 	X(not_ip, CTR_COUNTER, "framing_errors_total", "kind=\"not_ip\"",                        \

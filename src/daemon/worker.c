@@ -516,11 +516,47 @@ reject_user(struct worker *w, const struct nfq_pkt *p, uint64_t now)
 		STAT_INC(w->st.replies_403);
 }
 
+/* The TCP table's counts, copied into the worker's counters (stats.h):
+ * the table is this thread's alone, so only the copies may be read by the
+ * daemon. Done after each batch and each expiry, and when the worker
+ * stops, so the last counters logged are complete. */
+static void
+publish_tcp_stats(struct worker *w)
+{
+	struct tcptab_stats ts;
+
+	tcptab_get_stats(w->tcp, &ts);
+	STAT_SET(w->st.tcp_rst_ignored, ts.rst_ignored);
+	STAT_SET(w->st.tcp_syn_ignored, ts.syn_ignored);
+	STAT_SET(w->st.tcp_syn_restarts, ts.syn_restarts);
+	STAT_SET(w->st.tcp_rtx_mismatches, ts.rtx_mismatches);
+	STAT_SET(w->st.tcp_hostile, ts.hostile);
+	STAT_SET(w->st.tcp_hostile_drops, ts.hostile_drops);
+	STAT_SET(w->st.tcp_no_ack, ts.no_ack);
+	STAT_SET(w->st.tcp_retransmissions, ts.retransmissions);
+	STAT_SET(w->st.tcp_poisoned, ts.poisoned);
+	STAT_SET(w->st.tcp_resyncs, ts.resyncs);
+	STAT_SET(w->st.tcp_messages, ts.messages);
+	STAT_SET(w->st.tcp_keepalives, ts.keepalives);
+	STAT_SET(w->st.tcp_conns_created, ts.created);
+	STAT_SET(w->st.tcp_conns_closed, ts.closed);
+	STAT_SET(w->st.tcp_conns_expired, ts.expired);
+	STAT_SET(w->st.tcp_conns_evicted, ts.evicted);
+	STAT_SET(w->st.tcp_evicted_pending, ts.evicted_pending);
+	STAT_SET(w->st.tcp_alloc_failures, ts.alloc_failures);
+	STAT_SET(w->st.tcp_conns, ts.conns);
+	STAT_SET(w->st.tcp_conns_pending, ts.conns_pending);
+	STAT_SET(w->st.tcp_bytes_buffered, ts.bytes_buffered);
+	STAT_SET(w->st.tcp_bytes_allocated, ts.bytes_allocated);
+	STAT_SET(w->st.tcp_bytes_history, ts.bytes_history);
+}
+
 static void
 maintenance(struct worker *w, uint64_t now)
 {
 	srctab_expire(w->src, now, w->pol.cfg->source_idle_time * 1000u, EXPIRE_PER_ROUND);
 	tcptab_expire(w->tcp, now, EXPIRE_PER_ROUND);
+	publish_tcp_stats(w);
 }
 
 /* The wait batchwait.h decides, slept here: after the verdicts, bans and
@@ -599,6 +635,8 @@ worker_main(void *arg)
 					  w->pol.cfg->mode == CONFIG_MODE_MONITOR);
 				evidence_record(w->sh->evidence, &b->events[i], (uint64_t)wall);
 			}
+			if (n > 0)
+				publish_tcp_stats(w);
 		}
 		if (now >= next_maint) {
 			maintenance(w, now);
@@ -606,6 +644,7 @@ worker_main(void *arg)
 		}
 		batch_wait(&bw, w->pol.cfg, n, now);
 	}
+	publish_tcp_stats(w);
 	free(b);
 	return NULL;
 }
