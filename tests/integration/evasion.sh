@@ -18,7 +18,9 @@
 #    followed by other bytes at the same sequence number, and an OPTIONS
 #    bundled with the scanner's INVITE in one segment; the benign twins
 #    (same tricks, harmless User-Agent, or the same bytes again) reach
-#    Kamailio (doc/tcp.md)
+#    Kamailio (doc/tcp.md); each asserts the counters the trick must move
+#    (tcp_rst_ignored, tcp_syn_ignored, tcp_bad_checksum, tcp_retransmissions,
+#    tcp_rtx_mismatches, tcp_hostile)
 # Sections below are independent; each uses its own source addresses
 # (attackers 203.0.113.66-79 / 2001:db8:a::66-79, one per check, since a
 # ban of one would hide the next; clients 203.0.113.10-29 / 2001:db8:c::).
@@ -160,29 +162,55 @@ check_tcp_unjudged() { # SCENARIO SRC TAG — dropped before any judge: not bann
 	[ "$(ev_rcv "$3")" -eq 0 ]
 }
 
-# Each trick over IPv4 then IPv6: benign twin first, then the attack.
+# ev_ctr NAME — a counter of sipwardenctl stats (counters.h).
+ev_ctr() { sw_ctl --json stats | sw_json_get "j['$1']"; }
+# counted "NAME..." CHECK ARGS... — CHECK passes and each counter NAME grew
+# while it ran: the trick was seen for what it is, not passed by chance.
+# Counters are published after each batch; the wait only covers the
+# control round trip, never a rate.
+counted() {
+	local names=$1 n b i=0 before=()
+	shift
+	for n in $names; do before+=("$(ev_ctr "$n")"); done
+	"$@" || return 1
+	for n in $names; do
+		b=${before[i]}
+		i=$((i + 1))
+		if ! lab_wait_for "[ \$(ev_ctr $n) -gt $b ]" 5; then
+			echo "counter $n did not move from $b"
+			return 1
+		fi
+		echo "counter $n: $b -> $(ev_ctr "$n")"
+	done
+}
+
+# Each trick over IPv4 then IPv6: benign twin first, then the attack. The
+# counters the trick must move are asserted with it (sipwardenctl(8), TCP
+# COUNTERS): an ignored RST/SYN, a wrong checksum, a matching retransmission
+# for the twins; and for the attacks, the connection made hostile (and the
+# retransmission mismatch of the invalid-ACK insertion).
 tcp_tricks() { # tcp_tricks FAMILY CLIENT_PREFIX ATTACKER_PREFIX
 	local f=$1 c=$2 a=$3
 	lab_check "tcp $f: RST seq 0xdeadbeef mid-INVITE, benign: INVITE and OPTIONS arrive" \
-		check_tcp_benign rst "${c}22" "rstok$f" 2
+		counted tcp_rst_ignored check_tcp_benign rst "${c}22" "rstok$f" 2
 	lab_check "tcp $f: RST seq 0xdeadbeef mid-INVITE, scanner: dropped, source banned" \
-		check_tcp_scanner rst "${a}72" "rstbad$f"
+		counted "tcp_rst_ignored tcp_hostile" check_tcp_scanner rst "${a}72" "rstbad$f"
 	lab_check "tcp $f: spoofed SYN mid-INVITE, benign: INVITE and OPTIONS arrive" \
-		check_tcp_benign syn "${c}23" "synok$f" 2
+		counted tcp_syn_ignored check_tcp_benign syn "${c}23" "synok$f" 2
 	lab_check "tcp $f: spoofed SYN mid-INVITE, scanner: dropped, source banned" \
-		check_tcp_scanner syn "${a}73" "synbad$f"
+		counted "tcp_syn_ignored tcp_hostile" check_tcp_scanner syn "${a}73" "synbad$f"
 	lab_check "tcp $f: bad-checksum segment then the same bytes: they arrive" \
-		check_tcp_benign csum "${c}24" "csumok$f" 1 twin
+		counted tcp_bad_checksum check_tcp_benign csum "${c}24" "csumok$f" 1 twin
 	lab_check "tcp $f: bad-checksum OPTIONS then scanner INVITE at its seq: dropped, banned" \
-		check_tcp_scanner csum "${a}74" "csumbad$f"
+		counted "tcp_bad_checksum tcp_hostile" check_tcp_scanner csum "${a}74" "csumbad$f"
 	lab_check "tcp $f: segment with an invalid ACK, then the same bytes: they arrive" \
-		check_tcp_benign ack "${c}25" "ackok$f" 1 twin
+		counted tcp_retransmissions check_tcp_benign ack "${c}25" "ackok$f" 1 twin
 	lab_check "tcp $f: OPTIONS with an invalid ACK, then scanner INVITE at its seq: dropped" \
-		check_tcp_unjudged ack "${a}75" "ackbad$f"
+		counted "tcp_rtx_mismatches tcp_hostile" check_tcp_unjudged ack "${a}75" "ackbad$f"
 	lab_check "tcp $f: OPTIONS + INVITE in one segment, benign: both arrive" \
 		check_tcp_benign bundle "${c}26" "bundleok$f" 2
 	lab_check "tcp $f: OPTIONS + scanner INVITE in one segment: dropped, source banned" \
-		check_tcp_scanner bundle "${a}76" "bundlebad$f"
+		counted tcp_hostile check_tcp_scanner bundle "${a}76" "bundlebad$f"
 }
 tcp_tricks v4 203.0.113. 203.0.113.
 tcp_tricks v6 2001:db8:c:: 2001:db8:a::
