@@ -259,3 +259,69 @@ Test(verdict, server_messages_reach_the_hook)
 	cr_assert_eq(g_seen.server, 1);
 	cr_assert_eq(g_seen.judged, 0);
 }
+
+static struct packet_info
+tcp(const char *src, uint16_t sport, const char *dst, uint16_t dport, uint8_t flags, uint32_t seq,
+    uint32_t ack, const char *text)
+{
+	return (struct packet_info){
+		.src = A(src), .dst = A(dst), .proto = IPPROTO_TCP, .sport = sport, .dport = dport,
+		.tcp_flags = flags, .tcp_seq = seq, .tcp_ack = ack,
+		.payload = (const uint8_t *)text, .payload_len = text ? strlen(text) : 0,
+	};
+}
+
+/* Gateway mode over TCP, the same rule as UDP: a segment claiming the
+ * server's address and TCP SIP port is the server's only when it came in
+ * on the server's interface. The forged one (a "200 OK" from the clients'
+ * side, on a live connection's 4-tuple) goes where the worker sends any
+ * VERDICT_TO_SERVER packet, and there, bound for a client's port, it is
+ * TCP that no SIP port receives: passed on, never read, so it never
+ * reaches reply accounting. The real one on the server's interface is
+ * framed from the server's stream and read. */
+Test(verdict, gateway_tcp_reply_read_only_from_the_server_interface)
+{
+	static const char reply[] =
+		"SIP/2.0 200 OK\r\nVia: SIP/2.0/TCP 203.0.113.7:40000;branch=z9hG4bK1\r\n"
+		"From: <sip:110@example.org>;tag=1\r\nTo: <sip:110@example.org>;tag=2\r\n"
+		"Call-ID: c1@203.0.113.7\r\nCSeq: 1 REGISTER\r\nContent-Length: 0\r\n\r\n";
+	char buf[1024];
+	const char *req = reg(buf, sizeof(buf), "Linphone");
+	struct addr_net srv;
+	struct verdict_where off = { .servers = &srv, .n_servers = 1, .on_server_if = false };
+	struct verdict_where on = { .servers = &srv, .n_servers = 1, .on_server_if = true };
+	struct packet_info pi;
+	struct verdict_result r;
+	bool foreign;
+
+	cr_assert_eq(addr_net_parse("198.51.100.1/32", &srv), 0);
+	/* handshake and the client's REGISTER */
+	pi = tcp("203.0.113.7", 40000, "198.51.100.1", 5060, 0x02, 100, 0, NULL);
+	cr_assert_eq(verdict_direction(g_cfg, &off, &pi, NULL), VERDICT_TO_SERVER);
+	verdict_packet(&g_vc, &pi, true, 1000, &r);
+	pi = tcp("198.51.100.1", 5060, "203.0.113.7", 40000, 0x12, 5000, 101, NULL);
+	cr_assert_eq(verdict_direction(g_cfg, &on, &pi, NULL), VERDICT_FROM_SERVER);
+	verdict_server_packet(&g_vc, &pi, 1001);
+	pi = tcp("203.0.113.7", 40000, "198.51.100.1", 5060, 0x18, 101, 5001, req);
+	verdict_packet(&g_vc, &pi, true, 1002, &r);
+	cr_assert(r.accept);
+	cr_assert_eq(g_seen.judged, 1);
+
+	/* the forgery: handed to verdict_packet() as the worker does, not read */
+	pi = tcp("198.51.100.1", 5060, "203.0.113.7", 40000, 0x18, 5001, 101 + strlen(req), reply);
+	foreign = false;
+	cr_assert_eq(verdict_direction(g_cfg, &off, &pi, &foreign), VERDICT_TO_SERVER);
+	cr_assert(foreign);
+	verdict_packet(&g_vc, &pi, true, 1003, &r);
+	cr_assert_eq(r.path, VERDICT_TCP_PASSED);
+	cr_assert_eq(g_seen.server, 0);
+	cr_assert_eq(g_seen.judged, 1);
+
+	/* the benign twin: the same bytes on the server's interface are read */
+	foreign = true;
+	cr_assert_eq(verdict_direction(g_cfg, &on, &pi, &foreign), VERDICT_FROM_SERVER);
+	cr_assert_not(foreign);
+	verdict_server_packet(&g_vc, &pi, 1004);
+	cr_assert_eq(g_seen.server, 1);
+	cr_assert_eq(g_seen.judged, 1);
+}
