@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "control.h"
+#include "control_internal.h"
 #include "log.h"
 
 #ifndef SO_PEERGROUPS
@@ -23,34 +24,6 @@
 #define ACCEPTS_PER_ROUND 64
 #define LISTEN_BACKLOG 16
 #define PEER_GROUPS_INLINE 256
-
-struct client {
-	int fd;                  /* -1: free slot */
-	bool writing;            /* the response is being sent */
-	uid_t uid;
-	pid_t pid;
-	uint64_t deadline_ms;    /* closed when idle past this */
-	size_t inlen;
-	char in[CTL_LINE_MAX];
-	char *out;
-	size_t outlen, outoff;
-};
-
-struct control {
-	int lfd;
-	bool have_group;
-	gid_t gid;
-	char group[64];
-	char path[sizeof(((struct sockaddr_un *)NULL)->sun_path)];
-	const struct control_ops *ops;
-	void *ctx;
-	struct log_ratelimit refused_rl;
-	unsigned nclients;
-	struct ctl_stats stats; /* scratch: too big for the stack of a loop */
-	struct ctl_why why;     /* scratch, likewise */
-	struct ctl_top top;
-	struct client cl[CONTROL_MAX_CLIENTS];
-};
 
 static void
 client_close(struct control *c, struct client *cl)
@@ -167,8 +140,8 @@ collect_ban(const struct ban_info *b, void *arg)
 /* The key for a log line: attacker bytes escaped (log_escape(), the one
  * escaping every log line uses: a quote in a user key cannot close the
  * line's quotes). A user key is escaped from its bytes, NULs included. */
-static const char *
-key_for_log(const struct ban_key *k, char *buf, size_t len)
+const char *
+control_key_for_log(const struct ban_key *k, char *buf, size_t len)
 {
 	char raw[BAN_KEY_MAX + ADDR_STRLEN + 8];
 
@@ -177,14 +150,15 @@ key_for_log(const struct ban_key *k, char *buf, size_t len)
 	return log_escape_str(ctlproto_key_text(k, raw, sizeof(raw)), buf, len);
 }
 
-static void
-audit(const struct client *cl, const char *event, const struct ban_key *k, const char *what)
+void
+control_audit(const struct client *cl, const char *event, const struct ban_key *k,
+	      const char *what)
 {
 	char key[4 * BAN_KEY_MAX + 16];
 	struct log_fields lf = { .event = event };
 
 	if (k) {
-		key_for_log(k, key, sizeof(key));
+		control_key_for_log(k, key, sizeof(key));
 		if (k->kind == BAN_KIND_IP)
 			lf.ip = key;
 		else
@@ -209,8 +183,8 @@ one_line(char *s)
 
 /* An ERR message: cut at msglen by design (the reply is at most
  * CTL_MSG_MAX bytes, and a key may be longer when escaped). */
-static void __attribute__((format(printf, 3, 4)))
-set_msg(char *msg, size_t msglen, const char *fmt, ...)
+void
+control_set_msg(char *msg, size_t msglen, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -221,9 +195,9 @@ set_msg(char *msg, size_t msglen, const char *fmt, ...)
 
 /* An operator's change is answered once it is durable, or with the reason
  * it is not (control.h). */
-static void
-result(struct control *c, FILE *f, const char *verb, const struct ban_key *k, uint32_t secs,
-       int64_t count, bool json)
+void
+control_result(struct control *c, FILE *f, const char *verb, const struct ban_key *k,
+	       uint32_t secs, int64_t count, bool json)
 {
 	char note[512] = "";
 	bool durable = c->ops->commit(c->ctx, note, sizeof(note)) == 0;
@@ -271,15 +245,15 @@ why(struct control *c, const struct ctl_request *req, FILE *f, char *msg, size_t
 	}
 	free(col.v);
 	if (col.oom) {
-		set_msg(msg, msglen, "cannot list the bans: %s", strerror(ENOMEM));
+		control_set_msg(msg, msglen, "cannot list the bans: %s", strerror(ENOMEM));
 		return CTL_E_FAILED;
 	}
 	if (c->ops->why)
 		c->ops->why(c->ctx, w);
 	if (w->n_bans == 0 && w->n_recs == 0) {
-		set_msg(msg, msglen, "nothing known about %s %s: no ban, no recent offence",
+		control_set_msg(msg, msglen, "nothing known about %s %s: no ban, no recent offence",
 			req->kind == BAN_KIND_IP ? "ip" : "user",
-			key_for_log(&req->key, key, sizeof(key)));
+			control_key_for_log(&req->key, key, sizeof(key)));
 		return CTL_E_NOTFOUND;
 	}
 	return ctlproto_format_why(f, w, req->json) < 0 ? CTL_E_FAILED : CTL_OK;
@@ -311,7 +285,7 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 		r = col.oom ? -ENOMEM : ctlproto_format_bans(f, col.v, col.n, req->json);
 		free(col.v);
 		if (r < 0)
-			set_msg(msg, msglen, "cannot list the bans: %s", strerror(-r));
+			control_set_msg(msg, msglen, "cannot list the bans: %s", strerror(-r));
 		return r < 0 ? CTL_E_FAILED : CTL_OK;
 	}
 	case CTL_CMD_BAN: {
@@ -326,26 +300,26 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 		}
 		r = c->ops->ban(c->ctx, &req->key, secs);
 		if (r == -ENOSPC) {
-			set_msg(msg, msglen, "the ban table is full (limits.max_bans)");
+			control_set_msg(msg, msglen, "the ban table is full (limits.max_bans)");
 			return CTL_E_FULL;
 		}
 		if (r == -EPERM) {
-			set_msg(msg, msglen, "refused: the ban would cover an address never to be "
+			control_set_msg(msg, msglen, "refused: the ban would cover an address never to be "
 				"banned (loopback, this host, sip.server_addresses, peering_servers, "
-				"whitelists)");
+				"whitelists, sipwardenctl allowed)");
 			return CTL_E_FAILED;
 		}
 		if (r == -EDOM) {
-			set_msg(msg, msglen, "network too wide to ban (limits.min_ban_prefix4, "
+			control_set_msg(msg, msglen, "network too wide to ban (limits.min_ban_prefix4, "
 				"limits.min_ban_prefix6)");
 			return CTL_E_FAILED;
 		}
 		if (r < 0) {
-			set_msg(msg, msglen, "ban failed: %s", strerror(-r));
+			control_set_msg(msg, msglen, "ban failed: %s", strerror(-r));
 			return CTL_E_FAILED;
 		}
-		audit(cl, "manual-ban", &req->key, r == 1 ? "ban of" : "ban renewed of");
-		result(c, f, r == 1 ? "banned" : "updated", &req->key, secs, -1, req->json);
+		control_audit(cl, "manual-ban", &req->key, r == 1 ? "ban of" : "ban renewed of");
+		control_result(c, f, r == 1 ? "banned" : "updated", &req->key, secs, -1, req->json);
 		return CTL_OK;
 	}
 	case CTL_CMD_UNBAN:
@@ -353,23 +327,23 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 		if (r == -ENOENT) {
 			char key[4 * BAN_KEY_MAX + 16];
 
-			set_msg(msg, msglen, "no ban for %s %s",
+			control_set_msg(msg, msglen, "no ban for %s %s",
 				req->kind == BAN_KIND_IP ? "ip" : "user",
-				key_for_log(&req->key, key, sizeof(key)));
+				control_key_for_log(&req->key, key, sizeof(key)));
 			return CTL_E_NOTFOUND;
 		}
 		if (r < 0) {
-			set_msg(msg, msglen, "unban failed: %s", strerror(-r));
+			control_set_msg(msg, msglen, "unban failed: %s", strerror(-r));
 			return CTL_E_FAILED;
 		}
-		audit(cl, "manual-unban", &req->key, "unban of");
-		result(c, f, "unbanned", &req->key, 0, -1, req->json);
+		control_audit(cl, "manual-unban", &req->key, "unban of");
+		control_result(c, f, "unbanned", &req->key, 0, -1, req->json);
 		return CTL_OK;
 	case CTL_CMD_UNBAN_ALL: {
 		uint32_t n = c->ops->unban_all(c->ctx);
 
-		audit(cl, "manual-unban-all", NULL, "unban of every ban");
-		result(c, f, "unbanned", NULL, 0, n, req->json);
+		control_audit(cl, "manual-unban-all", NULL, "unban of every ban");
+		control_result(c, f, "unbanned", NULL, 0, n, req->json);
 		return CTL_OK;
 	}
 	case CTL_CMD_RELOAD: {
@@ -378,16 +352,20 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 		r = c->ops->reload(c->ctx, errbuf, sizeof(errbuf));
 		if (r < 0) {
 			one_line(errbuf);
-			set_msg(msg, msglen, "reload rejected, running configuration kept: %s",
+			control_set_msg(msg, msglen, "reload rejected, running configuration kept: %s",
 				errbuf[0] ? errbuf : strerror(-r));
 			return CTL_E_FAILED;
 		}
-		audit(cl, "reload", NULL, "reload");
-		result(c, f, "reloaded", NULL, 0, -1, req->json);
+		control_audit(cl, "reload", NULL, "reload");
+		control_result(c, f, "reloaded", NULL, 0, -1, req->json);
 		return CTL_OK;
 	}
 	case CTL_CMD_WHY:
 		return why(c, req, f, msg, msglen, now);
+	case CTL_CMD_ALLOW:
+	case CTL_CMD_DISALLOW:
+	case CTL_CMD_ALLOWED:
+		return control_allow_run(c, cl, req, f, msg, msglen, now);
 	case CTL_CMD_TOP:
 		memset(&c->top, 0, sizeof(c->top));
 		c->top.limit = req->limit;
@@ -397,7 +375,7 @@ run(struct control *c, struct client *cl, const struct ctl_request *req, FILE *f
 	case CTL_CMD_NONE:
 		break;
 	}
-	set_msg(msg, msglen, "no command");
+	control_set_msg(msg, msglen, "no command");
 	return CTL_E_USAGE;
 }
 

@@ -62,6 +62,20 @@ struct control_ops {
 	void (*why)(void *ctx, struct ctl_why *w);
 	/* Fill t (t->limit rows at most) for top. May be NULL. */
 	void (*top)(void *ctx, struct ctl_top *t);
+	/*
+	 * The runtime allow-list (allowlist.h); all three may be NULL: none.
+	 * allow: add k for secs seconds (0: permanent) with comment ("" none),
+	 * or replace its entry, and lift every ban it covers (*lifted: how
+	 * many). 1 new, 0 replaced, -ENOSPC full (limits.max_allowed), -EDOM
+	 * too wide without force, -EINVAL not a key, other negative errno.
+	 */
+	int (*allow)(void *ctx, const struct ban_key *k, uint32_t secs, const char *comment,
+		     bool force, uint32_t *lifted);
+	/* 0, or -ENOENT when k is not allowed. */
+	int (*disallow)(void *ctx, const struct ban_key *k);
+	/* Visit every entry, as `allowed` shows it (remaining and age now). */
+	void (*foreach_allow)(void *ctx, void (*cb)(const struct ctl_allow *e, void *arg),
+			      void *arg);
 };
 
 struct control;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "allowlist.h"
 #include "ctlproto.h"
 
 /* In enum ctl_err order. */
@@ -97,10 +98,16 @@ parse_key(struct ctl_request *req, const char *s, char *err, size_t errlen)
 			return fail(CTL_E_INVALID, err, errlen, "'%.64s' is not an IP address or "
 				    "network (ADDR or ADDR/PLEN with the host bits clear)", s);
 		if (net.plen == 0)
-			return fail(CTL_E_INVALID, err, errlen, "refusing a /0: it would ban "
-				    "every source");
+			return fail(CTL_E_INVALID, err, errlen, "refusing a /0: it would %s "
+				    "every source", req->cmd == CTL_CMD_ALLOW ? "trust" : "ban");
 		ban_key_ip(k, &net.base);
 		k->plen = net.plen;
+		/* A typo such as /8 must not switch the firewall off for a
+		 * continent (allowlist.h: weaponisation). */
+		if (req->cmd == CTL_CMD_ALLOW && allowlist_key_check(k, req->force) == -EDOM)
+			return fail(CTL_E_INVALID, err, errlen, "refusing to allow a network wider "
+				    "than /%u (IPv4) or /%u (IPv6) without --force", ALLOW_WIDE4,
+				    ALLOW_WIDE6);
 		return CTL_OK;
 	}
 	const char *at = strrchr(s, '@');
@@ -129,10 +136,11 @@ ctlproto_parse_args(int argc, char *const argv[], bool json, struct ctl_request 
 	} cmds[] = {
 		{ "status", CTL_CMD_STATUS }, { "stats", CTL_CMD_STATS }, { "bans", CTL_CMD_BANS },
 		{ "ban", CTL_CMD_BAN }, { "unban", CTL_CMD_UNBAN }, { "reload", CTL_CMD_RELOAD },
-		{ "why", CTL_CMD_WHY }, { "top", CTL_CMD_TOP },
+		{ "why", CTL_CMD_WHY }, { "top", CTL_CMD_TOP }, { "allow", CTL_CMD_ALLOW },
+		{ "disallow", CTL_CMD_DISALLOW }, { "allowed", CTL_CMD_ALLOWED },
 	};
-	const char *pos[CTL_MAX_WORDS], *time = NULL, *limit = NULL, *cmd;
-	bool all = false, opts_done = false;
+	const char *pos[CTL_MAX_WORDS], *time = NULL, *limit = NULL, *comment = NULL, *cmd;
+	bool all = false, force = false, opts_done = false;
 	int npos = 0, kind;
 
 	memset(req, 0, sizeof(*req));
@@ -160,6 +168,19 @@ ctlproto_parse_args(int argc, char *const argv[], bool json, struct ctl_request 
 					limit = argv[++i];
 				else
 					return fail(CTL_E_USAGE, err, errlen, "--limit needs a value");
+			} else if (strcmp(w, "--force") == 0) {
+				if (force)
+					return fail(CTL_E_USAGE, err, errlen, "--force given twice");
+				force = true;
+			} else if (strcmp(w, "--comment") == 0 || strncmp(w, "--comment=", 10) == 0) {
+				if (comment)
+					return fail(CTL_E_USAGE, err, errlen, "--comment given twice");
+				if (w[9] == '=')
+					comment = w + 10;
+				else if (i + 1 < argc)
+					comment = argv[++i];
+				else
+					return fail(CTL_E_USAGE, err, errlen, "--comment needs a value");
 			} else if (strcmp(w, "--time") == 0 || strncmp(w, "--time=", 7) == 0) {
 				if (time)
 					return fail(CTL_E_USAGE, err, errlen, "--time given twice");
@@ -188,8 +209,21 @@ ctlproto_parse_args(int argc, char *const argv[], bool json, struct ctl_request 
 		return fail(CTL_E_USAGE, err, errlen, "unknown command '%.64s'", cmd);
 	if (req->cmd == CTL_CMD_UNBAN && all)
 		req->cmd = CTL_CMD_UNBAN_ALL;
-	if (time && req->cmd != CTL_CMD_BAN)
-		return fail(CTL_E_USAGE, err, errlen, "--time only goes with ban");
+	if (time && req->cmd != CTL_CMD_BAN && req->cmd != CTL_CMD_ALLOW)
+		return fail(CTL_E_USAGE, err, errlen, "--time only goes with ban and allow");
+	if (comment && req->cmd != CTL_CMD_ALLOW)
+		return fail(CTL_E_USAGE, err, errlen, "--comment only goes with allow");
+	if (force && req->cmd != CTL_CMD_ALLOW)
+		return fail(CTL_E_USAGE, err, errlen, "--force only goes with allow ip");
+	if (comment) {
+		size_t n = strlen(comment);
+
+		if (n > CTL_COMMENT_MAX)
+			return fail(CTL_E_USAGE, err, errlen, "--comment is %zu bytes, longer than "
+				    "%u", n, CTL_COMMENT_MAX);
+		memcpy(req->comment, comment, n + 1);
+	}
+	req->force = force;
 	if (all && req->cmd != CTL_CMD_UNBAN_ALL)
 		return fail(CTL_E_USAGE, err, errlen, "--all only goes with unban");
 	if (limit && req->cmd != CTL_CMD_TOP)
@@ -217,16 +251,17 @@ ctlproto_parse_args(int argc, char *const argv[], bool json, struct ctl_request 
 			return fail(CTL_E_USAGE, err, errlen, "unexpected argument '%.64s'", pos[1]);
 		return CTL_OK;
 	case CTL_CMD_BANS:
+	case CTL_CMD_ALLOWED:
 		if (npos > 2)
 			return fail(CTL_E_USAGE, err, errlen, "unexpected argument '%.64s'", pos[2]);
 		if (npos == 2 && !(req->kind = (uint8_t)parse_kind(pos[1])))
-			return fail(CTL_E_USAGE, err, errlen, "bans takes 'ip' or 'user', not "
-				    "'%.64s'", pos[1]);
+			return fail(CTL_E_USAGE, err, errlen, "%s takes 'ip' or 'user', not "
+				    "'%.64s'", cmd, pos[1]);
 		return CTL_OK;
 	default:
 		break;
 	}
-	/* ban / unban / why KIND KEY */
+	/* ban / unban / why / allow / disallow KIND KEY */
 	if (npos < 2)
 		return fail(CTL_E_USAGE, err, errlen, "%s needs 'ip ADDR' or 'user USER@DOMAIN'%s",
 			    cmd, req->cmd == CTL_CMD_UNBAN ? " or --all" : "");
@@ -240,6 +275,8 @@ ctlproto_parse_args(int argc, char *const argv[], bool json, struct ctl_request 
 			    kind == BAN_KIND_IP ? "an address" : "USER@DOMAIN");
 	if (npos > 3)
 		return fail(CTL_E_USAGE, err, errlen, "unexpected argument '%.64s'", pos[3]);
+	if (force && kind != BAN_KIND_IP)
+		return fail(CTL_E_USAGE, err, errlen, "--force only goes with allow ip");
 	if (time) {
 		int r = parse_secs(time, &req->secs);
 

@@ -37,6 +37,7 @@
 #define CTL_MAX_MALFORMED 40 /* sanity checks + scan flaws */
 #define CTL_MAX_BAN_TIME 31536000u /* one year */
 #define CTL_MSG_MAX 512           /* an ERR message, sanitized */
+#define CTL_COMMENT_MAX 200       /* allow --comment bytes (ALLOW_COMMENT_MAX) */
 
 enum ctl_cmd {
 	CTL_CMD_NONE = 0,
@@ -49,6 +50,9 @@ enum ctl_cmd {
 	CTL_CMD_RELOAD,
 	CTL_CMD_WHY,
 	CTL_CMD_TOP,
+	CTL_CMD_ALLOW,
+	CTL_CMD_DISALLOW,
+	CTL_CMD_ALLOWED,
 };
 
 /* The <code> of an ERR line (ctlproto_err_name()), and what sipwardenctl
@@ -57,8 +61,8 @@ enum ctl_err {
 	CTL_OK = 0,
 	CTL_E_USAGE,    /* "usage": unknown command, missing/extra argument (2) */
 	CTL_E_INVALID,  /* "invalid": bad address or user (1) */
-	CTL_E_NOTFOUND, /* "not-found": unban of a ban that is not there (1) */
-	CTL_E_FULL,     /* "full": the ban table is full (1) */
+	CTL_E_NOTFOUND, /* "not-found": unban/disallow of what is not there (1) */
+	CTL_E_FULL,     /* "full": the ban table or the allow-list is full (1) */
 	CTL_E_TOOLONG,  /* "too-long": request line over CTL_LINE_MAX (1) */
 	CTL_E_DENIED,   /* "denied": peer is not root or in the group (1) */
 	CTL_E_BUSY,     /* "busy": too many clients (1) */
@@ -75,10 +79,12 @@ enum ctl_err {
 struct ctl_request {
 	enum ctl_cmd cmd;
 	bool json;
-	uint8_t kind;        /* bans: 0 (all) or a ban_kind; ban/unban: the ban_kind */
-	uint32_t secs;       /* ban: 0 means the daemon's default */
-	struct ban_key key;  /* ban / unban */
+	uint8_t kind;        /* bans/allowed: 0 (all) or a ban_kind; else the key's */
+	uint32_t secs;       /* ban: 0 means the daemon's default; allow: 0 permanent */
+	struct ban_key key;  /* ban / unban / why / allow / disallow */
 	uint32_t limit;      /* top: rows, 1..CTL_TOP_MAX */
+	bool force;          /* allow ip: a network wider than /16 or /48 */
+	char comment[CTL_COMMENT_MAX + 1]; /* allow --comment (raw bytes, no NUL); "" none */
 };
 
 /* Kernel set state, as status shows it. */
@@ -251,6 +257,19 @@ struct ctl_top {
 };
 
 int ctlproto_format_top(FILE *out, const struct ctl_top *t, bool json);
+
+/* One line of `allowed`: an entry of the runtime allow-list (allowlist.h). */
+struct ctl_allow {
+	struct ban_key key;
+	uint64_t remaining_s;          /* 0: permanent */
+	uint64_t age_s;
+	char comment[CTL_COMMENT_MAX + 1];
+	char origin[CTL_NODE_MAX + 1]; /* cluster node that allowed it; "" this one / unknown */
+};
+
+/* The allow-list, sorted as `bans` sorts (a table, or {"allowed":[...]}).
+ * 0 or -EIO. */
+int ctlproto_format_allowed(FILE *out, struct ctl_allow *v, size_t n, bool json);
 
 /* Format the answer to why. 0, or -EIO when out could not be written. */
 int ctlproto_format_why(FILE *out, const struct ctl_why *w, bool json);

@@ -2,7 +2,7 @@
 /*
  * ctlproto_format - the server side of the control protocol (ctlproto.h):
  * ban keys as text, the table and JSON escapers, the response bodies of
- * status, stats, bans and the ban / unban / reload results, and the
+ * status, stats, bans, allowed and the ban / unban / allow / reload results, and the
  * framing of a response.
  */
 #include <errno.h>
@@ -438,6 +438,105 @@ ctlproto_format_bans(FILE *out, struct ctl_ban *bans, size_t n, bool json)
 			else
 				fputc('-', out);
 		}
+		fputc('\n', out);
+	}
+	return finish(out);
+}
+
+/* By kind, then key bytes (as ban_cmp). */
+static int
+allow_cmp(const void *x, const void *y)
+{
+	const struct ctl_allow *a = x, *b = y;
+	struct ctl_ban ba = { .key = a->key }, bb = { .key = b->key };
+
+	return ban_cmp(&ba, &bb);
+}
+
+/* A comment: the last column, so spaces stay spaces; the rest as escape(). */
+static void
+put_comment(FILE *out, const char *s)
+{
+	for (; *s; s++) {
+		if (*s == ' ')
+			fputc(' ', out);
+		else
+			escape(out, s, 1);
+	}
+}
+
+int
+ctlproto_format_allowed(FILE *out, struct ctl_allow *v, size_t n, bool json)
+{
+	char key[KEY_TEXT_MAX], rem[24];
+	size_t kw = 3;
+	bool origins = false;
+
+	if (n)
+		qsort(v, n, sizeof(*v), allow_cmp);
+	if (json) {
+		fputs("{\"allowed\":[", out);
+		for (size_t i = 0; i < n; i++) {
+			const struct ctl_allow *e = &v[i];
+
+			ctlproto_key_text(&e->key, key, sizeof(key));
+			fprintf(out, "%s{\"kind\":\"%s\",\"key\":", i ? "," : "",
+				kind_name(e->key.kind));
+			ctlproto_put_json_string(out, key, strlen(key));
+			/* null: permanent (no expiry) */
+			if (e->remaining_s)
+				fprintf(out, ",\"remaining\":%" PRIu64, e->remaining_s);
+			else
+				fputs(",\"remaining\":null", out);
+			fprintf(out, ",\"age\":%" PRIu64 ",\"comment\":", e->age_s);
+			ctlproto_put_json_string(out, e->comment,
+						 strnlen(e->comment, sizeof(e->comment)));
+			if (e->origin[0]) {
+				fputs(",\"origin\":", out);
+				ctlproto_put_json_string(out, e->origin,
+							 strnlen(e->origin, sizeof(e->origin)));
+			}
+			fputc('}', out);
+		}
+		fputs("]}\n", out);
+		return finish(out);
+	}
+	for (size_t i = 0; i < n; i++) {
+		size_t w;
+
+		ctlproto_key_text(&v[i].key, key, sizeof(key));
+		w = escape(NULL, key, strlen(key));
+		if (w > kw)
+			kw = w > KEY_COL_MAX ? KEY_COL_MAX : w;
+		origins |= v[i].origin[0] != '\0';
+	}
+	fprintf(out, "%-4s  %-*s  %9s  %9s%s  %s\n", "KIND", (int)kw, "KEY", "REMAINING", "AGE",
+		origins ? "  ORIGIN" : "", "COMMENT");
+	for (size_t i = 0; i < n; i++) {
+		const struct ctl_allow *e = &v[i];
+		size_t w;
+
+		ctlproto_key_text(&e->key, key, sizeof(key));
+		w = escape(NULL, key, strlen(key));
+		if (e->remaining_s)
+			snprintf(rem, sizeof(rem), "%" PRIu64, e->remaining_s);
+		else
+			snprintf(rem, sizeof(rem), "permanent");
+		fprintf(out, "%-4s  ", kind_name(e->key.kind));
+		escape(out, key, strlen(key));
+		fprintf(out, "%*s  %9s  %9" PRIu64, (int)(w < kw ? kw - w : 0), "", rem, e->age_s);
+		if (origins) {
+			fputs("  ", out);
+			if (e->origin[0])
+				escape(out, e->origin, strnlen(e->origin, sizeof(e->origin)));
+			else
+				fputc('-', out);
+		}
+		fputs("  ", out);
+		if (e->comment[0])
+			put_comment(out, e->comment);
+		else
+			fputc('-', out);
 		fputc('\n', out);
 	}
 	return finish(out);

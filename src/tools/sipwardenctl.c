@@ -46,7 +46,12 @@ usage(FILE *f)
 		"  top [--limit N]                 sources and users nearest a ban\n"
 		"  why ip ADDR[/PLEN]              why it is (or was) banned or dropped\n"
 		"  why user USER@DOMAIN            likewise for a user\n"
-		"  import-ngcp FILE                print the security section of an NGCP\n"
+		"  allow ip ADDR[/PLEN] [--time S] [--comment TEXT] [--force]\n"
+		"                                  trust an address or network (lifts its bans)\n"
+		"  allow user USER@DOMAIN [--time S] [--comment TEXT]\n"
+		"                                  trust a user (lifts its ban)\n"
+		"  disallow ip|user KEY            remove an allow\n"
+		"  allowed [ip|user]               the runtime allow-list\n"		"  import-ngcp FILE                print the security section of an NGCP\n"
 		"                                  config.yml as sipwarden configuration\n"
 		"                                  (runs locally, no daemon needed)\n"
 		"Options:\n"
@@ -54,7 +59,8 @@ usage(FILE *f)
 		"  -j, --json         JSON output\n"
 		"  -V, --version      print the version\n"
 		"  -h, --help         this text\n"
-		"--time S: seconds, 1..%u (default: the daemon's ban time).\n"
+		"--time S: seconds, 1..%u (ban default: the daemon's ban time;\n"
+		"  allow default: permanent). --force: allow a network wider than /16 or /48.\n"
 		"Exit status: 0 ok, 1 refused, 2 usage error, 3 daemon unreachable.\n",
 		prog, DEFAULT_SOCKET, CTL_MAX_BAN_TIME);
 }
@@ -281,7 +287,7 @@ main(int argc, char **argv)
 	bool json = false;
 	int c, len;
 
-	/* "+": options end at the command, whose own options (--time, --all)
+	/* "+": options end at the command, whose own options (--time, --all, ...)
 	 * ctlproto parses. */
 	while ((c = getopt_long(argc, argv, "+s:jVh", longopts, NULL)) != -1) {
 		switch (c) {
