@@ -341,7 +341,7 @@ log_ratelimit_take(struct log_ratelimit *rl, uint64_t now_ms, uint64_t *suppress
 {
 	bool ok;
 
-	while (__atomic_exchange_n(&rl->lock, 1, __ATOMIC_ACQUIRE))
+	while (atomic_exchange_explicit(&rl->lock, true, memory_order_acquire))
 		;
 	if (rl->last_ms == 0 || now_ms < rl->last_ms) {
 		rl->last_ms = now_ms;
@@ -360,6 +360,6 @@ log_ratelimit_take(struct log_ratelimit *rl, uint64_t now_ms, uint64_t *suppress
 	} else {
 		rl->suppressed++;
 	}
-	__atomic_store_n(&rl->lock, 0, __ATOMIC_RELEASE);
+	atomic_store_explicit(&rl->lock, false, memory_order_release);
 	return ok;
 }

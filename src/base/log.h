@@ -16,6 +16,7 @@
  */
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <syslog.h>
@@ -69,7 +70,7 @@ struct log_ratelimit {
 	uint64_t last_ms;
 	double tokens;
 	uint64_t suppressed;
-	int lock; /* spinlock word */
+	atomic_bool lock; /* a spinlock: held for a few instructions */
 };
 
 #define LOG_RATELIMIT_INIT(rate, b) { .per_sec = (rate), .burst = (b), .tokens = (b) }

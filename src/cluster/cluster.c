@@ -144,11 +144,11 @@ cluster_get_status(struct cluster *c, struct ctl_cluster *st)
 		st->peers[i].last_seen_s = (now - c->peers[i].seen_ms) / 1000;
 	}
 	pthread_mutex_unlock(&c->lock);
-	st->published = __atomic_load_n(&c->published, __ATOMIC_RELAXED);
-	st->applied = __atomic_load_n(&c->applied, __ATOMIC_RELAXED);
-	st->errors = __atomic_load_n(&c->errors, __ATOMIC_RELAXED);
-	st->outages = __atomic_load_n(&c->outages, __ATOMIC_RELAXED);
-	st->refused = __atomic_load_n(&c->refused, __ATOMIC_RELAXED);
+	st->published = atomic_load_explicit(&c->published, memory_order_relaxed);
+	st->applied = atomic_load_explicit(&c->applied, memory_order_relaxed);
+	st->errors = atomic_load_explicit(&c->errors, memory_order_relaxed);
+	st->outages = atomic_load_explicit(&c->outages, memory_order_relaxed);
+	st->refused = atomic_load_explicit(&c->refused, memory_order_relaxed);
 	st->queue_dropped = cluster_queue_dropped(&c->q);
 }
 

@@ -91,14 +91,14 @@ struct cluster {
 	uint64_t done_seq, fail_hi, flush_from;
 
 	/* counters (atomic) */
-	uint64_t published, applied, errors, outages;
-	uint64_t refused;             /* unsigned, badly signed or stale messages */
+	_Atomic uint64_t published, applied, errors, outages;
+	_Atomic uint64_t refused;             /* unsigned, badly signed or stale messages */
 };
 
 static inline void
-cluster_count(uint64_t *c)
+cluster_count(_Atomic uint64_t *c)
 {
-	__atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(c, 1, memory_order_relaxed);
 }
 
 /* cluster_link.c: the thread's body (arg is the struct cluster). */

@@ -65,10 +65,10 @@ daemon_learn_server_ifs(struct daemon *d)
 	}
 	/* Shrink first, then write, then grow: a worker never reads an
 	 * entry being written. */
-	__atomic_store_n(&d->sh.n_server_if, 0, __ATOMIC_RELEASE);
+	atomic_store_explicit(&d->sh.n_server_if, 0, memory_order_release);
 	for (unsigned j = 0; j < n; j++)
-		__atomic_store_n(&d->sh.server_if[j], ifs[j], __ATOMIC_RELAXED);
-	__atomic_store_n(&d->sh.n_server_if, n, __ATOMIC_RELEASE);
+		atomic_store_explicit(&d->sh.server_if[j], ifs[j], memory_order_relaxed);
+	atomic_store_explicit(&d->sh.n_server_if, n, memory_order_release);
 	if (cfg->n_server_addresses)
 		log_msg(LOG_INFO, "gateway mode: the server's messages are read from %u interface(s)", n);
 }

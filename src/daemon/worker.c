@@ -215,10 +215,10 @@ follow_config(struct worker *w)
 static bool
 on_server_if(const struct worker_shared *sh, uint32_t indev)
 {
-	uint32_t n = __atomic_load_n(&sh->n_server_if, __ATOMIC_ACQUIRE);
+	uint32_t n = atomic_load_explicit(&sh->n_server_if, memory_order_acquire);
 
 	for (uint32_t i = 0; i < n && i < WORKER_SERVER_IF_MAX; i++)
-		if (__atomic_load_n(&sh->server_if[i], __ATOMIC_RELAXED) == indev)
+		if (atomic_load_explicit(&sh->server_if[i], memory_order_relaxed) == indev)
 			return true;
 	return false;
 }

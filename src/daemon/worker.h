@@ -72,8 +72,8 @@ struct worker_shared {
 	/* Gateway mode: the interfaces the SIP server's messages come in
 	 * on (sip.server_interface, or the routes to server_addresses);
 	 * rewritten by the main thread at start and reload, read relaxed. */
-	uint32_t server_if[WORKER_SERVER_IF_MAX];
-	uint32_t n_server_if;
+	_Atomic uint32_t server_if[WORKER_SERVER_IF_MAX];
+	_Atomic uint32_t n_server_if;
 	pthread_mutex_t gen_lock;
 	pthread_cond_t gen_cond;        /* a worker's gen_seen or top_done changed */
 	/* sipwardenctl top: the main thread bumps top_req; each worker

@@ -1,13 +1,14 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hostaddr.h"
 
 struct hostaddr {
-	uint32_t seq;     /* odd while the writer changes the list */
-	uint32_t n;
+	_Atomic uint32_t seq; /* odd while the writer changes the list */
+	_Atomic uint32_t n;
 	uint64_t overflow;
 	struct addr a[HOSTADDR_MAX];
 };
@@ -27,14 +28,14 @@ hostaddr_free(struct hostaddr *h)
 static void
 write_begin(struct hostaddr *h)
 {
-	__atomic_add_fetch(&h->seq, 1, __ATOMIC_RELAXED);
-	__atomic_thread_fence(__ATOMIC_RELEASE);
+	atomic_fetch_add_explicit(&h->seq, 1, memory_order_relaxed);
+	atomic_thread_fence(memory_order_release);
 }
 
 static void
 write_end(struct hostaddr *h)
 {
-	__atomic_add_fetch(&h->seq, 1, __ATOMIC_RELEASE);
+	atomic_fetch_add_explicit(&h->seq, 1, memory_order_release);
 }
 
 /* Addresses are compared as memory (addr.h): clear the padding. */
@@ -57,7 +58,7 @@ hostaddr_replace(struct hostaddr *h, const struct addr *a, unsigned n)
 	}
 	for (unsigned i = 0; i < n; i++)
 		h->a[i] = clean(&a[i]);
-	__atomic_store_n(&h->n, n, __ATOMIC_RELAXED);
+	atomic_store_explicit(&h->n, n, memory_order_relaxed);
 	write_end(h);
 }
 
@@ -76,7 +77,7 @@ hostaddr_add(struct hostaddr *h, const struct addr *a)
 	}
 	write_begin(h);
 	h->a[n] = c;
-	__atomic_store_n(&h->n, n + 1, __ATOMIC_RELAXED);
+	atomic_store_explicit(&h->n, n + 1, memory_order_relaxed);
 	write_end(h);
 	return 0;
 }
@@ -91,7 +92,7 @@ hostaddr_del(struct hostaddr *h, const struct addr *a)
 		if (addr_equal(&h->a[i], &c)) {
 			write_begin(h);
 			h->a[i] = h->a[n - 1];
-			__atomic_store_n(&h->n, n - 1, __ATOMIC_RELAXED);
+			atomic_store_explicit(&h->n, n - 1, memory_order_relaxed);
 			write_end(h);
 			return;
 		}
@@ -108,13 +109,13 @@ static bool
 scan(const struct hostaddr *h, bool (*match)(const struct addr *, const void *), const void *arg)
 {
 	for (int tries = 0; tries < 1000; tries++) {
-		uint32_t s0 = __atomic_load_n(&h->seq, __ATOMIC_ACQUIRE);
+		uint32_t s0 = atomic_load_explicit(&h->seq, memory_order_acquire);
 		bool hit = false;
 		uint32_t n;
 
 		if (s0 & 1)
 			continue;
-		n = __atomic_load_n(&h->n, __ATOMIC_RELAXED);
+		n = atomic_load_explicit(&h->n, memory_order_relaxed);
 		if (n > HOSTADDR_MAX)
 			n = HOSTADDR_MAX;
 		for (uint32_t i = 0; i < n && !hit; i++) {
@@ -123,8 +124,8 @@ scan(const struct hostaddr *h, bool (*match)(const struct addr *, const void *),
 			memcpy(&c, &h->a[i], sizeof(c));
 			hit = match(&c, arg);
 		}
-		__atomic_thread_fence(__ATOMIC_ACQUIRE);
-		if (__atomic_load_n(&h->seq, __ATOMIC_RELAXED) == s0)
+		atomic_thread_fence(memory_order_acquire);
+		if (atomic_load_explicit(&h->seq, memory_order_relaxed) == s0)
 			return hit;
 	}
 	return true;
@@ -180,7 +181,7 @@ hostaddr_in_net(const struct hostaddr *h, const struct addr *net, unsigned plen)
 unsigned
 hostaddr_count(const struct hostaddr *h)
 {
-	return h ? __atomic_load_n(&h->n, __ATOMIC_RELAXED) : 0;
+	return h ? atomic_load_explicit(&h->n, memory_order_relaxed) : 0;
 }
 
 uint64_t

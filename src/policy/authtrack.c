@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,7 +162,7 @@ struct fshard {
 
 struct failtab {
 	uint32_t per_shard;
-	uint32_t total; /* atomic */
+	_Atomic uint32_t total;
 	struct hash_key key; /* getrandom(): users are the attacker's to name */
 	struct fshard shards[FAIL_SHARDS];
 };
@@ -239,7 +240,7 @@ failtab_fail(struct failtab *f, const char *user, uint64_t now_ms, uint64_t forg
 				free(*pp);
 				*pp = NULL;
 				s->n--;
-				__atomic_sub_fetch(&f->total, 1, __ATOMIC_RELAXED);
+				atomic_fetch_sub_explicit(&f->total, 1, memory_order_relaxed);
 			}
 		}
 		e = malloc(sizeof(*e) + n);
@@ -249,7 +250,7 @@ failtab_fail(struct failtab *f, const char *user, uint64_t now_ms, uint64_t forg
 		}
 		memcpy(e->user, user, n);
 		e->count = 0;
-		__atomic_add_fetch(&f->total, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&f->total, 1, memory_order_relaxed);
 	} else if (now_ms > e->last_ms && now_ms - e->last_ms >= forget_ms) {
 		e->count = 0;
 	}
@@ -291,7 +292,7 @@ failtab_reset(struct failtab *f, const char *user)
 			*pp = e->next;
 			free(e);
 			s->n--;
-			__atomic_sub_fetch(&f->total, 1, __ATOMIC_RELAXED);
+			atomic_fetch_sub_explicit(&f->total, 1, memory_order_relaxed);
 			break;
 		}
 	pthread_mutex_unlock(&s->lock);
@@ -300,7 +301,7 @@ failtab_reset(struct failtab *f, const char *user)
 uint32_t
 failtab_count(const struct failtab *f)
 {
-	return __atomic_load_n(&f->total, __ATOMIC_RELAXED);
+	return atomic_load_explicit(&f->total, memory_order_relaxed);
 }
 
 int

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -15,8 +16,12 @@
 /* Automatic IP bans looked at to pick one to evict. */
 #define EVICT_SAMPLES 32
 
+/* A chain's links are atomic: bantab_check() and evict_one() peek at a
+ * bucket without its shard's lock; every other access holds it. */
+typedef struct ban *_Atomic ban_link;
+
 struct ban {
-	struct ban *next;
+	ban_link next;
 	uint64_t created_ms;
 	uint64_t expires_ms;
 	uint64_t hits;
@@ -26,25 +31,25 @@ struct ban {
 
 struct shard {
 	pthread_mutex_t lock;
-	struct ban *buckets[SHARD_BUCKETS];
+	ban_link buckets[SHARD_BUCKETS];
 } __attribute__((aligned(64)));
 
 struct bantab {
 	uint32_t max_bans;
 	struct hash_key key; /* getrandom(): bans an attacker causes land anywhere */
-	uint32_t count[3];  /* by kind; atomic */
-	uint32_t total;     /* atomic */
+	_Atomic uint32_t count[3]; /* by kind */
+	_Atomic uint32_t total;
 	uint32_t auto_max;  /* automatic IP bans allowed (max_bans less the reserve) */
-	uint32_t auto_count;/* atomic */
-	uint32_t sample;    /* atomic: where the next eviction sample starts */
-	uint64_t refused;   /* atomic */
-	uint64_t evicted;   /* atomic */
-	uint64_t version;   /* atomic */
-	uint64_t min_expiry;    /* atomic: no ban expires before this (a lower bound) */
+	_Atomic uint32_t auto_count;
+	_Atomic uint32_t sample; /* where the next eviction sample starts */
+	_Atomic uint64_t refused;
+	_Atomic uint64_t evicted;
+	_Atomic uint64_t version;
+	_Atomic uint64_t min_expiry; /* no ban expires before this (a lower bound) */
 	/* Prefix lengths in use by network bans: bit n of plens[fam][n/64]
 	 * (fam 0: IPv4, 1: IPv6). Set when such a ban is added, never cleared:
 	 * a stale bit costs one lookup, a missing one a missed ban. */
-	uint64_t plens[2][3];
+	_Atomic uint64_t plens[2][3];
 	struct shard shards[NSHARDS];
 };
 
@@ -183,12 +188,12 @@ key_equal(const struct ban_key *x, const struct ban_key *y)
 
 /* Lock the key's shard and return the link that points at its entry (or
  * the NULL link at the end of its chain). The caller unlocks *sp. */
-static struct ban **
+static ban_link *
 lock_lookup(struct bantab *t, const struct ban_key *k, struct shard **sp)
 {
 	uint64_t h = key_hash(t, k);
 	struct shard *s = &t->shards[h % NSHARDS];
-	struct ban **pp = &s->buckets[(h / NSHARDS) % SHARD_BUCKETS];
+	ban_link *pp = &s->buckets[(h / NSHARDS) % SHARD_BUCKETS];
 
 	pthread_mutex_lock(&s->lock);
 	*sp = s;
@@ -200,13 +205,13 @@ lock_lookup(struct bantab *t, const struct ban_key *k, struct shard **sp)
 static void
 bump(struct bantab *t)
 {
-	__atomic_add_fetch(&t->version, 1, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(&t->version, 1, memory_order_relaxed);
 }
 
 uint64_t
 bantab_version(const struct bantab *t)
 {
-	return __atomic_load_n(&t->version, __ATOMIC_RELAXED);
+	return atomic_load_explicit(&t->version, memory_order_relaxed);
 }
 
 bool
@@ -216,15 +221,15 @@ ban_is_automatic(const struct ban_key *k, enum ban_reason r)
 }
 
 static void
-unlink_ban(struct bantab *t, struct ban **pp)
+unlink_ban(struct bantab *t, ban_link *pp)
 {
 	struct ban *b = *pp;
 
 	*pp = b->next;
 	if (ban_is_automatic(&b->key, b->reason))
-		__atomic_sub_fetch(&t->auto_count, 1, __ATOMIC_RELAXED);
-	__atomic_sub_fetch(&t->count[b->key.kind], 1, __ATOMIC_RELAXED);
-	__atomic_sub_fetch(&t->total, 1, __ATOMIC_RELAXED);
+		atomic_fetch_sub_explicit(&t->auto_count, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&t->count[b->key.kind], 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&t->total, 1, memory_order_relaxed);
 	free(b);
 }
 
@@ -242,11 +247,11 @@ fill_info(const struct ban *b, struct ban_info *bi)
 static void
 note_expiry(struct bantab *t, uint64_t expires_ms)
 {
-	uint64_t cur = __atomic_load_n(&t->min_expiry, __ATOMIC_RELAXED);
+	uint64_t cur = atomic_load_explicit(&t->min_expiry, memory_order_relaxed);
 
 	while (expires_ms < cur &&
-	       !__atomic_compare_exchange_n(&t->min_expiry, &cur, expires_ms, true,
-					    __ATOMIC_RELAXED, __ATOMIC_RELAXED))
+	       !atomic_compare_exchange_weak_explicit(&t->min_expiry, &cur, expires_ms,
+						      memory_order_relaxed, memory_order_relaxed))
 		;
 }
 
@@ -279,14 +284,14 @@ evict_one(struct bantab *t, uint64_t now_ms, struct ban_key *out)
 	bool found = false;
 	struct ban best;
 	unsigned seen = 0;
-	uint32_t start = __atomic_fetch_add(&t->sample, 40503u, __ATOMIC_RELAXED);
+	uint32_t start = atomic_fetch_add_explicit(&t->sample, 40503u, memory_order_relaxed);
 
 	for (unsigned i = 0; i < NSHARDS * SHARD_BUCKETS && seen < EVICT_SAMPLES; i++) {
 		uint32_t pos = (start + i) % (NSHARDS * SHARD_BUCKETS);
 		struct shard *s = &t->shards[pos % NSHARDS];
 		struct ban *b;
 
-		if (!__atomic_load_n(&s->buckets[(pos / NSHARDS) % SHARD_BUCKETS], __ATOMIC_ACQUIRE))
+		if (!atomic_load_explicit(&s->buckets[(pos / NSHARDS) % SHARD_BUCKETS], memory_order_acquire))
 			continue;
 		pthread_mutex_lock(&s->lock);
 		for (b = s->buckets[(pos / NSHARDS) % SHARD_BUCKETS]; b; b = b->next) {
@@ -310,7 +315,7 @@ evict_one(struct bantab *t, uint64_t now_ms, struct ban_key *out)
 		return false;
 	{
 		struct shard *s;
-		struct ban **pp = lock_lookup(t, &victim, &s);
+		ban_link *pp = lock_lookup(t, &victim, &s);
 		bool gone = false;
 
 		/* Still there and still automatic (a manual ban may have
@@ -323,7 +328,7 @@ evict_one(struct bantab *t, uint64_t now_ms, struct ban_key *out)
 		if (!gone)
 			return false;
 	}
-	__atomic_add_fetch(&t->evicted, 1, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(&t->evicted, 1, memory_order_relaxed);
 	bump(t);
 	if (out) {
 		out->kind = victim.kind;
@@ -342,7 +347,7 @@ holds_slot(struct bantab *t, const struct ban_key *k, enum ban_reason r, bool ex
 	   uint64_t now_ms)
 {
 	struct shard *s;
-	struct ban **pp = lock_lookup(t, k, &s);
+	ban_link *pp = lock_lookup(t, k, &s);
 	bool held = *pp && (*pp)->expires_ms > now_ms &&
 		    !(exact && ban_is_automatic(k, r) && !ban_is_automatic(&(*pp)->key, (*pp)->reason));
 
@@ -358,9 +363,9 @@ set_reason(struct bantab *t, struct ban *b, enum ban_reason r)
 	bool was = ban_is_automatic(&b->key, b->reason), is = ban_is_automatic(&b->key, r);
 
 	if (was && !is)
-		__atomic_sub_fetch(&t->auto_count, 1, __ATOMIC_RELAXED);
+		atomic_fetch_sub_explicit(&t->auto_count, 1, memory_order_relaxed);
 	else if (!was && is)
-		__atomic_add_fetch(&t->auto_count, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&t->auto_count, 1, memory_order_relaxed);
 	b->reason = r;
 }
 
@@ -369,9 +374,9 @@ set_reason(struct bantab *t, struct ban *b, enum ban_reason r)
 static bool
 has_room(struct bantab *t, bool automatic)
 {
-	if (__atomic_load_n(&t->total, __ATOMIC_RELAXED) >= t->max_bans)
+	if (atomic_load_explicit(&t->total, memory_order_relaxed) >= t->max_bans)
 		return false;
-	return !automatic || __atomic_load_n(&t->auto_count, __ATOMIC_RELAXED) < t->auto_max;
+	return !automatic || atomic_load_explicit(&t->auto_count, memory_order_relaxed) < t->auto_max;
 }
 
 static int
@@ -381,7 +386,8 @@ insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 {
 	bool automatic = ban_is_automatic(k, r);
 	struct shard *s;
-	struct ban **pp, *b;
+	ban_link *pp;
+	struct ban *b;
 
 	if (evicted)
 		evicted->kind = 0;
@@ -391,7 +397,7 @@ insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 	 * runs only when some ban can have expired: a flood that keeps the
 	 * table full of live bans gets its refusals cheaply. */
 	if (!has_room(t, automatic) &&
-	    now_ms >= __atomic_load_n(&t->min_expiry, __ATOMIC_RELAXED))
+	    now_ms >= atomic_load_explicit(&t->min_expiry, memory_order_relaxed))
 		bantab_expire(t, now_ms, NULL, NULL);
 	/* Still no room: the least valuable automatic ban goes, unless the
 	 * key is banned already (then nothing new is needed). */
@@ -423,26 +429,27 @@ insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 		pthread_mutex_unlock(&s->lock);
 		return 0;
 	}
-	if (__atomic_add_fetch(&t->total, 1, __ATOMIC_RELAXED) > t->max_bans) {
-		__atomic_sub_fetch(&t->total, 1, __ATOMIC_RELAXED);
+	if (atomic_fetch_add_explicit(&t->total, 1, memory_order_relaxed) >= t->max_bans) {
+		atomic_fetch_sub_explicit(&t->total, 1, memory_order_relaxed);
 		pthread_mutex_unlock(&s->lock);
-		__atomic_add_fetch(&t->refused, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&t->refused, 1, memory_order_relaxed);
 		return -ENOSPC;
 	}
-	if (automatic && __atomic_add_fetch(&t->auto_count, 1, __ATOMIC_RELAXED) > t->auto_max) {
-		__atomic_sub_fetch(&t->auto_count, 1, __ATOMIC_RELAXED);
-		__atomic_sub_fetch(&t->total, 1, __ATOMIC_RELAXED);
+	if (automatic &&
+	    atomic_fetch_add_explicit(&t->auto_count, 1, memory_order_relaxed) >= t->auto_max) {
+		atomic_fetch_sub_explicit(&t->auto_count, 1, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&t->total, 1, memory_order_relaxed);
 		pthread_mutex_unlock(&s->lock);
-		__atomic_add_fetch(&t->refused, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&t->refused, 1, memory_order_relaxed);
 		return -ENOSPC;
 	}
 	b = malloc(offsetof(struct ban, key.data) + k->len);
 	if (!b) {
 		if (automatic)
-			__atomic_sub_fetch(&t->auto_count, 1, __ATOMIC_RELAXED);
-		__atomic_sub_fetch(&t->total, 1, __ATOMIC_RELAXED);
+			atomic_fetch_sub_explicit(&t->auto_count, 1, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&t->total, 1, memory_order_relaxed);
 		pthread_mutex_unlock(&s->lock);
-		__atomic_add_fetch(&t->refused, 1, __ATOMIC_RELAXED);
+		atomic_fetch_add_explicit(&t->refused, 1, memory_order_relaxed);
 		return -ENOMEM;
 	}
 	b->next = NULL;
@@ -455,15 +462,15 @@ insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 		int fam = a->family == AF_INET ? 0 : 1;
 
 		if (k->plen < (fam ? 128 : 32))
-			__atomic_or_fetch(&t->plens[fam][k->plen / 64], 1ULL << (k->plen % 64),
-					  __ATOMIC_RELAXED);
+			atomic_fetch_or_explicit(&t->plens[fam][k->plen / 64],
+						 1ULL << (k->plen % 64), memory_order_relaxed);
 	}
 	b->key.kind = k->kind;
 	b->key.plen = k->plen;
 	b->key.len = k->len;
 	memcpy(b->key.data, k->data, k->len);
 	*pp = b;
-	__atomic_add_fetch(&t->count[k->kind], 1, __ATOMIC_RELAXED);
+	atomic_fetch_add_explicit(&t->count[k->kind], 1, memory_order_relaxed);
 	pthread_mutex_unlock(&s->lock);
 	bump(t);
 	return 1;
@@ -493,22 +500,22 @@ bantab_set(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 bool
 bantab_any(const struct bantab *t, enum ban_kind kind)
 {
-	return __atomic_load_n(&t->count[kind], __ATOMIC_RELAXED) != 0;
+	return atomic_load_explicit(&t->count[kind], memory_order_relaxed) != 0;
 }
 
 bool
 bantab_check(struct bantab *t, const struct ban_key *k, uint64_t now_ms)
 {
 	struct shard *s;
-	struct ban **pp;
+	ban_link *pp;
 	bool banned = false;
 	uint64_t h = key_hash(t, k);
 
 	/* The common answer, "not banned", mostly comes from an empty bucket:
 	 * give it without the shard lock. A ban being added at this instant
 	 * is seen by the next packet. */
-	if (!__atomic_load_n(&t->shards[h % NSHARDS].buckets[(h / NSHARDS) % SHARD_BUCKETS],
-			     __ATOMIC_ACQUIRE))
+	if (!atomic_load_explicit(&t->shards[h % NSHARDS].buckets[(h / NSHARDS) % SHARD_BUCKETS],
+				  memory_order_acquire))
 		return false;
 
 	pp = lock_lookup(t, k, &s);
@@ -549,7 +556,7 @@ bantab_check_ip(struct bantab *t, const struct addr *a, uint64_t now_ms)
 		return true;
 	/* Longest prefix first, so the most specific ban counts the hit. */
 	for (int w = 2; w >= 0; w--) {
-		uint64_t bits = __atomic_load_n(&t->plens[fam][w], __ATOMIC_RELAXED);
+		uint64_t bits = atomic_load_explicit(&t->plens[fam][w], memory_order_relaxed);
 
 		while (bits) {
 			unsigned plen = (unsigned)w * 64 + 63 - (unsigned)__builtin_clzll(bits);
@@ -569,7 +576,7 @@ int
 bantab_del(struct bantab *t, const struct ban_key *k)
 {
 	struct shard *s;
-	struct ban **pp;
+	ban_link *pp;
 	int ret = -ENOENT;
 
 	pp = lock_lookup(t, k, &s);
@@ -613,13 +620,13 @@ bantab_expire(struct bantab *t, uint64_t now_ms, bantab_cb cb, void *arg)
 	/* Raised to what the sweep finds; an insert racing with it may be
 	 * missed, which only delays its expiry to the next sweep (the main
 	 * thread sweeps every second). */
-	__atomic_store_n(&t->min_expiry, UINT64_MAX, __ATOMIC_RELAXED);
+	atomic_store_explicit(&t->min_expiry, UINT64_MAX, memory_order_relaxed);
 	for (unsigned i = 0; i < NSHARDS; i++) {
 		struct shard *s = &t->shards[i];
 
 		pthread_mutex_lock(&s->lock);
 		for (unsigned j = 0; j < SHARD_BUCKETS; j++) {
-			struct ban **pp = &s->buckets[j];
+			ban_link *pp = &s->buckets[j];
 
 			while (*pp) {
 				if ((*pp)->expires_ms <= now_ms) {
@@ -667,19 +674,19 @@ bantab_foreach(struct bantab *t, uint64_t now_ms, bantab_cb cb, void *arg)
 uint32_t
 bantab_count(const struct bantab *t, enum ban_kind kind)
 {
-	return __atomic_load_n(&t->count[kind], __ATOMIC_RELAXED);
+	return atomic_load_explicit(&t->count[kind], memory_order_relaxed);
 }
 
 uint64_t
 bantab_refused(const struct bantab *t)
 {
-	return __atomic_load_n(&t->refused, __ATOMIC_RELAXED);
+	return atomic_load_explicit(&t->refused, memory_order_relaxed);
 }
 
 uint64_t
 bantab_evicted(const struct bantab *t)
 {
-	return __atomic_load_n(&t->evicted, __ATOMIC_RELAXED);
+	return atomic_load_explicit(&t->evicted, memory_order_relaxed);
 }
 
 uint32_t
@@ -697,5 +704,5 @@ bantab_auto_max(const struct bantab *t)
 uint32_t
 bantab_auto_count(const struct bantab *t)
 {
-	return __atomic_load_n(&t->auto_count, __ATOMIC_RELAXED);
+	return atomic_load_explicit(&t->auto_count, memory_order_relaxed);
 }

@@ -3,6 +3,7 @@
  * (issue 17), each attack next to its benign twin. */
 #include <criterion/criterion.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -193,7 +194,7 @@ Test(hostaddr, bounded)
 /* Readers racing a writer that flips the list never see a torn answer:
  * the address that is always present is always found. */
 static struct hostaddr *g_h;
-static volatile int g_stop;
+static atomic_bool g_stop;
 
 static void *
 writer(void *arg)
@@ -201,11 +202,11 @@ writer(void *arg)
 	struct addr v[2] = { A("198.51.100.1"), A("198.51.100.2") };
 
 	(void)arg;
-	for (int i = 0; i < 200000 && !g_stop; i++) {
+	for (int i = 0; i < 200000 && !atomic_load(&g_stop); i++) {
 		hostaddr_replace(g_h, v, 2);
 		hostaddr_del(g_h, &v[1]);
 	}
-	g_stop = 1;
+	atomic_store(&g_stop, true);
 	return NULL;
 }
 
@@ -217,11 +218,11 @@ Test(hostaddr, lock_free_readers)
 
 	g_h = hostaddr_new();
 	hostaddr_add(g_h, &always);
-	g_stop = 0;
+	atomic_store(&g_stop, false);
 	cr_assert_eq(pthread_create(&t, NULL, writer, NULL), 0);
-	for (int i = 0; i < 200000 && !g_stop; i++)
+	for (int i = 0; i < 200000 && !atomic_load(&g_stop); i++)
 		misses += !hostaddr_contains(g_h, &always);
-	g_stop = 1;
+	atomic_store(&g_stop, true);
 	pthread_join(t, NULL);
 	cr_assert_eq(misses, 0);
 	hostaddr_free(g_h);
