@@ -8,8 +8,10 @@
  *
  * --queue-balance hashes by address, so a source always lands on the same
  * worker: per-source state (srctab) is private to the worker and lock-free.
- * Only the ban table is shared; bans the policy decides go through banops
- * (banops.h), which keeps the kernel set, the cluster and the log in step.
+ * The tables of struct worker_shared are shared, each with its own locks
+ * (bans, failure counts, known sources, evidence); bans the policy decides
+ * go through banops (banops.h), which keeps the kernel set, the cluster
+ * and the log in step.
  */
 
 #include <pthread.h>

@@ -4,22 +4,6 @@
 
 #include "trust.h"
 
-const char *
-trust_martian_name(enum trust_martian m)
-{
-	static const char *const names[TRUST_MARTIAN__MAX] = {
-		[TRUST_MARTIAN_NONE] = "none",
-		[TRUST_MARTIAN_LOOPBACK] = "loopback",
-		[TRUST_MARTIAN_THIS_NET] = "this-network",
-		[TRUST_MARTIAN_MULTICAST] = "multicast",
-		[TRUST_MARTIAN_BROADCAST] = "broadcast",
-		[TRUST_MARTIAN_V4MAPPED] = "v4-mapped",
-		[TRUST_MARTIAN_HOST] = "own-address",
-	};
-
-	return (unsigned)m < TRUST_MARTIAN__MAX ? names[m] : "unknown";
-}
-
 static bool
 is_loopback(const struct addr *a)
 {

@@ -37,7 +37,6 @@ enum trust_martian {
  */
 enum trust_martian trust_martian(const struct hostaddr *host, const struct addr *src,
 				 bool on_loopback);
-const char *trust_martian_name(enum trust_martian m);
 
 /*
  * Never banned: loopback, the host's own addresses, sip.server_addresses,
