@@ -16,11 +16,20 @@
 #    an RST or a SYN outside the window in the middle of a scanner's INVITE,
 #    a segment the kernel discards (wrong checksum, ACK of unsent data)
 #    followed by other bytes at the same sequence number, and an OPTIONS
-#    bundled with the scanner's INVITE in one segment; the benign twins
+#    bundled in one segment with the scanner's INVITE, with a REGISTER of a
+#    banned user, or with a malformed INVITE; the benign twins
 #    (same tricks, harmless User-Agent, or the same bytes again) reach
 #    Kamailio (doc/tcp.md); each asserts the counters the trick must move
 #    (tcp_rst_ignored, tcp_syn_ignored, tcp_bad_checksum, tcp_retransmissions,
 #    tcp_rtx_mismatches, tcp_hostile)
+#  - two credentials headers over UDP (two Authorization, or Authorization
+#    beside Proxy-Authorization) naming different users: dropped as
+#    malformed; the same user in both reaches Kamailio
+#  - decoy transactions for enumeration over UDP: each probe of a user that
+#    does not exist followed by a decoy under its key naming another target
+#    (the source is banned by enumeration detection all the same)
+#  - last, with ua_ban_ip: no (reload): the scanner's INVITE bundled behind
+#    an OPTIONS is still dropped, segment and all, and nobody is banned
 # Sections below are independent; each uses its own source addresses
 # (attackers 203.0.113.66-79 / 2001:db8:a::66-79, one per check, since a
 # ban of one would hide the next; clients 203.0.113.10-29 / 2001:db8:c::).
@@ -36,12 +45,15 @@ export SIPWARDEN_SRC
 . "$SIPWARDEN_SRC/tests/integration/lib_sw.sh"
 trap lab_down EXIT
 
-CONF="$SIPWARDEN_SRC/tests/integration/conf/evasion.yml"
+CONF_SRC="$SIPWARDEN_SRC/tests/integration/conf/evasion.yml"
 RAWSEND=(/usr/bin/python3 "$SIPWARDEN_SRC/tests/integration/rawsend.py")
 lab_require_tools ip ss kamailio python3 iptables ipset timeout
 /usr/bin/python3 -c 'import scapy' 2>/dev/null ||
 	lab_fail "python3-scapy missing: apt-get install python3-scapy (or run tools/install-deps.sh)"
 lab_up
+# A copy: the last section reloads it with ua_ban_ip: no.
+CONF="$LAB_RUN/evasion.yml"
+cp "$CONF_SRC" "$CONF"
 lab_kamailio_start
 lab_rules install "$CONF"
 lab_sipwarden_start "$CONF"
@@ -162,6 +174,25 @@ check_tcp_unjudged() { # SCENARIO SRC TAG — dropped before any judge: not bann
 	[ "$(ev_rcv "$3")" -eq 0 ]
 }
 
+# The bundles whose second message is dropped for another reason than a
+# ban of the source: the OPTIONS (From TAGo) alone would pass, so nothing
+# tagged TAG or TAGo may reach Kamailio, and the source stays unbanned.
+check_tcp_bundle_benign() { # SCENARIO SRC TAG UA
+	tcp_case "$1" "$2" "$3" "$4" && ev_passed "$3" && ev_passed "${3}o"
+}
+check_tcp_bundle_dropped() { # SCENARIO SRC TAG UA
+	case $2 in 2001:db8:a:*) ev_unban_atk6 ;; esac
+	tcp_case "$1" "$2" "$3" "$4" || return 1
+	sleep 0.5
+	echo "Kamailio received $(ev_rcv "$3") tagged $3, $(ev_rcv "${3}o") tagged ${3}o;" \
+		"ban covering $2: $(sw_ban_key "$2")"
+	[ "$(ev_rcv "$3")" -eq 0 ] && [ "$(ev_rcv "${3}o")" -eq 0 ] && ! ev_banned "$2"
+}
+check_tcp_bundle_user() { # SRC TAG — user TAG banned by the operator first
+	sw_ctl ban user "$2@example.org" >/dev/null || return 1
+	check_tcp_bundle_dropped bundlereg "$1" "$2" Linphone/5.0
+}
+
 # ev_ctr NAME — a counter of sipwardenctl stats (counters.h).
 ev_ctr() { sw_ctl --json stats | sw_json_get "j['$1']"; }
 # counted "NAME..." CHECK ARGS... — CHECK passes and each counter NAME grew
@@ -211,6 +242,14 @@ tcp_tricks() { # tcp_tricks FAMILY CLIENT_PREFIX ATTACKER_PREFIX
 		check_tcp_benign bundle "${c}26" "bundleok$f" 2
 	lab_check "tcp $f: OPTIONS + scanner INVITE in one segment: dropped, source banned" \
 		counted tcp_hostile check_tcp_scanner bundle "${a}76" "bundlebad$f"
+	lab_check "tcp $f: OPTIONS + REGISTER of a user not banned: both arrive" \
+		check_tcp_bundle_benign bundlereg "${c}11" "bregok$f" Linphone/5.0
+	lab_check "tcp $f: OPTIONS + REGISTER of a banned user in one segment: both dropped" \
+		counted tcp_hostile check_tcp_bundle_user "${a}66" "bregbad$f"
+	lab_check "tcp $f: OPTIONS + well-formed INVITE: both arrive" \
+		check_tcp_bundle_benign bundlemal "${c}12" "bmalok$f" twin
+	lab_check "tcp $f: OPTIONS + INVITE without Call-ID in one segment: both dropped" \
+		counted tcp_hostile check_tcp_bundle_dropped bundlemal "${a}67" "bmalbad$f" bad
 }
 tcp_tricks v4 203.0.113. 203.0.113.
 tcp_tricks v6 2001:db8:c:: 2001:db8:a::
@@ -235,6 +274,42 @@ lab_check "udp v4: benign User-Agent then friendly-scanner: dropped, source bann
 lab_check "udp v6: two benign User-Agents: the REGISTER reaches Kamailio" check_two_ua_benign 2001:db8:c::27 2
 lab_check "udp v6: benign User-Agent then friendly-scanner: dropped, source banned" \
 	check_two_ua_scanner 2001:db8:a::77
+
+# ---- two credentials headers (UDP) -----------------------------------------
+# A guess keyed on a decoy user: two Authorization headers, or a decoy
+# Authorization beside the real Proxy-Authorization, naming different users.
+# Judged malformed (never reach Kamailio, no ban: a malformed message bans
+# nobody). The twin names the same user in Proxy-Authorization and
+# Authorization.
+
+check_creds_benign() { # SRC N
+	sw_send "$(lab_ns_name_of "$1")" "$1" register_two_creds_ok.sip || true
+	ev_passed twocredok "$2"
+}
+# ev_malformed — messages judged malformed so far (stats, verdicts by reason).
+ev_malformed() { sw_ctl --json stats | sw_json_get "j['verdicts'].get('malformed', 0)"; }
+check_creds_bad() { # SRC FILE TAG
+	local before
+	ev_unban_atk6
+	before=$(ev_malformed)
+	sw_send "$(lab_ns_name_of "$1")" "$1" "$2" --wait 1 || true
+	lab_wait_for "[ \$(ev_malformed) -gt $before ]" 5 || true
+	echo "Kamailio received $(ev_rcv "$3") tagged $3; malformed: $before -> $(ev_malformed);" \
+		"ban covering $1: $(sw_ban_key "$1")"
+	[ "$(ev_rcv "$3")" -eq 0 ] && [ "$(ev_malformed)" -gt "$before" ] && ! ev_banned "$1"
+}
+lab_check "udp v4: the same user in Proxy-Authorization and Authorization reaches Kamailio" \
+	check_creds_benign 203.0.113.14 1
+lab_check "udp v4: two Authorization headers naming two users: dropped" \
+	check_creds_bad 203.0.113.69 register_two_creds_bad.sip twocredbad
+lab_check "udp v4: decoy Authorization beside Proxy-Authorization: dropped" \
+	check_creds_bad 203.0.113.69 register_proxy_creds_bad.sip proxycredbad
+lab_check "udp v6: the same user in Proxy-Authorization and Authorization reaches Kamailio" \
+	check_creds_benign 2001:db8:c::14 2
+lab_check "udp v6: two Authorization headers naming two users: dropped" \
+	check_creds_bad 2001:db8:a::69 register_two_creds_bad.sip twocredbad
+lab_check "udp v6: decoy Authorization beside Proxy-Authorization: dropped" \
+	check_creds_bad 2001:db8:a::69 register_proxy_creds_bad.sip proxycredbad
 
 # ---- decoy transactions (UDP) ---------------------------------------------
 # A wrong guess for USER and, right behind it in the same burst, a decoy
@@ -305,6 +380,104 @@ lab_check "udp v6: retransmitted credentials: both copies reach Kamailio, nobody
 ev_unban_atk6
 lab_check "udp v6: 3 guesses each followed by a decoy transaction: the guessed user is banned" \
 	check_decoy_attack 2001:db8:a::78 162 163
+
+# ---- decoy transactions for enumeration (UDP) ------------------------------
+# A probe of extension EXT (no such user: Kamailio answers 404) and, in the
+# same burst, a decoy under its Call-ID, CSeq and From tag whose To names
+# another target: the decoy is dropped (malformed), the 404 is charged to
+# EXT, and the eleventh distinct extension bans the source by enumeration
+# (enum_distinct_users 10), as without decoys. (A decoy that arrives after
+# the 404 is a probe of its own target and counted as one: it only brings
+# the ban closer.) The twin: each probe sent
+# twice unchanged (a retransmission) for a few extensions: no ban.
+
+ev_enum_pair() { # ev_enum_pair SRC EXT SECOND_TO ROUND — two datagrams, one burst
+	local ns
+	ns=$(lab_ns_name_of "$1")
+	ip netns exec "$ns" /usr/bin/python3 - "$1" "$(srv_of "$1")" "$2" "$3" "$4" <<'PY'
+import socket, sys
+src, srv, ext, second, rnd = sys.argv[1:]
+fam = socket.AF_INET6 if ":" in src else socket.AF_INET
+host = "[%s]" % src if ":" in src else src
+s = socket.socket(fam, socket.SOCK_DGRAM)
+s.bind((src, 0))
+port = s.getsockname()[1]
+def msg(to, br):
+    return ("REGISTER sip:example.org SIP/2.0\r\n"
+            "Via: SIP/2.0/UDP %s:%d;branch=z9hG4bK%s%s;rport\r\n"
+            "Max-Forwards: 70\r\n"
+            "From: <sip:%s@example.org>;tag=e%s\r\n"
+            "To: <sip:%s@example.org>\r\n"
+            "Call-ID: en%s-%s@swtest-enumdecoy\r\n"
+            "CSeq: 1 REGISTER\r\n"
+            "User-Agent: Zoiper rv2.10\r\nContent-Length: 0\r\n\r\n"
+            % (host, port, rnd, br, ext, rnd, to, rnd, ext)).encode()
+s.sendto(msg(ext, "a"), (srv, 5060))
+s.sendto(msg(second, "a" if second == ext else "b"), (srv, 5060))
+s.settimeout(1.0)
+try:
+    s.recvfrom(65535)
+except OSError:
+    pass
+PY
+}
+# ev_rcv_to TARGET — requests Kamailio received whose To user is TARGET.
+ev_rcv_to() { lab_kamailio_rcv_count "tu=$1 "; }
+check_enum_decoy_attack() { # SRC FIRST_EXT DECOY_TO
+	local i=0
+	ev_unban_atk6
+	while [ $i -lt 15 ] && ! ev_banned "$1"; do
+		ev_enum_pair "$1" $(($2 + i)) "$3" "$RANDOM$i"
+		i=$((i + 1))
+	done
+	lab_wait_for "ev_banned $1" 3 || true
+	echo "probes sent: $i; decoys that reached Kamailio after their 404: $(ev_rcv_to "$3");" \
+		"ban covering $1: $(sw_ban_key "$1")"
+	# 11 distinct targets ban; one more probe may go while the ban is
+	# published.
+	ev_banned "$1" && [ "$i" -le 12 ]
+}
+check_enum_decoy_benign() { # SRC FIRST_EXT
+	local i n0
+	n0=$(sw_rcv_src "$1")
+	for i in 0 1 2 3; do ev_enum_pair "$1" $(($2 + i)) $(($2 + i)) "$RANDOM$i"; done
+	sleep 0.5
+	echo "Kamailio received $(($(sw_rcv_src "$1") - n0)) of 8; ban covering $1: $(sw_ban_key "$1")"
+	[ $(($(sw_rcv_src "$1") - n0)) -eq 8 ] && ! ev_banned "$1"
+}
+lab_check "udp v4: 4 probes each sent twice (retransmissions): all arrive, no ban" \
+	check_enum_decoy_benign 203.0.113.29 300
+lab_check "udp v4: probes each followed by a decoy target: banned by enumeration" \
+	check_enum_decoy_attack 203.0.113.79 310 enumdecoy4
+lab_check "udp v6: 4 probes each sent twice (retransmissions): all arrive, no ban" \
+	check_enum_decoy_benign 2001:db8:c::29 330
+lab_check "udp v6: probes each followed by a decoy target: banned by enumeration" \
+	check_enum_decoy_attack 2001:db8:a::79 340 enumdecoy6
+
+# ---- bundling with ua_ban_ip: no (reload) ---------------------------------
+# The scanner's INVITE is dropped without a ban: bundled behind an OPTIONS
+# it still drops the segment (both messages), and nobody is banned.
+check_reload_no_ua_ban() {
+	printf "  ua_ban_ip: 'no'\n" >>"$CONF"
+	sw_ctl reload || return 1
+	lab_wait_for "grep -q 'configuration reloaded' '$LAB_RUN/sipwarden.log'" 5
+}
+lab_check "reload with ua_ban_ip: no" check_reload_no_ua_ban
+check_tcp_scanner_noban() { # SRC TAG
+	case $1 in 2001:db8:a:*) ev_unban_atk6 ;; esac
+	tcp_case bundle "$1" "$2" friendly-scanner || return 1
+	sleep 0.5
+	echo "Kamailio received $(ev_rcv "$2") tagged $2; ban covering $1: $(sw_ban_key "$1")"
+	[ "$(ev_rcv "$2")" -eq 0 ] && ! ev_banned "$1"
+}
+lab_check "tcp v4, ua_ban_ip no: OPTIONS + INVITE, benign: both arrive" \
+	check_tcp_benign bundle 203.0.113.13 bundlenbok4 2
+lab_check "tcp v4, ua_ban_ip no: OPTIONS + scanner INVITE: both dropped, no ban" \
+	counted tcp_hostile check_tcp_scanner_noban 203.0.113.68 bundlenbbad4
+lab_check "tcp v6, ua_ban_ip no: OPTIONS + INVITE, benign: both arrive" \
+	check_tcp_benign bundle 2001:db8:c::13 bundlenbok6 2
+lab_check "tcp v6, ua_ban_ip no: OPTIONS + scanner INVITE: both dropped, no ban" \
+	counted tcp_hostile check_tcp_scanner_noban 2001:db8:a::68 bundlenbbad6
 
 lab_sipwarden_stop
 lab_check "daemon log free of sanitizer reports" sw_sanitizer_clean

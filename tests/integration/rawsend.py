@@ -21,6 +21,10 @@ subcommand sends a bounded number of packets and stops by itself.
         ack     an OPTIONS acknowledging bytes the server never sent, then
                 the INVITE at the same seq (twin: the same OPTIONS, right ACK)
         bundle  an OPTIONS and an INVITE in one segment
+        bundlereg  an OPTIONS From TAGo, then a REGISTER From TAG, in one
+                segment (the test bans user TAG first, or not for the twin)
+        bundlemal  an OPTIONS From TAGo, then an INVITE From TAG without a
+                Call-ID (malformed), in one segment (UA twin: with its Call-ID)
       Prints what was sent.
 """
 import ipaddress
@@ -159,14 +163,14 @@ class RawTCP:
         self.send("RA")
 
 
-def tcp_msg(method, src, sport, tag, ua, pad=0):
+def tcp_msg(method, src, sport, tag, ua, pad=0, callid=True):
     cid = uuid.uuid4().hex
     return (f"{method} sip:{tag}@example.org SIP/2.0\r\n"
             f"Via: SIP/2.0/TCP {hostpart(src)}:{sport};branch=z9hG4bK{cid[:12]}\r\n"
             "Max-Forwards: 70\r\n"
             f"From: <sip:{tag}@example.org>;tag={cid[:8]}\r\n"
             f"To: <sip:{tag}@example.org>\r\n"
-            f"Call-ID: {cid}@{tag}\r\n"
+            + (f"Call-ID: {cid}@{tag}\r\n" if callid else "") +
             f"CSeq: 1 {method}\r\n"
             f"Contact: <sip:{tag}@{hostpart(src)}:{sport};transport=tcp>\r\n"
             f"User-Agent: {ua}\r\n"
@@ -208,6 +212,17 @@ def cmd_tcp():
         c.data(opt + inv)
         c.advance(len(opt) + len(inv))
         print(f"bundle: {len(opt)}+{len(inv)} bytes in one segment")
+    elif scen in ("bundlereg", "bundlemal"):
+        # The OPTIONS alone would pass (another From user, well-formed):
+        # only the message bundled behind it can decide the segment.
+        opt = tcp_msg("OPTIONS", src, c.sport, tag + "o", "Linphone/5.0")
+        if scen == "bundlereg":
+            second = tcp_msg("REGISTER", src, c.sport, tag, ua)
+        else:
+            second = tcp_msg("INVITE", src, c.sport, tag, "Linphone/5.0", callid=ua == "twin")
+        c.data(opt + second)
+        c.advance(len(opt) + len(second))
+        print(f"{scen}: {len(opt)}+{len(second)} bytes in one segment")
     else:
         sys.exit(__doc__)
     time.sleep(0.3)
