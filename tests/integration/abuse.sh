@@ -16,7 +16,9 @@
 #    registering from the address she registered from before
 #  - gateway mode (sipwarden on the router): a guesser's forged "200 OK from
 #    the server", sent from the clients' side after each real 401, is not
-#    read as the server's; the guesser's user is banned
+#    read as the server's; the guesser's user is banned. Over TCP too: a
+#    forged server segment from the clients' side is not read, a real TCP
+#    reply through the router is
 #  - through all of it the legitimate client keeps registering
 set -euo pipefail
 
@@ -283,6 +285,35 @@ check_gw_forged_200() {
 }
 lab_check "gateway mode: forged server replies from the clients' side are not read" \
 	check_gw_forged_200
+
+# The same rule over TCP: a forged "200 OK from the server" segment from
+# the clients' side (to a client's port, on no connection of the sender's)
+# is counted foreign and passed unread, never read as a reply; the twin, a
+# real TCP REGISTER through the router, has its server reply read.
+check_gw_forged_tcp() {
+	local f0 r0 p0
+	f0=$(gw_stat foreign_replies)
+	r0=$(gw_stat replies_seen)
+	p0=$(gw_stat tcp_passed)
+	gw_spoof "$LAB_SRV4" 203.0.113.71 "$(forged_200 9)" --tcp --dport 41234 || return 1
+	lab_wait_for "[ \$(gw_stat foreign_replies) -gt $f0 ]" 5 || return 1
+	lab_wait_for "[ \$(gw_stat tcp_passed) -gt $p0 ]" 5 || return 1
+	echo "foreign replies: $f0 -> $(gw_stat foreign_replies), tcp passed: $p0 ->" \
+		"$(gw_stat tcp_passed), replies read: $r0 -> $(gw_stat replies_seen)"
+	[ "$(gw_stat replies_seen)" -eq "$r0" ]
+}
+lab_check "gateway mode: a forged server TCP segment from the clients' side is not read" \
+	check_gw_forged_tcp
+check_gw_tcp_reply_read() {
+	local r0 out
+	r0=$(gw_stat replies_seen)
+	out=$(lab_cli /usr/bin/python3 "$SIPWARDEN_SRC/tests/integration/tcpsend.py" register \
+		203.0.113.18 "$LAB_SRV4" Linphone/5.0) || return 1
+	echo "replies: ${out:-none}"
+	lab_wait_for "[ \$(gw_stat replies_seen) -gt $r0 ]" 5 || return 1
+	echo "replies read: $r0 -> $(gw_stat replies_seen)"
+}
+lab_check "gateway mode: the server's TCP reply through the router is read" check_gw_tcp_reply_read
 
 gw_legit() {
 	sw_register 203.0.113.10 110 && [ "$(gw_stat auth_failures)" -eq 3 ]

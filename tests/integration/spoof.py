@@ -5,11 +5,14 @@ interface (AF_PACKET), so no routing or martian check on the sending side
 gets in the way.
 
   spoof.py --iface srv0 --dst-mac MAC --src ADDR --dst ADDR [--sport 5060]
-           [--dport 5060] [--count N] [--vary-src] (--text T | --file F)
+           [--dport 5060] [--count N] [--vary-src] [--tcp] (--text T | --file F)
 
 --text/--file: the SIP message; ${SRC} ${SPORT} ${N} are substituted, bare LF
 becomes CRLF, and the message ends with its blank line. --count N (<= 200000) sends N datagrams; --vary-src gives each datagram a new source: the next IPv4 address, or the
-next IPv6 /48 (the third group of 2001:db8:X:: counts up).
+next IPv6 /48 (the third group of 2001:db8:X:: counts up). --tcp: each message
+is one TCP segment (PSH|ACK, random sequence and acknowledgement numbers, right
+checksum) instead of a UDP datagram: a forged segment of a connection the
+sender is not part of.
 
 Safety: --dst must lie in the lab ranges (198.51.100.0/24, 203.0.113.0/24,
 2001:db8::/32); --src in those, loopback, 0/8, multicast, broadcast, :: or
@@ -18,6 +21,7 @@ Safety: --dst must lie in the lab ranges (198.51.100.0/24, 203.0.113.0/24,
 
 import argparse
 import ipaddress
+import random
 import socket
 import struct
 import sys
@@ -40,22 +44,29 @@ def csum(data):
     return ~s & 0xffff
 
 
-def frame(src, dst, sport, dport, payload):
-    ulen = 8 + len(payload)
-    if src.version == 4:
-        pseudo = src.packed + dst.packed + struct.pack("!BBH", 0, 17, ulen)
+def frame(src, dst, sport, dport, payload, tcp=False):
+    proto = 6 if tcp else 17
+    if tcp:
+        l4 = struct.pack("!HHIIBBHHH", sport, dport, random.getrandbits(32),
+                         random.getrandbits(32), 5 << 4, 0x18, 65535, 0, 0) + payload
+        at = 16
     else:
-        pseudo = src.packed + dst.packed + struct.pack("!IxxxB", ulen, 17)
-    udp = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
-    c = csum(pseudo + udp) or 0xffff
-    udp = udp[:6] + struct.pack("!H", c) + udp[8:]
+        l4 = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+        at = 6
+    ulen = len(l4)
     if src.version == 4:
-        hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, 0, 0x4000, 64, 17, 0,
+        pseudo = src.packed + dst.packed + struct.pack("!BBH", 0, proto, ulen)
+    else:
+        pseudo = src.packed + dst.packed + struct.pack("!IxxxB", ulen, proto)
+    c = csum(pseudo + l4) or 0xffff
+    l4 = l4[:at] + struct.pack("!H", c) + l4[at + 2:]
+    if src.version == 4:
+        hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, 0, 0x4000, 64, proto, 0,
                           src.packed, dst.packed)
         hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
-        return 0x0800, hdr + udp
-    hdr = struct.pack("!IHBB16s16s", 6 << 28, ulen, 17, 64, src.packed, dst.packed)
-    return 0x86DD, hdr + udp
+        return 0x0800, hdr + l4
+    hdr = struct.pack("!IHBB16s16s", 6 << 28, ulen, proto, 64, src.packed, dst.packed)
+    return 0x86DD, hdr + l4
 
 
 def main():
@@ -68,6 +79,7 @@ def main():
     ap.add_argument("--dport", type=int, default=5060)
     ap.add_argument("--count", type=int, default=1)
     ap.add_argument("--vary-src", action="store_true")
+    ap.add_argument("--tcp", action="store_true")
     g = ap.add_mutually_exclusive_group(required=True)
     g.add_argument("--text")
     g.add_argument("--file")
@@ -100,7 +112,7 @@ def main():
                 break
         body = text.replace("${SRC}", str(sa) if sa.version == 4 else "[%s]" % sa) \
                    .replace("${SPORT}", str(a.sport)).replace("${N}", str(i))
-        proto, pkt = frame(sa, dst, a.sport, a.dport, body.encode())
+        proto, pkt = frame(sa, dst, a.sport, a.dport, body.encode(), a.tcp)
         for _ in range(100):
             try:
                 s.sendto(pkt, (a.iface, proto, 0, 0, mac))
