@@ -325,3 +325,83 @@ Test(verdict, gateway_tcp_reply_read_only_from_the_server_interface)
 	cr_assert_eq(g_seen.server, 1);
 	cr_assert_eq(g_seen.judged, 1);
 }
+
+static const char OPT[] =
+	"OPTIONS sip:example.org SIP/2.0\r\n"
+	"Via: SIP/2.0/TCP 203.0.113.7:5060;branch=z9hG4bK0\r\n"
+	"Max-Forwards: 70\r\n"
+	"From: <sip:111@example.org>;tag=9\r\n"
+	"To: <sip:example.org>\r\n"
+	"Call-ID: c0@203.0.113.7\r\n"
+	"CSeq: 1 OPTIONS\r\n"
+	"User-Agent: Linphone\r\n"
+	"Content-Length: 0\r\n\r\n";
+
+/* An OPTIONS that passes alone, then `second` in the same segment, on a
+ * fresh connection from src. Returns the segment's result. */
+static struct verdict_result
+bundle(const char *src, uint16_t sport, const char *second, uint64_t now)
+{
+	char both[2048];
+	struct packet_info pi;
+	struct verdict_result r;
+
+	snprintf(both, sizeof(both), "%s%s", OPT, second);
+	pi = tcp(src, sport, "198.51.100.1", 5060, 0x02, 100, 0, NULL);
+	verdict_packet(&g_vc, &pi, true, now, &r);
+	pi = tcp(src, sport, "198.51.100.1", 5060, 0x18, 101, 1, both);
+	verdict_packet(&g_vc, &pi, true, now + 1, &r);
+	return r;
+}
+
+/* Bundling (issue 16, item 1): a segment that completes any message
+ * judged drop is dropped, whatever dropped it - a banned user's REGISTER,
+ * a malformed message, a scanner's UA with ua_ban_ip: no (no ban, so no
+ * kernel set to catch the rest either) - and its connection is hostile,
+ * so the OPTIONS in front cannot carry the rest through. The benign twin
+ * (the same bundle with a clean REGISTER) is accepted. */
+Test(verdict, bundled_drop_decides_the_segment_for_every_reason)
+{
+	char buf[1024];
+	struct ban_key k;
+	struct verdict_result r;
+	struct addr scan;
+	static const char no_callid[] =
+		"INVITE sip:112@example.org SIP/2.0\r\n"
+		"Via: SIP/2.0/TCP 203.0.113.7:5060;branch=z9hG4bK2\r\n"
+		"Max-Forwards: 70\r\n"
+		"From: <sip:112@example.org>;tag=2\r\n"
+		"To: <sip:112@example.org>\r\n"
+		"CSeq: 1 INVITE\r\n"
+		"Content-Length: 0\r\n\r\n";
+
+	r = bundle("203.0.113.20", 40001, reg(buf, sizeof(buf), "Linphone"), 1000);
+	cr_assert(r.accept);
+	cr_assert_eq(r.tcp.n_complete, 2);
+	cr_assert_eq(r.tcp.n_dropped, 0);
+
+	/* the banned user */
+	cr_assert_eq(ban_key_user(&k, "110@example.org"), 0);
+	cr_assert_eq(bantab_add(g_p.bans, &k, BAN_REASON_MANUAL, 2000, 600000), 1);
+	r = bundle("203.0.113.21", 40002, reg(buf, sizeof(buf), "Linphone"), 2000);
+	cr_assert_not(r.accept);
+	cr_assert_eq(r.tcp.n_dropped, 1);
+	cr_assert(r.tcp.hostile);
+	cr_assert_eq(g_seen.last, POLICY_BANNED_USER);
+
+	/* the malformed message */
+	r = bundle("203.0.113.22", 40003, no_callid, 3000);
+	cr_assert_not(r.accept);
+	cr_assert(r.tcp.hostile);
+	cr_assert_eq(g_seen.last, POLICY_MALFORMED);
+
+	/* the scanner with ua_ban_ip: no: dropped, nobody banned */
+	g_cfg->ua_ban_ip = false;
+	r = bundle("203.0.113.23", 40004, reg(buf, sizeof(buf), "friendly-scanner"), 4000);
+	cr_assert_not(r.accept);
+	cr_assert(r.tcp.hostile);
+	cr_assert_eq(g_seen.last, POLICY_UA);
+	cr_assert_eq(g_seen.bans, 0);
+	scan = A("203.0.113.23");
+	cr_assert_not(policy_ip_banned(&g_p, &scan, 4002));
+}
