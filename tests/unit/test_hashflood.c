@@ -24,6 +24,7 @@
 #include "bans.h"
 #include "enumtrack.h"
 #include "hash.h"
+#include "policy.h"
 #include "sip.h"
 #include "srctab.h"
 #include "tcpstream.h"
@@ -387,4 +388,26 @@ Test(hashflood, enum_sources_colliding_under_the_old_seed_do_not_evict)
 	enumtab_request(t, key * 0x9e3779b97f4a7c15ULL, &prober, 3, false, 1020);
 	cr_expect_eq(enumtab_reply(t, key * 0x9e3779b97f4a7c15ULL, 404, 1021, 60000, &got_src), 3);
 	enumtab_free(t);
+}
+
+/* ---- the User-Agent verdict cache (policy.c) ---- */
+
+/* The cache trusts a slot on its 64-bit hash alone: with a hash known in
+ * advance a scanner could pick a User-Agent that shares a benign agent's
+ * hash and inherit its verdict. Each policy (one per worker) draws its
+ * own key, so the same value hashes differently in each, and differently
+ * from an unkeyed (all-zero key) SipHash an attacker could compute. */
+Test(hashflood, ua_cache_hash_is_keyed_per_policy)
+{
+	static const char ua[] = "friendly-scanner";
+	struct policy a = { 0 }, b = { 0 };
+	struct hash_key zero = { 0 };
+
+	cr_assert_eq(policy_keys_init(&a), 0);
+	cr_assert_eq(policy_keys_init(&b), 0);
+	cr_assert(a.keyed && b.keyed);
+	cr_assert_neq(hash_bytes(&a.ua_hkey, ua, strlen(ua)), hash_bytes(&b.ua_hkey, ua, strlen(ua)));
+	cr_assert_neq(hash_bytes(&a.ua_hkey, ua, strlen(ua)), hash_bytes(&zero, ua, strlen(ua)));
+	/* the transaction identity too (txntab, enumtab) */
+	cr_assert_neq(hash_bytes(&a.txn_hkey, ua, strlen(ua)), hash_bytes(&b.txn_hkey, ua, strlen(ua)));
 }
