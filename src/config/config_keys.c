@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
+#include "config_types.h"
 #include "config_keys.h"
 #include "config_values.h"
 

@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-#include "config.h"
+#include "config_types.h"
 #include "config_tree.h"
 
 /*

@@ -15,7 +15,7 @@
 #include <sys/un.h>
 
 #include "build_config.h"
-#include "config.h"
+#include "config_types.h"
 #include "config_values.h"
 #include "sipmethod.h"
 
