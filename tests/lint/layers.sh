@@ -4,7 +4,14 @@
 # The source layout is the architecture (doc/design.md, "Source layout"):
 # src/<layer>/, lowest first in LAYERS. A file may include a project header
 # of its own layer or of a layer below, never one above. Checked on every
-# test run so the folders keep telling the truth.
+# test run so the folders keep telling the truth. Also checked here:
+# - no include cycle between modules (a module is X.c with X.h; a private
+#   X_internal.h may include its X.h): tsort finds any loop;
+# - the pure layers (sip, policy) do no I/O and read no clock: the caller
+#   passes packets, tables and the time in, so tests and sipwarden-replay
+#   drive them as the daemon does;
+# - shared state uses C11 atomics (<stdatomic.h>), never volatile or the
+#   __atomic/__sync builtins.
 set -euo pipefail
 SRC=${SIPWARDEN_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
 LAYERS=(base config sip io policy enforce control cluster tools daemon)
@@ -28,5 +35,46 @@ for f in "$SRC"/src/*/*.[ch]; do
 		fi
 	done < <(sed -n 's/^#include "\([^"]*\)".*/\1/p' "$f")
 done
-echo "layers: $n includes checked, $bad violations"
+
+# Include cycles between modules. A module's private parts may include its
+# header: X_internal.h, and the files listed here with the module they
+# belong to (each implements part of that module's header or exists only
+# for it).
+declare -A part_of=(
+	[tcpconn]=tcpstream   # the connection table; defines tcptab_new/free
+	[tcpframe]=tcpstream  # tcpstream's pure scanning functions
+)
+edges=$(for f in "$SRC"/src/*/*.[ch]; do
+	m=${f##*/}; m=${m%.*}
+	sed -n 's/^#include "\([^"]*\)\.h".*/\1/p' "$f" | while read -r h; do
+		[ -n "${home[$h.h]:-}" ] && [ "$h" != "$m" ] && [ "$m" != "${h}_internal" ] &&
+			[ "${part_of[$m]:-}" != "$h" ] && echo "$m $h"
+	done
+done | sort -u)
+if ! loop=$(tsort <<<"$edges" 2>&1 >/dev/null) || [ -n "$loop" ]; then
+	echo "layers: include cycle between modules:"
+	echo "$loop" | sed 's/^/  /'
+	bad=$((bad + 1))
+fi
+
+# The pure layers: no I/O, no clock, no threads of their own.
+impure='\<(socket|pthread_create|fopen|open|openat|read|write|sendto|sendmsg|recvfrom|recvmsg|clock_gettime|time|clock_mono_ms|clock_wall_s|getrandom)\(|\<(mnl|nfq)_'
+for f in "$SRC"/src/sip/*.c "$SRC"/src/policy/*.c; do
+	# Comments may name what the code must not call.
+	hits=$(sed -e 's://.*$::' -e 's:/\*.*\*/::g' -e '/\/\*/,/\*\//d' "$f" | grep -nE "$impure" || true)
+	if [ -n "$hits" ]; then
+		echo "layers: ${f#"$SRC"/} is in a pure layer but calls:"
+		echo "$hits" | sed 's/^/  /'
+		bad=$((bad + 1))
+	fi
+done
+
+# C11 atomics only.
+if hits=$(grep -nE '\bvolatile\b|__atomic_|__sync_' "$SRC"/src/*/*.[ch]); then
+	echo "layers: volatile or atomic builtins (use <stdatomic.h>):"
+	echo "$hits" | sed "s|^$SRC/|  |"
+	bad=$((bad + 1))
+fi
+
+echo "layers: $n includes checked, $(wc -l <<<"$edges") edges between modules, $bad violations"
 [ "$bad" -eq 0 ]
