@@ -467,36 +467,56 @@ check_naddr(struct sip_str v, enum sanity_fail f_scheme, enum sanity_fail f_pars
 }
 
 /*
- * Digest credentials (Kamailio's check 1024 of 1511): the username policy
- * keys failures on must be the one the server authenticates. Readers
- * differ on a quoted-pair (Kamailio ends a quoted value at the next '"',
- * "a\"b" is "a\" to it and "a\"b" to RFC 2617, and the next parameters
- * shift with it: a backslash anywhere is refused), on a second username
- * parameter (Kamailio takes the last) and on junk after a value: none of
- * them has one reading, so the request is malformed. Other schemes carry
- * no username for either side.
+ * Digest credentials: the username policy keys failures on must be the one
+ * the server authenticates, and the realm the one it checks them against.
+ * Readers differ on a quoted-pair (Kamailio ends a quoted value at the next
+ * '"', "a\"b" is "a\" to it and "a\"b" to RFC 2617, and the next
+ * parameters shift with it: a backslash anywhere is refused), on a second
+ * username or realm parameter (Kamailio takes the last) and on junk after a
+ * value: none of them has one reading, so the request is malformed. Other
+ * schemes carry no username for either side.
  */
 static bool
 creds_ok(struct sip_str v)
 {
-	char user[SANITY_PART_MAX];
+	char part[SANITY_PART_MAX];
 	const char *p = v.s, *e = v.s + v.len;
+	int r;
 
 	while (p < e && is_lws(*p))
 		p++;
 	if (e - p < 7 || strncasecmp(p, "digest", 6) != 0 || !is_lws(p[6]))
 		return true;
-	return sip_extract_auth_username(v, user, sizeof(user)) == 0 &&
-	    memchr(v.s, '\\', v.len) == NULL;
+	if (memchr(v.s, '\\', v.len) != NULL ||
+	    sip_extract_auth_username(v, part, sizeof(part)) != 0)
+		return false;
+	r = sip_extract_auth_param(v, "realm", part, sizeof(part));
+	return r == 0 || r == -ENOENT;
 }
 
+/*
+ * Every credentials header, not only the first of each name: the server
+ * may authenticate with any of them (Kamailio's auth module takes the one
+ * whose realm it asks for), so one that cannot be read alike is as
+ * dangerous second as first.
+ */
 static enum sanity_fail
 check_creds(const struct sip_msg *m)
 {
+	struct sip_str all[SIP_MAX_HEADERS];
+	unsigned n;
+
 	if (m->authorization.s != NULL && !creds_ok(m->authorization))
 		return SANITY_CREDENTIALS;
 	if (m->proxy_authorization.s != NULL && !creds_ok(m->proxy_authorization))
 		return SANITY_CREDENTIALS;
+	if (m->n_authorization < 2 && m->n_proxy_authorization < 2)
+		return SANITY_OK;
+	n = sip_header_each(m, "authorization", 0, all, SIP_MAX_HEADERS);
+	n += sip_header_each(m, "proxy-authorization", 0, all + n, SIP_MAX_HEADERS - n);
+	for (unsigned i = 0; i < n; i++)
+		if (!creds_ok(all[i]))
+			return SANITY_CREDENTIALS;
 	return SANITY_OK;
 }
 

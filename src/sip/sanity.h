@@ -49,7 +49,7 @@ enum sanity_fail {
 	SANITY_FROM_PARSE,
 	SANITY_TO_SCHEME,
 	SANITY_TO_PARSE,
-	SANITY_CREDENTIALS,       /* Digest credentials whose username is unreadable or ambiguous */
+	SANITY_CREDENTIALS,       /* Digest credentials whose username or realm is unreadable or ambiguous */
 	SANITY_SQLI_UA,           /* reject_sqli_chars: ' " -- %27 %22 %60 */
 	SANITY_SQLI_FROM,
 	SANITY_SQLI_TO,

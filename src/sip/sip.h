@@ -125,6 +125,10 @@ int sip_extract_tag(struct sip_str v, char *tag, size_t tlen);
  * value), unquoted, by a small parser of its own (libosip2 5.3 misreads
  * unquoted usernames). 0, -EINVAL, -ENOSPC. */
 int sip_extract_auth_username(struct sip_str v, char *user, size_t ulen);
+/* Any parameter of Digest credentials (realm...), read as the username
+ * is. 0, -EINVAL (unreadable, or the parameter named twice), -ENOENT
+ * (absent), -ENOSPC. */
+int sip_extract_auth_param(struct sip_str v, const char *name, char *out, size_t olen);
 /* The request-URI's user and host, as sip_extract_userhost() does. */
 int sip_extract_uri_userhost(struct sip_str uri, char *user, size_t ulen, char *host, size_t hlen);
 

@@ -583,13 +583,15 @@ is_tokch(char c)
  * credentials = auth-scheme LWS auth-param *(COMMA auth-param)
  * auth-param  = token LWS "=" LWS ( token / quoted-string )
  * An unquoted value runs to the next LWS or comma, as Kamailio reads it
- * (clients send username=105 unquoted; it must not be lost). A second
- * username parameter makes the credentials ambiguous: -EINVAL.
+ * (clients send username=105 unquoted; it must not be lost). A parameter
+ * named twice makes the credentials ambiguous (Kamailio keeps the last,
+ * another reader the first): -EINVAL. -ENOENT when the parameter is absent.
  */
 int
-sip_extract_auth_username(struct sip_str v, char *user, size_t ulen)
+sip_extract_auth_param(struct sip_str v, const char *name, char *user, size_t ulen)
 {
 	const char *p = v.s, *e, *n, *ne, *vs, *ve, *us = NULL, *ue = NULL;
+	size_t nlen = strlen(name);
 	int quoted, uquoted = 0;
 	size_t o;
 
@@ -641,7 +643,7 @@ sip_extract_auth_username(struct sip_str v, char *user, size_t ulen)
 			p++;
 		if (p < e && *p != ',')
 			return -EINVAL;
-		if (ne - n != 8 || strncasecmp(n, "username", 8) != 0)
+		if ((size_t)(ne - n) != nlen || strncasecmp(n, name, nlen) != 0)
 			continue;
 		if (us != NULL)
 			return -EINVAL;
@@ -650,7 +652,7 @@ sip_extract_auth_username(struct sip_str v, char *user, size_t ulen)
 		uquoted = quoted;
 	}
 	if (us == NULL)
-		return -EINVAL;
+		return -ENOENT;
 	/* copy, resolving quoted-pairs */
 	for (o = 0; us < ue; us++) {
 		if (uquoted && *us == '\\' && us + 1 < ue)
@@ -663,4 +665,13 @@ sip_extract_auth_username(struct sip_str v, char *user, size_t ulen)
 	}
 	user[o] = '\0';
 	return 0;
+}
+
+int
+sip_extract_auth_username(struct sip_str v, char *user, size_t ulen)
+{
+	int ret = sip_extract_auth_param(v, "username", user, ulen);
+
+	/* no username: nothing a failure could be keyed on, as before */
+	return ret == -ENOENT ? -EINVAL : ret;
 }

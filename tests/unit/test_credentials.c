@@ -1,0 +1,106 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Digest credentials read as the server reads them (issue 21): the
+ * parameter extractor (username, realm) and sanity_check() on every
+ * credentials header of a request, not only the first of each name. The
+ * cases are what the parser-agreement harness compares against Kamailio
+ * ($aU, $ar of each header).
+ */
+#include <criterion/criterion.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "sanity.h"
+#include "sip.h"
+
+static struct sip_str
+S(const char *s)
+{
+	return (struct sip_str){ s, (uint32_t)strlen(s) };
+}
+
+static int
+param(const char *v, const char *name, char *out, size_t n)
+{
+	return sip_extract_auth_param(S(v), name, out, n);
+}
+
+Test(credentials, realm)
+{
+	char r[64];
+
+	cr_assert_eq(param("Digest username=\"105\", realm=\"example.org\", nonce=\"n\"",
+	    "realm", r, sizeof(r)), 0);
+	cr_assert_str_eq(r, "example.org");
+	/* unquoted, any case, LWS around '=' (Kamailio reads them so) */
+	cr_assert_eq(param("Digest REALM = example.org,username=1", "realm", r, sizeof(r)), 0);
+	cr_assert_str_eq(r, "example.org");
+	cr_assert_eq(param("Digest realm=\"\", username=1", "realm", r, sizeof(r)), 0);
+	cr_assert_str_eq(r, "");
+	/* a quoted comma is no separator */
+	cr_assert_eq(param("Digest username=1, realm=\"a,realm=b\"", "realm", r, sizeof(r)), 0);
+	cr_assert_str_eq(r, "a,realm=b");
+	/* absent; named twice (Kamailio takes the last); junk after it */
+	cr_assert_eq(param("Digest username=1", "realm", r, sizeof(r)), -ENOENT);
+	cr_assert_eq(param("Digest realm=\"a\", realm=\"b\"", "realm", r, sizeof(r)), -EINVAL);
+	cr_assert_eq(param("Digest realm=\"a\"x, username=1", "realm", r, sizeof(r)), -EINVAL);
+	cr_assert_eq(param("Digest realm=\"toolong\"", "realm", r, 4), -ENOSPC);
+	/* the username wrapper keeps its answer for an absent username */
+	cr_assert_eq(sip_extract_auth_username(S("Digest realm=\"x\""), r, sizeof(r)), -EINVAL);
+}
+
+#define HDRS \
+	"REGISTER sip:example.org SIP/2.0\r\n" \
+	"Via: SIP/2.0/UDP 203.0.113.10:5060;branch=z9hG4bK1\r\n" \
+	"From: <sip:105@example.org>;tag=1\r\n" \
+	"To: <sip:105@example.org>\r\n" \
+	"Call-ID: c1@203.0.113.10\r\n" \
+	"CSeq: 2 REGISTER\r\n" \
+	"Max-Forwards: 70\r\n"
+#define GOOD "Digest username=\"105\", realm=\"example.org\", nonce=\"n\", response=\"r\""
+
+static enum sanity_fail
+judge(const char *creds)
+{
+	static char buf[2048];
+	struct config *cfg = config_new_default();
+	struct sip_msg m;
+	enum sip_flaw flaw;
+	enum sanity_fail f;
+	int n = snprintf(buf, sizeof(buf), HDRS "%sContent-Length: 0\r\n\r\n", creds);
+
+	cr_assert_not_null(cfg);
+	cr_assert(n > 0 && (size_t)n < sizeof(buf));
+	cr_assert_eq(sip_scan(buf, (size_t)n, &m, &flaw), 0, "%s", sip_flaw_name(flaw));
+	f = sanity_check(&m, cfg);
+	config_free(cfg);
+	return f;
+}
+
+Test(credentials, every_header)
+{
+	cr_assert_eq(judge("Authorization: " GOOD "\r\n"), SANITY_OK);
+	/* the same user twice, or beside a proxy's challenge answer */
+	cr_assert_eq(judge("Authorization: " GOOD "\r\nAuthorization: " GOOD "\r\n"), SANITY_OK);
+	cr_assert_eq(judge("Proxy-Authorization: " GOOD "\r\nAuthorization: " GOOD "\r\n"),
+	    SANITY_OK);
+	/* a realm read two ways, first header */
+	cr_assert_eq(judge("Authorization: Digest username=\"105\", realm=\"a\", realm=\"b\"\r\n"),
+	    SANITY_CREDENTIALS);
+	/* attack: a benign first header, an ambiguous second one (Kamailio
+	 * reads username "evil" from it, the last of two) */
+	cr_assert_eq(judge("Authorization: " GOOD "\r\n"
+	    "Authorization: Digest username=\"105\", username=\"evil\", realm=\"example.org\"\r\n"),
+	    SANITY_CREDENTIALS);
+	cr_assert_eq(judge("Proxy-Authorization: " GOOD "\r\n"
+	    "proxy-authorization: Digest username=\"105\\\"x\", realm=\"example.org\"\r\n"),
+	    SANITY_CREDENTIALS);
+	cr_assert_eq(judge("Authorization: " GOOD "\r\n"
+	    "Authorization: Digest username=\"105\", realm=\"x\", realm=\"y\"\r\n"),
+	    SANITY_CREDENTIALS);
+	/* benign twin: a second header of another scheme carries no username */
+	cr_assert_eq(judge("Authorization: " GOOD "\r\nAuthorization: Basic YWxhZGRpbg==\r\n"),
+	    SANITY_OK);
+}
