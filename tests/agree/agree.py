@@ -20,10 +20,10 @@ itself on the markers' replies, so nothing is lost to a full socket buffer.
   sw_only_pass Kamailio rejected it, sipwarden passed it (the server answers
                it with an error: harmless to policy)
 
-Fields compared: method, first User-Agent (and how many there are), From and
+Fields compared: method, every User-Agent (and how many there are), From and
 To user (percent-decoded) and host (lower-case, IPv6 canonical), Call-ID
-(unfolded), CSeq number, the digest username of the credentials the server
-authenticates with. See tests/agree/README.md.
+(unfolded), CSeq number, the digest username and realm of every credentials
+header. See tests/agree/README.md.
 """
 import argparse
 import collections
@@ -119,8 +119,15 @@ def credentials(r, user, realm):
     else:
         un = f'UserName = "{uname}"'
     scheme = "Digest" if r.random() < 0.9 else r.choice(["digest", "DIGEST", "Basic", "NoOne"])
-    params = [un, f'realm="{realm}"', 'nonce="abc"', 'uri="sip:example.org"',
-              'response="0123456789abcdef0123456789abcdef"']
+    y = r.random()
+    if y < 0.7:
+        rl = f'realm="{realm}"'
+    else:
+        rl = r.choice([f"realm={realm}", f'realm="{realm}", realm="other.org"', 'realm=""',
+                       f'REALM = "{realm.upper()}"', f'realm="{realm}"x', f'realm="a,b"',
+                       f'realm="{realm}\\"', ""])
+    params = [un, 'nonce="abc"', 'uri="sip:example.org"',
+              'response="0123456789abcdef0123456789abcdef"'] + ([rl] if rl else [])
     r.shuffle(params)
     sep = r.choice([", ", ",", " , ", ",\r\n  "])
     return f"{scheme} " + sep.join(params)
@@ -156,7 +163,7 @@ def base(r, i):
 
 def mutate(r, method, ruri, hdrs, body):
     """Apply one mutation in place; returns the possibly changed parts."""
-    k = r.randrange(16)
+    k = r.randrange(17)
     if k == 0:    # header-name case
         h = r.choice(hdrs)
         h[0] = rcase(r, h[0])
@@ -249,6 +256,16 @@ def mutate(r, method, ruri, hdrs, body):
             h[1] = ""
         else:
             hdrs.remove(h)
+    elif k == 16:  # a second credentials header: same user or another, either kind
+        cr = [h for h in hdrs if h[0].lower() in ("authorization", "proxy-authorization")]
+        user = r.choice(USERS[:6])
+        realm = r.choice(["example.org", "other.org", "EXAMPLE.org"])
+        if cr and r.random() < 0.5:
+            m = re.search(r'username="?([^",\s]*)', cr[0][1])
+            if m:
+                user = m.group(1)
+        name = r.choice(["Authorization", "Proxy-Authorization", "authorization"])
+        hdrs.insert(r.randrange(1, len(hdrs) + 1), [name, credentials(r, user, realm)])
     return method, ruri, hdrs, body, None
 
 
@@ -368,6 +385,11 @@ def kamailio_log(path):
             if j >= 0:
                 cur = parse_kv(line[j + 4:].strip())
                 continue
+            j = line.find("CRD cr=")
+            if j >= 0:
+                if cur is not None:
+                    cur["cr"] = line[j + 7:].strip()
+                continue
             j = line.find("MARK agree-mark-")
             if j >= 0:
                 i = int(line[j + 16:].split()[0])
@@ -400,20 +422,61 @@ def host_norm(b):
     return s
 
 
+def creds_list(cr):
+    """',P:user:realm,A:..' -> [(type, user, realm)], and whether cut short."""
+    out, cut = [], False
+    for item in (cr or "").split(",")[1:]:
+        if item == "E":
+            cut = True
+            continue
+        t, u, rl = item.split(":")
+        out.append((t, unhex(u), unhex(rl)))
+    return out, cut
+
+
+def compare_creds(sw, k):
+    """Every credentials header: same kind, username and realm. Kamailio
+    reads no credentials in ACK and CANCEL (its $aU is null there, and its
+    auth module does not challenge them): only their number is compared."""
+    if "cr" not in k:
+        return ["credentials-unlogged"]
+    kc, cut = creds_list(k["cr"])
+    sc, _ = creds_list(sw.get("cr"))
+    if cut:
+        return ["credentials-unlogged"]
+    if [c[0] for c in kc] != [c[0] for c in sc]:
+        return ["credentials-count"]
+    if unhex(k["rm"]) in (b"ACK", b"CANCEL"):
+        return []
+    d = []
+    for (_, ku, kr), (_, su, sr) in zip(kc, sc):
+        if ku != su and "auth-username" not in d:
+            d.append("auth-username")
+        # Kamailio's $ar is "" when there is no realm parameter; agree-read
+        # says "-": the same reading (no realm to match).
+        if (kr or b"") != (sr or b"") and "auth-realm" not in d:
+            d.append("auth-realm")
+    return d
+
+
 def compare_fields(sw, k):
     """Judged fields on which the two readings differ (both passed)."""
     diffs = []
     if unhex(sw["rm"]) != unhex(k["rm"]):
         diffs.append("method")
-    # User-Agent: sipwarden judges the first; the count says whether more
-    # exist (every one matched: issue 16, ev16).
+    # User-Agent: every one, in order (policy matches each against the
+    # blacklist; the server logs or routes on any of them).
     kn, _, kua = k["ua"].partition(":")
     sn, _, sua = sw["ua"].partition(":")
-    kfirst = kua.split(",")[1] if kua.startswith(",") else ""
-    if int(kn) != int(sn):
+    kall = kua.split(",")[1:] if kua else []
+    sall = sua.split(",")[1:] if sua else []
+    if int(kn) != int(sn) or len(kall) != len(sall):
         diffs.append("ua-count")
-    elif int(kn) > 0 and unfold(bytes.fromhex(kfirst)).rstrip(b" \t") != bytes.fromhex(sua):
-        diffs.append("user-agent")
+    else:
+        for kv, sv in zip(kall, sall):
+            if unfold(bytes.fromhex(kv)).rstrip(b" \t") != bytes.fromhex(sv):
+                diffs.append("user-agent")
+                break
     for side in ("f", "t"):
         ku, kd = unhex(k[side + "u"]), unhex(k[side + "d"])
         su, sd = unhex(sw[side + "u"]), unhex(sw[side + "d"])
@@ -441,11 +504,7 @@ def compare_fields(sw, k):
     scs = int(sw["cs"]) if sw["cs"] != "-" else None
     if kcs != scs:
         diffs.append("cseq")
-    kau, sau = unhex(k["au"]), unhex(sw["au"])
-    if kau:  # Kamailio prints "" when there are no credentials
-        s_user = sau.split(b"@")[0] if sau is not None else None
-        if s_user != kau:
-            diffs.append("auth-username")
+    diffs += compare_creds(sw, k)
     return diffs
 
 

@@ -10,14 +10,21 @@
  * the fields the rules key on, read as policy reads them (hex-encoded,
  * "-" when sipwarden has no value):
  *
- *   N s=ok|drop:REASON rm=.. ua=COUNT:.. fu=.. fd=.. tu=.. td=.. ci=.. cs=.. au=..
+ *   N s=ok|drop:REASON rm=.. ua=COUNT:,UA1,UA2.. fu=.. fd=.. tu=.. td=.. ci=.. cs=..
+ *     cr=,P:USER:REALM,..,A:USER:REALM,..
  *
- * fu/fd, tu/td come from sip_extract_userhost() (user percent-decoded, host
- * lower-cased), au from sip_extract_auth_username() on the credentials
- * authtrack reads (Authorization, else Proxy-Authorization).
+ * ua lists every User-Agent header (policy matches each one). fu/fd, tu/td
+ * come from sip_extract_userhost() (user percent-decoded, host
+ * lower-cased). cr lists every credentials header, Proxy-Authorization
+ * first and then Authorization (the order Kamailio's script walks them
+ * in), each with the username and realm sip_extract_auth_param() reads.
+ * Credentials naming different users pass sanity_check() but are judged
+ * malformed by policy_judge() (creds_conflict(), failed-auth bans on by
+ * default): s=drop:creds-conflict here.
  */
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,11 +65,53 @@ userhost(const char *ut, const char *ht, struct sip_str v)
 }
 
 static void
+hex_span(struct sip_str v)
+{
+	char tmp[PART_MAX];
+	size_t k = sip_str_copy(v, tmp, sizeof(tmp));
+
+	for (size_t i = 0; i < k; i++)
+		printf("%02x", (unsigned char)tmp[i]);
+}
+
+static void
+hex_part(const char *s, int ok)
+{
+	if (!ok) {
+		printf("-");
+		return;
+	}
+	for (; *s; s++)
+		printf("%02x", (unsigned char)*s);
+}
+
+/* Every credentials header: how many, and whether their usernames differ. */
+static unsigned
+creds_all(const struct sip_msg *m, struct sip_str *all, unsigned *n_pa, bool *conflict)
+{
+	char first[PART_MAX], u[PART_MAX];
+	unsigned n;
+
+	n = *n_pa = sip_header_each(m, "proxy-authorization", 0, all, SIP_MAX_HEADERS);
+	n += sip_header_each(m, "authorization", 0, all + n, SIP_MAX_HEADERS - n);
+	*conflict = false;
+	for (unsigned i = 0; n > 1 && i < n; i++) {
+		if (sip_extract_auth_username(all[i], i ? u : first, PART_MAX) < 0 ||
+		    (i && strcmp(u, first) != 0))
+			*conflict = true;
+	}
+	return n;
+}
+
+static void
 judge(unsigned long n, const char *buf, size_t len, const struct config *cfg)
 {
 	struct sip_msg m;
 	enum sip_flaw flaw;
 	enum sanity_fail f;
+	struct sip_str ua[SIP_MAX_HEADERS], cr[SIP_MAX_HEADERS];
+	unsigned n_ua, n_cr, n_pa = 0;
+	bool conflict = false;
 	char tmp[PART_MAX];
 
 	printf("%lu", n);
@@ -71,8 +120,11 @@ judge(unsigned long n, const char *buf, size_t len, const struct config *cfg)
 		return;
 	}
 	f = sanity_check(&m, cfg);
+	n_cr = m.is_request ? creds_all(&m, cr, &n_pa, &conflict) : 0;
 	if (f != SANITY_OK)
 		printf(" s=drop:%s", sanity_fail_name(f));
+	else if (conflict)
+		printf(" s=drop:creds-conflict");
 	else
 		printf(" s=ok");
 	if (!m.is_request) {
@@ -81,11 +133,10 @@ judge(unsigned long n, const char *buf, size_t len, const struct config *cfg)
 	}
 	hex("rm", m.method_name.s, m.method_name.len);
 	printf(" ua=%u:", m.n_user_agent);
-	if (m.user_agent.s) {
-		size_t k = sip_str_copy(m.user_agent, tmp, sizeof(tmp));
-
-		for (size_t i = 0; i < k; i++)
-			printf("%02x", (unsigned char)tmp[i]);
+	n_ua = sip_header_each(&m, "user-agent", 0, ua, SIP_MAX_HEADERS);
+	for (unsigned i = 0; i < n_ua; i++) {
+		printf(",");
+		hex_span(ua[i]);
 	}
 	userhost("fu", "fd", m.from);
 	userhost("tu", "td", m.to);
@@ -99,12 +150,13 @@ judge(unsigned long n, const char *buf, size_t len, const struct config *cfg)
 		printf(" cs=%u", m.cseq_num);
 	else
 		printf(" cs=-");
-	{
-		struct sip_str cred = m.authorization.s ? m.authorization : m.proxy_authorization;
-		int ok = cred.s != NULL &&
-		    sip_extract_auth_username(cred, tmp, sizeof(tmp)) == 0;
-
-		str_field("au", tmp, ok);
+	printf(" cr=");
+	for (unsigned i = 0; i < n_cr; i++) {
+		char user[PART_MAX], realm[PART_MAX];
+		printf(",%c:", i < n_pa ? 'P' : 'A');
+		hex_part(user, sip_extract_auth_username(cr[i], user, sizeof(user)) == 0);
+		printf(":");
+		hex_part(realm, sip_extract_auth_param(cr[i], "realm", realm, sizeof(realm)) == 0);
 	}
 	printf("\n");
 }
