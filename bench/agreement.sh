@@ -8,6 +8,9 @@
 #
 #   bench/agreement.sh [SEED] [TOTAL] [CHUNK]     (as root; ~10 min per 10^6)
 #
+# AGREE_UNTIL (a date(1) time, e.g. "20:50 UTC") bounds the run: no chunk is
+# started after it, and the summary counts the requests actually compared.
+#
 # Output: $LAB_RUN/agree-long/summary.json and a summary on stdout; exit 1
 # when any request was read differently (a disagreement) or went missing.
 set -euo pipefail
@@ -27,7 +30,12 @@ rm -f "$OUT"/chunk-*.json
 
 n=0
 i=0
+until_s=$( [ -n "${AGREE_UNTIL:-}" ] && date -d "$AGREE_UNTIL" +%s || echo 0)
 while ((n < TOTAL)); do
+	if ((until_s && $(date +%s) >= until_s)); then
+		echo "agreement: AGREE_UNTIL reached after $n requests" >&2
+		break
+	fi
 	c=$((TOTAL - n < CHUNK ? TOTAL - n : CHUNK))
 	AGREE_DIR=$OUT/chunk AGREE_TIMEOUT=3600 \
 		"$SIPWARDEN_SRC/tests/agree/run.sh" gen $((SEED * 1000 + i)) "$c" || true
@@ -41,12 +49,14 @@ python3 - "$OUT" "$SEED" <<'PY'
 import collections, glob, json, sys
 out, seed = sys.argv[1], sys.argv[2]
 tot = collections.Counter(); fd = collections.Counter(); dis = collections.Counter(); n = 0
+cls = collections.Counter()
 for f in sorted(glob.glob(out + "/chunk-*.json")):
     r = json.load(open(f))
     n += r["requests"]
     tot.update(r["counts"]); fd.update(r["false_drops_by_check"]); dis.update(r["disagreements_by_field"])
+    cls.update(r.get("false_drop_classes", {}))
 s = {"seed": int(seed), "requests": n, "counts": dict(tot), "false_drops_by_check": dict(fd),
-     "disagreements_by_field": dict(dis)}
+     "false_drop_classes": dict(cls), "disagreements_by_field": dict(dis)}
 json.dump(s, open(out + "/summary.json", "w"), indent=1, sort_keys=True)
 print(f"agreement (seed {seed}): {n} requests")
 for k in ("agree", "disagree", "false_drop", "both_reject", "sw_only_pass",
@@ -54,6 +64,8 @@ for k in ("agree", "disagree", "false_drop", "both_reject", "sw_only_pass",
     print(f"  {k}: {tot.get(k, 0)}")
 for k, v in sorted(fd.items(), key=lambda x: -x[1]):
     print(f"  false drop {k}: {v}")
+for k, v in sorted(cls.items()):
+    print(f"  false drop class {k}: {v}")
 for k, v in sorted(dis.items(), key=lambda x: -x[1]):
     print(f"  disagreement {k}: {v}")
 sys.exit(1 if tot.get("disagree", 0) or tot.get("missing", 0) else 0)

@@ -508,6 +508,83 @@ def compare_fields(sw, k):
     return diffs
 
 
+# ------------------------------------------------------------ false drops
+
+def header_values(req, names):
+    """Values of the headers named (lower-case, compact forms included), folds kept."""
+    h = req.split(b"\r\n\r\n")[0]
+    out = []
+    for line in re.split(rb"\r\n(?![ \t])|\n(?![ \t])|\r(?![ \t\n])", h)[1:]:
+        n, sep, v = line.partition(b":")
+        if sep and n.strip().lower() in names:
+            out.append(v)
+    return out
+
+
+ADDR_CLASSES = [
+    ("lws-inside-angle-brackets", rb"<\s+\S|\S\s+>"),
+    ("comma-in-unquoted-display-name", rb"^\s*[^\"<]*,[^\"<]*<"),
+    ("two-addresses", rb"[>\w],\s*<|>\s*,\s*<"),
+    ("addr-spec-then-angle", rb"^\s*sips?:[^<]*<"),
+    ("two-display-name-parts", rb"\"\s+\"|^\s*\S+\s+<[^>]*>\s*<"),
+]
+
+
+def why_dropped(req, check):
+    """The documented class (doc/agreement.md) a false drop belongs to, or
+    'unexplained': every false drop is either one of these or a finding."""
+    if check in ("from-parse", "to-parse"):
+        vals = header_values(req, (b"from", b"f") if check[0] == "f" else (b"to", b"t"))
+        for name, rx in ADDR_CLASSES:
+            if any(re.search(rx, v) for v in vals):
+                return name
+        if any(len(v) > 2047 for v in vals):
+            return "longer-than-parse-limit"
+        return "unexplained"
+    if check in ("from-scheme", "to-scheme", "ruri-scheme"):
+        return "scheme-not-sip-sips-tel"
+    if check == "ruri-parse":
+        ruri = req.split(b"\r\n", 1)[0].split(b" ")
+        return "longer-than-parse-limit" if len(ruri) > 1 and len(ruri[1]) > 2047 else "unexplained"
+    if check == "binary":
+        h = req.split(b"\r\n\r\n")[0]
+        for m in re.finditer(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n(?![ \t])", h):
+            line = h[:m.start()].split(b"\r\n")[-1]
+            quoted = h[m.start() - 1:m.start()] == b"\\" and line[:-1].count(b'"') % 2 == 1
+            if not quoted:
+                return "lone-cr-or-lf" if m.group(0) in (b"\r", b"\n") else "raw-control-byte"
+            if m.group(0) in (b"\r", b"\n"):
+                return "escaped-cr-or-lf"
+            lines = h[:m.start()].split(b"\r\n")
+            while len(lines) > 1 and lines[-1][:1] in (b" ", b"\t"):
+                lines.pop()  # a fold: the header's name is on its first line
+            if lines[-1].split(b":")[0].strip().lower() in (b"user-agent", b"authorization",
+                                                        b"proxy-authorization", b"call-id",
+                                                        b"i", b"cseq"):
+                return "escaped-control-in-matched-header"
+        return "unexplained"
+    if check == "credentials":
+        for v in header_values(req, (b"authorization", b"proxy-authorization")):
+            if not re.match(rb"\s*digest\s", v, re.I):
+                continue
+            if b"\\" in v:
+                return "backslash"
+            if len(re.findall(rb"(?i)(?:^|[\s,])username\s*=", v)) > 1:
+                return "two-usernames"
+            if len(re.findall(rb"(?i)(?:^|[\s,])realm\s*=", v)) > 1:
+                return "two-realms"
+        return "junk-after-value-or-unreadable"
+    if check == "creds-conflict":
+        return "different-or-unreadable-usernames"
+    if check == "max-forwards-value":
+        return "not-a-number-0-255"
+    if check == "cseq-value":
+        return "not-a-number-below-2^31"
+    if check == "missing-call-id":
+        return "empty-call-id"
+    return "unexplained"
+
+
 def cmd_compare(a):
     klog = kamailio_log(a.log)
     sw = {}
@@ -518,6 +595,7 @@ def cmd_compare(a):
     reqs = list(records(a.inp))
     c = collections.Counter()
     false_drops = collections.Counter()
+    classes = collections.Counter()
     disagree = collections.Counter()
     examples = collections.defaultdict(list)
     per = []
@@ -544,6 +622,10 @@ def cmd_compare(a):
             c["false_drop"] += 1
             why = s["s"].split(":", 1)[1]
             false_drops[why] += 1
+            cls = why + "/" + why_dropped(req, why)
+            classes[cls] += 1
+            if cls.endswith("/unexplained") and len(examples["unexplained " + why]) < a.examples:
+                examples["unexplained " + why].append(i)
             if len(examples["false_drop " + why]) < a.examples:
                 examples["false_drop " + why].append(i)
         elif s_ok:
@@ -553,6 +635,7 @@ def cmd_compare(a):
         else:
             c["both_reject"] += 1
     rep = {"requests": len(reqs), "counts": dict(c), "false_drops_by_check": dict(false_drops),
+           "false_drop_classes": dict(classes),
            "disagreements_by_field": dict(disagree),
            "examples": {k: v for k, v in examples.items()}}
     if a.per_request:
@@ -568,6 +651,9 @@ def cmd_compare(a):
         print(f"  false drop {k2}: {v}")
     for k2, v in sorted(disagree.items(), key=lambda x: -x[1]):
         print(f"  disagreement {k2}: {v}")
+    for k2, v in sorted(classes.items()):
+        if k2.endswith("/unexplained"):
+            print(f"  false drop {k2}: {v}")
     if a.show:
         for k2, idx in sorted(examples.items()):
             for i in idx[:a.show]:
