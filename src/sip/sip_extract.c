@@ -583,7 +583,9 @@ is_tokch(char c)
  * credentials = auth-scheme LWS auth-param *(COMMA auth-param)
  * auth-param  = token LWS "=" LWS ( token / quoted-string )
  * An unquoted value runs to the next LWS or comma, as Kamailio reads it
- * (clients send username=105 unquoted; it must not be lost). A parameter
+ * (clients send username=105 unquoted; it must not be lost). No empty
+ * list element: nothing before the first auth-param, between two commas
+ * or after the last (Kamailio reads those differently). A parameter
  * named twice makes the credentials ambiguous (Kamailio keeps the last,
  * another reader the first): -EINVAL. -ENOENT when the parameter is absent.
  */
@@ -606,11 +608,9 @@ sip_extract_auth_param(struct sip_str v, const char *name, char *user, size_t ul
 	if (e - p < 7 || strncasecmp(p, "Digest", 6) != 0 || !is_lws(p[6]))
 		return -EINVAL;
 	p += 6;
-	for (;;) {
-		while (p < e && (is_lws(*p) || *p == ','))
-			p++;
-		if (p == e)
-			break;
+	while (p < e && is_lws(*p))
+		p++;
+	while (p < e) {
 		for (n = p; p < e && is_tokch(*p); p++)
 			;
 		if (p == n)
@@ -641,8 +641,18 @@ sip_extract_auth_param(struct sip_str v, const char *name, char *user, size_t ul
 		}
 		while (p < e && is_lws(*p))
 			p++;
-		if (p < e && *p != ',')
-			return -EINVAL;
+		if (p < e) {
+			/* A comma, then the next auth-param: Kamailio refuses
+			 * a trailing comma (no username at all) and stops at
+			 * an empty element (the realm after it is lost), so
+			 * neither is read past here. */
+			if (*p++ != ',')
+				return -EINVAL;
+			while (p < e && is_lws(*p))
+				p++;
+			if (p == e || *p == ',')
+				return -EINVAL;
+		}
 		if ((size_t)(ne - n) != nlen || strncasecmp(n, name, nlen) != 0)
 			continue;
 		if (us != NULL)

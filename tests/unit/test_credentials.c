@@ -51,6 +51,35 @@ Test(credentials, realm)
 	cr_assert_eq(sip_extract_auth_username(S("Digest realm=\"x\""), r, sizeof(r)), -EINVAL);
 }
 
+/*
+ * Empty list elements: Kamailio 5.6 reads no credentials at all when a
+ * comma ends them, and stops at an empty element or before a leading one
+ * (username "105" then no realm; no username). sipwarden read all of them
+ * whole: the attack names a victim where Kamailio reads nothing.
+ */
+Test(credentials, empty_elements)
+{
+	char u[64];
+
+	cr_assert_eq(param("Digest username=\"105\",", "username", u, sizeof(u)), -EINVAL);
+	cr_assert_eq(param("Digest username=\"105\" , ", "username", u, sizeof(u)), -EINVAL);
+	cr_assert_eq(param("Digest username=105,realm=x,", "realm", u, sizeof(u)), -EINVAL);
+	cr_assert_eq(param("Digest username=\"105\", , realm=\"x\"", "realm", u, sizeof(u)),
+	    -EINVAL);
+	cr_assert_eq(param("Digest username=\"105\",,realm=\"x\"", "username", u, sizeof(u)),
+	    -EINVAL);
+	cr_assert_eq(param("Digest username=\"105\",\r\n\t,realm=\"x\"", "username", u,
+	    sizeof(u)), -EINVAL);
+	cr_assert_eq(param("Digest  , username=\"victim\"", "username", u, sizeof(u)), -EINVAL);
+	cr_assert_eq(param("Digest ,username=\"victim\"", "username", u, sizeof(u)), -EINVAL);
+	/* benign twins: LWS and folds around the commas are fine */
+	cr_assert_eq(param("Digest  username = \"105\" ,\r\n  realm=\"x\"", "username", u,
+	    sizeof(u)), 0);
+	cr_assert_str_eq(u, "105");
+	cr_assert_eq(param("Digest username=105 ,realm=x", "realm", u, sizeof(u)), 0);
+	cr_assert_str_eq(u, "x");
+}
+
 #define HDRS \
 	"REGISTER sip:example.org SIP/2.0\r\n" \
 	"Via: SIP/2.0/UDP 203.0.113.10:5060;branch=z9hG4bK1\r\n" \
@@ -99,6 +128,8 @@ Test(credentials, every_header)
 	    SANITY_CREDENTIALS);
 	cr_assert_eq(judge("Authorization: " GOOD "\r\n"
 	    "Authorization: Digest username=\"105\", realm=\"x\", realm=\"y\"\r\n"),
+	    SANITY_CREDENTIALS);
+	cr_assert_eq(judge("Authorization: Digest username=\"105\", realm=\"example.org\",\r\n"),
 	    SANITY_CREDENTIALS);
 	/* benign twin: a second header of another scheme carries no username */
 	cr_assert_eq(judge("Authorization: " GOOD "\r\nAuthorization: Basic YWxhZGRpbg==\r\n"),
