@@ -573,6 +573,8 @@ def why_dropped(req, check):
                 return "two-usernames"
             if len(re.findall(rb"(?i)(?:^|[\s,])realm\s*=", v)) > 1:
                 return "two-realms"
+            if re.search(rb"(?i)^\s*digest\s*,|,\s*,|,\s*$", v):
+                return "empty-list-element"
         return "junk-after-value-or-unreadable"
     if check == "creds-conflict":
         return "different-or-unreadable-usernames"
