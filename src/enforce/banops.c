@@ -39,6 +39,7 @@ struct banops {
 	banops_publish_fn publish;
 	void *publish_ctx;
 	struct evidence *evidence;
+	struct allowlist *allow;
 
 	pthread_mutex_t lock;   /* the ring and the flags below it */
 	pthread_cond_t wake;
@@ -98,6 +99,12 @@ banops_set_evidence(struct banops *b, struct evidence *ev)
 }
 
 void
+banops_set_allowlist(struct banops *b, struct allowlist *al)
+{
+	b->allow = al;
+}
+
+void
 banops_set_monitor(struct banops *b, bool monitor)
 {
 	atomic_store(&b->monitor, monitor);
@@ -138,9 +145,16 @@ banops_ban(struct banops *b, const struct ban_key *k, enum ban_reason r, uint32_
 	   uint64_t now_ms, unsigned flags, const struct banops_line *line)
 {
 	struct ban_key gone;
-	int ret = bantab_add_evict(b->bans, k, r, now_ms, (uint64_t)secs * 1000u, &gone);
 	bool monitor = atomic_load(&b->monitor);
 	struct job j;
+	int ret;
+
+	/* The one gate every ban passes: an allow made while a worker was
+	 * deciding, a peer's or a blocklist's ban of an allowed network, is
+	 * refused here (the policy narrows its own around allows already). */
+	if (b->allow && allowlist_covers_key(b->allow, k))
+		return -EPERM;
+	ret = bantab_add_evict(b->bans, k, r, now_ms, (uint64_t)secs * 1000u, &gone);
 
 	/* An automatic ban evicted to make room (bans.h) leaves the kernel
 	 * set too, in order with the adds. */

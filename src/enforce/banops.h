@@ -25,6 +25,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "allowlist.h"
 #include "bans.h"
 #include "event.h"
 #include "evidence.h"
@@ -84,6 +85,11 @@ void banops_set_publish(struct banops *b, banops_publish_fn fn, void *ctx);
  * (in the caller's thread; evidence.h is thread-safe), never lost to a
  * full queue. */
 void banops_set_evidence(struct banops *b, struct evidence *ev);
+/* The operator's allow-list (allowlist.h; NULL: none): a ban that would
+ * cover an allowed address, network or user is refused (-EPERM), whoever
+ * makes it - a worker, the operator, a blocklist, another node. Set before
+ * the first ban. */
+void banops_set_allowlist(struct banops *b, struct allowlist *al);
 /* Monitor mode: the table records, the kernel sets and the cluster are
  * never touched, the lines say "would". */
 void banops_set_monitor(struct banops *b, bool monitor);
@@ -93,7 +99,8 @@ bool banops_monitor(const struct banops *b);
  * Ban key for secs seconds, or extend its ban (any thread). flags: enum
  * banops_flags; line: logged when the ban is new (may be NULL). Returns
  * bantab_add()'s answer: 1 new, 0 kept or extended, negative errno
- * (-ENOSPC: the table is full; nothing else happens then).
+ * (-ENOSPC: the table is full; -EPERM: the allow-list covers key; nothing
+ * else happens then).
  */
 int banops_ban(struct banops *b, const struct ban_key *k, enum ban_reason r, uint32_t secs,
 	       uint64_t now_ms, unsigned flags, const struct banops_line *line);

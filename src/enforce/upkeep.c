@@ -130,6 +130,7 @@ blocklist_add(const struct addr_net *net, void *arg)
 {
 	struct bl_add *a = arg;
 	struct ban_key k;
+	int ret;
 
 	/* A list from the Internet (APIBAN, CrowdSec) is not trusted to be
 	 * sane: /0 or a /4 would drop everyone, an entry covering a peer or
@@ -145,8 +146,12 @@ blocklist_add(const struct addr_net *net, void *arg)
 	ban_key_net(&k, &net->base, net->plen);
 	/* Until the next start or reload, which replace the whole list; the
 	 * kernel keeps at most KERNELSET_MAX_TIMEOUT. */
-	if (banops_ban(a->u->ops, &k, BAN_REASON_BLOCKLIST, KERNELSET_MAX_TIMEOUT, a->now,
-		       BANOPS_BULK, NULL) < 0)
+	ret = banops_ban(a->u->ops, &k, BAN_REASON_BLOCKLIST, KERNELSET_MAX_TIMEOUT, a->now,
+			 BANOPS_BULK, NULL);
+	/* -EPERM: it covers what the operator allow-listed (banops.h). */
+	if (ret == -EPERM)
+		a->trusted++;
+	else if (ret < 0)
 		a->refused++;
 	return 0;
 }
@@ -186,7 +191,7 @@ upkeep_blocklists(struct upkeep *u, const struct config *cfg, uint64_t now)
 	if (cfg->n_blocklist_files || old.n)
 		log_msg(LOG_NOTICE, "blocklists: %u entries from %u files (%u bad lines, %u not "
 			"banned: table full, %u refused: wider than limits.min_ban_prefix4/6, "
-			"%u refused: covering a trusted address), replacing %zu", total,
+			"%u refused: covering a trusted or allowed address), replacing %zu", total,
 			cfg->n_blocklist_files, bad_total, add.refused, add.wide, add.trusted,
 			old.n);
 }
