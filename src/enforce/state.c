@@ -104,6 +104,35 @@ save_one(const struct ban_info *b, void *arg)
 	c->count++;
 }
 
+/*
+ * An allow line: "allow <kind> <key> <plen> <expires> <created> =<origin>
+ * =<comment>", expires 0 for a permanent entry. The free-text fields are
+ * escaped as user keys are, behind a "=" that keeps an empty one a word.
+ */
+static void
+save_allow(const struct allow_entry *e, void *arg)
+{
+	struct save_ctx *c = arg;
+
+	fputs("allow ", c->f);
+	if (e->key.kind == BAN_KIND_IP) {
+		char buf[ADDR_STRLEN];
+		struct addr a;
+
+		memcpy(&a, e->key.data, sizeof(a));
+		fprintf(c->f, "ip %s %u", addr_format(&a, buf, sizeof(buf)), e->key.plen);
+	} else {
+		fputs("user ", c->f);
+		put_escaped(c->f, e->key.data, e->key.len);
+		fputs(" 0", c->f);
+	}
+	fprintf(c->f, " %" PRId64 " %" PRId64 " =", e->expires, e->created);
+	put_escaped(c->f, e->origin, strnlen(e->origin, sizeof(e->origin)));
+	fputs(" =", c->f);
+	put_escaped(c->f, e->comment, strnlen(e->comment, sizeof(e->comment)));
+	fputc('\n', c->f);
+}
+
 static int
 fsync_dir(const char *dir)
 {
@@ -119,7 +148,8 @@ fsync_dir(const char *dir)
 }
 
 int
-state_save(const char *dir, struct bantab *t, uint64_t now_ms, int64_t now_wall)
+state_save(const char *dir, struct bantab *t, struct allowlist *al, uint64_t now_ms,
+	   int64_t now_wall)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	struct save_ctx c = { .now_ms = now_ms, .now_wall = now_wall };
@@ -140,6 +170,8 @@ state_save(const char *dir, struct bantab *t, uint64_t now_ms, int64_t now_wall)
 	}
 	fprintf(c.f, "%s\n", HEADER);
 	bantab_foreach(t, now_ms, save_one, &c);
+	if (al)
+		allowlist_foreach(al, save_allow, &c);
 	fprintf(c.f, "end %d\n", c.count);
 	if (fflush(c.f) != 0 || ferror(c.f))
 		ret = -(errno ? errno : EIO);
@@ -219,9 +251,60 @@ load_line(char *line, struct bantab *t, uint64_t now_ms, int64_t now_wall)
 	return bantab_set(t, &k, r, created_ms, exp_ms) < 0 ? -ENOSPC : 1;
 }
 
+/* The text after a "=" into out (size len): 0, or -EINVAL. */
+static int
+unescape_field(const char *in, char *out, size_t len)
+{
+	if (in[0] != '=')
+		return -EINVAL;
+	if (in[1] == '\0') {
+		out[0] = '\0';
+		return 0;
+	}
+	return unescape(in + 1, out, len) < 0 ? -EINVAL : 0;
+}
+
+/* One allow line (save_allow()) into al. 1 loaded, 0 expired, -EINVAL
+ * bad, -ENOSPC full. */
+static int
+load_allow(const char *line, struct allowlist *al, int64_t now_wall)
+{
+	char kind[8], keytxt[800], origin[200], comment[700], key[BAN_KEY_MAX + 1], extra;
+	struct allow_entry e;
+	unsigned plen;
+	int ret;
+
+	memset(&e, 0, sizeof(e));
+	if (sscanf(line, "allow %7s %799s %u %" SCNd64 " %" SCNd64 " %199s %699s %c", kind,
+		   keytxt, &plen, &e.expires, &e.created, origin, comment, &extra) != 7)
+		return -EINVAL;
+	if (strcmp(kind, "ip") == 0) {
+		struct addr a;
+
+		if (addr_parse(keytxt, &a) < 0 || plen > (a.family == AF_INET ? 32u : 128u))
+			return -EINVAL;
+		ban_key_net(&e.key, &a, plen);
+	} else if (strcmp(kind, "user") == 0) {
+		if (plen != 0 || unescape(keytxt, key, sizeof(key)) <= 0 ||
+		    ban_key_user(&e.key, key) < 0)
+			return -EINVAL;
+	} else {
+		return -EINVAL;
+	}
+	/* Saved entries were accepted once, forced or not; a /0 never is. */
+	if (e.expires < 0 || allowlist_key_check(&e.key, true) < 0 ||
+	    unescape_field(origin, e.origin, sizeof(e.origin)) < 0 ||
+	    unescape_field(comment, e.comment, sizeof(e.comment)) < 0)
+		return -EINVAL;
+	if (e.expires && e.expires <= now_wall)
+		return 0;
+	ret = allowlist_add(al, &e);
+	return ret == -ENOSPC ? -ENOSPC : ret < 0 ? -EINVAL : 1;
+}
+
 int
-state_load(const char *dir, struct bantab *t, uint64_t now_ms, int64_t now_wall,
-	   struct state_report *rep)
+state_load(const char *dir, struct bantab *t, struct allowlist *al, uint64_t now_ms,
+	   int64_t now_wall, struct state_report *rep)
 {
 	char path[PATH_MAX], line[MAX_LINE];
 	bool header = false, ended = false, damaged = false;
@@ -270,6 +353,22 @@ state_load(const char *dir, struct bantab *t, uint64_t now_ms, int64_t now_wall,
 		}
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
+		if (strncmp(line, "allow ", 6) == 0) {
+			if (!al)
+				continue;
+			r = load_allow(line, al, now_wall);
+			if (r == 1)
+				rep->allowed++;
+			else if (r == 0)
+				rep->allow_expired++;
+			else if (r == -ENOSPC)
+				rep->allow_refused++;
+			else {
+				rep->bad_lines++;
+				damaged = true;
+			}
+			continue;
+		}
 		r = load_line(line, t, now_ms, now_wall);
 		if (r == 1)
 			rep->loaded++;

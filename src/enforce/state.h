@@ -12,10 +12,15 @@
  * of the directory. On load, a damaged line is skipped and counted, the good
  * ones are kept, and a damaged file is moved aside (never deleted) for a
  * person to look at.
+ *
+ * The operator's runtime allow-list (allowlist.h) is saved in the same file,
+ * one "allow" line an entry, so that a ban and the allow that lifted it are
+ * never saved apart.
  */
 
 #include <stdint.h>
 
+#include "allowlist.h"
 #include "bans.h"
 
 #define STATE_FILE "bans.state"
@@ -25,15 +30,21 @@ struct state_report {
 	uint32_t expired;    /* skipped: ran out while we were down */
 	uint32_t bad_lines;  /* skipped: unreadable */
 	uint32_t refused;    /* skipped: table full */
+	uint32_t allowed;    /* allow-list entries restored */
+	uint32_t allow_expired; /* skipped: ran out while we were down */
+	uint32_t allow_refused; /* skipped: the allow-list is full */
 	int truncated;       /* no end marker */
 	char moved_to[4200]; /* where a damaged file went ("" if not moved) */
 };
 
-/* Returns the number of bans written or a negative errno. */
-int state_save(const char *dir, struct bantab *t, uint64_t now_ms, int64_t now_wall);
-/* Returns 0 (also when there is no file yet) or a negative errno for I/O
- * failures; content damage is reported in *rep, not as an error. */
-int state_load(const char *dir, struct bantab *t, uint64_t now_ms, int64_t now_wall,
-	       struct state_report *rep);
+/* Save t's bans and al's entries (al may be NULL: none). Returns the
+ * number of bans written or a negative errno. */
+int state_save(const char *dir, struct bantab *t, struct allowlist *al, uint64_t now_ms,
+	       int64_t now_wall);
+/* Load into t, and into al (NULL: allow lines are skipped, not counted as
+ * damage). Returns 0 (also when there is no file yet) or a negative errno
+ * for I/O failures; content damage is reported in *rep, not as an error. */
+int state_load(const char *dir, struct bantab *t, struct allowlist *al, uint64_t now_ms,
+	       int64_t now_wall, struct state_report *rep);
 
 #endif

@@ -29,15 +29,16 @@ int
 upkeep_save(struct upkeep *u, const struct config *cfg, uint64_t now)
 {
 	uint64_t v = bantab_version(u->bans);
+	uint64_t av = u->allow ? allowlist_version(u->allow) : 0;
 	int ret;
 
 	/* Monitor mode's bans are "would-be" bans: the state file keeps the
 	 * real ones for when enforcing starts. */
 	if (cfg->mode == CONFIG_MODE_MONITOR)
 		return -EPERM;
-	if (v == u->saved_version)
+	if (v == u->saved_version && av == u->saved_allow_version)
 		return 0;
-	ret = state_save(u->state_dir, u->bans, now, clock_wall_s());
+	ret = state_save(u->state_dir, u->bans, u->allow, now, clock_wall_s());
 	if (ret < 0) {
 		/* Bans keep working in memory; say so once, retry each tick. */
 		if (!u->save_failed)
@@ -50,6 +51,7 @@ upkeep_save(struct upkeep *u, const struct config *cfg, uint64_t now)
 		log_msg(LOG_NOTICE, "bans saved to %s/%s again", u->state_dir, STATE_FILE);
 	u->save_failed = false;
 	u->saved_version = v;
+	u->saved_allow_version = av;
 	return 0;
 }
 
@@ -62,7 +64,12 @@ upkeep_restore(struct upkeep *u, uint64_t now)
 	if (mkdir(u->state_dir, 0750) < 0 && errno != EEXIST)
 		log_msg(LOG_WARNING, "cannot create state directory %s: %s", u->state_dir,
 			strerror(errno));
-	ret = state_load(u->state_dir, u->bans, now, clock_wall_s(), &rep);
+	/* One snapshot for the workers after the whole list, not one a line. */
+	if (u->allow)
+		allowlist_hold(u->allow, true);
+	ret = state_load(u->state_dir, u->bans, u->allow, now, clock_wall_s(), &rep);
+	if (u->allow)
+		allowlist_hold(u->allow, false);
 	if (ret < 0) {
 		log_msg(LOG_ERR, "cannot read %s/%s: %s; starting without saved bans",
 			u->state_dir, STATE_FILE, strerror(-ret));
@@ -78,8 +85,14 @@ upkeep_restore(struct upkeep *u, uint64_t now)
 	if (rep.loaded || rep.expired)
 		log_msg(LOG_INFO, "restored %u bans (%u expired while stopped)", rep.loaded,
 			rep.expired);
+	if (rep.allowed || rep.allow_expired)
+		log_msg(LOG_INFO, "restored %u allow-list entries (%u expired while stopped)",
+			rep.allowed, rep.allow_expired);
+	if (rep.allow_refused)
+		log_msg(LOG_ERR, "%u saved allow-list entries did not fit the list", rep.allow_refused);
 	/* Rewrite at once when the file was damaged so a good copy exists. */
 	u->saved_version = rep.bad_lines || rep.truncated ? (uint64_t)-1 : bantab_version(u->bans);
+	u->saved_allow_version = u->allow ? allowlist_version(u->allow) : 0;
 }
 
 void

@@ -21,9 +21,11 @@
 struct upkeep {
 	const char *state_dir;
 	struct bantab *bans;
+	struct allowlist *allow;      /* saved and restored with the bans (may be NULL) */
 	struct banops *ops;
 	const struct hostaddr *host;  /* the host's addresses (may be NULL) */
 	uint64_t saved_version;       /* bantab_version() at the last save */
+	uint64_t saved_allow_version; /* allowlist_version() likewise */
 	bool save_failed;             /* logged once per failure streak */
 	uint64_t next_full_resync_ms; /* ipset caps timeouts at 24.8 days */
 	bool full_warned;             /* the table passed UPKEEP_FULL_WARN_PCT */
@@ -38,9 +40,10 @@ struct upkeep {
 /* Expiries logged one by one per tick; the rest in one summary line. */
 #define UPKEEP_EXPIRY_LINES 10
 
-/* Load the saved bans (creating the state directory if needed). */
+/* Load the saved bans and allow-list (creating the state directory if
+ * needed). */
 void upkeep_restore(struct upkeep *u, uint64_t now);
-/* Save when the table changed since the last save (never in monitor mode:
+/* Save when the table or the allow-list changed since the last save (never in monitor mode:
  * -EPERM). 0 when the file holds the table (saved now, or unchanged since
  * the last save), else the negative errno of the failed save. */
 int upkeep_save(struct upkeep *u, const struct config *cfg, uint64_t now);

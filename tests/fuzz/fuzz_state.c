@@ -13,6 +13,10 @@
  * bad, expired, refused or truncated, nothing moved) with every ban, and
  * both saves must hold the same lines (in any order: the tables hash with
  * random seeds).
+ *
+ * The allow-list's lines (issue 20) take the same round trip: each input is
+ * loaded into a fresh list of at most MAX_ALLOWS entries, and the second
+ * load must restore every entry the first save wrote.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -23,6 +27,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "allowlist.h"
 #include "bans.h"
 #include "state.h"
 
@@ -32,6 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define WALL 1700000000 /* wall clock of the loading process, s */
 #define MONO 5000000ull /* its monotonic clock, ms */
 #define MAX_BANS 8
+#define MAX_ALLOWS 8
 
 #define CHECK(cond)                                                                 \
 	do {                                                                        \
@@ -149,13 +155,16 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	size_t l1, l2;
 	int n, r;
 
+	struct allowlist *al_a = allowlist_new(MAX_ALLOWS), *al_b = allowlist_new(MAX_ALLOWS);
+
+	CHECK(al_a && al_b);
 	if (count(g_a))
 		bantab_clear(g_a);
 	if (count(g_b))
 		bantab_clear(g_b);
 
 	write_file(data, size);
-	r = state_load(g_dir, g_a, MONO, WALL, &rep);
+	r = state_load(g_dir, g_a, al_a, MONO, WALL, &rep);
 	CHECK(r == 0);
 	if (rep.moved_to[0]) {
 		CHECK(access(g_path, F_OK) != 0);
@@ -165,22 +174,25 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	CHECK(count(g_a) <= MAX_BANS);
 	CHECK(count(g_a) <= rep.loaded);
+	CHECK(allowlist_count(al_a) <= MAX_ALLOWS && allowlist_count(al_a) <= rep.allowed);
 
 	/* Round trip. */
-	n = state_save(g_dir, g_a, MONO, WALL);
+	n = state_save(g_dir, g_a, al_a, MONO, WALL);
 	CHECK(n >= 0 && (uint32_t)n == count(g_a));
 	s1 = read_sorted(&l1);
-	r = state_load(g_dir, g_b, MONO, WALL, &rep2);
+	r = state_load(g_dir, g_b, al_b, MONO, WALL, &rep2);
 	CHECK(r == 0);
 	if (rep2.loaded != (uint32_t)n || rep2.bad_lines || rep2.expired || rep2.refused ||
-	    rep2.truncated || rep2.moved_to[0]) {
+	    rep2.truncated || rep2.moved_to[0] || rep2.allowed != allowlist_count(al_a) ||
+	    rep2.allow_expired || rep2.allow_refused) {
 		fprintf(stderr, "round trip: saved %d, loaded %u bad %u expired %u refused %u "
 			"truncated %d\n%s", n, rep2.loaded, rep2.bad_lines, rep2.expired,
 			rep2.refused, rep2.truncated, s1);
 		abort();
 	}
 	CHECK(count(g_b) == (uint32_t)n);
-	CHECK(state_save(g_dir, g_b, MONO, WALL) == n);
+	CHECK(allowlist_count(al_b) == allowlist_count(al_a));
+	CHECK(state_save(g_dir, g_b, al_b, MONO, WALL) == n);
 	s2 = read_sorted(&l2);
 	if (l1 != l2 || memcmp(s1, s2, l1) != 0) {
 		fprintf(stderr, "round trip changed the file:\n--- first\n%s--- second\n%s", s1, s2);
@@ -188,6 +200,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	free(s1);
 	free(s2);
+	allowlist_free(al_a);
+	allowlist_free(al_b);
 	CHECK(unlink(g_path) == 0);
 	return 0;
 }

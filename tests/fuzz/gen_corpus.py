@@ -407,6 +407,15 @@ def state_inputs():
         "extremes": ("# sipwarden state 1\nip 203.0.113.7 32 density 9223372036854775807 "
                      "-9223372036854775808\nuser b@c 0 ua %d 9223372036854775807\nend 2\n" % (
                          WALL + 10)),
+        # Issue 20: the runtime allow-list's lines, good, expired and damaged.
+        "allow": ("# sipwarden state 1\nip 203.0.113.7 32 manual %d %d\n"
+                  "allow ip 203.0.113.8 32 0 %d = =ticket%%2042\n"
+                  "allow ip 2001:db8:a:: 48 %d %d =node-b =\n"
+                  "allow user alice@example.org 0 %d %d = =vip%%0A\n"
+                  "allow ip 10.0.0.0 8 0 1 = =\n"
+                  "allow ip 203.0.113.9 32 %d 1 = =gone\nend 1\n" % (
+                      WALL + 600, WALL - 1000, WALL - 1000, WALL + 600, WALL - 1000,
+                      WALL + 60, WALL - 1000, WALL - 1)),
     }
 
 

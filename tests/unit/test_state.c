@@ -153,7 +153,7 @@ Test(state, no_file_is_not_an_error)
 {
 	struct state_report rep;
 
-	cr_assert_eq(state_load(g_dir, g_b, MONO, WALL, &rep), 0);
+	cr_assert_eq(state_load(g_dir, g_b, NULL, MONO, WALL, &rep), 0);
 	cr_assert_eq(rep.loaded + rep.expired + rep.bad_lines + rep.refused, 0);
 	cr_assert_eq(rep.truncated, 0);
 	cr_assert_eq(bantab_count(g_b, BAN_KIND_IP), 0);
@@ -173,10 +173,10 @@ Test(state, round_trip)
 	for (int i = 0; i < 5; i++)
 		cr_assert_eq(bantab_add(g_a, &k[i], r[i], MONO - 10000, 60000u * (uint64_t)(i + 1)),
 			     1);
-	cr_assert_eq(state_save(g_dir, g_a, MONO, WALL), 5);
+	cr_assert_eq(state_save(g_dir, g_a, NULL, MONO, WALL), 5);
 	cr_assert_str_eq(read_file() + strlen(read_file()) - 6, "end 5\n");
 	/* Loaded 20 s later (wall): each ban has 20 s less. */
-	cr_assert_eq(state_load(g_dir, g_b, later, WALL + 20, &rep), 0);
+	cr_assert_eq(state_load(g_dir, g_b, NULL, later, WALL + 20, &rep), 0);
 	cr_assert_eq(rep.loaded, 5);
 	cr_assert_eq(rep.bad_lines + rep.expired + rep.refused, 0);
 	cr_assert_eq(rep.truncated, 0);
@@ -206,9 +206,9 @@ Test(state, expiry_while_stopped)
 
 	cr_assert_eq(bantab_add(g_a, &a, BAN_REASON_DENSITY, MONO, 60000), 1);
 	cr_assert_eq(bantab_add(g_a, &b, BAN_REASON_AUTH, MONO, 3600000), 1);
-	cr_assert_eq(state_save(g_dir, g_a, MONO, WALL), 2);
+	cr_assert_eq(state_save(g_dir, g_a, NULL, MONO, WALL), 2);
 	/* Down for 61 s: the 60 s ban ran out, the hour one did not. */
-	cr_assert_eq(state_load(g_dir, g_b, 100, WALL + 61, &rep), 0);
+	cr_assert_eq(state_load(g_dir, g_b, NULL, 100, WALL + 61, &rep), 0);
 	cr_assert_eq(rep.expired, 1);
 	cr_assert_eq(rep.loaded, 1);
 	cr_assert(!find(g_b, &a, 100).seen);
@@ -237,7 +237,7 @@ Test(state, corrupt_line_skipped_and_file_moved_aside)
 		 WALL + 100, WALL, WALL + 100, WALL, WALL + 100, WALL, WALL + 100, WALL,
 		 WALL + 100, WALL, WALL + 100, WALL, WALL + 100, WALL);
 	write_file(text);
-	cr_assert_eq(state_load(g_dir, g_b, MONO, WALL, &rep), 0);
+	cr_assert_eq(state_load(g_dir, g_b, NULL, MONO, WALL, &rep), 0);
 	cr_assert_eq(rep.loaded, 2);
 	cr_assert_eq(rep.bad_lines, 6);
 	cr_assert_eq(rep.truncated, 0);
@@ -263,7 +263,7 @@ Test(state, truncated_file_keeps_good_entries)
 		 "ip 203.0.113.1",  /* cut in the middle of a line, no end marker */
 		 WALL + 100, WALL, WALL + 100, WALL);
 	write_file(text);
-	cr_assert_eq(state_load(g_dir, g_b, MONO, WALL, &rep), 0);
+	cr_assert_eq(state_load(g_dir, g_b, NULL, MONO, WALL, &rep), 0);
 	cr_assert_eq(rep.loaded, 2);
 	cr_assert_eq(rep.truncated, 1);
 	cr_assert_eq(rep.bad_lines, 1);
@@ -273,8 +273,8 @@ Test(state, truncated_file_keeps_good_entries)
 	cr_assert_eq(stat(rep.moved_to, &sb), 0);
 	cr_assert(!state_file_exists());
 	/* The next save writes a complete file again. */
-	cr_assert_eq(state_save(g_dir, g_b, MONO, WALL), 2);
-	cr_assert_eq(state_load(g_dir, g_a, MONO, WALL, &rep), 0);
+	cr_assert_eq(state_save(g_dir, g_b, NULL, MONO, WALL), 2);
+	cr_assert_eq(state_load(g_dir, g_a, NULL, MONO, WALL, &rep), 0);
 	cr_assert_eq(rep.loaded, 2);
 	cr_assert_eq(rep.truncated, 0);
 }
@@ -287,7 +287,7 @@ Test(state, no_end_marker_is_truncated)
 	snprintf(text, sizeof(text), "# sipwarden state 1\nip 203.0.113.13 32 manual %d %d\n",
 		 WALL + 100, WALL);
 	write_file(text);
-	cr_assert_eq(state_load(g_dir, g_b, MONO, WALL, &rep), 0);
+	cr_assert_eq(state_load(g_dir, g_b, NULL, MONO, WALL, &rep), 0);
 	cr_assert_eq(rep.loaded, 1);
 	cr_assert_eq(rep.truncated, 1);
 	cr_assert_eq(rep.bad_lines, 0);
@@ -309,7 +309,7 @@ Test(state, user_keys_with_odd_bytes_escaped)
 
 		cr_assert_eq(bantab_add(g_a, &k, BAN_REASON_AUTH, MONO, 600000), 1);
 	}
-	cr_assert_eq(state_save(g_dir, g_a, MONO, WALL), (int)n);
+	cr_assert_eq(state_save(g_dir, g_a, NULL, MONO, WALL), (int)n);
 	text = read_file();
 	/* One line per ban plus header and end; nothing outside printable
 	 * ASCII; no key can pass for the end marker or a comment. */
@@ -328,7 +328,7 @@ Test(state, user_keys_with_odd_bytes_escaped)
 	cr_assert_not_null(strstr(text, "user x%2541@example.org "));
 	cr_assert_not_null(strstr(text, "user %FF%FE@example.org "));
 	cr_assert_not_null(strstr(text, "user end%200@example.org "));
-	cr_assert_eq(state_load(g_dir, g_b, MONO, WALL, &rep), 0);
+	cr_assert_eq(state_load(g_dir, g_b, NULL, MONO, WALL, &rep), 0);
 	cr_assert_eq(rep.loaded, n);
 	cr_assert_eq(rep.bad_lines, 0);
 	for (size_t i = 0; i < n; i++) {
@@ -349,7 +349,7 @@ Test(state, full_table_counts_refused)
 	snprintf(text, sizeof(text), "# sipwarden state 1\nip 203.0.113.14 32 manual %d %d\n"
 		 "ip 203.0.113.15 32 manual %d %d\nend 2\n", WALL + 50, WALL, WALL + 50, WALL);
 	write_file(text);
-	cr_assert_eq(state_load(g_dir, small, MONO, WALL, &rep), 0);
+	cr_assert_eq(state_load(g_dir, small, NULL, MONO, WALL, &rep), 0);
 	cr_assert_eq(rep.loaded, 1);
 	cr_assert_eq(rep.refused, 1);
 	cr_assert_str_eq(rep.moved_to, "", "a full table is not damage");
@@ -364,15 +364,15 @@ Test(state, unwritable_dir_returns_error)
 
 	cr_assert_eq(bantab_add(g_a, &a, BAN_REASON_MANUAL, MONO, 60000), 1);
 	snprintf(missing, sizeof(missing), "%s/no/such/dir", g_dir);
-	cr_assert_eq(state_save(missing, g_a, MONO, WALL), -ENOENT);
+	cr_assert_eq(state_save(missing, g_a, NULL, MONO, WALL), -ENOENT);
 	snprintf(file_as_dir, sizeof(file_as_dir), "%s/plainfile", g_dir);
 	f = fopen(file_as_dir, "w");
 	cr_assert_not_null(f);
 	fclose(f);
-	cr_assert_eq(state_save(file_as_dir, g_a, MONO, WALL), -ENOTDIR);
+	cr_assert_eq(state_save(file_as_dir, g_a, NULL, MONO, WALL), -ENOTDIR);
 	cr_assert_eq(chmod(g_dir, 0500), 0);
 	if (geteuid() != 0) {
-		cr_assert_eq(state_save(g_dir, g_a, MONO, WALL), -EACCES);
+		cr_assert_eq(state_save(g_dir, g_a, NULL, MONO, WALL), -EACCES);
 	} else {
 		/* Root ignores permission bits: try as nobody in a child. */
 		pid_t pid = fork();
@@ -381,13 +381,13 @@ Test(state, unwritable_dir_returns_error)
 		cr_assert_geq(pid, 0);
 		if (pid == 0)
 			_exit(setgid(65534) == 0 && setuid(65534) == 0 &&
-			      state_save(g_dir, g_a, MONO, WALL) == -EACCES ? 0 : 1);
+			      state_save(g_dir, g_a, NULL, MONO, WALL) == -EACCES ? 0 : 1);
 		cr_assert_eq(waitpid(pid, &st, 0), pid);
 		cr_assert(WIFEXITED(st) && WEXITSTATUS(st) == 0, "nobody could write");
 	}
 	chmod(g_dir, 0700);
 	/* A failed save leaves no temporary file behind. */
-	cr_assert_eq(state_save(g_dir, g_a, MONO, WALL), 1);
+	cr_assert_eq(state_save(g_dir, g_a, NULL, MONO, WALL), 1);
 	{
 		char tmp[256];
 
@@ -412,7 +412,7 @@ Test(state, upkeep_save_is_on_disk_when_it_returns)
 	cr_assert_eq(upkeep_save(&u, cfg, MONO), 0);
 	cr_assert_eq(bantab_del(g_a, &a), 0);
 	cr_assert_eq(upkeep_save(&u, cfg, MONO), 0);
-	cr_assert_eq(state_load(g_dir, g_b, MONO, clock_wall_s(), &rep), 0);
+	cr_assert_eq(state_load(g_dir, g_b, NULL, MONO, clock_wall_s(), &rep), 0);
 	cr_assert_eq(rep.loaded, 1);
 	cr_assert_not(bantab_check(g_b, &a, MONO));
 	cr_assert(bantab_check(g_b, &b, MONO));
@@ -460,8 +460,8 @@ Test(state, overlong_path_is_refused)
 	memset(dir, 'd', sizeof(dir) - 1);
 	dir[0] = '/';
 	dir[sizeof(dir) - 1] = '\0';
-	cr_assert_eq(state_save(dir, g_a, MONO, WALL), -ENAMETOOLONG);
-	cr_assert_eq(state_load(dir, g_a, MONO, WALL, &rep), -ENAMETOOLONG);
+	cr_assert_eq(state_save(dir, g_a, NULL, MONO, WALL), -ENAMETOOLONG);
+	cr_assert_eq(state_load(dir, g_a, NULL, MONO, WALL, &rep), -ENAMETOOLONG);
 }
 
 /* Found by tests/fuzz/fuzz_state: times at the ends of int64 made
@@ -477,7 +477,7 @@ Test(state, extreme_times_do_not_overflow)
 		   "ip 203.0.113.7 32 density 9223372036854775807 -9223372036854775808\n"
 		   "user b@c 0 ua 1700000010 9223372036854775807\n"
 		   "end 2\n");
-	cr_assert_eq(state_load(g_dir, g_a, MONO, WALL, &rep), 0);
+	cr_assert_eq(state_load(g_dir, g_a, NULL, MONO, WALL, &rep), 0);
 	cr_assert_eq(rep.loaded, 2);
 	cr_assert_eq(rep.bad_lines, 0);
 	f = find(g_a, &a, MONO);
@@ -490,8 +490,8 @@ Test(state, extreme_times_do_not_overflow)
 	cr_assert_eq(f.created_ms, MONO, "created in the future reads as now");
 	cr_assert_eq(f.expires_ms, MONO + 10000);
 	/* What was loaded saves and loads back unchanged. */
-	cr_assert_eq(state_save(g_dir, g_a, MONO, WALL), 2);
-	cr_assert_eq(state_load(g_dir, g_b, MONO, WALL, &rep), 0);
+	cr_assert_eq(state_save(g_dir, g_a, NULL, MONO, WALL), 2);
+	cr_assert_eq(state_load(g_dir, g_b, NULL, MONO, WALL, &rep), 0);
 	cr_assert_eq(rep.loaded, 2);
 	cr_assert_eq(rep.bad_lines + rep.expired + rep.refused, 0);
 	cr_assert_eq(find(g_b, &a, MONO).expires_ms, MONO + (uint64_t)UINT32_MAX * 1000u);
@@ -518,14 +518,14 @@ Test(state, nul_in_a_key_is_refused_not_banned)
 		 "end 3\n",
 		 WALL + 100, WALL + 100, WALL + 100);
 	write_file(text);
-	cr_assert_eq(state_load(g_dir, g_b, MONO, WALL, &rep), 0);
+	cr_assert_eq(state_load(g_dir, g_b, NULL, MONO, WALL, &rep), 0);
 	cr_assert_eq(rep.loaded, 1, "loaded %u bad %u trunc %u", rep.loaded, rep.bad_lines, rep.truncated);
 	cr_assert_eq(rep.bad_lines, 2);
 	cr_assert_eq(bantab_count(g_b, BAN_KIND_USER), 1);
 	cr_assert(find(g_b, &ok, MONO).seen);
 	/* What is saved now loads again, whole. */
-	cr_assert_eq(state_save(g_dir, g_b, MONO, WALL), 1);
-	cr_assert_eq(state_load(g_dir, g_a, MONO, WALL, &rep), 0);
+	cr_assert_eq(state_save(g_dir, g_b, NULL, MONO, WALL), 1);
+	cr_assert_eq(state_load(g_dir, g_a, NULL, MONO, WALL, &rep), 0);
 	cr_assert_eq(rep.loaded, 1);
 	cr_assert_eq(rep.bad_lines, 0);
 	cr_assert(find(g_a, &ok, MONO).seen);
