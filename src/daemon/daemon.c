@@ -21,6 +21,7 @@
 #include "cluster.h"
 #include "control.h"
 #include "daemon.h"
+#include "daemon_allow.h"
 #include "daemon_ctl.h"
 #include "daemon_internal.h"
 #include "daemon_reload.h"
@@ -160,11 +161,17 @@ daemon_init(struct daemon *d, struct config *cfg, const struct daemon_opts *o)
 	}
 	d->sh.ops = d->ops;
 	banops_set_evidence(d->ops, d->sh.evidence);
+	/* Before the restore, which loads it, and the workers, which read it. */
+	if (daemon_allow_init(d) < 0) {
+		log_msg(LOG_CRIT, "out of memory");
+		return -ENOMEM;
+	}
 	d->up.state_dir = d->state_dir;
 	d->up.bans = d->sh.bans;
 	d->up.ops = d->ops;
 	d->up.host = d->sh.host;
 	upkeep_restore(&d->up, clock_mono_ms());
+	daemon_allow_restored(d);
 	d->restored = true;
 
 	/* The cluster's bans are in the table before the sets are synced and
@@ -214,6 +221,7 @@ static void
 tick(struct daemon *d, uint64_t now)
 {
 	upkeep_expire(&d->up, now);
+	daemon_allow_tick(d);
 	upkeep_resync(&d->up, now);
 	upkeep_save(&d->up, d->cfg, now);
 	daemon_notify_status(d);
@@ -299,6 +307,7 @@ daemon_fini(struct daemon *d)
 	if (d->sfd >= 0)
 		close(d->sfd);
 	bantab_free(d->sh.bans);
+	daemon_allow_fini(d);
 	failtab_free(d->sh.fails);
 	failtab_free(d->sh.offenders);
 	knowntab_free(d->sh.known);

@@ -11,6 +11,7 @@
 #include "build_config.h"
 #include "clock.h"
 #include "cluster.h"
+#include "daemon_allow.h"
 #include "daemon_ctl.h"
 #include "daemon_internal.h"
 #include "daemon_reload.h"
@@ -283,4 +284,7 @@ const struct control_ops daemon_ctl_ops = {
 	.commit = ctl_commit,
 	.why = ctl_why,
 	.top = ctl_top,
+	.allow = daemon_allow_add,
+	.disallow = daemon_allow_del,
+	.foreach_allow = daemon_allow_foreach,
 };

@@ -76,8 +76,10 @@ daemon_learn_server_ifs(struct daemon *d)
 static bool
 all_workers_on(const struct daemon *d, unsigned gen)
 {
+	/* At or past gen: the allow-list bumps the generation too (worker.h),
+	 * and a worker may have skipped to a later one. Generations wrap. */
 	for (unsigned i = 0; i < d->nworkers; i++)
-		if (d->workers[i].gen_seen != gen)
+		if ((int)(d->workers[i].gen_seen - gen) < 0)
 			return false;
 	return true;
 }
@@ -88,12 +90,14 @@ all_workers_on(const struct daemon *d, unsigned gen)
 static bool
 publish_config(struct daemon *d, struct config *cfg)
 {
-	unsigned gen = atomic_load_explicit(&d->sh.cfg_gen, memory_order_relaxed) + 1;
 	struct timespec until;
+	unsigned gen;
 	bool all;
 
 	atomic_store_explicit(&d->sh.cfg, cfg, memory_order_relaxed);
-	atomic_store_explicit(&d->sh.cfg_gen, gen, memory_order_release);
+	/* An RMW, as the allow-list's bump is (daemon_allow.c): a plain store
+	 * could undo one made meanwhile, and hide its snapshot. */
+	gen = atomic_fetch_add_explicit(&d->sh.cfg_gen, 1, memory_order_acq_rel) + 1;
 	clock_gettime(CLOCK_MONOTONIC, &until);
 	until.tv_sec += RELOAD_CONFIRM_MS / 1000;
 	pthread_mutex_lock(&d->sh.gen_lock);

@@ -108,6 +108,7 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 	w->pol.offenders = sh->offenders;
 	w->pol.known = sh->known;
 	w->pol.host = sh->host;
+	w->pol.allow = allowlist_snap(sh->allow);
 	/* Without memory for it, bans per prefix are not limited (the table
 	 * still bounds them). */
 	w->pol.banrate = banrate_new();
@@ -193,6 +194,9 @@ follow_config(struct worker *w)
 	if (gen == w->pol.cfg_gen)
 		return;
 	cfg = atomic_load_explicit(&w->sh->cfg, memory_order_relaxed);
+	/* Published before the generation was bumped: this one or a newer,
+	 * kept for us until we confirm a generation past its retirement. */
+	w->pol.allow = allowlist_snap(w->sh->allow);
 	if (cfg->dos_reqs_density_per_unit + 1 != srctab_ring_size(w->src)) {
 		struct srctab *t = new_srctab(cfg, cfg->queue_count);
 

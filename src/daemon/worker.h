@@ -51,7 +51,8 @@ struct worker_stats {
  * The part of the daemon a worker sees. The daemon's main thread writes
  * cfg, cfg_gen and stop; bans go through ops (banops.h), from any thread.
  *
- * A reload stores the new cfg, then bumps cfg_gen (release). A worker that
+ * A reload stores the new cfg, then bumps cfg_gen (release; an RMW, as the
+ * allow-list's bump from another thread is, so neither is lost). A worker that
  * sees the new generation (acquire) at a batch boundary switches to it and
  * reports the generation it now runs in gen_seen, under gen_lock, with a
  * broadcast of gen_cond: the daemon waits on that condition before it frees
@@ -65,6 +66,10 @@ struct worker_shared {
 	struct failtab *offenders;      /* repeat offenders (ban_time_increment) */
 	struct knowntab *known;         /* users' known sources (lockout protection) */
 	struct evidence *evidence;      /* what `sipwardenctl why` tells (evidence.h) */
+	/* The operator's allow-list (allowlist.h): a change publishes a new
+	 * snapshot and bumps cfg_gen, so that a worker takes the snapshot
+	 * where it takes a configuration, and confirms it by gen_seen. */
+	struct allowlist *allow;
 	_Atomic(struct config *) cfg;   /* swapped by reload */
 	atomic_uint cfg_gen;
 	atomic_bool stop;

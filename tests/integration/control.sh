@@ -352,6 +352,86 @@ check_dashboard() {
 }
 lab_check "the Grafana dashboard queries only exported metrics and labels" check_dashboard
 
+# ---- the runtime allow-list (issue 20)
+
+# The legitimate client 203.0.113.77 (user 177), banned by mistake, is
+# allow-listed: its ban is lifted at once (table and kernel set) and it
+# registers; a new ban of it, or of a network holding it, is refused, and
+# its flood is let through while the same flood from its benign twin
+# 203.0.113.78 is banned (density 20 per 2 s).
+check_allow() {
+	local out rc=0
+	# the running file: density 20 again, without the broken key (a restart follows)
+	sed -i '/^  no_such_key: 1$/d' "$CONF" && set_density 20 || return 1
+	sw_ctl ban ip 203.0.113.77 --time 600 || return 1
+	sw_register_from "$LAB_NS_ATK" 203.0.113.77 177 --timeout 1 || rc=$?
+	echo "REGISTER while banned: exit $rc (3 = no answer)"
+	[ "$rc" -eq 3 ] || return 1
+	out=$(sw_ctl allow ip 203.0.113.77 --comment "ticket 42: 'customer' X") || return 1
+	echo "$out"
+	[ "$out" = "ip 203.0.113.77 allowed (count 1)" ] || return 1
+	[ -z "$(sw_set_timeout 203.0.113.77)" ] || { echo "still in the kernel set"; return 1; }
+	[ -z "$(sw_ban_remaining ip 203.0.113.77)" ] || { echo "still banned"; return 1; }
+	sw_register_from "$LAB_NS_ATK" 203.0.113.77 177 || return 1
+	# the audit trail, the comment escaped
+	grep -F "control: allow of ip '203.0.113.77' permanently, comment 'ticket 42: \x27customer\x27 X', 1 bans lifted, by uid 0 " "$SWLOG" &&
+		grep -F "allow of '203.0.113.77' lifts the ban of '203.0.113.77'" "$SWLOG" || return 1
+	out=$(sw_ctl allowed) || return 1
+	echo "$out"
+	grep -Eq "^ip +203\.0\.113\.77 +permanent +[0-9]+  ticket 42: 'customer' X\$" <<<"$out" ||
+		return 1
+	sw_ctl --json allowed | sw_json_get "j['allowed'] == [{'kind': 'ip', 'key': '203.0.113.77',
+		'remaining': None, 'age': j['allowed'][0]['age'], 'comment': \"ticket 42: 'customer' X\"}]" |
+		grep -qx True || return 1
+	# attacks on it: the operator's own bans are refused, a flood is let through
+	sw_ctl ban ip 203.0.113.77 2>&1 && return 1
+	sw_ctl ban ip 203.0.113.0/24 2>&1 && return 1
+	not_banned_by_flood 203.0.113.77 || return 1
+	# the benign twin next door is banned as ever
+	banned_by_flood 203.0.113.78 && sw_ctl unban ip 203.0.113.78
+}
+lab_check "allow ip: the banned legit client registers at once; bans of it refused; its twin banned" \
+	check_allow
+
+check_allow_user() {
+	local out
+	[ -n "$(sw_ban_remaining user 105@example.org)" ] || return 1
+	out=$(sw_ctl --json allow user 105@example.org --time 300) || return 1
+	echo "$out"
+	sw_json_get "j['result'] == 'allowed' and j['key'] == '105@example.org' and j['time'] == 300
+		and j['count'] == 1" <<<"$out" | grep -qx True || return 1
+	[ -z "$(sw_ban_remaining user 105@example.org)" ] || return 1
+	sw_ctl ban user 105@example.org 2>&1 && return 1
+	sw_ctl allowed user | grep -Eq '^user +105@example\.org +(29[0-9]|300) +[0-9]+  -$'
+}
+lab_check "allow user: the user's ban lifted, a new one refused, listed with its time" \
+	check_allow_user
+
+check_allow_restart() {
+	stop_daemon
+	lab_sipwarden_start "$CONF" || return 1
+	sw_ctl allowed || return 1
+	sw_ctl allowed | grep -Eq "^ip +203\.0\.113\.77 +permanent +[0-9]+  ticket 42: 'customer' X\$" &&
+		sw_ctl allowed | grep -Eq '^user +105@example\.org +(2[0-9][0-9]|300) ' || return 1
+	not_banned_by_flood 203.0.113.77
+}
+lab_check "restart: the allow-list is restored, the allowed address is still let through" \
+	check_allow_restart
+
+check_disallow() {
+	local rc=0
+	sw_ctl disallow ip 203.0.113.77 || return 1
+	sw_ctl disallow user 105@example.org || return 1
+	sw_ctl disallow ip 203.0.113.77 2>&1 || rc=$?
+	echo "second disallow: exit $rc"
+	[ "$rc" -eq 1 ] || return 1
+	[ "$(sw_ctl --json allowed | sw_json_get "len(j['allowed'])")" -eq 0 ] || return 1
+	grep -F "control: disallow of '203.0.113.77' by uid 0 " "$SWLOG" || return 1
+	# no longer trusted: the flood bans it again
+	banned_by_flood 203.0.113.77
+}
+lab_check "disallow: removed, audited, the address is banned by a flood again" check_disallow
+
 # ---- monitor mode
 
 check_monitor() {
