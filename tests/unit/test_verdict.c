@@ -405,3 +405,100 @@ Test(verdict, bundled_drop_decides_the_segment_for_every_reason)
 	scan = A("203.0.113.23");
 	cr_assert_not(policy_ip_banned(&g_p, &scan, 4002));
 }
+
+/* A whole IPv4 TCP packet from 203.0.113.30:sport to 198.51.100.1:5060 as
+ * the queue hands it, its TCP checksum right or (bad) off by one. */
+static size_t
+tcp4_packet(uint8_t *out, size_t cap, uint16_t sport, uint8_t flags, uint32_t seq,
+	    const char *text, bool bad)
+{
+	static const uint8_t src[4] = { 203, 0, 113, 30 }, dst[4] = { 198, 51, 100, 1 };
+	size_t plen = text ? strlen(text) : 0, tl = 20 + plen, len = 20 + tl;
+	uint32_t sum = 0;
+	uint8_t *t = out + 20;
+
+	cr_assert_leq(len, cap);
+	memset(out, 0, 40);
+	out[0] = 0x45;
+	out[2] = (uint8_t)(len >> 8);
+	out[3] = (uint8_t)len;
+	out[6] = 0x40; /* DF: whole */
+	out[8] = 64;
+	out[9] = IPPROTO_TCP;
+	memcpy(out + 12, src, 4);
+	memcpy(out + 16, dst, 4);
+	t[0] = (uint8_t)(sport >> 8);
+	t[1] = (uint8_t)sport;
+	t[2] = 5060 >> 8;
+	t[3] = 5060 & 0xff;
+	for (int i = 0; i < 4; i++)
+		t[4 + i] = (uint8_t)(seq >> (24 - 8 * i));
+	t[11] = 1; /* ack 1 */
+	t[12] = 5 << 4;
+	t[13] = flags;
+	t[14] = t[15] = 0xff;
+	if (plen)
+		memcpy(t + 20, text, plen);
+	/* pseudo-header, then the segment as 16-bit words */
+	for (int i = 0; i < 4; i += 2)
+		sum += (uint32_t)(src[i] << 8 | src[i + 1]) + (uint32_t)(dst[i] << 8 | dst[i + 1]);
+	sum += IPPROTO_TCP + (uint32_t)tl;
+	for (size_t i = 0; i < tl; i += 2)
+		sum += (uint32_t)t[i] << 8 | (i + 1 < tl ? t[i + 1] : 0);
+	while (sum >> 16)
+		sum = (sum & 0xffff) + (sum >> 16);
+	sum = ~sum & 0xffff;
+	if (bad)
+		sum ^= 1;
+	t[16] = (uint8_t)(sum >> 8);
+	t[17] = (uint8_t)sum;
+	return len;
+}
+
+static void
+send4(uint16_t sport, uint8_t flags, uint32_t seq, const char *text, bool bad, uint64_t now,
+      struct verdict_result *r)
+{
+	static uint8_t pkt[4096];
+	struct packet_info pi;
+	size_t len = tcp4_packet(pkt, sizeof(pkt), sport, flags, seq, text, bad);
+
+	cr_assert_eq(packet_parse(pkt, len, &pi), PACKET_OK);
+	/* csum_unknown false: the kernel said it will verify (NOTVERIFIED) */
+	verdict_packet(&g_vc, &pi, false, now, r);
+}
+
+/* Insertion (issue 16, item 1): a segment with a wrong checksum, which the
+ * server's stack will discard, is dropped unframed and leaves no trace in
+ * the stream; the scanner's REGISTER sent next at the same sequence number
+ * is judged as the first bytes there (not taken for a retransmission) and
+ * dropped, its source banned. The benign twin: the same OPTIONS with a
+ * right checksum is framed, judged and accepted. */
+Test(verdict, bad_checksum_segment_is_not_taken_into_the_stream)
+{
+	char buf[1024];
+	struct verdict_result r;
+
+	send4(40010, 0x02, 100, NULL, false, 1000, &r); /* SYN */
+	send4(40010, 0x18, 101, OPT, true, 1001, &r);
+	cr_assert_eq(r.path, VERDICT_TCP_BAD_CHECKSUM);
+	cr_assert_not(r.accept);
+	cr_assert_eq(g_seen.judged, 0);
+	send4(40010, 0x18, 101, reg(buf, sizeof(buf), "friendly-scanner"), false, 1002, &r);
+	cr_assert_eq(r.path, VERDICT_TCP);
+	cr_assert_not(r.tcp.retransmission);
+	cr_assert_not(r.accept);
+	cr_assert_eq(g_seen.judged, 1);
+	cr_assert_eq(g_seen.last, POLICY_UA);
+	cr_assert_eq(g_seen.bans, 1);
+
+	/* the twin, on another connection of a clean source port */
+	memset(&g_seen, 0, sizeof(g_seen));
+	bantab_clear(g_p.bans);
+	send4(40011, 0x02, 500, NULL, false, 2000, &r);
+	send4(40011, 0x18, 501, OPT, false, 2001, &r);
+	cr_assert_eq(r.path, VERDICT_TCP);
+	cr_assert(r.accept);
+	cr_assert_eq(g_seen.judged, 1);
+	cr_assert_eq(g_seen.last, POLICY_PASS);
+}
