@@ -17,6 +17,7 @@
 #include "build_config.h"
 #include "config_types.h"
 #include "config_values.h"
+#include "regexcost.h"
 #include "sipmethod.h"
 
 #define UA_PATTERN_MAX 1024
@@ -663,6 +664,13 @@ config_regex_init(struct config_regex *r, const char *pattern,
 {
 	int rc;
 
+	/* Before regcomp(), which would try to build every copy (regexcost.h):
+	 * a few stacked '+' exhaust memory at start or at reload. */
+	if (regexcost_nodes(pattern, REGEXCOST_MAX + 1) > REGEXCOST_MAX) {
+		snprintf(errbuf, errlen, "too complex: its repetitions expand to more than %u "
+			 "states", REGEXCOST_MAX);
+		return -EINVAL;
+	}
 	rc = regcomp(&r->re, pattern, REG_EXTENDED | REG_NOSUB);
 	if (rc != 0) {
 		regerror(rc, &r->re, errbuf, errlen);
