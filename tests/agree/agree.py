@@ -550,7 +550,8 @@ def why_dropped(req, check):
         h = req.split(b"\r\n\r\n")[0]
         for m in re.finditer(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]|\r(?!\n)|(?<!\r)\n(?![ \t])", h):
             line = h[:m.start()].split(b"\r\n")[-1]
-            quoted = h[m.start() - 1:m.start()] == b"\\" and line[:-1].count(b'"') % 2 == 1
+            bs = len(h[:m.start()]) - len(h[:m.start()].rstrip(b"\\"))
+            quoted = bs % 2 == 1 and line[:-1].count(b'"') % 2 == 1  # an odd run escapes it
             if not quoted:
                 return "lone-cr-or-lf" if m.group(0) in (b"\r", b"\n") else "raw-control-byte"
             if m.group(0) in (b"\r", b"\n"):
@@ -578,6 +579,14 @@ def why_dropped(req, check):
         return "junk-after-value-or-unreadable"
     if check == "creds-conflict":
         return "different-or-unreadable-usernames"
+    if check == "header-syntax":
+        # a lone LF or CR ends a line for sipwarden (RFC 3261 7.3.1 allows
+        # neither inside a value, not even as a quoted-pair); what follows
+        # it has no colon. Kamailio reads through it.
+        h = req.split(b"\r\n\r\n")[0]
+        if re.search(rb"\r(?!\n)|(?<!\r)\n", h):
+            return "lone-cr-or-lf"
+        return "unexplained"
     if check == "max-forwards-value":
         return "not-a-number-0-255"
     if check == "cseq-value":
