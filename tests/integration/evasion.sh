@@ -22,6 +22,9 @@
 #    Kamailio (doc/tcp.md); each asserts the counters the trick must move
 #    (tcp_rst_ignored, tcp_syn_ignored, tcp_bad_checksum, tcp_retransmissions,
 #    tcp_rtx_mismatches, tcp_hostile)
+#  - two User-Agent headers and decoy transactions over TCP (kernel
+#    connections, one segment): the scanner banned; the decoy drops the
+#    segment with the guess in it; retransmissions pass
 #  - two credentials headers over UDP (two Authorization, or Authorization
 #    beside Proxy-Authorization) naming different users: dropped as
 #    malformed; the same user in both reaches Kamailio
@@ -274,6 +277,96 @@ lab_check "udp v4: benign User-Agent then friendly-scanner: dropped, source bann
 lab_check "udp v6: two benign User-Agents: the REGISTER reaches Kamailio" check_two_ua_benign 2001:db8:c::27 2
 lab_check "udp v6: benign User-Agent then friendly-scanner: dropped, source banned" \
 	check_two_ua_scanner 2001:db8:a::77
+
+# ---- two User-Agent headers and decoys over TCP -----------------------------
+# The same tricks over a kernel TCP connection, all messages in one segment.
+
+# ev_tcp SRC KIND A B — one connection from SRC, one segment, replies read
+# for a second. KIND twoua: a REGISTER From A with User-Agent Mozilla/5.0
+# then user-agent B. KIND decoy: a REGISTER of user A with A's credentials
+# and, under its Call-ID, CSeq and From tag, B's (B = A: a retransmission,
+# same branch).
+ev_tcp() {
+	local ns
+	ns=$(lab_ns_name_of "$1")
+	ip netns exec "$ns" /usr/bin/python3 - "$1" "$(srv_of "$1")" "$2" "$3" "$4" "$RANDOM" <<'PY'
+import socket, sys, time
+src, srv, kind, a, b, rnd = sys.argv[1:]
+fam = socket.AF_INET6 if ":" in src else socket.AF_INET
+host = "[%s]" % src if ":" in src else src
+s = socket.socket(fam, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+s.bind((src, 0))
+s.settimeout(3)
+s.connect((srv, 5060))
+port = s.getsockname()[1]
+def msg(name, br, ua):
+    creds = ("Authorization: Digest username=\"%s\", realm=\"example.org\", nonce=\"0123abcd\", "
+             "uri=\"sip:example.org\", response=\"0123456789abcdef0123456789abcdef\"\r\n" % name
+             if kind == "decoy" else "")
+    return ("REGISTER sip:example.org SIP/2.0\r\n"
+            "Via: SIP/2.0/TCP %s:%d;branch=z9hG4bK%s%s\r\n"
+            "Max-Forwards: 70\r\n"
+            "From: <sip:%s@example.org>;tag=t%s\r\n"
+            "To: <sip:%s@example.org>\r\n"
+            "Call-ID: tc%s-%s@swtest-tcp\r\n"
+            "CSeq: 2 REGISTER\r\n"
+            "Contact: <sip:%s@%s:%d;transport=tcp>\r\n"
+            "%sUser-Agent: %s\r\nContent-Length: 0\r\n\r\n"
+            % (host, port, rnd, br, a, rnd, a, rnd, a, a, host, port, creds, ua)).encode()
+if kind == "twoua":
+    data = msg(a, "a", "Mozilla/5.0\r\nuser-agent: " + b)
+else:
+    data = msg(a, "a", "Zoiper rv2.10") + msg(b, "a" if a == b else "b", "Zoiper rv2.10")
+s.sendall(data)
+end, got = time.time() + 1.0, b""
+while time.time() < end:
+    try:
+        s.settimeout(max(0.05, end - time.time()))
+        d = s.recv(65535)
+    except OSError:
+        break
+    if not d:
+        break
+    got += d
+print("%d bytes in one segment; replies: %s" % (len(data), [l for l in got.decode(errors="replace").split("\r\n") if l.startswith("SIP/2.0")]))
+s.close()
+PY
+}
+check_tcp_two_ua_benign() { # SRC TAG
+	ev_tcp "$1" twoua "$2" "Zoiper rv2.10" && ev_passed "$2"
+}
+check_tcp_two_ua_scanner() { # SRC TAG
+	ev_unban_atk6
+	ev_tcp "$1" twoua "$2" friendly-scanner || true
+	ev_dropped_banned "$1" "$2"
+}
+check_tcp_decoy_benign() { # SRC USER — a retransmission in the segment
+	ev_tcp "$1" decoy "$2" "$2" && ev_passed "$2" 2 && ! ev_user_banned "$2"
+}
+check_tcp_decoy_attack() { # SRC USER DECOY — the decoy drops the segment
+	ev_unban_atk6
+	ev_tcp "$1" decoy "$2" "$3" || true
+	sleep 0.5
+	echo "Kamailio received $(ev_rcv "$2") from $2; ban covering $1: $(sw_ban_key "$1")"
+	[ "$(ev_rcv "$2")" -eq 0 ] && ! ev_banned "$1"
+}
+lab_check "tcp v4: two benign User-Agents: the REGISTER reaches Kamailio" \
+	check_tcp_two_ua_benign 203.0.113.15 twouatcpok4
+lab_check "tcp v4: benign User-Agent then friendly-scanner: dropped, source banned" \
+	check_tcp_two_ua_scanner 203.0.113.66 twouatcpbad4
+lab_check "tcp v4: credentials retransmitted in one segment: both reach Kamailio, no ban" \
+	check_tcp_decoy_benign 203.0.113.16 172
+lab_check "tcp v4: a guess and its decoy in one segment: neither reaches Kamailio" \
+	counted tcp_hostile check_tcp_decoy_attack 203.0.113.67 164 165
+lab_check "tcp v6: two benign User-Agents: the REGISTER reaches Kamailio" \
+	check_tcp_two_ua_benign 2001:db8:c::15 twouatcpok6
+lab_check "tcp v6: credentials retransmitted in one segment: both reach Kamailio, no ban" \
+	check_tcp_decoy_benign 2001:db8:c::16 173
+lab_check "tcp v6: a guess and its decoy in one segment: neither reaches Kamailio" \
+	counted tcp_hostile check_tcp_decoy_attack 2001:db8:a::67 166 167
+lab_check "tcp v6: benign User-Agent then friendly-scanner: dropped, source banned" \
+	check_tcp_two_ua_scanner 2001:db8:a::66 twouatcpbad6
 
 # ---- two credentials headers (UDP) -----------------------------------------
 # A guess keyed on a decoy user: two Authorization headers, or a decoy
