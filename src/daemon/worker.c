@@ -597,8 +597,11 @@ worker_main(void *arg)
 		uint64_t now;
 		int n;
 
-		follow_config(w);
 		n = nfq_recv(w->q, b->pkts, NFQ_BATCH_MAX);
+		/* After the wait, not before: a change made while this
+		 * worker slept in nfq_recv() (a reload, a disallow) already
+		 * judges the batch that woke it. */
+		follow_config(w);
 		now = clock_mono_ms();
 		follow_top(w, now);
 		STAT_SET(w->st.heartbeat_ms, now);
