@@ -469,7 +469,7 @@ int
 ctlproto_format_allowed(FILE *out, struct ctl_allow *v, size_t n, bool json)
 {
 	char key[KEY_TEXT_MAX], rem[24];
-	size_t kw = 3;
+	size_t kw = 3, ow = 6;
 	bool origins = false;
 
 	if (n)
@@ -509,9 +509,14 @@ ctlproto_format_allowed(FILE *out, struct ctl_allow *v, size_t n, bool json)
 		if (w > kw)
 			kw = w > KEY_COL_MAX ? KEY_COL_MAX : w;
 		origins |= v[i].origin[0] != '\0';
+		w = escape(NULL, v[i].origin, strnlen(v[i].origin, sizeof(v[i].origin)));
+		if (w > ow)
+			ow = w;
 	}
-	fprintf(out, "%-4s  %-*s  %9s  %9s%s  %s\n", "KIND", (int)kw, "KEY", "REMAINING", "AGE",
-		origins ? "  ORIGIN" : "", "COMMENT");
+	fprintf(out, "%-4s  %-*s  %9s  %9s", "KIND", (int)kw, "KEY", "REMAINING", "AGE");
+	if (origins)
+		fprintf(out, "  %-*s", (int)ow, "ORIGIN");
+	fputs("  COMMENT\n", out);
 	for (size_t i = 0; i < n; i++) {
 		const struct ctl_allow *e = &v[i];
 		size_t w;
@@ -526,11 +531,14 @@ ctlproto_format_allowed(FILE *out, struct ctl_allow *v, size_t n, bool json)
 		escape(out, key, strlen(key));
 		fprintf(out, "%*s  %9s  %9" PRIu64, (int)(w < kw ? kw - w : 0), "", rem, e->age_s);
 		if (origins) {
+			size_t olen = strnlen(e->origin, sizeof(e->origin));
+
 			fputs("  ", out);
 			if (e->origin[0])
-				escape(out, e->origin, strnlen(e->origin, sizeof(e->origin)));
+				w = escape(out, e->origin, olen);
 			else
-				fputc('-', out);
+				w = fprintf(out, "-") > 0 ? 1 : 0;
+			fprintf(out, "%*s", (int)(w < ow ? ow - w : 0), "");
 		}
 		fputs("  ", out);
 		if (e->comment[0])
