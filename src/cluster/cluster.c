@@ -89,6 +89,36 @@ cluster_publish_unban_all(struct cluster *c)
 }
 
 int
+cluster_publish_allow(struct cluster *c, const struct allow_entry *e)
+{
+	struct cluster_msg m;
+
+	if (!c || !c->allow || atomic_load_explicit(&c->monitor, memory_order_relaxed))
+		return 0;
+	memset(&m, 0, sizeof(m));
+	m.op = CLUSTER_OP_ALLOW;
+	memcpy(&m.key, &e->key, offsetof(struct ban_key, data) + e->key.len);
+	m.time = e->expires;
+	snprintf(m.comment, sizeof(m.comment), "%s", e->comment);
+	memcpy(m.node, c->node, sizeof(m.node));
+	return enqueue(c, &m);
+}
+
+int
+cluster_publish_disallow(struct cluster *c, const struct ban_key *k)
+{
+	struct cluster_msg m;
+
+	if (!c || !c->allow || atomic_load_explicit(&c->monitor, memory_order_relaxed))
+		return 0;
+	memset(&m, 0, sizeof(m));
+	m.op = CLUSTER_OP_DISALLOW;
+	memcpy(&m.key, k, offsetof(struct ban_key, data) + k->len);
+	memcpy(m.node, c->node, sizeof(m.node));
+	return enqueue(c, &m);
+}
+
+int
 cluster_flush(struct cluster *c, unsigned timeout_ms)
 {
 	struct timespec until;
@@ -216,6 +246,7 @@ cluster_free(struct cluster *c)
 	cluster_origins_free(c->origins);
 	memset(&c->auth, 0, sizeof(c->auth));
 	free(c->pending);
+	free(c->pending_dis);
 	free(c->trusted);
 	free(c->host);
 	free(c->user);
@@ -247,7 +278,7 @@ default_node(char *buf, size_t len)
 
 int
 cluster_start(struct cluster **out, const struct config *cfg, struct bantab *bans,
-	      struct banops *ops, int changed_fd)
+	      struct banops *ops, struct allowlist *allow, int changed_fd)
 {
 	struct cluster *c = calloc(1, sizeof(*c));
 	pthread_condattr_t mono;
@@ -291,12 +322,14 @@ cluster_start(struct cluster **out, const struct config *cfg, struct bantab *ban
 		snprintf(c->server, sizeof(c->server), "%s:%d", c->host ? c->host : "?", c->port);
 	c->ops = ops;
 	c->bans = bans;
+	c->allow = allow;
+	c->pending_dis = calloc(PENDING_DISALLOW_MAX, sizeof(*c->pending_dis));
 	c->origins = cluster_origins_new(cfg->max_bans);
 	c->pending = calloc(PENDING_MAX, sizeof(*c->pending));
 	c->apply_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(20, 100);
 	c->err_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(1, 10);
 	c->link_since_ms = clock_mono_ms();
-	if (oom || !c->host || c->wake_fd < 0 || !c->origins || !c->pending ||
+	if (oom || !c->host || c->wake_fd < 0 || !c->origins || !c->pending || !c->pending_dis ||
 	    cluster_queue_init(&c->q, QUEUE_CAP) < 0) {
 		cluster_free(c);
 		return -ENOMEM;

@@ -21,8 +21,13 @@
  * loads the cluster's bans and re-publishes this node's own. No worker ever
  * waits for Redis.
  *
+ * The operator's runtime allow-list travels too (allow, disallow; stored as
+ * <prefix>allow:<kind>:<key>): a peer's allow is added to this node's list
+ * with the peer as its origin and lifts the bans it covers here. Each node
+ * expires a timed entry itself, at the same wall-clock second.
+ *
  * Density counting, failure counters and repeat offenders stay local to each
- * node; only bans travel.
+ * node; only bans and allows travel.
  */
 
 #include <stdatomic.h>
@@ -58,7 +63,7 @@ struct cluster;
  */
 int cluster_check_key(const struct config *cfg, struct cluster_auth *out, char *err, size_t len);
 int cluster_start(struct cluster **out, const struct config *cfg, struct bantab *bans,
-		  struct banops *ops, int changed_fd);
+		  struct banops *ops, struct allowlist *allow, int changed_fd);
 /* Stop and join the thread, close the connections. NULL is a no-op. */
 void cluster_stop(struct cluster *c);
 /* After a reload: monitor mode and the trusted addresses follow cfg; the
@@ -72,6 +77,9 @@ int cluster_publish_ban(struct cluster *c, const struct ban_key *k, enum ban_rea
 			uint32_t secs);
 int cluster_publish_unban(struct cluster *c, const struct ban_key *k);
 int cluster_publish_unban_all(struct cluster *c);
+/* This node's allow of e->key / its removal, likewise. */
+int cluster_publish_allow(struct cluster *c, const struct allow_entry *e);
+int cluster_publish_disallow(struct cluster *c, const struct ban_key *k);
 /*
  * Wait, at most timeout_ms, until every event published so far has been
  * stored in Redis: what the control socket waits for before it answers an

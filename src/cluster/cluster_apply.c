@@ -155,6 +155,14 @@ cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
 	 * and no line for each. Not published back: it came from there. */
 	ret = banops_ban(c->ops, &m->key, m->reason, left > UINT32_MAX ? UINT32_MAX : (uint32_t)left,
 			 clock_mono_ms(), loading ? BANOPS_BULK : 0, loading ? NULL : &line);
+	if (ret == -EPERM) {
+		/* banops' gate: the operator allow-listed it here. */
+		if (log_ratelimit_take(&c->apply_rl, clock_mono_ms(), NULL))
+			log_msg(LOG_NOTICE, "cluster: not applying node '%s''s ban of '%s': it "
+				"covers an allowed address or user here (sipwardenctl allowed)",
+				node, key);
+		return;
+	}
 	if (ret < 0) {
 		if (log_ratelimit_take(&c->err_rl, clock_mono_ms(), NULL))
 			log_msg(LOG_ERR, "cluster: cannot apply node '%s''s ban of '%s': %s", node,
@@ -163,6 +171,65 @@ cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
 	}
 	/* A ban this node holds already keeps its origin. */
 	cluster_origins_set(c->origins, &m->key, m->node, m->time, ret == 0, now);
+	cluster_count(&c->applied);
+}
+
+struct lift_log {
+	const char *node, *akey;
+	uint32_t n;
+};
+
+static void
+log_lifted(const struct ban_key *k, void *arg)
+{
+	struct lift_log *l = arg;
+	char raw[3 * BAN_KEY_MAX + 1], key[4 * 3 * BAN_KEY_MAX + 1];
+
+	/* As many as the allow lifts at its origin, which logs each there. */
+	if (l->n++ < 10) {
+		cluster_key_text(k, raw, sizeof(raw));
+		log_msg(LOG_NOTICE, "cluster: node '%s''s allow of '%s' lifts the ban of '%s'",
+			l->node, l->akey, log_escape_str(raw, key, sizeof(key)));
+	}
+}
+
+void
+cluster_apply_allow(struct cluster *c, const struct cluster_msg *m, bool loading)
+{
+	char raw[3 * BAN_KEY_MAX + 1], key[4 * 3 * BAN_KEY_MAX + 1], node[4 * CLUSTER_NODE_MAX + 1];
+	char comment[4 * ALLOW_COMMENT_MAX + 1];
+	struct lift_log l = { .node = node, .akey = key };
+	struct allow_entry e;
+	int ret;
+
+	if (!c->allow || (m->time && m->time <= clock_wall_s()))
+		return;
+	cluster_key_text(&m->key, raw, sizeof(raw));
+	log_escape_str(raw, key, sizeof(key));
+	log_escape_str(m->node, node, sizeof(node));
+	memset(&e, 0, sizeof(e));
+	memcpy(&e.key, &m->key, offsetof(struct ban_key, data) + m->key.len);
+	e.expires = m->time;
+	e.created = clock_wall_s();
+	snprintf(e.comment, sizeof(e.comment), "%s", m->comment);
+	snprintf(e.origin, sizeof(e.origin), "%s", m->node);
+	ret = allowlist_add(c->allow, &e);
+	if (ret < 0) {
+		if (log_ratelimit_take(&c->err_rl, clock_mono_ms(), NULL))
+			log_msg(LOG_ERR, "cluster: cannot apply node '%s''s allow of '%s': %s", node,
+				key, ret == -ENOSPC ? "the allow-list is full" : strerror(-ret));
+		return;
+	}
+	/* Each node lifts what the allow covers in its own table: not
+	 * published back, the origin has told the others already. */
+	banops_lift(c->ops, &m->key, clock_mono_ms(), log_lifted, &l);
+	if (!loading || ret == 1)
+		log_event(LOG_NOTICE, &(struct log_fields){ .event = "cluster-allow" },
+			  "cluster: %s '%s' allowed by node '%s' %s, comment '%s', %u bans lifted",
+			  m->key.kind == BAN_KIND_IP ? "IP" : "user", key, node,
+			  m->time ? "until its expiry" : "permanently",
+			  log_escape_str(m->comment, comment, sizeof(comment)), l.n);
+	notify_changed(c);
 	cluster_count(&c->applied);
 }
 
@@ -188,6 +255,20 @@ cluster_apply_msg(struct cluster *c, const struct cluster_msg *m)
 			log_msg(LOG_NOTICE, "cluster: %s '%s' unbanned by node '%s'",
 				m->key.kind == BAN_KIND_IP ? "IP" : "user",
 				log_escape_str(raw, key, sizeof(key)), node);
+		}
+		break;
+	case CLUSTER_OP_ALLOW:
+		cluster_apply_allow(c, m, false);
+		break;
+	case CLUSTER_OP_DISALLOW:
+		if (c->allow && allowlist_del(c->allow, &m->key) == 0) {
+			notify_changed(c);
+			cluster_count(&c->applied);
+			cluster_key_text(&m->key, raw, sizeof(raw));
+			log_event(LOG_NOTICE, &(struct log_fields){ .event = "cluster-disallow" },
+				  "cluster: %s '%s' disallowed by node '%s'",
+				  m->key.kind == BAN_KIND_IP ? "IP" : "user",
+				  log_escape_str(raw, key, sizeof(key)), node);
 		}
 		break;
 	case CLUSTER_OP_UNBAN_ALL:

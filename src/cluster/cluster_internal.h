@@ -30,6 +30,7 @@
 
 #define BATCH 256              /* events sent per pipeline */
 #define PENDING_MAX 4096       /* unbans kept while the link is down */
+#define PENDING_DISALLOW_MAX 256 /* disallows kept likewise */
 #define CLUSTER_SERVICE_USER "sipwarden"
 
 struct peer {
@@ -53,6 +54,7 @@ struct cluster {
 	struct cluster_origins *origins;
 	struct banops *ops;     /* shared with the daemon */
 	struct bantab *bans;
+	struct allowlist *allow; /* the daemon's; NULL: allows are not shared */
 	int changed_fd;  /* the daemon's: an unban from another node changed the table */
 	int wake_fd;
 	pthread_t thread;
@@ -68,6 +70,8 @@ struct cluster {
 	struct ban_key *pending;      /* unbans made while the link was down */
 	uint32_t n_pending;
 	bool pending_all;
+	struct ban_key *pending_dis;  /* disallows made while the link was down */
+	uint32_t n_pending_dis;
 	struct cluster_msg batch[BATCH];
 	struct log_ratelimit apply_rl, err_rl;
 	uint32_t loaded, republished, flushed; /* last link-up, for its log line */
@@ -115,6 +119,8 @@ void cluster_redis_close(struct cluster *c);
 int cluster_redis_send_batch(struct cluster *c, const struct cluster_msg *v, uint32_t n);
 /* Store and publish every live ban this node made. 0 or -EIO. */
 int cluster_redis_republish_own(struct cluster *c);
+/* Store and publish every allow this node made. 0 or -EIO. */
+int cluster_redis_republish_allows(struct cluster *c);
 /* Refresh <prefix>node:<name> and publish a hello. 0 or -EIO. */
 int cluster_redis_hello(struct cluster *c);
 
@@ -124,6 +130,8 @@ int cluster_redis_hello(struct cluster *c);
 void cluster_apply_peer_seen(struct cluster *c, const char *node);
 /* Apply another node's ban (loading: from the start-up load, not logged). */
 void cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading);
+/* Apply another node's allow (loading: from the start-up load). */
+void cluster_apply_allow(struct cluster *c, const struct cluster_msg *m, bool loading);
 /* Apply a message from the channel; this node's own are ignored. */
 void cluster_apply_msg(struct cluster *c, const struct cluster_msg *m);
 

@@ -106,7 +106,8 @@ link_lost(struct cluster *c, const char *reason)
 }
 
 /* While the link is down, events wait as state: bans are in the table
- * (re-published when the link is back), unbans are kept here. */
+ * and allows in the list (re-published when the link is back), unbans and
+ * disallows are kept here. */
 static void
 keep_offline(struct cluster *c, const struct cluster_msg *v, uint32_t n)
 {
@@ -119,7 +120,16 @@ keep_offline(struct cluster *c, const struct cluster_msg *v, uint32_t n)
 			       offsetof(struct ban_key, data) + v[i].key.len);
 		} else if (v[i].op == CLUSTER_OP_UNBAN) {
 			cluster_count(&c->errors);
+		} else if (v[i].op == CLUSTER_OP_DISALLOW &&
+			   c->n_pending_dis < PENDING_DISALLOW_MAX) {
+			/* Else the load at link-up would bring the entry back
+			 * from redis. */
+			memcpy(&c->pending_dis[c->n_pending_dis++], &v[i].key,
+			       offsetof(struct ban_key, data) + v[i].key.len);
+		} else if (v[i].op == CLUSTER_OP_DISALLOW) {
+			cluster_count(&c->errors);
 		}
+		/* An allow is in the list: re-published when the link is back. */
 	}
 }
 

@@ -101,21 +101,78 @@ op_name(enum cluster_op op)
 		return "unban-all";
 	case CLUSTER_OP_HELLO:
 		return "hello";
+	case CLUSTER_OP_ALLOW:
+		return "allow";
+	case CLUSTER_OP_DISALLOW:
+		return "disallow";
 	default:
 		return NULL;
 	}
 }
 
+/* An allow's comment as a word: "=" and the bytes encoded as a user key's
+ * (cluster_key_text()). Returns the length or -ENOSPC. */
+static int
+comment_text(const char *s, char *buf, size_t len)
+{
+	struct ban_key k = { .kind = BAN_KIND_USER };
+	size_t n = strnlen(s, ALLOW_COMMENT_MAX);
+	int r;
+
+	if (len < 2)
+		return -ENOSPC;
+	buf[0] = '=';
+	buf[1] = '\0';
+	if (n == 0)
+		return 1;
+	k.len = (uint16_t)n;
+	memcpy(k.data, s, n);
+	r = cluster_key_text(&k, buf + 1, len - 1);
+	return r < 0 ? r : r + 1;
+}
+
+/* The comment word back: 0, or -EINVAL (no "=", a bad escape, a NUL, too
+ * long). */
+static int
+comment_parse(const char *s, char *out)
+{
+	size_t o = 0;
+
+	if (*s++ != '=')
+		return -EINVAL;
+	for (size_t i = 0; s[i]; i++) {
+		int c = (unsigned char)s[i];
+
+		if (c == '%') {
+			int h = hexval(s[i + 1]), l = h >= 0 ? hexval(s[i + 2]) : -1;
+
+			if (l < 0)
+				return -EINVAL;
+			c = h << 4 | l;
+			i += 2;
+		}
+		if (c == 0 || o >= ALLOW_COMMENT_MAX)
+			return -EINVAL;
+		out[o++] = (char)c;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
 int
 cluster_msg_encode(const struct cluster_msg *m, char *buf, size_t len)
 {
-	char key[3 * BAN_KEY_MAX + 1];
+	char key[3 * BAN_KEY_MAX + 1], comment[3 * ALLOW_COMMENT_MAX + 2];
 	const char *op = op_name(m->op);
 	int n;
 
 	if (!op || !config_name_valid(m->node, false))
 		return -EINVAL;
-	if (m->op == CLUSTER_OP_BAN || m->op == CLUSTER_OP_UNBAN) {
+	if (m->op == CLUSTER_OP_ALLOW && (m->time < 0 || comment_text(m->comment, comment,
+								      sizeof(comment)) < 0))
+		return -EINVAL;
+	if (m->op == CLUSTER_OP_BAN || m->op == CLUSTER_OP_UNBAN || m->op == CLUSTER_OP_ALLOW ||
+	    m->op == CLUSTER_OP_DISALLOW) {
 		if ((m->key.kind != BAN_KIND_IP && m->key.kind != BAN_KIND_USER) ||
 		    cluster_key_text(&m->key, key, sizeof(key)) < 0)
 			return -EINVAL;
@@ -132,6 +189,14 @@ cluster_msg_encode(const struct cluster_msg *m, char *buf, size_t len)
 		break;
 	case CLUSTER_OP_HELLO:
 		n = snprintf(buf, len, CLUSTER_VERSION " hello %s %" PRId64, m->node, m->time);
+		break;
+	case CLUSTER_OP_ALLOW:
+		n = snprintf(buf, len, CLUSTER_VERSION " allow %s %s %s %" PRId64 " %s", m->node,
+			     m->key.kind == BAN_KIND_IP ? "ip" : "user", key, m->time, comment);
+		break;
+	case CLUSTER_OP_DISALLOW:
+		n = snprintf(buf, len, CLUSTER_VERSION " disallow %s %s %s", m->node,
+			     m->key.kind == BAN_KIND_IP ? "ip" : "user", key);
 		break;
 	default:
 		n = snprintf(buf, len, CLUSTER_VERSION " unban-all %s", m->node);
@@ -167,6 +232,7 @@ cluster_msg_decode(const char *line, size_t len, struct cluster_msg *m)
 	m->key.len = 0;
 	m->time = 0;
 	m->reason = BAN_REASON_MANUAL;
+	m->comment[0] = '\0';
 	if (len < 4 || memcmp(line, CLUSTER_VERSION " ", 4) != 0)
 		return -EPROTO;
 	if (len > CLUSTER_LINE_MAX || memchr(line, '\0', len))
@@ -198,6 +264,19 @@ cluster_msg_decode(const char *line, size_t len, struct cluster_msg *m)
 	if (strcmp(w[1], "unban-all") == 0 && n == 3) {
 		m->op = CLUSTER_OP_UNBAN_ALL;
 		return 0;
+	}
+	if (strcmp(w[1], "allow") == 0 && n == 7) {
+		m->op = CLUSTER_OP_ALLOW;
+		/* A peer's allow is checked as the operator's (a /0 never; a
+		 * wide one was forced there), and by the list again. */
+		if (key_parse(w[3], w[4], &m->key) < 0 || allowlist_key_check(&m->key, true) < 0 ||
+		    parse_time(w[5], &m->time) < 0 || comment_parse(w[6], m->comment) < 0)
+			return -EINVAL;
+		return 0;
+	}
+	if (strcmp(w[1], "disallow") == 0 && n == 5) {
+		m->op = CLUSTER_OP_DISALLOW;
+		return key_parse(w[3], w[4], &m->key) < 0 ? -EINVAL : 0;
 	}
 	if (strcmp(w[1], "hello") == 0 && n == 4) {
 		m->op = CLUSTER_OP_HELLO;
@@ -373,6 +452,19 @@ cluster_key_name(const char *prefix, const struct ban_key *k, char *buf, size_t 
 	if (cluster_key_text(k, key, sizeof(key)) < 0)
 		return -EINVAL;
 	n = snprintf(buf, len, "%sban:%s:%s", prefix, k->kind == BAN_KIND_IP ? "ip" : "user", key);
+	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
+}
+
+int
+cluster_allow_key_name(const char *prefix, const struct ban_key *k, char *buf, size_t len)
+{
+	char key[3 * BAN_KEY_MAX + 1];
+	int n;
+
+	if (cluster_key_text(k, key, sizeof(key)) < 0)
+		return -EINVAL;
+	n = snprintf(buf, len, "%sallow:%s:%s", prefix, k->kind == BAN_KIND_IP ? "ip" : "user",
+		     key);
 	return n < 0 || (size_t)n >= len ? -ENOSPC : n;
 }
 

@@ -15,12 +15,19 @@
  *   SW1 unban <node> <kind> <key>
  *   SW1 unban-all <node>
  *   SW1 hello <node> <now>
+ *   SW1 allow <node> <kind> <key> <expires> =<comment>
+ *   SW1 disallow <node> <kind> <key>
  *
  * kind is "ip" or "user"; key is an address, address/prefix, or
  * user@domain with every byte outside %x21-7E and "%" percent-encoded;
  * reason is a ban_reason_name(); expires and now are wall-clock seconds
  * since the epoch. A ban's Redis key is <prefix>ban:<kind>:<key> and its
  * value is the "ban" line itself.
+ *
+ * allow and disallow carry the operator's runtime allow-list (allowlist.h):
+ * expires 0 is a permanent entry; the comment is encoded as a user key is,
+ * behind a "=" that keeps an empty one a word. An allow's Redis key is
+ * <prefix>allow:<kind>:<key>, its value the "allow" line.
  */
 
 #include <pthread.h>
@@ -28,14 +35,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "allowlist.h"
 #include "bans.h"
 #include "config.h"
 
 #define CLUSTER_NODE_MAX CONFIG_NODE_MAX
 #define CLUSTER_PREFIX_MAX CONFIG_PREFIX_MAX
 #define CLUSTER_VERSION "SW1"
-/* The longest line: a user key of BAN_KEY_MAX bytes, all encoded. */
-#define CLUSTER_LINE_MAX (3 * BAN_KEY_MAX + CLUSTER_NODE_MAX + 96 + CLUSTER_SIG_MAX)
+/* The longest line: a user key of BAN_KEY_MAX bytes and an allow's
+ * comment, all encoded. */
+#define CLUSTER_LINE_MAX (3 * BAN_KEY_MAX + 3 * ALLOW_COMMENT_MAX + CLUSTER_NODE_MAX + 96 + \
+			  CLUSTER_SIG_MAX)
 /* " t=<seconds> mac=<64 hex>" */
 #define CLUSTER_SIG_MAX (4 + 20 + 5 + 64)
 /* A message published more than this far from the receiver's clock (either
@@ -49,6 +59,8 @@ enum cluster_op {
 	CLUSTER_OP_UNBAN,
 	CLUSTER_OP_UNBAN_ALL,
 	CLUSTER_OP_HELLO,
+	CLUSTER_OP_ALLOW,
+	CLUSTER_OP_DISALLOW,
 };
 
 struct cluster_msg {
@@ -56,7 +68,9 @@ struct cluster_msg {
 	char node[CLUSTER_NODE_MAX + 1];
 	struct ban_key key;     /* ban, unban */
 	enum ban_reason reason; /* ban */
-	int64_t time;           /* ban: expiry; hello: sender's clock (wall s) */
+	int64_t time;           /* ban: expiry; hello: sender's clock (wall s); allow:
+				 * expiry, 0 permanent */
+	char comment[ALLOW_COMMENT_MAX + 1]; /* allow: raw bytes, no NUL */
 };
 
 /* Encode m as a line (no LF) into buf. Returns its length or -ENOSPC. */
@@ -108,6 +122,8 @@ int cluster_msg_open(const struct cluster_auth *a, const char *line, size_t len,
 int cluster_key_text(const struct ban_key *k, char *buf, size_t len);
 /* <prefix>ban:<kind>:<key> for k. Returns its length or -ENOSPC. */
 int cluster_key_name(const char *prefix, const struct ban_key *k, char *buf, size_t len);
+/* <prefix>allow:<kind>:<key> for k, likewise. */
+int cluster_allow_key_name(const char *prefix, const struct ban_key *k, char *buf, size_t len);
 
 /*
  * The queue of ban events from the workers and the main thread to the

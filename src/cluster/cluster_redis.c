@@ -4,8 +4,8 @@
  * the two connections (TCP or a socket, optional TLS and AUTH), pipelined
  * replies, SCAN, this node's bans and unbans stored and published, the
  * hello, and what happens each time the link comes up: subscribe, send the
- * unbans kept meanwhile, load the cluster's bans and peers, re-publish this
- * node's own.
+ * unbans and disallows kept meanwhile, load the cluster's bans, allows and
+ * peers, re-publish this node's own bans and allows.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -212,6 +212,28 @@ load_ban(struct cluster *c, const char *key, size_t klen, const char *val, size_
 }
 
 static void
+load_allow(struct cluster *c, const char *key, size_t klen, const char *val, size_t vlen,
+	   void *arg)
+{
+	struct cluster_msg m;
+	char name[CLUSTER_KEYNAME_MAX];
+	int n;
+
+	(void)arg;
+	if (cluster_open(c, val, vlen, false, &m) < 0 || m.op != CLUSTER_OP_ALLOW)
+		return;
+	n = cluster_allow_key_name(c->prefix, &m.key, name, sizeof(name));
+	if (n < 0 || (size_t)n != klen || memcmp(name, key, klen) != 0)
+		return;
+	/* This node's own come back as they are in its list already (or
+	 * were disallowed: flushed before the load). */
+	if (strcmp(m.node, c->node) == 0)
+		return;
+	cluster_apply_peer_seen(c, m.node);
+	cluster_apply_allow(c, &m, true);
+}
+
+static void
 load_node(struct cluster *c, const char *key, size_t klen, const char *val, size_t vlen,
 	  void *arg)
 {
@@ -254,6 +276,40 @@ append_unban(struct cluster *c, const struct cluster_msg *m)
 	return 2;
 }
 
+/* Append SET (with the entry's time left, if any) + PUBLISH of an allow. */
+static unsigned
+append_allow(struct cluster *c, const struct cluster_msg *m, int64_t now)
+{
+	char line[CLUSTER_LINE_MAX + 1], key[CLUSTER_KEYNAME_MAX];
+
+	if ((m->time && m->time <= now) ||
+	    cluster_msg_encode_signed(&c->auth, m, now, line, sizeof(line)) < 0 ||
+	    cluster_allow_key_name(c->prefix, &m->key, key, sizeof(key)) < 0)
+		return 0;
+	if (m->time)
+		redisAppendCommand(c->cmd, "SET %s %s EX %lld", key, line,
+				   (long long)(m->time - now));
+	else
+		redisAppendCommand(c->cmd, "SET %s %s", key, line);
+	redisAppendCommand(c->cmd, "PUBLISH %s %s", c->channel, line);
+	cluster_count(&c->published);
+	return 2;
+}
+
+static unsigned
+append_disallow(struct cluster *c, const struct cluster_msg *m)
+{
+	char line[CLUSTER_LINE_MAX + 1], key[CLUSTER_KEYNAME_MAX];
+
+	if (cluster_msg_encode_signed(&c->auth, m, clock_wall_s(), line, sizeof(line)) < 0 ||
+	    cluster_allow_key_name(c->prefix, &m->key, key, sizeof(key)) < 0)
+		return 0;
+	redisAppendCommand(c->cmd, "DEL %s", key);
+	redisAppendCommand(c->cmd, "PUBLISH %s %s", c->channel, line);
+	cluster_count(&c->published);
+	return 2;
+}
+
 static int
 send_unban_all(struct cluster *c)
 {
@@ -284,6 +340,12 @@ cluster_redis_send_batch(struct cluster *c, const struct cluster_msg *v, uint32_
 			break;
 		case CLUSTER_OP_UNBAN:
 			pending += append_unban(c, &v[i]);
+			break;
+		case CLUSTER_OP_ALLOW:
+			pending += append_allow(c, &v[i], now);
+			break;
+		case CLUSTER_OP_DISALLOW:
+			pending += append_disallow(c, &v[i]);
 			break;
 		case CLUSTER_OP_UNBAN_ALL:
 			if (read_replies(c, pending, "a ban update") < 0 || send_unban_all(c) < 0)
@@ -365,6 +427,54 @@ cluster_redis_republish_own(struct cluster *c)
 	return ret;
 }
 
+struct own_allows {
+	struct cluster *c;
+	struct cluster_msg *v;
+	size_t n, cap;
+};
+
+/* Under the allow-list's lock: copy and return. */
+static void
+collect_own_allow(const struct allow_entry *e, void *arg)
+{
+	struct own_allows *o = arg;
+	struct cluster_msg *m;
+
+	if (e->origin[0])
+		return; /* a peer's */
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 64;
+
+		m = realloc(o->v, cap * sizeof(*m));
+		if (!m)
+			return;
+		o->v = m;
+		o->cap = cap;
+	}
+	m = &o->v[o->n++];
+	memset(m, 0, sizeof(*m));
+	m->op = CLUSTER_OP_ALLOW;
+	memcpy(m->node, o->c->node, sizeof(m->node));
+	memcpy(&m->key, &e->key, offsetof(struct ban_key, data) + e->key.len);
+	m->time = e->expires;
+	snprintf(m->comment, sizeof(m->comment), "%s", e->comment);
+}
+
+int
+cluster_redis_republish_allows(struct cluster *c)
+{
+	struct own_allows o = { .c = c };
+	int ret = 0;
+
+	if (!c->allow)
+		return 0;
+	allowlist_foreach(c->allow, collect_own_allow, &o);
+	for (size_t i = 0; i < o.n && ret == 0; i += BATCH)
+		ret = cluster_redis_send_batch(c, o.v + i, o.n - i < BATCH ? (uint32_t)(o.n - i) : BATCH);
+	free(o.v);
+	return ret;
+}
+
 /* The unbans made while the link was down. */
 static int
 flush_pending(struct cluster *c)
@@ -382,9 +492,15 @@ flush_pending(struct cluster *c)
 		memcpy(&m.key, &c->pending[i], offsetof(struct ban_key, data) + c->pending[i].len);
 		pending += append_unban(c, &m);
 	}
+	m.op = CLUSTER_OP_DISALLOW;
+	for (uint32_t i = 0; i < c->n_pending_dis; i++) {
+		memcpy(&m.key, &c->pending_dis[i],
+		       offsetof(struct ban_key, data) + c->pending_dis[i].len);
+		pending += append_disallow(c, &m);
+	}
 	ret = read_replies(c, pending, "an unban");
 	if (ret == 0)
-		c->n_pending = 0;
+		c->n_pending = c->n_pending_dis = 0;
 	return ret;
 }
 
@@ -413,9 +529,13 @@ cluster_redis_link_up(struct cluster *c, char *err, size_t len)
 	snprintf(pattern, sizeof(pattern), "%sban:*", c->prefix);
 	if (scan_keys(c, pattern, load_ban, NULL, 2 * c->max_bans + 1024) < 0)
 		return -EIO;
+	/* The cluster's allows, bounded by the list (a full list refuses). */
+	snprintf(pattern, sizeof(pattern), "%sallow:*", c->prefix);
+	if (c->allow && scan_keys(c, pattern, load_allow, NULL, 2 * ALLOW_MAX_DEFAULT + 1024) < 0)
+		return -EIO;
 	snprintf(pattern, sizeof(pattern), "%snode:*", c->prefix);
 	if (scan_keys(c, pattern, load_node, NULL, 4096) < 0 || cluster_redis_republish_own(c) < 0 ||
-	    cluster_redis_hello(c) < 0)
+	    cluster_redis_republish_allows(c) < 0 || cluster_redis_hello(c) < 0)
 		return -EIO;
 	if (c->cmd->err)
 		snprintf(err, len, "%s", c->cmd->errstr);

@@ -179,7 +179,8 @@ daemon_init(struct daemon *d, struct config *cfg, const struct daemon_opts *o)
 	if (cfg->cluster_enabled) {
 		d->changed_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		ret = d->changed_fd < 0 ? -errno :
-		      cluster_start(&d->cluster, cfg, d->sh.bans, d->ops, d->changed_fd);
+		      cluster_start(&d->cluster, cfg, d->sh.bans, d->ops, d->sh.allow,
+				    d->changed_fd);
 		if (ret < 0)
 			log_msg(LOG_ERR, "cannot start the cluster thread: %s; bans stay local",
 				strerror(-ret));

@@ -61,96 +61,46 @@ key_text(const struct ban_key *k, char *buf, size_t len)
 	return log_escape_str(ban_key_format(k, raw, sizeof(raw)), buf, len);
 }
 
-/* Does the allow of a cover the ban b? A user's ban by its name; an IP
- * ban that overlaps the allowed network either way: inside it, or wider
- * and holding it (the kernel set cannot carve an allowed hole out of a
- * network ban, so the whole ban goes, as allowlist_covers_key() would
- * refuse it now). */
-static bool
-allow_covers(const struct ban_key *a, const struct ban_key *b)
-{
-	struct addr x, y;
-	unsigned p;
-
-	if (a->kind != b->kind)
-		return false;
-	if (a->kind == BAN_KIND_USER)
-		return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
-	memcpy(&x, a->data, sizeof(x));
-	memcpy(&y, b->data, sizeof(y));
-	if (x.family != y.family)
-		return false;
-	p = a->plen < b->plen ? a->plen : b->plen;
-	addr_mask(&x, p);
-	addr_mask(&y, p);
-	return addr_equal(&x, &y);
-}
-
-struct lift {
-	const struct ban_key *allow;
-	struct ban_key *keys;
-	size_t n, cap;
-	bool oom;
+struct lifted {
+	struct daemon *d;
+	const char *akey;  /* the allow's key, escaped */
+	bool publish;
+	uint32_t n;
 };
 
-/* Under a shard lock of the ban table: copy and return. */
+/* Each ban an allow lifted: the other nodes are told (a failure is kept
+ * for the operator's answer), and the journal. */
 static void
-collect_covered(const struct ban_info *b, void *arg)
+on_lifted(const struct ban_key *k, void *arg)
 {
-	struct lift *l = arg;
+	struct lifted *l = arg;
+	char bkey[4 * BAN_KEY_MAX + 16];
 
-	if (l->oom || !allow_covers(l->allow, b->key))
-		return;
-	if (l->n == l->cap) {
-		size_t cap = l->cap ? l->cap * 2 : 16;
-		struct ban_key *v = realloc(l->keys, cap * sizeof(*v));
+	if (l->publish) {
+		int r = cluster_publish_unban(l->d->cluster, k);
 
-		if (!v) {
-			l->oom = true;
-			return;
-		}
-		l->keys = v;
-		l->cap = cap;
+		if (r < 0)
+			l->d->publish_err = r;
 	}
-	memcpy(&l->keys[l->n++], b->key, offsetof(struct ban_key, data) + b->key->len);
+	if (l->n++ < LIFT_LINES)
+		log_event(LOG_NOTICE, &(struct log_fields){ .event = "allow-unban" },
+			  "allow of '%s' lifts the ban of '%s'", l->akey,
+			  key_text(k, bkey, sizeof(bkey)));
 }
 
-/*
- * Lift every ban the allow of k covers, through banops (the kernel sets
- * follow) and, when publish, the cluster (the other nodes lift theirs;
- * a failure is kept for the operator's answer). Returns how many.
- */
+/* Lift every ban the allow of k covers (banops_lift()); publish: tell the
+ * cluster's other nodes. Returns how many. */
 static uint32_t
 lift_bans(struct daemon *d, const struct ban_key *k, bool publish)
 {
-	struct lift l = { .allow = k };
-	char akey[4 * BAN_KEY_MAX + 16], bkey[4 * BAN_KEY_MAX + 16];
-	uint32_t n = 0;
+	char akey[4 * BAN_KEY_MAX + 16];
+	struct lifted l = { .d = d, .akey = key_text(k, akey, sizeof(akey)), .publish = publish };
 
-	bantab_foreach(d->sh.bans, clock_mono_ms(), collect_covered, &l);
-	if (l.oom)
-		log_msg(LOG_ERR, "allow: no memory to list the bans it covers; some stay until "
-			"they expire or are unbanned");
-	key_text(k, akey, sizeof(akey));
-	for (size_t i = 0; i < l.n; i++) {
-		if (banops_unban(d->ops, &l.keys[i], 0) < 0)
-			continue; /* expired or unbanned meanwhile */
-		if (publish) {
-			int r = cluster_publish_unban(d->cluster, &l.keys[i]);
-
-			if (r < 0)
-				d->publish_err = r;
-		}
-		if (n++ < LIFT_LINES)
-			log_event(LOG_NOTICE, &(struct log_fields){ .event = "allow-unban" },
-				  "allow of '%s' lifts the ban of '%s'", akey,
-				  key_text(&l.keys[i], bkey, sizeof(bkey)));
-	}
-	if (n > LIFT_LINES)
+	banops_lift(d->ops, k, clock_mono_ms(), on_lifted, &l);
+	if (l.n > LIFT_LINES)
 		log_msg(LOG_NOTICE, "allow of '%s' lifts %u more bans (%u in all)", akey,
-			n - LIFT_LINES, n);
-	free(l.keys);
-	return n;
+			l.n - LIFT_LINES, l.n);
+	return l.n;
 }
 
 struct restored {
@@ -250,6 +200,10 @@ daemon_allow_add(void *ctx, const struct ban_key *k, uint32_t secs, const char *
 	if (ret < 0)
 		return ret;
 	*lifted = lift_bans(d, k, true);
+	/* The other nodes add it too and lift what it covers there; the
+	 * answer says when they could not be told (control.h commit). */
+	if (cluster_publish_allow(d->cluster, &e) < 0)
+		d->publish_err = -ENOSPC;
 	return ret;
 }
 
@@ -257,8 +211,11 @@ int
 daemon_allow_del(void *ctx, const struct ban_key *k)
 {
 	struct daemon *d = ctx;
+	int ret = allowlist_del(d->sh.allow, k);
 
-	return allowlist_del(d->sh.allow, k);
+	if (ret == 0 && cluster_publish_disallow(d->cluster, k) < 0)
+		d->publish_err = -ENOSPC;
+	return ret;
 }
 
 struct each {

@@ -222,6 +222,78 @@ banops_unban(struct banops *b, const struct ban_key *k, unsigned flags)
 	return ret;
 }
 
+/* Does an allow of a cover the ban b (banops_lift())? */
+static bool
+allow_covers(const struct ban_key *a, const struct ban_key *b)
+{
+	struct addr x, y;
+	unsigned p;
+
+	if (a->kind != b->kind)
+		return false;
+	if (a->kind == BAN_KIND_USER)
+		return a->len == b->len && memcmp(a->data, b->data, a->len) == 0;
+	memcpy(&x, a->data, sizeof(x));
+	memcpy(&y, b->data, sizeof(y));
+	if (x.family != y.family)
+		return false;
+	p = a->plen < b->plen ? a->plen : b->plen;
+	addr_mask(&x, p);
+	addr_mask(&y, p);
+	return addr_equal(&x, &y);
+}
+
+struct lift {
+	const struct ban_key *allow;
+	struct ban_key *keys;
+	size_t n, cap;
+	bool oom;
+};
+
+/* Under a shard lock of the ban table: copy and return. */
+static void
+collect_covered(const struct ban_info *bi, void *arg)
+{
+	struct lift *l = arg;
+
+	if (l->oom || !allow_covers(l->allow, bi->key))
+		return;
+	if (l->n == l->cap) {
+		size_t cap = l->cap ? l->cap * 2 : 16;
+		struct ban_key *v = realloc(l->keys, cap * sizeof(*v));
+
+		if (!v) {
+			l->oom = true;
+			return;
+		}
+		l->keys = v;
+		l->cap = cap;
+	}
+	memcpy(&l->keys[l->n++], bi->key, offsetof(struct ban_key, data) + bi->key->len);
+}
+
+uint32_t
+banops_lift(struct banops *b, const struct ban_key *key, uint64_t now_ms, banops_lift_cb cb,
+	    void *arg)
+{
+	struct lift l = { .allow = key };
+	uint32_t n = 0;
+
+	bantab_foreach(b->bans, now_ms, collect_covered, &l);
+	if (l.oom)
+		log_msg(LOG_ERR, "allow: no memory to list the bans it covers; some stay until "
+			"they expire or are unbanned");
+	for (size_t i = 0; i < l.n; i++) {
+		if (banops_unban(b, &l.keys[i], 0) < 0)
+			continue; /* expired or unbanned meanwhile */
+		n++;
+		if (cb)
+			cb(&l.keys[i], arg);
+	}
+	free(l.keys);
+	return n;
+}
+
 uint32_t
 banops_unban_all(struct banops *b)
 {

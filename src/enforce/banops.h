@@ -107,6 +107,17 @@ int banops_ban(struct banops *b, const struct ban_key *k, enum ban_reason r, uin
 /* Unban; -ENOENT when there was no such ban. The cluster is not told:
  * the caller knows whether it should be. flags: BANOPS_BULK or 0. */
 int banops_unban(struct banops *b, const struct ban_key *k, unsigned flags);
+/*
+ * Lift every ban an allow of key covers (allowlist.h): a user's ban by its
+ * name; an IP ban that overlaps the network either way, inside it or wider
+ * and holding part of it (the kernel set cannot carve a hole in a network
+ * ban). Each goes as banops_unban() does, then cb (may be NULL) is called
+ * with it, outside any lock. The cluster is not told: cb may. Returns how
+ * many; without memory to list them some stay (logged).
+ */
+typedef void (*banops_lift_cb)(const struct ban_key *lifted, void *arg);
+uint32_t banops_lift(struct banops *b, const struct ban_key *key, uint64_t now_ms,
+		     banops_lift_cb cb, void *arg);
 /* Unban everything; returns how many. */
 uint32_t banops_unban_all(struct banops *b);
 /* Have the thread make the kernel sets hold exactly the table's live IP

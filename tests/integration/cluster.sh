@@ -260,6 +260,46 @@ check_unban_from_b() {
 }
 lab_check "unban on B removes the ban on A and from Redis" check_unban_from_b
 
+# ---------------------------------------------------------------- allow-list
+
+allowed_origin() { # CTL KIND KEY — the origin `allowed --json` shows ("-": this node's)
+	"$1" --json allowed | sw_json_get \
+		"next((e.get('origin', '-') for e in j['allowed'] if e['kind'] == '$2' and e['key'] == '$3'), '')"
+}
+
+# An allow on A reaches B: listed there with origin a, the ban it covers
+# lifted from B's kernel set, stored in Redis signed; the allowed address
+# floods B unbanned while its benign twin is banned; a disallow on B
+# reaches A and Redis.
+check_allow_propagates() {
+	local out
+	flood_to 203.0.113.73 "$LAB_SRV4" 1 >/dev/null 2>&1 || return 1
+	lab_wait_for "in_set_a 203.0.113.73 && in_set_b 203.0.113.73" 3 || return 1
+	out=$(ctl_a allow ip 203.0.113.73 --comment "ticket 7") || return 1
+	echo "$out"
+	[ "$out" = "ip 203.0.113.73 allowed (count 1)" ] || return 1
+	lab_wait_for "[ \"\$(allowed_origin ctl_b ip 203.0.113.73)\" = a ]" 3 || return 1
+	ctl_b allowed
+	lab_wait_for "! in_set_b 203.0.113.73" 3 || return 1
+	[ "$(allowed_origin ctl_a ip 203.0.113.73)" = - ] || return 1
+	grep -F "cluster: IP '203.0.113.73' allowed by node 'a' permanently, comment 'ticket 7'" \
+		"$SWLOG_B" || return 1
+	rcli GET swtest:allow:ip:203.0.113.73 | tee /dev/stderr |
+		grep -Eq '^SW1 allow a ip 203\.0\.113\.73 0 =ticket%207 t=[0-9]+ mac=[0-9a-f]{64}$' ||
+		return 1
+	flood_to 203.0.113.73 "$SRV2_4" 1 || return 1
+	! in_set_b 203.0.113.73 && [ -z "$(ban_origin ctl_b 203.0.113.73)" ] || return 1
+	flood_to 203.0.113.74 "$SRV2_4" 1 >/dev/null 2>&1 || return 1
+	lab_wait_for "in_set_b 203.0.113.74" 3 || { echo "the twin was not banned"; return 1; }
+	ctl_b unban ip 203.0.113.74 || return 1
+	ctl_b disallow ip 203.0.113.73 || return 1
+	lab_wait_for "[ -z \"\$(allowed_origin ctl_a ip 203.0.113.73)\" ]" 3 || return 1
+	grep -F "cluster: IP '203.0.113.73' disallowed by node 'b'" "$SWLOG" &&
+		[ "$(rcli EXISTS swtest:allow:ip:203.0.113.73)" = 0 ]
+}
+lab_check "allow on A reaches B (ban lifted, twin still banned); disallow on B reaches A" \
+	check_allow_propagates
+
 # ---------------------------------------------------------------- signatures
 
 refused_of() { "$1" --json status | sw_json_get "j['cluster']['refused']"; }
@@ -343,6 +383,20 @@ check_restart_b() {
 		grep -Eq "cluster: connected to redis .* as node 'b': loaded [2-9][0-9]* bans" "$SWLOG_B"
 }
 lab_check "restart of B reloads the cluster's bans from Redis (one made while B was down)" check_restart_b
+
+# A user allowed on A while B was down is loaded from Redis when B starts
+# without its state file.
+check_allow_restart_b() {
+	lab_pid_stop sipwarden-b
+	ctl_a allow user 999@example.org --time 600 --comment persist || return 1
+	rm -f "$RUN_B/state/bans.state"
+	sw_b_start
+	ctl_b allowed
+	[ "$(allowed_origin ctl_b user 999@example.org)" = a ] || return 1
+	ctl_a disallow user 999@example.org || return 1
+	lab_wait_for "[ -z \"\$(allowed_origin ctl_b user 999@example.org)\" ]" 3
+}
+lab_check "restart of B loads an allow made on A while B was down from Redis" check_allow_restart_b
 
 # ---------------------------------------------------------------- outage
 
