@@ -310,6 +310,7 @@ cluster_start(struct cluster **out, const struct config *cfg, struct bantab *ban
 	c->tls = cfg->cluster_redis_tls;
 	c->port = cfg->cluster_redis_port;
 	c->max_bans = cfg->max_bans;
+	c->max_allowed = cfg->max_allowed;
 	snprintf(c->prefix, sizeof(c->prefix), "%s", cfg->cluster_key_prefix);
 	if (cfg->cluster_node_name)
 		snprintf(c->node, sizeof(c->node), "%s", cfg->cluster_node_name);

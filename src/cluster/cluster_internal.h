@@ -48,6 +48,7 @@ struct cluster {
 	char channel[CLUSTER_PREFIX_MAX + 8];
 	char server[128];
 	uint32_t max_bans;
+	uint32_t max_allowed;         /* limits.max_allowed: bounds the load of allows */
 	struct cluster_auth auth;     /* cluster.key_file */
 
 	struct cluster_queue q;

@@ -531,7 +531,7 @@ cluster_redis_link_up(struct cluster *c, char *err, size_t len)
 		return -EIO;
 	/* The cluster's allows, bounded by the list (a full list refuses). */
 	snprintf(pattern, sizeof(pattern), "%sallow:*", c->prefix);
-	if (c->allow && scan_keys(c, pattern, load_allow, NULL, 2 * ALLOW_MAX_DEFAULT + 1024) < 0)
+	if (c->allow && scan_keys(c, pattern, load_allow, NULL, 2 * c->max_allowed + 1024) < 0)
 		return -EIO;
 	snprintf(pattern, sizeof(pattern), "%snode:*", c->prefix);
 	if (scan_keys(c, pattern, load_node, NULL, 4096) < 0 || cluster_redis_republish_own(c) < 0 ||

@@ -101,6 +101,7 @@ config_new_default(void)
 	cfg->max_tcp_connections = 65536;
 	cfg->tcp_idle_time = 600;
 	cfg->evidence_entries = 4096;
+	cfg->max_allowed = 10000; /* ALLOW_MAX_DEFAULT (allowlist.h) */
 	cfg->min_ban_prefix4 = 8;
 	cfg->min_ban_prefix6 = 32;
 

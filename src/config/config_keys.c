@@ -118,6 +118,7 @@ static const struct key limits_keys[] = {
 	UINT("max_tcp_connections", max_tcp_connections, 64, 10000000),
 	UINT("tcp_idle_time", tcp_idle_time, 1, 86400),
 	UINT("evidence_entries", evidence_entries, 64, 1000000),
+	UINT("max_allowed", max_allowed, 1, 1000000),
 	UINT("min_ban_prefix4", min_ban_prefix4, 1, 32),
 	UINT("min_ban_prefix6", min_ban_prefix6, 1, 128),
 	END,

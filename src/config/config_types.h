@@ -117,6 +117,7 @@ struct config {
 	uint32_t max_tcp_connections;          /* limits.max_tcp_connections, default 65536 */
 	uint32_t tcp_idle_time;                /* limits.tcp_idle_time s, default 600 */
 	uint32_t evidence_entries;             /* limits.evidence_entries, default 4096 */
+	uint32_t max_allowed;                  /* limits.max_allowed, default 10000 */
 	uint32_t min_ban_prefix4;              /* limits.min_ban_prefix4, default 8 */
 	uint32_t min_ban_prefix6;              /* limits.min_ban_prefix6, default 32 */
 

@@ -34,7 +34,7 @@ bump_generation(void *ctx)
 int
 daemon_allow_init(struct daemon *d)
 {
-	d->sh.allow = allowlist_new(0);
+	d->sh.allow = allowlist_new(d->cfg->max_allowed);
 	if (!d->sh.allow)
 		return -ENOMEM;
 	allowlist_set_publish(d->sh.allow, bump_generation, d);

@@ -10,6 +10,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "allowlist.h"
 #include "banops.h"
 #include "clock.h"
 #include "cluster.h"
@@ -158,6 +159,8 @@ daemon_reload(struct daemon *d, char *errbuf, size_t errbuflen)
 	}
 	banops_set_monitor(d->ops, cfg->mode == CONFIG_MODE_MONITOR);
 	cluster_reconfigure(d->cluster, cfg);
+	/* Entries beyond a lowered bound are kept; new ones wait (allowlist.h). */
+	allowlist_set_max(d->sh.allow, cfg->max_allowed);
 	upkeep_blocklists(&d->up, cfg, clock_mono_ms());
 	log_msg(LOG_NOTICE, "configuration reloaded from %s", d->opts->config_path);
 	sd_notify(0, "READY=1");
