@@ -31,7 +31,7 @@
 #include "addr.h"
 #include "sip.h"
 
-#define AUTH_USER_MAX 128 /* user@domain, NUL included */
+#define AUTH_USER_MAX SIP_AUTH_USER_MAX /* user@domain, NUL included */
 #define AUTH_STR_MAX 96   /* UA, R-URI, Call-ID kept for the log line */
 #define TXN_TIMEOUT_MS 32000
 

@@ -329,35 +329,6 @@ txn_conflict(struct policy *p, uint64_t key, const struct addr *src, const char 
 	return strcmp(old.user, user) != 0 || !addr_equal(&old.src, src);
 }
 
-/*
- * Credentials naming different users in one request (two Authorization
- * headers, or Authorization beside Proxy-Authorization): which one the
- * server checks is its business, so the failure could be keyed on a
- * decoy. Such a request is judged malformed rather than charging every
- * user named (which would let an attacker's own good password reset a
- * victim's count). The same username in several headers is fine.
- */
-static bool
-creds_conflict(const struct sip_msg *m)
-{
-	struct sip_str all[SIP_MAX_HEADERS];
-	char first[AUTH_USER_MAX], u[AUTH_USER_MAX];
-	unsigned n = 0;
-
-	if ((unsigned)m->n_authorization + m->n_proxy_authorization < 2)
-		return false;
-	n = sip_header_each(m, "authorization", 0, all, SIP_MAX_HEADERS);
-	n += sip_header_each(m, "proxy-authorization", 0, all + n, SIP_MAX_HEADERS - n);
-	for (unsigned i = 0; i < n; i++) {
-		/* An unreadable username is unlike any other. */
-		if (sip_extract_auth_username(all[i], i ? u : first, AUTH_USER_MAX) < 0)
-			return true;
-		if (i && strcmp(u, first) != 0)
-			return true;
-	}
-	return false;
-}
-
 void
 policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	     size_t len, uint64_t now_ms, struct sip_msg *m, struct policy_verdict *v)
@@ -496,7 +467,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 					v->known_source = true;
 				}
 			}
-			if (want_txn && (creds_conflict(m) || txn_conflict(p, key, src, user, now_ms))) {
+			if (want_txn && (sip_creds_conflict(m) || txn_conflict(p, key, src, user, now_ms))) {
 				v->event = POLICY_EV_MALFORMED;
 				set_verdict(v, cfg->malformed == CONFIG_MALFORMED_DROP, POLICY_MALFORMED);
 				return;

@@ -129,6 +129,17 @@ int sip_extract_auth_username(struct sip_str v, char *user, size_t ulen);
  * is. 0, -EINVAL (unreadable, or the parameter named twice), -ENOENT
  * (absent), -ENOSPC. */
 int sip_extract_auth_param(struct sip_str v, const char *name, char *out, size_t olen);
+/*
+ * Whether the credentials headers (every Authorization and
+ * Proxy-Authorization) name different users, or one whose username cannot
+ * be read (it is unlike any other). Which header the server checks is its
+ * business, so a failure could be keyed on a decoy: such a request is
+ * judged malformed. One definition for the policy and the agreement
+ * harness, so that the two cannot drift.
+ */
+bool sip_creds_conflict(const struct sip_msg *m);
+/* The longest username (user@domain, NUL included) a failure is keyed on. */
+#define SIP_AUTH_USER_MAX 128
 /* The request-URI's user and host, as sip_extract_userhost() does. */
 int sip_extract_uri_userhost(struct sip_str uri, char *user, size_t ulen, char *host, size_t hlen);
 

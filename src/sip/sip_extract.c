@@ -685,3 +685,25 @@ sip_extract_auth_username(struct sip_str v, char *user, size_t ulen)
 	/* no username: nothing a failure could be keyed on, as before */
 	return ret == -ENOENT ? -EINVAL : ret;
 }
+
+bool
+sip_creds_conflict(const struct sip_msg *m)
+{
+	struct sip_str all[SIP_MAX_HEADERS];
+	/* A username too long for the failure tables' keys is unreadable
+	 * for them too. */
+	char first[SIP_AUTH_USER_MAX], u[SIP_AUTH_USER_MAX];
+	unsigned n;
+
+	if ((unsigned)m->n_authorization + m->n_proxy_authorization < 2)
+		return false;
+	n = sip_header_each(m, "authorization", 0, all, SIP_MAX_HEADERS);
+	n += sip_header_each(m, "proxy-authorization", 0, all + n, SIP_MAX_HEADERS - n);
+	for (unsigned i = 0; i < n; i++) {
+		if (sip_extract_auth_username(all[i], i ? u : first, sizeof(first)) < 0)
+			return true;
+		if (i && strcmp(u, first) != 0)
+			return true;
+	}
+	return false;
+}

@@ -19,7 +19,7 @@
  * first and then Authorization (the order Kamailio's script walks them
  * in), each with the username and realm sip_extract_auth_param() reads.
  * Credentials naming different users pass sanity_check() but are judged
- * malformed by policy_judge() (creds_conflict(), failed-auth bans on by
+ * malformed by policy_judge() (sip_creds_conflict(), failed-auth bans on by
  * default): s=drop:creds-conflict here.
  */
 
@@ -89,17 +89,11 @@ hex_part(const char *s, int ok)
 static unsigned
 creds_all(const struct sip_msg *m, struct sip_str *all, unsigned *n_pa, bool *conflict)
 {
-	char first[PART_MAX], u[PART_MAX];
 	unsigned n;
 
 	n = *n_pa = sip_header_each(m, "proxy-authorization", 0, all, SIP_MAX_HEADERS);
 	n += sip_header_each(m, "authorization", 0, all + n, SIP_MAX_HEADERS - n);
-	*conflict = false;
-	for (unsigned i = 0; n > 1 && i < n; i++) {
-		if (sip_extract_auth_username(all[i], i ? u : first, PART_MAX) < 0 ||
-		    (i && strcmp(u, first) != 0))
-			*conflict = true;
-	}
+	*conflict = sip_creds_conflict(m);
 	return n;
 }
 

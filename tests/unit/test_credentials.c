@@ -135,3 +135,45 @@ Test(credentials, every_header)
 	cr_assert_eq(judge("Authorization: " GOOD "\r\nAuthorization: Basic YWxhZGRpbg==\r\n"),
 	    SANITY_OK);
 }
+
+static bool
+conflict(const char *headers)
+{
+	char buf[2048];
+	struct sip_msg m;
+	enum sip_flaw flaw;
+	int n = snprintf(buf, sizeof(buf),
+	    "REGISTER sip:example.org SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 203.0.113.10;branch=z9hG4bK1\r\n"
+	    "From: <sip:105@example.org>;tag=1\r\nTo: <sip:105@example.org>\r\n"
+	    "Call-ID: c1\r\nCSeq: 1 REGISTER\r\n%sContent-Length: 0\r\n\r\n", headers);
+
+	cr_assert(n > 0 && (size_t)n < sizeof(buf));
+	cr_assert_eq(sip_scan(buf, (size_t)n, &m, &flaw), 0, "%s", sip_flaw_name(flaw));
+	return sip_creds_conflict(&m);
+}
+
+/*
+ * Credentials naming different users key a failure on a decoy (issue 16):
+ * the policy and the agreement harness ask this one function, so a
+ * username too long for the failure tables is a conflict for both.
+ */
+Test(credentials, conflict)
+{
+	char longu[300], hdrs[800];
+
+	cr_assert_not(conflict("Authorization: " GOOD "\r\n"));
+	cr_assert_not(conflict("Authorization: " GOOD "\r\nProxy-Authorization: " GOOD "\r\n"));
+	cr_assert(conflict("Authorization: " GOOD "\r\n"
+	    "Authorization: Digest username=\"106\", realm=\"example.org\"\r\n"));
+	cr_assert(conflict("Proxy-Authorization: Digest username=\"106\", realm=\"example.org\"\r\n"
+	    "Authorization: " GOOD "\r\n"));
+	/* one header alone is judged elsewhere, however long its username */
+	memset(longu, 'a', 200);
+	longu[200] = '\0';
+	snprintf(hdrs, sizeof(hdrs), "Authorization: Digest username=\"%s\", realm=\"x\"\r\n", longu);
+	cr_assert_not(conflict(hdrs));
+	snprintf(hdrs, sizeof(hdrs), "Authorization: Digest username=\"%s\", realm=\"x\"\r\n"
+	    "Authorization: Digest username=\"%s\", realm=\"x\"\r\n", longu, longu);
+	cr_assert(conflict(hdrs));
+}
