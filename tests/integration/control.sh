@@ -196,8 +196,10 @@ not_banned_by_flood() {
 	out=$(flood40 "$src") || return 1
 	echo "$out"
 	sent=$(sed -n 's/^sent \([0-9]*\) .*/\1/p' <<<"$out")
-	[ "${sent:-0}" -ge 70 ] || return 1
-	lab_wait_for "[ \$((\$(sw_rcv_src $src) - $n0)) -ge $sent ]" 3 || true
+	# More than the 20 per 2 s the reloads set, or the check means
+	# nothing; how close to 80 the client came depends on the machine.
+	[ "${sent:-0}" -gt 20 ] || return 1
+	lab_wait_for "[ \$((\$(sw_rcv_src $src) - $n0)) -ge $sent ]" 30 || true
 	echo "Kamailio saw $(($(sw_rcv_src "$src") - n0)) of $sent"
 	[ $(($(sw_rcv_src "$src") - n0)) -eq "$sent" ] || return 1
 	! grep -q "IP '$src' is blocked and banned" "$SWLOG" && ! sw_in_set "$src"
@@ -207,7 +209,7 @@ banned_by_flood() {
 	local src=$1 n0 n
 	n0=$(sw_rcv_src "$src")
 	flood40 "$src" || return 1
-	lab_wait_for "grep -q \"IP '$src' is blocked and banned\" '$SWLOG'" 3 ||
+	lab_wait_for "grep -q \"IP '$src' is blocked and banned\" '$SWLOG'" 30 ||
 		{ echo "no ban line for $src"; return 1; }
 	n=$(($(sw_rcv_src "$src") - n0))
 	echo "Kamailio saw $n requests of the flood (limit 20 per 2 s)"
@@ -287,7 +289,7 @@ check_top() {
 	sw_ctl reload || return 1
 	out=$(flood40 203.0.113.73) || return 1
 	sent=$(sed -n 's/^sent \([0-9]*\) .*/\1/p' <<<"$out")
-	lab_wait_for "[ \$(sw_rcv_src 203.0.113.73) -ge $sent ]" 5 || true
+	lab_wait_for "[ \$(sw_rcv_src 203.0.113.73) -ge $sent ]" 30 || true
 	out=$(sw_ctl top --limit 5) || return 1
 	echo "$out"
 	grep -Eq "^  203\.0\.113\.73 +$sent +200 +[0-9]+\$" <<<"$out" || return 1
@@ -446,8 +448,10 @@ check_monitor() {
 		--duration 2 --method REGISTER --ua monitor-flood) || return 1
 	echo "$out"
 	sent=$(sed -n 's/^sent \([0-9]*\) .*/\1/p' <<<"$out")
-	[ "${sent:-0}" -ge 180 ] || return 1
-	lab_wait_for "[ \$(sw_rcv_src 203.0.113.75) -ge $sent ]" 3 || true
+	# More than the density (20 per 2 s) for a "would ban"; how close
+	# to 200 the client came depends on the machine.
+	[ "${sent:-0}" -gt 20 ] || return 1
+	lab_wait_for "[ \$(sw_rcv_src 203.0.113.75) -ge $sent ]" 30 || true
 	n=$(sw_rcv_src 203.0.113.75)
 	echo "Kamailio saw $n of $sent"
 	[ "$n" -eq "$sent" ] || return 1

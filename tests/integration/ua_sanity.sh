@@ -182,10 +182,11 @@ lab_check "REGISTER with CSeq method INVITE is dropped and logged (v6)" \
 # ---- garbage: 3000 packets of random bytes and truncated SIP from one address
 
 malformed_count() { sw_ctl --json stats | sw_json_get "j['verdicts']['malformed']"; }
+judged_count() { sw_ctl --json stats | sw_json_get "j['packets']"; }
 
 check_garbage() {
-	local m0 m1 gpid ok=0 i
-	m0=$(malformed_count) || return 1
+	local m0 m1 q0 q1 j0 j1 open gpid ok=0 i
+	m0=$(malformed_count) && j0=$(judged_count) && q0=$(sw_queued_total) || return 1
 	lab_sipclient "$LAB_NS_ATK" garbage --src 203.0.113.74 --server "$LAB_SRV4" --count 3000 \
 		--rate 2000 >"$LAB_RUN/garbage.out" 2>&1 &
 	gpid=$!
@@ -200,11 +201,16 @@ check_garbage() {
 	echo "legit registrations during the garbage: $ok of 4"
 	[ "$ok" -eq 4 ] || return 1
 	sw_daemon_alive || { echo "sipwarden died"; tail -20 "$SWLOG"; return 1; }
-	# every packet was judged (none lost, none left to a kernel ban)
-	lab_wait_for "[ \$((\$(malformed_count) - $m0)) -ge 2970 ]" 3 || true
-	m1=$(malformed_count) || return 1
-	echo "malformed verdicts: +$((m1 - m0)) for 3000 packets"
-	[ $((m1 - m0)) -ge 2970 ] || return 1
+	# Every packet queued was judged malformed (none left to a kernel
+	# ban), or, only where the machine is slower than the 2000/s sent,
+	# found the queue full and passed by fail-open: queued and not
+	# judged. How long the daemon takes is not the check.
+	lab_wait_for "[ \$((\$(malformed_count) - $m0)) -ge 2970 ]" 30 || true
+	m1=$(malformed_count) && j1=$(judged_count) && q1=$(sw_queued_total) || return 1
+	open=$(((q1 - q0) - (j1 - j0)))
+	echo "malformed verdicts: +$((m1 - m0)) for 3000 packets; queued +$((q1 - q0))," \
+		"judged +$((j1 - j0)): $open passed by fail-open"
+	[ "$open" -ge 0 ] && [ $((m1 - m0 + open)) -ge 2970 ] || return 1
 	! sw_in_set 203.0.113.74 || { echo "203.0.113.74 was banned"; return 1; }
 	sw_register 203.0.113.12 114 && sw_register 2001:db8:c::12 115
 }
@@ -249,7 +255,7 @@ for _ in range(3):
     s.sendto(msg, (sys.argv[1], 5060))
 print("sent 3 x %d bytes" % len(msg))
 PY
-	lab_wait_for "[ \$((\$(sw_rcv_src 203.0.113.79) - $r0)) -ge 3 ]" 5 || true
+	lab_wait_for "[ \$((\$(sw_rcv_src 203.0.113.79) - $r0)) -ge 3 ]" 30 || true
 	f1=$(fragments_count) || return 1
 	r1=$(sw_rcv_src 203.0.113.79)
 	echo "Kamailio received $((r1 - r0)) of 3; unreassembled fragments queued: $((f1 - f0))"
