@@ -18,10 +18,17 @@ LAYERS=(base config sip io policy enforce control cluster tools daemon)
 declare -A rank
 for i in "${!LAYERS[@]}"; do rank[${LAYERS[$i]}]=$i; done
 declare -A home
-for f in "$SRC"/src/*/*.h; do
-	l=${f%/*}; home[${f##*/}]=${l##*/}
-done
 bad=0 n=0
+# Every folder is on the include path (meson.build): a header name must be
+# unique, or an include would pick one by the path's order.
+for f in "$SRC"/src/*/*.h; do
+	l=${f%/*}
+	if [ -n "${home[${f##*/}]:-}" ]; then
+		echo "layers: ${f##*/} is in both src/${home[${f##*/}]}/ and src/${l##*/}/"
+		bad=$((bad + 1))
+	fi
+	home[${f##*/}]=${l##*/}
+done
 for f in "$SRC"/src/*/*.[ch]; do
 	l=${f%/*}; l=${l##*/}
 	[ -n "${rank[$l]:-}" ] || { echo "layers: $f: folder '$l' is not a layer"; bad=$((bad + 1)); continue; }
