@@ -282,7 +282,9 @@ evict_one(struct bantab *t, uint64_t now_ms, struct ban_key *out)
 {
 	struct ban_key victim;
 	bool found = false;
-	struct ban best;
+	/* Read only once found; zeroed for compilers that cannot tell
+	 * (gcc -Os warns). */
+	struct ban best = { .hits = 0 };
 	unsigned seen = 0;
 	uint32_t start = atomic_fetch_add_explicit(&t->sample, 40503u, memory_order_relaxed);
 
