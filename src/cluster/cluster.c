@@ -273,7 +273,14 @@ default_node(char *buf, size_t len)
 		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
 		      (*p >= '0' && *p <= '9') || *p == '.' || *p == '_' || *p == '-'))
 			*p = '_';
-	snprintf(buf, len, "%s", h);
+	/* Cut to fit: node names are CONFIG_NODE_MAX bytes at most, host
+	 * names may be longer. */
+	if (len) {
+		size_t n = strnlen(h, len - 1);
+
+		memcpy(buf, h, n);
+		buf[n] = '\0';
+	}
 }
 
 int
