@@ -5,9 +5,9 @@
 /*
  * counters - the one list of the daemon's counters. Everything that holds
  * or shows a counter is generated from it: the per-worker struct
- * (worker.h), the sums over the workers (daemon.c), the SIGUSR1 line, the
- * body of `sipwardenctl stats` and `--json` (ctlproto_format.c) and the
- * Prometheus file (ctlproto_prom.c). A counter added here is shown
+ * (worker.h), the sums over the workers (daemon_stats.c), the SIGUSR1
+ * line, the body of `sipwardenctl stats` and `--json` (ctlproto_format.c)
+ * and the Prometheus file (ctlproto_prom.c). A counter added here is shown
  * everywhere; test_ctlproto checks that every entry is.
  *
  * SW_COUNTERS: incremented by the workers, summed over them (the kernel
