@@ -10,6 +10,9 @@
  * strings of status/stats, and the body of ctlproto_write_response().
  * The input split at NUL bytes is also an argv for ctlproto_parse_args().
  *
+ * The allow-list's table and JSON (ctlproto_format_allowed()) get the same
+ * keys, with the input's lines as comments and origins.
+ *
  * Properties checked, beyond "no crash":
  *  - encode(argv) then parse_request() decides exactly as parse_args(argv);
  *  - a framed response parses back: its status line with
@@ -68,7 +71,8 @@ cap_close(struct cap *c)
 static bool
 same_request(const struct ctl_request *a, const struct ctl_request *b)
 {
-	if (a->cmd != b->cmd || a->json != b->json || a->kind != b->kind || a->secs != b->secs)
+	if (a->cmd != b->cmd || a->json != b->json || a->kind != b->kind || a->secs != b->secs ||
+	    a->force != b->force || strcmp(a->comment, b->comment) != 0)
 		return false;
 	if (a->key.kind != b->key.kind || a->key.plen != b->key.plen || a->key.len != b->key.len)
 		return false;
@@ -273,9 +277,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* --- the daemon's answer to it --- */
 	cap_open(&body);
 	if (e == CTL_OK) {
-		const struct ban_key *k = req.cmd == CTL_CMD_BAN || req.cmd == CTL_CMD_UNBAN
-						  ? &req.key : NULL;
+		const struct ban_key *k = req.cmd == CTL_CMD_BAN || req.cmd == CTL_CMD_UNBAN ||
+						  req.cmd == CTL_CMD_ALLOW ||
+						  req.cmd == CTL_CMD_DISALLOW ? &req.key : NULL;
 		const char *verb = req.cmd == CTL_CMD_BAN ? "banned" :
+				   req.cmd == CTL_CMD_ALLOW ? "allowed" :
+				   req.cmd == CTL_CMD_DISALLOW ? "disallowed" :
 				   req.cmd == CTL_CMD_RELOAD ? "reloaded" : "unbanned";
 		char kt[BAN_KEY_MAX + ADDR_STRLEN + 8];
 
@@ -318,6 +325,24 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		ctlproto_key_text(&bans[i].key, kt, 5);
 		CHECK(ctlproto_format_result(body.f, "updated", &bans[i].key, (uint32_t)i,
 					     (int64_t)i - 1, i & 2 ? strs[i % 8] : NULL, i & 1) == 0);
+	}
+
+	/* The allow-list (issue 20): the same keys, with the input's lines as
+	 * comments and origins (any byte but NUL). */
+	{
+		static struct ctl_allow allows[MAX_BANS];
+
+		for (size_t i = 0; i < nbans; i++) {
+			memset(&allows[i], 0, sizeof(allows[i]));
+			allows[i].key = bans[i].key;
+			allows[i].remaining_s = i & 1 ? bans[i].remaining_s : 0;
+			allows[i].age_s = bans[i].age_s;
+			snprintf(allows[i].comment, sizeof(allows[i].comment), "%s", strs[i % 8]);
+			snprintf(allows[i].origin, sizeof(allows[i].origin), "%s",
+				 i & 2 ? strs[(i + 1) % 8] : "");
+		}
+		CHECK(ctlproto_format_allowed(body.f, allows, nbans, json) == 0);
+		CHECK(ctlproto_format_allowed(body.f, allows, nbans, !json) == 0);
 	}
 
 	memset(&status, 0, sizeof(status));

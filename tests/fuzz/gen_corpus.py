@@ -349,6 +349,12 @@ REQUESTS = [
     "--json unban --all", "reload", "-- ban ip 203.0.113.7", "ban ip 999.1.1.1",
     "ban ip 203.0.113.7 --time 0", "frobnicate", "", "ban  ip   10.0.0.0/8",
 ]
+# Issue 20: the allow-list's commands (their own seeds, after the others').
+ALLOW_REQUESTS = [
+    "allow ip 203.0.113.7 --comment ticket%2042%0A --time 600", "allow ip 10.0.0.0/8 --force",
+    "allow ip 0.0.0.0/0 --force", "--json allow user al%22ice@example.org --comment=",
+    "disallow ip 2001:db8::/48", "allowed", "allowed user --json",
+]
 
 BAN_LINES = [
     b"\x01" + ip4("203.0.113.7") + b"\0" * 12 + b"\x20",
@@ -363,6 +369,10 @@ def ctl_inputs():
     out = {}
     for i, r in enumerate(REQUESTS):
         out["req_%02d" % i] = r.encode()
+    for i, r in enumerate(ALLOW_REQUESTS):
+        out["req_allow_%02d" % i] = r.encode()
+    out["allowed_with_rows"] = b"allowed\n" + b"\n".join(BAN_LINES)
+    out["argv_allow"] = b"allow\0ip\0203.0.113.0/24\0--comment\0a b\n\"c\0--force"
     out["req_with_bans"] = b"bans --json\n" + b"\n".join(BAN_LINES)
     out["status_line"] = b"ERR invalid bad address '999.1.1.1'\n.body\n..\n.\n"
     out["argv_words"] = b"ban\0user\0a b@example.org\0--time\060"
