@@ -207,8 +207,8 @@ control_result(struct control *c, FILE *f, const char *verb, const struct ban_ke
 
 /* Does ban b (a key of the same kind) cover the subject k of a why? An IP
  * ban covers an address or network inside its own; a user ban its user. */
-static bool
-ban_covers(const struct ban_key *b, const struct ban_key *k)
+bool
+control_key_covers(const struct ban_key *b, const struct ban_key *k)
 {
 	struct addr_net net;
 	struct addr a;
@@ -235,7 +235,7 @@ why(struct control *c, const struct ctl_request *req, FILE *f, char *msg, size_t
 	w->key = req->key;
 	c->ops->foreach_ban(c->ctx, collect_ban, &col);
 	for (size_t i = 0; i < col.n && w->n_bans < CTL_WHY_BANS; i++) {
-		if (!ban_covers(&col.v[i].key, &req->key))
+		if (!control_key_covers(&col.v[i].key, &req->key))
 			continue;
 		w->bans[w->n_bans] = col.v[i];
 		if (c->ops->ban_origin)
@@ -248,9 +248,12 @@ why(struct control *c, const struct ctl_request *req, FILE *f, char *msg, size_t
 		control_set_msg(msg, msglen, "cannot list the bans: %s", strerror(ENOMEM));
 		return CTL_E_FAILED;
 	}
+	/* "Customer X cannot register": an allow that covers it says
+	 * whoever trusted it, and why (control_allow.c). */
+	control_allow_why(c, w);
 	if (c->ops->why)
 		c->ops->why(c->ctx, w);
-	if (w->n_bans == 0 && w->n_recs == 0) {
+	if (w->n_bans == 0 && w->n_recs == 0 && w->n_allows == 0) {
 		control_set_msg(msg, msglen, "nothing known about %s %s: no ban, no recent offence",
 			req->kind == BAN_KIND_IP ? "ip" : "user",
 			control_key_for_log(&req->key, key, sizeof(key)));

@@ -120,6 +120,30 @@ disallow(struct control *c, const struct client *cl, const struct ctl_request *r
 	return CTL_OK;
 }
 
+struct why_allows {
+	struct ctl_why *w;
+};
+
+/* Under the allow-list's lock: copy and return. */
+static void
+covering_allow(const struct ctl_allow *e, void *arg)
+{
+	struct ctl_why *w = ((struct why_allows *)arg)->w;
+
+	if (w->n_allows < CTL_WHY_ALLOWS && control_key_covers(&e->key, &w->key))
+		w->allows[w->n_allows++] = *e;
+}
+
+void
+control_allow_why(struct control *c, struct ctl_why *w)
+{
+	struct why_allows x = { w };
+
+	w->n_allows = 0;
+	if (c->ops->foreach_allow)
+		c->ops->foreach_allow(c->ctx, covering_allow, &x);
+}
+
 enum ctl_err
 control_allow_run(struct control *c, const struct client *cl, const struct ctl_request *req,
 		  FILE *f, char *msg, size_t msglen, uint64_t now)

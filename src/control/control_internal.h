@@ -63,6 +63,13 @@ void control_set_msg(char *msg, size_t msglen, const char *fmt, ...)
 void control_result(struct control *c, FILE *f, const char *verb, const struct ban_key *k,
 		    uint32_t secs, int64_t count, bool json);
 
+/* Does the ban or allow b (a key of the same kind) cover the subject k? An
+ * IP key an address or network inside its own; a user key its user. */
+bool control_key_covers(const struct ban_key *b, const struct ban_key *k);
+
+/* control_allow.c: the entries of the allow-list that cover w->key into
+ * w->allows (none without an allow-list). */
+void control_allow_why(struct control *c, struct ctl_why *w);
 /* control_allow.c: allow, disallow and allowed. */
 enum ctl_err control_allow_run(struct control *c, const struct client *cl,
 			       const struct ctl_request *req, FILE *f, char *msg, size_t msglen,

@@ -209,12 +209,22 @@ struct ctl_ban {
 	char origin[CTL_NODE_MAX + 1]; /* cluster node that banned it; "" unknown */
 };
 
+/* One line of `allowed`: an entry of the runtime allow-list (allowlist.h). */
+struct ctl_allow {
+	struct ban_key key;
+	uint64_t remaining_s;          /* 0: permanent */
+	uint64_t age_s;
+	char comment[CTL_COMMENT_MAX + 1];
+	char origin[CTL_NODE_MAX + 1]; /* cluster node that allowed it; "" this one / unknown */
+};
+
 #define CTL_WHY_MAX 16  /* evidence records shown */
 #define CTL_WHY_BANS 8  /* bans covering the subject shown */
+#define CTL_WHY_ALLOWS 4 /* allow-list entries covering the subject shown */
 
 /* `why ip ADDR` / `why user USER@DOMAIN`: the bans in force that cover the
- * subject, the evidence kept about it (evidence.h) and the limits it was
- * judged against. */
+ * subject, the allow-list's entries that trust it, the evidence kept about
+ * it (evidence.h) and the limits it was judged against. */
 struct ctl_why {
 	struct ban_key key;
 	uint64_t now_s;                    /* wall clock, for the record ages */
@@ -223,6 +233,8 @@ struct ctl_why {
 	uint32_t enum_users;               /* enum_distinct_users */
 	size_t n_bans;
 	struct ctl_ban bans[CTL_WHY_BANS];
+	size_t n_allows;                   /* the allow-list's entries that cover it */
+	struct ctl_allow allows[CTL_WHY_ALLOWS];
 	size_t n_recs;
 	struct evidence_rec recs[CTL_WHY_MAX];
 };
@@ -257,15 +269,6 @@ struct ctl_top {
 };
 
 int ctlproto_format_top(FILE *out, const struct ctl_top *t, bool json);
-
-/* One line of `allowed`: an entry of the runtime allow-list (allowlist.h). */
-struct ctl_allow {
-	struct ban_key key;
-	uint64_t remaining_s;          /* 0: permanent */
-	uint64_t age_s;
-	char comment[CTL_COMMENT_MAX + 1];
-	char origin[CTL_NODE_MAX + 1]; /* cluster node that allowed it; "" this one / unknown */
-};
 
 /* The allow-list, sorted as `bans` sorts (a table, or {"allowed":[...]}).
  * 0 or -EIO. */

@@ -122,6 +122,28 @@ format_text(FILE *out, const struct ctl_why *w)
 			b->remaining_s, b->age_s, b->hits, b->origin[0] ? ", from node " : "",
 			b->origin);
 	}
+	for (size_t i = 0; i < w->n_allows; i++) {
+		const struct ctl_allow *a = &w->allows[i];
+
+		fprintf(out, "allowed  %s %s: ", kind_word(a->key.kind),
+			ctlproto_key_text(&a->key, key, sizeof(key)));
+		if (a->remaining_s)
+			fprintf(out, "%" PRIu64 " s left", a->remaining_s);
+		else
+			fputs("permanently", out);
+		fprintf(out, ", %" PRIu64 " s old%s", a->age_s, a->origin[0] ? ", from node " : "");
+		if (a->origin[0])
+			ctlproto_put_escaped(out, a->origin, strnlen(a->origin, sizeof(a->origin)));
+		/* The operator's own words: spaces stay, as `allowed` shows them. */
+		fputs(", comment '", out);
+		for (size_t j = 0; j < sizeof(a->comment) && a->comment[j]; j++) {
+			if (a->comment[j] == ' ')
+				fputc(' ', out);
+			else
+				ctlproto_put_escaped(out, a->comment + j, 1);
+		}
+		fputs("' (trusted: never banned nor dropped as banned)\n", out);
+	}
 	if (w->n_recs == 0)
 		fputs("evidence none kept (limits.evidence_entries)\n", out);
 	for (size_t i = 0; i < w->n_recs; i++) {
@@ -163,6 +185,25 @@ format_json(FILE *out, const struct ctl_why *w)
 			b->remaining_s, b->age_s, b->hits);
 		if (b->origin[0])
 			json_str(out, b->origin);
+		else
+			fputs("null", out);
+		fputs("}", out);
+	}
+	fputs("],\"allowed\":[", out);
+	for (size_t i = 0; i < w->n_allows; i++) {
+		const struct ctl_allow *a = &w->allows[i];
+
+		fprintf(out, "%s{\"kind\":\"%s\",\"key\":", i ? "," : "", kind_word(a->key.kind));
+		json_str(out, ctlproto_key_text(&a->key, key, sizeof(key)));
+		if (a->remaining_s)
+			fprintf(out, ",\"remaining\":%" PRIu64, a->remaining_s);
+		else
+			fputs(",\"remaining\":null", out);
+		fprintf(out, ",\"age\":%" PRIu64 ",\"comment\":", a->age_s);
+		ctlproto_put_json_string(out, a->comment, strnlen(a->comment, sizeof(a->comment)));
+		fputs(",\"origin\":", out);
+		if (a->origin[0])
+			ctlproto_put_json_string(out, a->origin, strnlen(a->origin, sizeof(a->origin)));
 		else
 			fputs("null", out);
 		fputs("}", out);

@@ -382,6 +382,11 @@ check_allow() {
 	echo "$out"
 	grep -Eq "^ip +203\.0\.113\.77 +permanent +[0-9]+  ticket 42: 'customer' X\$" <<<"$out" ||
 		return 1
+	# why: the support call's answer names the allow and its comment
+	out=$(sw_ctl why ip 203.0.113.77) || return 1
+	echo "$out"
+	grep -Fq "allowed  ip 203.0.113.77: permanently, " <<<"$out" &&
+		grep -Fq "comment 'ticket 42: 'customer' X' (trusted" <<<"$out" || return 1
 	sw_ctl --json allowed | sw_json_get "j['allowed'] == [{'kind': 'ip', 'key': '203.0.113.77',
 		'remaining': None, 'age': j['allowed'][0]['age'], 'comment': \"ticket 42: 'customer' X\"}]" |
 		grep -qx True || return 1

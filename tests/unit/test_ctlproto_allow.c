@@ -278,3 +278,34 @@ Test(format, allow_results)
 	cr_assert_str_eq(out, "ip 203.0.113.7 disallowed\n");
 	free(out);
 }
+
+/* why: the allow-list's entries that cover the subject, beside its bans. */
+Test(format, why_shows_covering_allows)
+{
+	static struct ctl_why w;
+	struct cap c;
+	char *out;
+
+	memset(&w, 0, sizeof(w));
+	w.key = KIP("203.0.113.7");
+	w.n_allows = 2;
+	w.allows[0] = A("203.0.113.0/24", 0, 30, "ticket 42 'x'", "");
+	w.allows[1] = A("203.0.113.7", 60, 5, "", "node-b");
+	cap_open(&c);
+	cr_assert_eq(ctlproto_format_why(c.f, &w, false), 0);
+	out = cap_close(&c);
+	cr_assert(strstr(out, "allowed  ip 203.0.113.0/24: permanently, 30 s old, comment "
+			 "'ticket 42 'x'' (trusted: never banned nor dropped as banned)\n"),
+		  "%s", out);
+	cr_assert(strstr(out, "allowed  ip 203.0.113.7: 60 s left, 5 s old, from node node-b, "
+			 "comment ''"), "%s", out);
+	free(out);
+	cap_open(&c);
+	cr_assert_eq(ctlproto_format_why(c.f, &w, true), 0);
+	out = cap_close(&c);
+	cr_assert(strstr(out, "\"allowed\":[{\"kind\":\"ip\",\"key\":\"203.0.113.0/24\","
+			 "\"remaining\":null,\"age\":30,\"comment\":\"ticket 42 'x'\",\"origin\":null},"
+			 "{\"kind\":\"ip\",\"key\":\"203.0.113.7\",\"remaining\":60,\"age\":5,"
+			 "\"comment\":\"\",\"origin\":\"node-b\"}],\"evidence\":[]"), "%s", out);
+	free(out);
+}
