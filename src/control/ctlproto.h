@@ -134,6 +134,7 @@ struct ctl_status {
 	const char *socket_path;
 	const char *stats_file;      /* NULL: off */
 	uint32_t bans_ip, bans_user, max_bans;
+	uint32_t allowed, max_allowed; /* the runtime allow-list's entries, its bound */
 	uint32_t ban_time_ip;        /* default of a manual ban, seconds */
 	uint32_t ban_time_user;
 	enum ctl_kset kernel_set;
@@ -163,6 +164,7 @@ struct ctl_stats {
 	struct ctl_reason malformed[CTL_MAX_MALFORMED];
 	uint64_t enobufs, recv_errors, send_errors; /* sums over the queues */
 	uint32_t bans_ip, bans_user, max_bans;
+	uint32_t allowed;       /* the runtime allow-list's entries */
 	unsigned n_workers;
 	struct ctl_worker workers[CTL_MAX_WORKERS];
 };

@@ -229,6 +229,8 @@ ctlproto_format_status(FILE *out, const struct ctl_status *st, bool json)
 		KN("ip bans", "bans_ip", st->bans_ip),
 		KN("user bans", "bans_user", st->bans_user),
 		KN("max bans", "max_bans", st->max_bans),
+		KN("allowed", "allowed", st->allowed),
+		KN("max allowed", "max_allowed", st->max_allowed),
 		KN("ip ban time", "ban_time_ip", st->ban_time_ip),
 		KN("user ban time", "ban_time_user", st->ban_time_user),
 		KS("kernel set", "kernel_set", ctlproto_kset_name(st->kernel_set)),
@@ -267,10 +269,11 @@ stats_kvs(const struct ctl_stats *st, struct kv *v, char (*labels)[LABEL_MAX])
 	v[n++] = (struct kv)KN("ip bans", "bans_ip", st->bans_ip);
 	v[n++] = (struct kv)KN("user bans", "bans_user", st->bans_user);
 	v[n++] = (struct kv)KN("max bans", "max_bans", st->max_bans);
+	v[n++] = (struct kv)KN("allowed", "allowed", st->allowed);
 	return n;
 }
 
-#define STATS_KVS (CTL_N_COUNTERS + 8)
+#define STATS_KVS (CTL_N_COUNTERS + 9)
 
 int
 ctlproto_format_stats(FILE *out, const struct ctl_stats *st, bool json)

@@ -57,6 +57,8 @@ ctlproto_prometheus(const struct ctl_stats *st, FILE *out)
 		uint64_t v;
 	} one[] = {
 		{ "bans_max", "gauge", "Size of the ban table (limits.max_bans).", st->max_bans },
+		{ "allowed", "gauge", "Entries of the runtime allow-list (sipwardenctl allowed).",
+		  st->allowed },
 		{ "monitor_mode", "gauge", "1 in monitor mode, 0 in enforce mode.", st->monitor },
 		{ "uptime_seconds", "gauge", "Seconds since the daemon started.", st->uptime_s },
 	};

@@ -7,6 +7,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "allowlist.h"
 #include "banops.h"
 #include "build_config.h"
 #include "clock.h"
@@ -128,6 +129,8 @@ ctl_status(void *ctx, struct ctl_status *st)
 	st->bans_ip = bantab_count(d->sh.bans, BAN_KIND_IP);
 	st->bans_user = bantab_count(d->sh.bans, BAN_KIND_USER);
 	st->max_bans = cfg->max_bans;
+	st->allowed = allowlist_count(d->sh.allow);
+	st->max_allowed = cfg->max_allowed;
 	st->ban_time_ip = cfg->dos_ban_time;
 	st->ban_time_user = cfg->failed_auth_ban_time;
 	banops_get_stats(d->ops, &bs);

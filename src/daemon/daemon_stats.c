@@ -4,6 +4,7 @@
 
 #include <systemd/sd-daemon.h>
 
+#include "allowlist.h"
 #include "banops.h"
 #include "clock.h"
 #include "control.h"
@@ -78,6 +79,7 @@ daemon_fill_stats(const struct daemon *d, struct ctl_stats *st)
 	st->bans_ip = bantab_count(d->sh.bans, BAN_KIND_IP);
 	st->bans_user = bantab_count(d->sh.bans, BAN_KIND_USER);
 	st->max_bans = cfg->max_bans;
+	st->allowed = d->sh.allow ? allowlist_count(d->sh.allow) : 0;
 }
 
 /* Scratch for daemon_fill_stats() in the main thread: too big for a loop's stack. */

@@ -382,6 +382,10 @@ check_allow() {
 	echo "$out"
 	grep -Eq "^ip +203\.0\.113\.77 +permanent +[0-9]+  ticket 42: 'customer' X\$" <<<"$out" ||
 		return 1
+	# counted in status and in the Prometheus file
+	sw_ctl --json status | sw_json_get "j['allowed'] == 1 and j['max_allowed'] == 10000" |
+		grep -qx True || return 1
+	lab_wait_for "grep -qx 'sipwarden_allowed 1' '$LAB_RUN/stats.prom'" 3 || return 1
 	# why: the support call's answer names the allow and its comment
 	out=$(sw_ctl why ip 203.0.113.77) || return 1
 	echo "$out"

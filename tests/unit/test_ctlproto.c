@@ -577,7 +577,8 @@ Test(format, status_and_stats)
 			 "\"uptime\":3723,\"queue_first\":0,\"queue_count\":2,\"workers\":2,"
 			 "\"config\":\"/etc/s\\\"w.yml\",\"state_dir\":\"/var/lib/sipwarden\","
 			 "\"socket\":\"/run/c.sock\",\"stats_file\":null,\"bans_ip\":1,"
-			 "\"bans_user\":0,\"max_bans\":10,\"ban_time_ip\":3600,"
+			 "\"bans_user\":0,\"max_bans\":10,\"allowed\":0,\"max_allowed\":0,"
+			 "\"ban_time_ip\":3600,"
 			 "\"ban_time_user\":600,\"kernel_set\":\"broken\"}\n");
 	free(out);
 	cap_open(&c);
