@@ -213,25 +213,7 @@ dup_or_null(const char *s, bool *oom)
 static void
 set_trusted(struct cluster *c, const struct config *cfg)
 {
-	unsigned n = cfg->n_whitelist + cfg->n_peering_servers;
-	struct addr_net *t = n ? calloc(n, sizeof(*t)) : NULL;
-
-	if (n && !t) {
-		log_msg(LOG_ERR, "cluster: out of memory; trusted addresses unchanged");
-		return;
-	}
-	if (cfg->n_whitelist)
-		memcpy(t, cfg->whitelist, cfg->n_whitelist * sizeof(*t));
-	if (cfg->n_peering_servers)
-		memcpy(t + cfg->n_whitelist, cfg->peering_servers,
-		       cfg->n_peering_servers * sizeof(*t));
-	pthread_mutex_lock(&c->lock);
-	free(c->trusted);
-	c->trusted = t;
-	c->n_trusted = n;
-	c->min_prefix4 = cfg->min_ban_prefix4;
-	c->min_prefix6 = cfg->min_ban_prefix6;
-	pthread_mutex_unlock(&c->lock);
+	cluster_apply_set_trusted(c, cfg);
 	atomic_store_explicit(&c->monitor, cfg->mode == CONFIG_MODE_MONITOR, memory_order_relaxed);
 }
 
@@ -284,8 +266,29 @@ default_node(char *buf, size_t len)
 }
 
 int
+cluster_known_key(const struct config *cfg, struct knowntab *known)
+{
+	struct cluster_auth a;
+	struct hash_key k;
+	char err[512];
+	int ret;
+
+	if (!known)
+		return 0;
+	ret = cluster_check_key(cfg, &a, err, sizeof(err));
+	if (ret < 0)
+		return ret; /* cluster_start() says why */
+	cluster_auth_known_key(&a, &k);
+	knowntab_set_key(known, &k, true);
+	memset(&a, 0, sizeof(a));
+	memset(&k, 0, sizeof(k));
+	return 0;
+}
+
+int
 cluster_start(struct cluster **out, const struct config *cfg, struct bantab *bans,
-	      struct banops *ops, struct allowlist *allow, int changed_fd)
+	      struct banops *ops, struct allowlist *allow, int changed_fd,
+	      const struct hostaddr *host, struct knowntab *known)
 {
 	struct cluster *c = calloc(1, sizeof(*c));
 	pthread_condattr_t mono;
@@ -332,6 +335,8 @@ cluster_start(struct cluster **out, const struct config *cfg, struct bantab *ban
 	c->bans = bans;
 	c->allow = allow;
 	c->pending_dis = calloc(PENDING_DISALLOW_MAX, sizeof(*c->pending_dis));
+	c->hostaddrs = host;
+	c->known = known;
 	c->origins = cluster_origins_new(cfg->max_bans);
 	c->pending = calloc(PENDING_MAX, sizeof(*c->pending));
 	c->apply_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(20, 100);
@@ -366,6 +371,9 @@ cluster_start(struct cluster **out, const struct config *cfg, struct bantab *ban
 		return -ret;
 	}
 	c->running = true;
+	/* What the workers learn from now on goes to the outbox the thread
+	 * publishes (knownsrc.h). */
+	knowntab_set_sharing(known, true);
 	/* Wait for the first load, so the node is READY with the cluster's bans. */
 	clock_gettime(CLOCK_REALTIME, &until);
 	until.tv_sec += CLUSTER_LOAD_WAIT_MS / 1000;

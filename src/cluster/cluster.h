@@ -27,7 +27,9 @@
  * expires a timed entry itself, at the same wall-clock second.
  *
  * Density counting, failure counters and repeat offenders stay local to each
- * node; only bans and allows travel.
+ * node; bans and allows travel, and so do the users' known sources
+ * (lockout protection, knownsrc.h): a node publishes what its outbox
+ * holds, and merges what the others publish into its bounded table.
  */
 
 #include <stdatomic.h>
@@ -39,6 +41,8 @@
 #include "cluster_proto.h"
 #include "config.h"
 #include "ctlproto.h"
+#include "hostaddr.h"
+#include "knownsrc.h"
 
 struct cluster;
 
@@ -62,8 +66,19 @@ struct cluster;
  * when the cluster is on and this fails.
  */
 int cluster_check_key(const struct config *cfg, struct cluster_auth *out, char *err, size_t len);
+/*
+ * On a cluster the users' known sources (knownsrc.h) are hashed under a key
+ * derived from cluster.key_file, the same on every node: set it (fixed)
+ * before the saved ones are loaded. 0 or the negative errno of
+ * cluster_check_key() (the table keeps its key then).
+ */
+int cluster_known_key(const struct config *cfg, struct knowntab *known);
+/* host: the host's addresses, never banned by a peer (may be NULL); known:
+ * the known sources, shared with and learnt from the other nodes (may be
+ * NULL). */
 int cluster_start(struct cluster **out, const struct config *cfg, struct bantab *bans,
-		  struct banops *ops, struct allowlist *allow, int changed_fd);
+		  struct banops *ops, struct allowlist *allow, int changed_fd,
+		  const struct hostaddr *host, struct knowntab *known);
 /* Stop and join the thread, close the connections. NULL is a no-op. */
 void cluster_stop(struct cluster *c);
 /* After a reload: monitor mode and the trusted addresses follow cfg; the

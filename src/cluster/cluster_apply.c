@@ -9,6 +9,7 @@
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -52,7 +53,45 @@ nets_overlap(const struct addr_net *x, const struct addr_net *y)
 	return x->plen <= y->plen ? addr_net_contains(x, &y->base) : addr_net_contains(y, &x->base);
 }
 
-/* Would this IP ban cover an address this node trusts (whitelist, peers)? */
+/*
+ * What a peer's ban may never cover: trust.h's never-ban list (the
+ * whitelist, peering and SIP servers, loopback; the host's own addresses
+ * are read live from hostaddrs), copied: a reload frees cfg.
+ */
+void
+cluster_apply_set_trusted(struct cluster *c, const struct config *cfg)
+{
+	unsigned n = 2 + cfg->n_whitelist + cfg->n_peering_servers + cfg->n_server_addresses;
+	struct addr_net *t = calloc(n, sizeof(*t));
+	unsigned i = 2;
+
+	if (!t) {
+		log_msg(LOG_ERR, "cluster: out of memory; trusted addresses unchanged");
+		return;
+	}
+	addr_net_parse("127.0.0.0/8", &t[0]);
+	addr_net_parse("::1/128", &t[1]);
+	for (unsigned j = 0; j < cfg->n_whitelist; j++)
+		t[i++] = cfg->whitelist[j];
+	for (unsigned j = 0; j < cfg->n_peering_servers; j++)
+		t[i++] = cfg->peering_servers[j];
+	for (unsigned j = 0; j < cfg->n_server_addresses; j++)
+		t[i++] = cfg->server_addresses[j];
+	pthread_mutex_lock(&c->lock);
+	c->known_ttl_ms = (uint64_t)cfg->known_source_time * 1000u;
+	free(c->trusted);
+	c->trusted = t;
+	c->n_trusted = n;
+	c->min_prefix4 = cfg->min_ban_prefix4;
+	c->min_prefix6 = cfg->min_ban_prefix6;
+	pthread_mutex_unlock(&c->lock);
+}
+
+/* Would this IP ban cover an address this node never bans (trust.h:
+ * loopback, its own addresses, the whitelist, peering and SIP servers)?
+ * An aggregate from a peer is refused whole, not narrowed: the peer's
+ * node made it for its own reasons, and this one cannot tell whom of the
+ * rest it meant. */
 static bool
 ban_trusted(struct cluster *c, const struct ban_key *k)
 {
@@ -67,7 +106,7 @@ ban_trusted(struct cluster *c, const struct ban_key *k)
 	for (unsigned i = 0; i < c->n_trusted && !t; i++)
 		t = nets_overlap(&c->trusted[i], &n);
 	pthread_mutex_unlock(&c->lock);
-	return t;
+	return t || hostaddr_in_net(c->hostaddrs, &n.base, n.plen);
 }
 
 /* An IP ban wider than limits.min_ban_prefix4/6 (a /1 would drop half the
@@ -147,7 +186,8 @@ cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
 	if (ban_trusted(c, &m->key)) {
 		if (log_ratelimit_take(&c->apply_rl, clock_mono_ms(), NULL))
 			log_msg(LOG_WARNING, "cluster: not applying node '%s''s ban of '%s': it "
-				"covers a whitelisted address or peering server here", node, key);
+				"covers an address never banned here (loopback, this host, "
+				"sip.server_addresses, a peering server or the whitelist)", node, key);
 		return;
 	}
 	snprintf(by, sizeof(by), "node '%s'", node);
@@ -233,6 +273,24 @@ cluster_apply_allow(struct cluster *c, const struct cluster_msg *m, bool loading
 	cluster_count(&c->applied);
 }
 
+/* Another node's user authenticated from a source: merged into the bounded
+ * table under the cluster's key (knownsrc.h). Only a node holding the key
+ * file can send one (signed), and such a node can unban anyone already. */
+void
+cluster_apply_known(struct cluster *c, const struct cluster_msg *m)
+{
+	int64_t now = clock_wall_s();
+	uint64_t age_s = m->time >= now ? 0 : (uint64_t)(now - m->time), ttl_ms;
+
+	pthread_mutex_lock(&c->lock);
+	ttl_ms = c->known_ttl_ms;
+	pthread_mutex_unlock(&c->lock);
+	if (!c->known || age_s >= ttl_ms / 1000u)
+		return;
+	if (knowntab_merge(c->known, m->known, clock_mono_ms(), age_s * 1000u) > 0)
+		cluster_count(&c->known_learnt);
+}
+
 void
 cluster_apply_msg(struct cluster *c, const struct cluster_msg *m)
 {
@@ -277,6 +335,9 @@ cluster_apply_msg(struct cluster *c, const struct cluster_msg *m)
 			banops_unban_all(c->ops));
 		notify_changed(c);
 		cluster_count(&c->applied);
+		break;
+	case CLUSTER_OP_KNOWN:
+		cluster_apply_known(c, m);
 		break;
 	default:
 		break;

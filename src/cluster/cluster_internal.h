@@ -86,8 +86,11 @@ struct cluster {
 	uint64_t link_since_ms;
 	struct peer peers[CTL_MAX_PEERS];
 	unsigned n_peers;
-	struct addr_net *trusted;
+	struct addr_net *trusted;     /* whitelist, peers, server_addresses, loopback */
 	unsigned n_trusted;
+	const struct hostaddr *hostaddrs; /* the host's own (may be NULL) */
+	struct knowntab *known;       /* may be NULL */
+	uint64_t known_ttl_ms;        /* security.known_source_time */
 	unsigned min_prefix4, min_prefix6; /* limits.min_ban_prefix4/6 */
 	/* cluster_flush(): the queue's messages 1..done_seq are handled; the
 	 * fail_hi-th was the last one not sent; the flush before this one
@@ -98,6 +101,7 @@ struct cluster {
 	/* counters (atomic) */
 	_Atomic uint64_t published, applied, errors, outages;
 	_Atomic uint64_t refused;             /* unsigned, badly signed or stale messages */
+	_Atomic uint64_t known_shared, known_learnt; /* known sources published, merged */
 };
 
 static inline void
@@ -122,6 +126,9 @@ int cluster_redis_send_batch(struct cluster *c, const struct cluster_msg *v, uin
 int cluster_redis_republish_own(struct cluster *c);
 /* Store and publish every allow this node made. 0 or -EIO. */
 int cluster_redis_republish_allows(struct cluster *c);
+/* Publish what the known sources' outbox holds (a bounded batch). 0 or
+ * -EIO. */
+int cluster_redis_share_known(struct cluster *c);
 /* Refresh <prefix>node:<name> and publish a hello. 0 or -EIO. */
 int cluster_redis_hello(struct cluster *c);
 
@@ -133,6 +140,11 @@ void cluster_apply_peer_seen(struct cluster *c, const char *node);
 void cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading);
 /* Apply another node's allow (loading: from the start-up load). */
 void cluster_apply_allow(struct cluster *c, const struct cluster_msg *m, bool loading);
+/* What a peer's ban may never cover, and the other settings the applying
+ * side reads from cfg (copied, under c->lock). */
+void cluster_apply_set_trusted(struct cluster *c, const struct config *cfg);
+/* Merge another node's known source (knownsrc.h). */
+void cluster_apply_known(struct cluster *c, const struct cluster_msg *m);
 /* Apply a message from the channel; this node's own are ignored. */
 void cluster_apply_msg(struct cluster *c, const struct cluster_msg *m);
 

@@ -217,6 +217,12 @@ run_up(struct cluster *c)
 		}
 		mark_done(c, true);
 	}
+	/* Known sources wait for the hello tick at most (no wake-up of their
+	 * own: a few seconds late is early enough for lockout protection). */
+	if (cluster_redis_share_known(c) < 0) {
+		link_lost(c, c->cmd->errstr[0] ? c->cmd->errstr : "connection lost");
+		return;
+	}
 	now = clock_mono_ms();
 	if (cluster_queue_dropped(&c->q) != c->drops_seen && now >= c->next_republish_ms) {
 		/* Events were lost to a full queue: send the whole set again. */

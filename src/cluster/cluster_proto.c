@@ -105,6 +105,8 @@ op_name(enum cluster_op op)
 		return "allow";
 	case CLUSTER_OP_DISALLOW:
 		return "disallow";
+	case CLUSTER_OP_KNOWN:
+		return "known";
 	default:
 		return NULL;
 	}
@@ -198,6 +200,12 @@ cluster_msg_encode(const struct cluster_msg *m, char *buf, size_t len)
 		n = snprintf(buf, len, CLUSTER_VERSION " disallow %s %s %s", m->node,
 			     m->key.kind == BAN_KIND_IP ? "ip" : "user", key);
 		break;
+	case CLUSTER_OP_KNOWN:
+		if (!m->known)
+			return -EINVAL;
+		n = snprintf(buf, len, CLUSTER_VERSION " known %s %016" PRIx64 " %" PRId64, m->node,
+			     m->known, m->time);
+		break;
 	default:
 		n = snprintf(buf, len, CLUSTER_VERSION " unban-all %s", m->node);
 		break;
@@ -231,6 +239,7 @@ cluster_msg_decode(const char *line, size_t len, struct cluster_msg *m)
 	m->key.kind = 0;
 	m->key.len = 0;
 	m->time = 0;
+	m->known = 0;
 	m->reason = BAN_REASON_MANUAL;
 	m->comment[0] = '\0';
 	if (len < 4 || memcmp(line, CLUSTER_VERSION " ", 4) != 0)
@@ -282,11 +291,36 @@ cluster_msg_decode(const char *line, size_t len, struct cluster_msg *m)
 		m->op = CLUSTER_OP_HELLO;
 		return parse_time(w[3], &m->time) < 0 ? -EINVAL : 0;
 	}
+	if (strcmp(w[1], "known") == 0 && n == 5) {
+		m->op = CLUSTER_OP_KNOWN;
+		if (strlen(w[3]) != 16 || parse_time(w[4], &m->time) < 0)
+			return -EINVAL;
+		for (int i = 0; i < 16; i++) {
+			int d = hexval(w[3][i]);
+
+			if (d < 0)
+				return -EINVAL;
+			m->known = m->known << 4 | (uint64_t)d;
+		}
+		return m->known ? 0 : -EINVAL;
+	}
 	m->op = CLUSTER_OP_NONE;
 	return -EINVAL;
 }
 
 /* ---- signatures ---- */
+
+void
+cluster_auth_known_key(const struct cluster_auth *a, struct hash_key *out)
+{
+	static const char label[] = "sipwarden known sources 1";
+	uint8_t mac[SHA256_LEN];
+
+	hmac_sha256(a->key, a->key_len, label, sizeof(label) - 1, mac);
+	memcpy(&out->k0, mac, 8);
+	memcpy(&out->k1, mac + 8, 8);
+	memset(mac, 0, sizeof(mac));
+}
 
 int
 cluster_auth_load(struct cluster_auth *a, const char *path, const unsigned *owners,

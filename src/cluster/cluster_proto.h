@@ -17,11 +17,15 @@
  *   SW1 hello <node> <now>
  *   SW1 allow <node> <kind> <key> <expires> =<comment>
  *   SW1 disallow <node> <kind> <key>
+ *   SW1 known <node> <hash> <when>
  *
  * kind is "ip" or "user"; key is an address, address/prefix, or
  * user@domain with every byte outside %x21-7E and "%" percent-encoded;
  * reason is a ban_reason_name(); expires and now are wall-clock seconds
- * since the epoch. A ban's Redis key is <prefix>ban:<kind>:<key> and its
+ * since the epoch. known shares a user's known source (knownsrc.h): hash is
+ * the entry's 16 hex digits under the key every node derives from
+ * cluster.key_file (cluster_auth_known_key()), when the wall-clock second
+ * of its last success; it is only published, never stored. A ban's Redis key is <prefix>ban:<kind>:<key> and its
  * value is the "ban" line itself.
  *
  * allow and disallow carry the operator's runtime allow-list (allowlist.h):
@@ -38,6 +42,7 @@
 #include "allowlist.h"
 #include "bans.h"
 #include "config.h"
+#include "hash.h"
 
 #define CLUSTER_NODE_MAX CONFIG_NODE_MAX
 #define CLUSTER_PREFIX_MAX CONFIG_PREFIX_MAX
@@ -61,6 +66,7 @@ enum cluster_op {
 	CLUSTER_OP_HELLO,
 	CLUSTER_OP_ALLOW,
 	CLUSTER_OP_DISALLOW,
+	CLUSTER_OP_KNOWN,
 };
 
 struct cluster_msg {
@@ -69,7 +75,8 @@ struct cluster_msg {
 	struct ban_key key;     /* ban, unban */
 	enum ban_reason reason; /* ban */
 	int64_t time;           /* ban: expiry; hello: sender's clock (wall s); allow:
-				 * expiry, 0 permanent */
+				 * expiry, 0 permanent; known: last success */
+	uint64_t known;         /* known: the entry's hash (never 0) */
 	char comment[ALLOW_COMMENT_MAX + 1]; /* allow: raw bytes, no NUL */
 };
 
@@ -102,6 +109,10 @@ struct cluster_auth {
  */
 int cluster_auth_load(struct cluster_auth *a, const char *path, const unsigned *owners,
 		      unsigned n, char *err, size_t errlen);
+/* The known-source table's hash key (knownsrc.h) of a cluster: the same on
+ * every node holding the key file, and unrelated to the signing key (an
+ * HMAC of a fixed label under it). */
+void cluster_auth_known_key(const struct cluster_auth *a, struct hash_key *out);
 /* Sign the n-byte line in buf (size len) made at wall time now: returns the
  * new length or -ENOSPC. */
 int cluster_msg_sign(const struct cluster_auth *a, char *buf, size_t len, int n, int64_t now);

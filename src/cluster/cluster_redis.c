@@ -360,6 +360,34 @@ cluster_redis_send_batch(struct cluster *c, const struct cluster_msg *v, uint32_
 }
 
 int
+cluster_redis_share_known(struct cluster *c)
+{
+	struct knowntab_entry e[BATCH];
+	char line[CLUSTER_LINE_MAX + 1];
+	uint64_t now_ms = clock_mono_ms();
+	int64_t now = clock_wall_s();
+	uint32_t n = knowntab_take_shares(c->known, e, BATCH);
+	unsigned pending = 0;
+
+	/* Monitor mode publishes nothing (cluster.h): the outbox is drained
+	 * all the same, so it cannot fill. */
+	if (atomic_load_explicit(&c->monitor, memory_order_relaxed))
+		return 0;
+	for (uint32_t i = 0; i < n; i++) {
+		struct cluster_msg m = { .op = CLUSTER_OP_KNOWN, .known = e[i].h };
+
+		memcpy(m.node, c->node, sizeof(m.node));
+		m.time = now - (int64_t)((now_ms - (e[i].ms < now_ms ? e[i].ms : now_ms)) / 1000u);
+		if (cluster_msg_encode_signed(&c->auth, &m, now, line, sizeof(line)) < 0)
+			continue;
+		redisAppendCommand(c->cmd, "PUBLISH %s %s", c->channel, line);
+		pending++;
+	}
+	atomic_fetch_add_explicit(&c->known_shared, pending, memory_order_relaxed);
+	return read_replies(c, pending, "a known source");
+}
+
+int
 cluster_redis_hello(struct cluster *c)
 {
 	char line[CLUSTER_LINE_MAX + 1], key[CLUSTER_PREFIX_MAX + CLUSTER_NODE_MAX + 8];

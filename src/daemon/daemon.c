@@ -170,6 +170,12 @@ daemon_init(struct daemon *d, struct config *cfg, const struct daemon_opts *o)
 	d->up.bans = d->sh.bans;
 	d->up.ops = d->ops;
 	d->up.host = d->sh.host;
+	d->up.known = d->sh.known;
+	d->up.known_ttl_ms = (uint64_t)cfg->known_source_time * 1000u;
+	/* A cluster's nodes hash known sources under one key: set before the
+	 * saved ones are read under it (a failure: cluster_start() says). */
+	if (cfg->cluster_enabled)
+		cluster_known_key(cfg, d->sh.known);
 	upkeep_restore(&d->up, clock_mono_ms());
 	daemon_allow_restored(d);
 	d->restored = true;
@@ -180,7 +186,7 @@ daemon_init(struct daemon *d, struct config *cfg, const struct daemon_opts *o)
 		d->changed_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		ret = d->changed_fd < 0 ? -errno :
 		      cluster_start(&d->cluster, cfg, d->sh.bans, d->ops, d->sh.allow,
-				    d->changed_fd);
+				    d->changed_fd, d->sh.host, d->sh.known);
 		if (ret < 0)
 			log_msg(LOG_ERR, "cannot start the cluster thread: %s; bans stay local",
 				strerror(-ret));

@@ -133,6 +133,15 @@ save_allow(const struct allow_entry *e, void *arg)
 	fputc('\n', c->f);
 }
 
+static void
+save_known(const struct knowntab_entry *e, void *arg)
+{
+	struct save_ctx *c = arg;
+
+	fprintf(c->f, "known %016" PRIx64 " %" PRId64 "\n", e->h, c->now_wall -
+		(int64_t)(e->ms / 1000u));
+}
+
 static int
 fsync_dir(const char *dir)
 {
@@ -150,6 +159,13 @@ fsync_dir(const char *dir)
 int
 state_save(const char *dir, struct bantab *t, struct allowlist *al, uint64_t now_ms,
 	   int64_t now_wall)
+{
+	return state_save_known(dir, t, al, NULL, now_ms, now_wall);
+}
+
+int
+state_save_known(const char *dir, struct bantab *t, struct allowlist *al,
+		 const struct state_known *known, uint64_t now_ms, int64_t now_wall)
 {
 	char path[PATH_MAX], tmp[PATH_MAX];
 	struct save_ctx c = { .now_ms = now_ms, .now_wall = now_wall };
@@ -169,6 +185,14 @@ state_save(const char *dir, struct bantab *t, struct allowlist *al, uint64_t now
 		return ret;
 	}
 	fprintf(c.f, "%s\n", HEADER);
+	if (known && known->t && known->ttl_ms) {
+		struct hash_key k;
+		bool fixed;
+
+		knowntab_get_key(known->t, &k, &fixed);
+		fprintf(c.f, "knownkey %016" PRIx64 "%016" PRIx64 "\n", k.k0, k.k1);
+		knowntab_foreach(known->t, now_ms, known->ttl_ms, save_known, &c);
+	}
 	bantab_foreach(t, now_ms, save_one, &c);
 	if (al)
 		allowlist_foreach(al, save_allow, &c);
@@ -302,12 +326,77 @@ load_allow(const char *line, struct allowlist *al, int64_t now_wall)
 	return ret == -ENOSPC ? -ENOSPC : ret < 0 ? -EINVAL : 1;
 }
 
+/* 16 hex digits, exactly, into *v. */
+static int
+hex64(const char *s, uint64_t *v)
+{
+	*v = 0;
+	for (int i = 0; i < 16; i++) {
+		int d = hexval(s[i]);
+
+		if (d < 0)
+			return -EINVAL;
+		*v = *v << 4 | (uint64_t)d;
+	}
+	return 0;
+}
+
+/* The key line: adopted, or (a fixed key that differs) the entries after
+ * it are skipped. 0 or -EINVAL. */
+static int
+load_known_key(const char *line, const struct state_known *known, bool *usable)
+{
+	struct hash_key k, cur;
+	bool fixed;
+
+	if (strlen(line) != 9 + 32 || hex64(line + 9, &k.k0) < 0 || hex64(line + 25, &k.k1) < 0)
+		return -EINVAL;
+	*usable = false;
+	if (!known || !known->t)
+		return 0;
+	knowntab_get_key(known->t, &cur, &fixed);
+	if (!fixed)
+		knowntab_set_key(known->t, &k, false);
+	*usable = !fixed || (cur.k0 == k.k0 && cur.k1 == k.k1);
+	return 0;
+}
+
+/* "known <hex> <wall>": 1 kept, 0 skipped, -EINVAL bad. */
+static int
+load_known(const char *line, const struct state_known *known, bool usable, uint64_t now_ms,
+	   int64_t now_wall)
+{
+	char hex[17], extra;
+	int64_t last;
+	uint64_t h, age;
+
+	if (sscanf(line, "known %16s %" SCNd64 " %c", hex, &last, &extra) != 2 ||
+	    strlen(hex) != 16 || hex64(hex, &h) < 0 || h == 0)
+		return -EINVAL;
+	if (!usable || !known || !known->t || !known->ttl_ms)
+		return 0;
+	/* A time ahead of the clock is taken as now: the file is not
+	 * trusted, and "now" is the most any entry can claim. */
+	age = last >= now_wall ? 0 : (uint64_t)now_wall - (uint64_t)last;
+	if (age >= known->ttl_ms / 1000u)
+		return 0;
+	return knowntab_merge(known->t, h, now_ms, age * 1000u);
+}
+
 int
 state_load(const char *dir, struct bantab *t, struct allowlist *al, uint64_t now_ms,
 	   int64_t now_wall, struct state_report *rep)
 {
+	return state_load_known(dir, t, al, NULL, now_ms, now_wall, rep);
+}
+
+int
+state_load_known(const char *dir, struct bantab *t, struct allowlist *al,
+		 const struct state_known *known, uint64_t now_ms, int64_t now_wall,
+		 struct state_report *rep)
+{
 	char path[PATH_MAX], line[MAX_LINE];
-	bool header = false, ended = false, damaged = false;
+	bool header = false, ended = false, damaged = false, key_usable = false;
 	FILE *f;
 	int lineno = 0;
 
@@ -353,6 +442,25 @@ state_load(const char *dir, struct bantab *t, struct allowlist *al, uint64_t now
 		}
 		if (line[0] == '#' || line[0] == '\0')
 			continue;
+		if (strncmp(line, "knownkey ", 9) == 0) {
+			if (load_known_key(line, known, &key_usable) < 0) {
+				rep->bad_lines++;
+				damaged = true;
+			}
+			continue;
+		}
+		if (strncmp(line, "known ", 6) == 0) {
+			r = load_known(line, known, key_usable, now_ms, now_wall);
+			if (r < 0) {
+				rep->bad_lines++;
+				damaged = true;
+			} else if (r) {
+				rep->known++;
+			} else {
+				rep->known_skipped++;
+			}
+			continue;
+		}
 		if (strncmp(line, "allow ", 6) == 0) {
 			if (!al)
 				continue;

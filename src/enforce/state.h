@@ -22,6 +22,7 @@
 
 #include "allowlist.h"
 #include "bans.h"
+#include "knownsrc.h"
 
 #define STATE_FILE "bans.state"
 
@@ -33,6 +34,8 @@ struct state_report {
 	uint32_t allowed;    /* allow-list entries restored */
 	uint32_t allow_expired; /* skipped: ran out while we were down */
 	uint32_t allow_refused; /* skipped: the allow-list is full */
+	uint32_t known;      /* known sources restored */
+	uint32_t known_skipped; /* under another key (cluster.key_file changed), expired, or not kept */
 	int truncated;       /* no end marker */
 	char moved_to[4200]; /* where a damaged file went ("" if not moved) */
 };
@@ -46,5 +49,25 @@ int state_save(const char *dir, struct bantab *t, struct allowlist *al, uint64_t
  * for I/O failures; content damage is reported in *rep, not as an error. */
 int state_load(const char *dir, struct bantab *t, struct allowlist *al, uint64_t now_ms,
 	       int64_t now_wall, struct state_report *rep);
+
+/*
+ * The users' known sources (knownsrc.h) travel in the same file, so that a
+ * restart does not lift alice's lockout protection: "knownkey <32 hex>"
+ * (the table's hash key: an entry is only its hash) then one "known <16
+ * hex> <wall s of the last success>" a source younger than ttl_ms. On
+ * load, a table whose key is not fixed (no cluster) adopts the file's; a
+ * fixed key that differs (cluster.key_file changed) skips the entries. The
+ * table bounds what a file can bring in. known may be NULL (as above).
+ */
+struct state_known {
+	struct knowntab *t;
+	uint64_t ttl_ms;     /* security.known_source_time */
+};
+
+int state_save_known(const char *dir, struct bantab *t, struct allowlist *al,
+		     const struct state_known *known, uint64_t now_ms, int64_t now_wall);
+int state_load_known(const char *dir, struct bantab *t, struct allowlist *al,
+		     const struct state_known *known, uint64_t now_ms, int64_t now_wall,
+		     struct state_report *rep);
 
 #endif

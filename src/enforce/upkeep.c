@@ -30,15 +30,19 @@ upkeep_save(struct upkeep *u, const struct config *cfg, uint64_t now)
 {
 	uint64_t v = bantab_version(u->bans);
 	uint64_t av = u->allow ? allowlist_version(u->allow) : 0;
+	uint64_t kv = knowntab_version(u->known);
+	struct state_known known = { u->known, (uint64_t)cfg->known_source_time * 1000u };
 	int ret;
 
 	/* Monitor mode's bans are "would-be" bans: the state file keeps the
 	 * real ones for when enforcing starts. */
 	if (cfg->mode == CONFIG_MODE_MONITOR)
 		return -EPERM;
-	if (v == u->saved_version && av == u->saved_allow_version)
+	/* A known source's refresh does not move kv (knownsrc.h): the file
+	 * is rewritten for a new source, not for every REGISTER. */
+	if (v == u->saved_version && av == u->saved_allow_version && kv == u->known_saved_version)
 		return 0;
-	ret = state_save(u->state_dir, u->bans, u->allow, now, clock_wall_s());
+	ret = state_save_known(u->state_dir, u->bans, u->allow, &known, now, clock_wall_s());
 	if (ret < 0) {
 		/* Bans keep working in memory; say so once, retry each tick. */
 		if (!u->save_failed)
@@ -52,12 +56,14 @@ upkeep_save(struct upkeep *u, const struct config *cfg, uint64_t now)
 	u->save_failed = false;
 	u->saved_version = v;
 	u->saved_allow_version = av;
+	u->known_saved_version = kv;
 	return 0;
 }
 
 void
 upkeep_restore(struct upkeep *u, uint64_t now)
 {
+	struct state_known known = { u->known, u->known_ttl_ms };
 	struct state_report rep;
 	int ret;
 
@@ -67,7 +73,7 @@ upkeep_restore(struct upkeep *u, uint64_t now)
 	/* One snapshot for the workers after the whole list, not one a line. */
 	if (u->allow)
 		allowlist_hold(u->allow, true);
-	ret = state_load(u->state_dir, u->bans, u->allow, now, clock_wall_s(), &rep);
+	ret = state_load_known(u->state_dir, u->bans, u->allow, &known, now, clock_wall_s(), &rep);
 	if (u->allow)
 		allowlist_hold(u->allow, false);
 	if (ret < 0) {
@@ -88,11 +94,15 @@ upkeep_restore(struct upkeep *u, uint64_t now)
 	if (rep.allowed || rep.allow_expired)
 		log_msg(LOG_INFO, "restored %u allow-list entries (%u expired while stopped)",
 			rep.allowed, rep.allow_expired);
+	if (rep.known || rep.known_skipped)
+		log_msg(LOG_INFO, "restored %u known sources of users (%u expired, not kept, or "
+			"under another cluster.key_file)", rep.known, rep.known_skipped);
 	if (rep.allow_refused)
 		log_msg(LOG_ERR, "%u saved allow-list entries did not fit the list", rep.allow_refused);
 	/* Rewrite at once when the file was damaged so a good copy exists. */
 	u->saved_version = rep.bad_lines || rep.truncated ? (uint64_t)-1 : bantab_version(u->bans);
 	u->saved_allow_version = u->allow ? allowlist_version(u->allow) : 0;
+	u->known_saved_version = knowntab_version(u->known);
 }
 
 void

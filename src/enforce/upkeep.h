@@ -24,6 +24,9 @@ struct upkeep {
 	struct allowlist *allow;      /* saved and restored with the bans (may be NULL) */
 	struct banops *ops;
 	const struct hostaddr *host;  /* the host's addresses (may be NULL) */
+	struct knowntab *known;       /* saved with the bans (may be NULL) */
+	uint64_t known_ttl_ms;        /* known_source_time, for the restore */
+	uint64_t known_saved_version; /* knowntab_version() at the last save */
 	uint64_t saved_version;       /* bantab_version() at the last save */
 	uint64_t saved_allow_version; /* allowlist_version() likewise */
 	bool save_failed;             /* logged once per failure streak */
@@ -40,8 +43,8 @@ struct upkeep {
 /* Expiries logged one by one per tick; the rest in one summary line. */
 #define UPKEEP_EXPIRY_LINES 10
 
-/* Load the saved bans and allow-list (creating the state directory if
- * needed). */
+/* Load the saved bans, allow-list and known sources (creating the state
+ * directory if needed). */
 void upkeep_restore(struct upkeep *u, uint64_t now);
 /* Save when the table or the allow-list changed since the last save (never in monitor mode:
  * -EPERM). 0 when the file holds the table (saved now, or unchanged since

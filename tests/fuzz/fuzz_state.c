@@ -17,6 +17,11 @@
  * The allow-list's lines (issue 20) take the same round trip: each input is
  * loaded into a fresh list of at most MAX_ALLOWS entries, and the second
  * load must restore every entry the first save wrote.
+ *
+ * The users' known sources ("knownkey", "known" lines) too: each input
+ * loads into fresh known-source tables with random keys, so the first
+ * adopts the file's key, and the round trip must bring back every entry
+ * under it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -38,6 +43,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MONO 5000000ull /* its monotonic clock, ms */
 #define MAX_BANS 8
 #define MAX_ALLOWS 8
+#define MAX_KNOWN 8
+#define KNOWN_TTL_MS (30ull * 24 * 3600 * 1000)
 
 #define CHECK(cond)                                                                 \
 	do {                                                                        \
@@ -141,6 +148,22 @@ read_sorted(size_t *lenp)
 	return out;
 }
 
+static void
+count_known(const struct knowntab_entry *e, void *arg)
+{
+	(void)e;
+	(*(uint32_t *)arg)++;
+}
+
+static uint32_t
+known_entries(struct knowntab *t)
+{
+	uint32_t n = 0;
+
+	knowntab_foreach(t, MONO, KNOWN_TTL_MS, count_known, &n);
+	return n;
+}
+
 static uint32_t
 count(const struct bantab *t)
 {
@@ -151,20 +174,23 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct state_report rep, rep2;
+	struct state_known ka = { knowntab_new(MAX_KNOWN), KNOWN_TTL_MS };
+	struct state_known kb = { knowntab_new(MAX_KNOWN), KNOWN_TTL_MS };
 	char *s1, *s2;
 	size_t l1, l2;
+	uint32_t known;
 	int n, r;
 
 	struct allowlist *al_a = allowlist_new(MAX_ALLOWS), *al_b = allowlist_new(MAX_ALLOWS);
 
-	CHECK(al_a && al_b);
+	CHECK(al_a && al_b && ka.t && kb.t);
 	if (count(g_a))
 		bantab_clear(g_a);
 	if (count(g_b))
 		bantab_clear(g_b);
 
 	write_file(data, size);
-	r = state_load(g_dir, g_a, al_a, MONO, WALL, &rep);
+	r = state_load_known(g_dir, g_a, al_a, &ka, MONO, WALL, &rep);
 	CHECK(r == 0);
 	if (rep.moved_to[0]) {
 		CHECK(access(g_path, F_OK) != 0);
@@ -175,24 +201,28 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	CHECK(count(g_a) <= MAX_BANS);
 	CHECK(count(g_a) <= rep.loaded);
 	CHECK(allowlist_count(al_a) <= MAX_ALLOWS && allowlist_count(al_a) <= rep.allowed);
+	known = known_entries(ka.t);
+	CHECK(known <= MAX_KNOWN && known <= rep.known);
 
 	/* Round trip. */
-	n = state_save(g_dir, g_a, al_a, MONO, WALL);
+	n = state_save_known(g_dir, g_a, al_a, &ka, MONO, WALL);
 	CHECK(n >= 0 && (uint32_t)n == count(g_a));
 	s1 = read_sorted(&l1);
-	r = state_load(g_dir, g_b, al_b, MONO, WALL, &rep2);
+	r = state_load_known(g_dir, g_b, al_b, &kb, MONO, WALL, &rep2);
 	CHECK(r == 0);
 	if (rep2.loaded != (uint32_t)n || rep2.bad_lines || rep2.expired || rep2.refused ||
 	    rep2.truncated || rep2.moved_to[0] || rep2.allowed != allowlist_count(al_a) ||
-	    rep2.allow_expired || rep2.allow_refused) {
+	    rep2.allow_expired || rep2.allow_refused || rep2.known != known || rep2.known_skipped) {
 		fprintf(stderr, "round trip: saved %d, loaded %u bad %u expired %u refused %u "
-			"truncated %d\n%s", n, rep2.loaded, rep2.bad_lines, rep2.expired,
-			rep2.refused, rep2.truncated, s1);
+			"truncated %d known %u of %u skipped %u\n%s", n, rep2.loaded,
+			rep2.bad_lines, rep2.expired, rep2.refused, rep2.truncated, rep2.known,
+			known, rep2.known_skipped, s1);
 		abort();
 	}
 	CHECK(count(g_b) == (uint32_t)n);
 	CHECK(allowlist_count(al_b) == allowlist_count(al_a));
-	CHECK(state_save(g_dir, g_b, al_b, MONO, WALL) == n);
+	CHECK(known_entries(kb.t) == known);
+	CHECK(state_save_known(g_dir, g_b, al_b, &kb, MONO, WALL) == n);
 	s2 = read_sorted(&l2);
 	if (l1 != l2 || memcmp(s1, s2, l1) != 0) {
 		fprintf(stderr, "round trip changed the file:\n--- first\n%s--- second\n%s", s1, s2);
@@ -202,6 +232,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(s2);
 	allowlist_free(al_a);
 	allowlist_free(al_b);
+	knowntab_free(ka.t);
+	knowntab_free(kb.t);
 	CHECK(unlink(g_path) == 0);
 	return 0;
 }

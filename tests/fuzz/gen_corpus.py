@@ -414,6 +414,19 @@ def state_inputs():
             + "end 12\n",
         "long_line": "# sipwarden state 1\nuser " + "a" * 3000 + " 0 auth %d 0\nend 1\n" % (
             WALL + 10),
+        # the users' known sources (knownsrc.h): a key, then entries
+        "known": ("# sipwarden state 1\nknownkey 0123456789abcdef0011223344556677\n"
+                  "known 00000000000000a1 %d\nknown fedcba9876543210 %d\n"
+                  "known 00000000000000a1 %d\nknown 0000000000000002 %d\n"
+                  "ip 203.0.113.7 32 density %d %d\nend 1\n" % (
+                      WALL - 60, WALL - 86400 * 40, WALL + 99, -1, WALL + 10, WALL)),
+        "known_no_key": "# sipwarden state 1\nknown 00000000000000a1 %d\nend 0\n" % WALL,
+        "known_two_keys": ("# sipwarden state 1\nknownkey 0123456789abcdef0011223344556677\n"
+                           "known 00000000000000a1 %d\nknownkey ffffffffffffffff0000000000000001\n"
+                           "known 00000000000000b2 %d\nknownkey 12\nknown 0 1\nend 0\n" % (
+                               WALL - 5, WALL - 6)),
+        "known_many": ("# sipwarden state 1\nknownkey 0123456789abcdef0011223344556677\n" + "".join(
+            "known %016x %d\n" % (i * 2654435761 + 1, WALL - i) for i in range(40)) + "end 0\n"),
         "extremes": ("# sipwarden state 1\nip 203.0.113.7 32 density 9223372036854775807 "
                      "-9223372036854775808\nuser b@c 0 ua %d 9223372036854775807\nend 2\n" % (
                          WALL + 10)),

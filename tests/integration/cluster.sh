@@ -347,6 +347,39 @@ check_forged_refused() {
 lab_check "forged, unsigned and replayed cluster messages refused and counted; real bans kept" \
 	check_forged_refused
 
+# Issue 17: a peer's ban, even validly signed, never covers what a node never
+# bans: loopback, its own addresses (198.51.100.0/24 holds both servers'),
+# the whitelist (203.0.113.28).
+check_peer_ban_trust() {
+	local now net
+	now=$(date +%s)
+	for net in 127.0.0.1 198.51.100.0/24 203.0.113.0/24; do
+		rcli PUBLISH swtest:bans "$(sign_line "$KEYFILE" "SW1 ban x ip $net manual $((now + 600))" "$now")" >/dev/null
+	done
+	lab_wait_for "[ \$(grep -c 'covers an address never banned here' '$SWLOG_B') -ge 3 ]" 5 || return 1
+	lab_wait_for "[ \$(grep -c 'covers an address never banned here' '$SWLOG') -ge 3 ]" 5 || return 1
+	! ctl_a bans ip | grep -qE '127\.0\.0\.1|198\.51\.100\.0|203\.0\.113\.0' &&
+		! ctl_b bans ip | grep -qE '127\.0\.0\.1|198\.51\.100\.0|203\.0\.113\.0' &&
+		sw_register 203.0.113.15 115 "$SRV2_4"
+}
+lab_check "a signed peer ban covering loopback, the nodes or the whitelist is not applied" \
+	check_peer_ban_trust
+
+# Issue 17, lockout protection: a user's known source, learnt by A from a
+# 200 OK, reaches B through the cluster (the same entry under the key both
+# derive from the key file) and is saved in both state files.
+known_of() { awk '$1 == "known" { print $2 }' "$1" 2>/dev/null | sort -u; }
+known_key_of() { awk '$1 == "knownkey" { print $2 }' "$1" 2>/dev/null; }
+check_known_shared() {
+	local a="$LAB_RUN/state/bans.state" b="$RUN_B/state/bans.state"
+	sw_register 203.0.113.16 116 "$LAB_SRV4" || return 1
+	lab_wait_for "[ -n \"\$(known_of '$a')\" ]" 5 || return 1
+	lab_wait_for "[ -z \"\$(comm -23 <(known_of '$a') <(known_of '$b'))\" ]" 15 || return 1
+	echo "known on A: $(known_of "$a" | wc -l), on B: $(known_of "$b" | wc -l)"
+	[ -n "$(known_key_of "$a")" ] && [ "$(known_key_of "$a")" = "$(known_key_of "$b")" ]
+}
+lab_check "a known source learnt by A is shared with B and saved by both" check_known_shared
+
 check_key_required() {
 	local bad="$LAB_RUN/cluster-nokey.yml" out
 	grep -v '^  key_file:' "$CONF_B" >"$bad"
