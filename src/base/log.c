@@ -104,11 +104,12 @@ is_ban_line(int prio, const struct log_fields *f)
 {
 	if (prio <= LOG_CRIT)
 		return true;
-	if (!f || !f->event)
+	if (!f)
 		return false;
-	return strcmp(f->event, "ban-ip") == 0 || strcmp(f->event, "ban-user") == 0 ||
-	       strcmp(f->event, "would-ban-ip") == 0 || strcmp(f->event, "would-ban-user") == 0 ||
-	       strcmp(f->event, "ban-table") == 0;
+	/* A new ban's line says so itself (event_log_ban()): an event name
+	 * alone would also exempt the repeats an attacker can cause at will
+	 * (a user already banned, failing again). */
+	return f->ban || (f->event && strcmp(f->event, "ban-table") == 0);
 }
 
 static bool use_journal;

@@ -32,6 +32,7 @@ struct log_fields {
 	const char *user;
 	const char *ua;
 	const char *callid;
+	bool ban;           /* the line of a new ban: never suppressed (budget below) */
 };
 
 /*
@@ -83,10 +84,14 @@ bool log_ratelimit_take(struct log_ratelimit *rl, uint64_t now_ms, uint64_t *sup
  * included): at most LOG_BUDGET_BURST lines at once and LOG_BUDGET_RATE a
  * second after, so at most 5000 in any 30 s. A line over budget is
  * counted, and the next line let through (or the next upkeep tick, see
- * log_budget_flush()) is preceded by "N more log lines suppressed". Ban lines (events ban-ip and ban-user, also in monitor mode),
- * the ban table's fill warnings (event ban-table: once per crossing, once a
- * minute at most, and wanted most when a flood spends the budget) and lines of priority LOG_CRIT or above are never suppressed; they draw
- * on the budget all the same, so the rest yields to them.
+ * log_budget_flush()) is preceded by "N more log lines suppressed". The
+ * line of a new ban (log_fields.ban, also in monitor mode: what fail2ban
+ * reads), the ban table's fill warnings (event ban-table: once per
+ * crossing, once a minute at most, and wanted most when a flood spends the
+ * budget) and lines of priority LOG_CRIT or above are never suppressed;
+ * they draw on the budget all the same, so the rest yields to them. What
+ * keeps the whole below journald's limit is then the number of bans that
+ * can be made (banops.h, BANOPS_LINES_*: at most 4000 lines in 30 s).
  */
 #define LOG_BUDGET_RATE 100
 #define LOG_BUDGET_BURST 2000

@@ -444,6 +444,8 @@ reply_ban(struct worker *w, const struct ban_key *k, enum ban_reason r, uint32_t
 
 	if (ret > 0)
 		*line = NULL;
+	if (ret == -EBUSY)
+		STAT_INC(w->st.bans_limited); /* banops.h: past the rate of new bans */
 	return ret;
 }
 

@@ -59,6 +59,8 @@ struct banops {
 	atomic_uint_fast64_t kset_errors;
 	struct log_ratelimit full_rl;
 	struct log_ratelimit line_rl;
+	/* new bans with a verdict's line (BANOPS_LINES_*), any thread */
+	struct log_ratelimit new_ip, new_user;
 	struct job batch[DRAIN_BATCH];
 };
 
@@ -82,6 +84,10 @@ banops_new(struct bantab *bans, uint32_t cap, bool monitor)
 	pthread_cond_init(&b->wake, NULL);
 	b->full_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(1, 1);
 	b->line_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(20, 100);
+	b->new_ip = (struct log_ratelimit)LOG_RATELIMIT_INIT(BANOPS_LINES_IP_RATE,
+							     BANOPS_LINES_IP_BURST);
+	b->new_user = (struct log_ratelimit)LOG_RATELIMIT_INIT(BANOPS_LINES_USER_RATE,
+							       BANOPS_LINES_USER_BURST);
 	return b;
 }
 
@@ -154,6 +160,12 @@ banops_ban(struct banops *b, const struct ban_key *k, enum ban_reason r, uint32_
 	 * refused here (the policy narrows its own around allows already). */
 	if (b->allow && allowlist_covers_key(b->allow, k))
 		return -EPERM;
+	/* A verdict's new ban: its line will be logged whatever the log
+	 * budget says, so the bans are what is counted (banops.h). One that
+	 * exists already is only extended, with no line: not counted. */
+	if (line && line->ev && !bantab_check(b->bans, k, now_ms) &&
+	    !log_ratelimit_take(k->kind == BAN_KIND_USER ? &b->new_user : &b->new_ip, now_ms, NULL))
+		return -EBUSY;
 	ret = bantab_add_evict(b->bans, k, r, now_ms, (uint64_t)secs * 1000u, &gone);
 
 	/* An automatic ban evicted to make room (bans.h) leaves the kernel
@@ -445,7 +457,7 @@ log_line(struct banops *b, const struct job *j, uint64_t now_ms, bool monitor)
 	struct log_fields lf = { .event = evname };
 
 	if (j->has_ev) {
-		event_log(&j->ev, now_ms, monitor);
+		event_log_ban(&j->ev, now_ms, monitor);
 		return;
 	}
 	if (!j->what[0] || !log_ratelimit_take(&b->line_rl, now_ms, NULL))

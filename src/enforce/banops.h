@@ -31,6 +31,29 @@
 #include "evidence.h"
 
 #define BANOPS_QUEUE_DEFAULT 1024
+
+/*
+ * How many new bans with a verdict's line (what fail2ban reads) can be
+ * made: BANOPS_LINES_IP_RATE a second after a burst of
+ * BANOPS_LINES_IP_BURST for IP bans, and a bucket of its own for user bans
+ * so that a flood of spoofed IP bans never takes alice's. Past that the ban
+ * is not made (-EBUSY; the packet is still dropped, and counted as
+ * bans_limited, like banrate.h's per-prefix limit).
+ *
+ * Why a cap on bans rather than on their lines: a ban line is never
+ * suppressed (event_log_ban(): a ban fail2ban does not see is a ban half
+ * made), yet journald drops everything of a service past 10000 lines in
+ * 30 s (its default burst), ban lines included. In any 30 s the ban lines
+ * are at most 80 x 30 + 800 + 20 x 30 + 200 = 4000, the rest at most the
+ * log budget's 5000 (log.h; ban lines draw on it, so the rest yields to
+ * them), and the budget's summaries 30: 9030, below 10000. A real attack
+ * rarely needs 80 new bans a second for long, and one that does is one
+ * the kernel set drops anyway for every source already banned.
+ */
+#define BANOPS_LINES_IP_RATE 80
+#define BANOPS_LINES_IP_BURST 800
+#define BANOPS_LINES_USER_RATE 20
+#define BANOPS_LINES_USER_BURST 200
 #define BANOPS_RETRY_MS 5000    /* a failed resync is retried this often */
 
 struct banops;
@@ -99,8 +122,9 @@ bool banops_monitor(const struct banops *b);
  * Ban key for secs seconds, or extend its ban (any thread). flags: enum
  * banops_flags; line: logged when the ban is new (may be NULL). Returns
  * bantab_add()'s answer: 1 new, 0 kept or extended, negative errno
- * (-ENOSPC: the table is full; -EPERM: the allow-list covers key; nothing
- * else happens then).
+ * (-ENOSPC: the table is full; -EPERM: the allow-list covers key; -EBUSY:
+ * a new ban with a verdict's line past BANOPS_LINES_*; nothing else
+ * happens then).
  */
 int banops_ban(struct banops *b, const struct ban_key *k, enum ban_reason r, uint32_t secs,
 	       uint64_t now_ms, unsigned flags, const struct banops_line *line);

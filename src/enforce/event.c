@@ -7,7 +7,9 @@
 #include "event.h"
 #include "log.h"
 
-/* Bans are rare by nature but a spoofed flood can make thousands a second. */
+/* The lines of events that are not a new ban (the ban's own line is
+ * event_log_ban()'s, never limited here): an attacker can repeat them at
+ * will, a spoofed flood thousands a second. */
 static struct log_ratelimit rl_ban = LOG_RATELIMIT_INIT(200, 1000);
 static struct log_ratelimit rl_ua = LOG_RATELIMIT_INIT(100, 500);
 static struct log_ratelimit rl_malformed = LOG_RATELIMIT_INIT(10, 20);
@@ -121,11 +123,11 @@ suppressed_note(uint64_t n, const char *what)
 			(unsigned long long)n, what);
 }
 
-void
-event_log(const struct event *e, uint64_t now_ms, bool monitor)
+static void
+log_one(const struct event *e, uint64_t now_ms, bool monitor, bool ban)
 {
 	char ip[ADDR_STRLEN], net[ADDR_STRLEN + 16];
-	struct log_fields f = { 0 };
+	struct log_fields f = { .ban = ban };
 	uint64_t sup = 0;
 
 	addr_format(&e->src, ip, sizeof(ip));
@@ -134,7 +136,7 @@ event_log(const struct event *e, uint64_t now_ms, bool monitor)
 
 	switch (e->ev) {
 	case POLICY_EV_BAN_IP:
-		if (!log_ratelimit_take(&rl_ban, now_ms, &sup))
+		if (!ban && !log_ratelimit_take(&rl_ban, now_ms, &sup))
 			return;
 		suppressed_note(sup, "ban");
 		f.event = monitor ? "would-ban-ip" : "ban-ip";
@@ -151,7 +153,7 @@ event_log(const struct event *e, uint64_t now_ms, bool monitor)
 				  ip, e->ruri, e->callid, net_note(e, net, sizeof(net)));
 		break;
 	case POLICY_EV_SCANNER:
-		if (!log_ratelimit_take(&rl_ua, now_ms, &sup))
+		if (!ban && !log_ratelimit_take(&rl_ua, now_ms, &sup))
 			return;
 		suppressed_note(sup, "User-Agent");
 		f.event = monitor ? "would-reject-scanner" : "scanner";
@@ -166,7 +168,7 @@ event_log(const struct event *e, uint64_t now_ms, bool monitor)
 			  scanner_mask_name(e->traits), net_note(e, net, sizeof(net)));
 		break;
 	case POLICY_EV_UA:
-		if (!log_ratelimit_take(&rl_ua, now_ms, &sup))
+		if (!ban && !log_ratelimit_take(&rl_ua, now_ms, &sup))
 			return;
 		suppressed_note(sup, "User-Agent");
 		f.event = monitor ? "would-reject-ua" : "ua-blacklist";
@@ -177,7 +179,7 @@ event_log(const struct event *e, uint64_t now_ms, bool monitor)
 			  e->ua, ip, e->ruri, e->callid);
 		break;
 	case POLICY_EV_MALFORMED:
-		if (!log_ratelimit_take(&rl_malformed, now_ms, &sup))
+		if (!ban && !log_ratelimit_take(&rl_malformed, now_ms, &sup))
 			return;
 		suppressed_note(sup, "malformed-SIP");
 		f.event = "malformed";
@@ -188,7 +190,7 @@ event_log(const struct event *e, uint64_t now_ms, bool monitor)
 						     : sip_flaw_name(e->flaw), e->ruri, e->callid);
 		break;
 	case POLICY_EV_AUTH_BAN:
-		if (!log_ratelimit_take(&rl_ban, now_ms, &sup))
+		if (!ban && !log_ratelimit_take(&rl_ban, now_ms, &sup))
 			return;
 		suppressed_note(sup, "ban");
 		f.event = monitor ? "would-ban-user" : "ban-user";
@@ -201,7 +203,7 @@ event_log(const struct event *e, uint64_t now_ms, bool monitor)
 			  e->user, e->ua, ip, e->ruri, e->callid);
 		break;
 	case POLICY_EV_BAN_REFUSED:
-		if (!log_ratelimit_take(&rl_full, now_ms, &sup))
+		if (!ban && !log_ratelimit_take(&rl_full, now_ms, &sup))
 			return;
 		f.event = "ban-refused";
 		log_event(LOG_ERR, &f,
@@ -211,4 +213,16 @@ event_log(const struct event *e, uint64_t now_ms, bool monitor)
 	case POLICY_EV_NONE:
 		break;
 	}
+}
+
+void
+event_log(const struct event *e, uint64_t now_ms, bool monitor)
+{
+	log_one(e, now_ms, monitor, false);
+}
+
+void
+event_log_ban(const struct event *e, uint64_t now_ms, bool monitor)
+{
+	log_one(e, now_ms, monitor, true);
 }

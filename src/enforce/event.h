@@ -56,6 +56,13 @@ void event_capture_enum(struct event *e, const struct policy_auth *a);
  * so that no fail2ban filter acts on a ban that never happened.
  */
 void event_log(const struct event *e, uint64_t now_ms, bool monitor);
+/*
+ * The line of a ban that is new (banops' thread): what fail2ban reads, so
+ * never suppressed - not by the per-kind limits above, not by the log
+ * budget (log.h). What bounds these lines is the number of bans that can
+ * be made: banops.h, BANOPS_LINES_*.
+ */
+void event_log_ban(const struct event *e, uint64_t now_ms, bool monitor);
 
 /* log_escape(): the one escaping of attacker text for the log. */
 char *event_escape(const char *in, size_t inlen, char *out, size_t outlen);

@@ -148,6 +148,10 @@ void
 policy_ban_done(struct policy_verdict *v, int r)
 {
 	v->new_ban = r > 0;
+	/* -EBUSY: past a rate of bans (banrate.h, banops.h), not a full table */
+	v->ban_limited = v->ban_limited || r == -EBUSY;
+	if (r == -EBUSY)
+		r = 0;
 	v->ban_refused = r < 0;
 	/* A density ban's event is the ban itself; the User-Agent and
 	 * scanner lines stay what they are, ban or no ban. */

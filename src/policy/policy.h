@@ -65,7 +65,8 @@ struct policy_verdict {
 	enum sanity_fail sanity;/* when malformed although it scanned */
 	bool ban_due;           /* an IP ban of ban_addr/ban_plen is decided */
 	bool ban_spared;        /* a ban was due but would hit a trusted party */
-	bool ban_limited;       /* a ban was due but its prefix made too many */
+	bool ban_limited;       /* a ban was due but its prefix made too many, or
+				 * all sources did (banops.h, BANOPS_LINES_*) */
 	bool known_source;      /* a banned user, let through from a known source */
 	bool ban_refused;       /* outcome: the table is full (policy_ban_done) */
 	bool new_ban;           /* outcome: this message created an IP ban */

@@ -16,6 +16,7 @@
 
 #include "addr.h"
 #include "banops.h"
+#include "log.h"
 #include "bans.h"
 #include "clock.h"
 
@@ -70,13 +71,19 @@ ip(unsigned i)
 }
 
 static int
-ban(unsigned i, unsigned flags)
+ban_at(unsigned i, unsigned flags, uint64_t now)
 {
 	struct ban_key k = ip(i);
 	struct event e = { .ev = POLICY_EV_BAN_IP };
 	struct banops_line line = { .ev = &e };
 
-	return banops_ban(g_b, &k, BAN_REASON_DENSITY, 60, 1000, flags, &line);
+	return banops_ban(g_b, &k, BAN_REASON_DENSITY, 60, now, flags, &line);
+}
+
+static int
+ban(unsigned i, unsigned flags)
+{
+	return ban_at(i, flags, 1000);
 }
 
 static struct banops_stats
@@ -232,11 +239,58 @@ Test(banops, thread_drains_the_queue)
 	(void)unshare(CLONE_NEWNET);
 	mk(4096, 4096, false);
 	cr_assert_eq(banops_start(g_b, clock_mono_ms()), 0);
+	/* at the rate of new bans banops allows (BANOPS_LINES_IP_RATE) */
 	for (unsigned i = 0; i < 1000; i++)
-		cr_assert_eq(ban(i, 0), 1);
+		cr_assert_eq(ban_at(i, 0, 1000 + i * (1000 / BANOPS_LINES_IP_RATE + 1)), 1);
 	/* bounded by the suite's timeout, not by a guess at the speed */
 	while (stats().queued)
 		nanosleep(&ts, NULL);
 	cr_assert_eq(stats().queue_full, 0);
 	cr_assert_eq(bantab_count(g_t, BAN_KIND_IP), 1000);
+}
+
+/* Issue 17: a ban line is never suppressed, so what bounds the lines is the
+ * number of new bans with one: BANOPS_LINES_* (a flood of spoofed sources
+ * past it is dropped but not banned). User bans have a bucket of their own;
+ * extensions, and bans without a verdict's line (the operator's), are not
+ * counted. */
+Test(banops, new_bans_with_a_line_are_capped)
+{
+	struct event e = { .ev = POLICY_EV_AUTH_BAN };
+	struct banops_line line = { .ev = &e };
+	struct ban_key u;
+	unsigned made = 0;
+
+	mk(100000, 100000, false);
+	for (unsigned i = 0; i < BANOPS_LINES_IP_BURST + 500; i++)
+		made += ban(i, 0) == 1;
+	cr_assert_eq(made, BANOPS_LINES_IP_BURST);
+	cr_assert_eq(ban(BANOPS_LINES_IP_BURST + 600, 0), -EBUSY);
+	cr_assert_eq(bantab_count(g_t, BAN_KIND_IP), BANOPS_LINES_IP_BURST);
+	/* an extension has no line: not refused */
+	cr_assert_eq(ban(3, 0), 0);
+	/* the operator's ban has no verdict line: not counted */
+	cr_assert_eq(ban_manual(BANOPS_LINES_IP_BURST + 700, 0), 1);
+	/* alice's user ban is not taken by the IP flood */
+	cr_assert_eq(ban_key_user(&u, "alice@example.org"), 0);
+	cr_assert_eq(banops_ban(g_b, &u, BAN_REASON_AUTH, 60, 1000, 0, &line), 1);
+	/* a second later, a second's worth more */
+	made = 0;
+	for (unsigned i = 0; i < 2 * BANOPS_LINES_IP_RATE; i++)
+		made += ban_at(20000 + i, 0, 2000) == 1;
+	cr_assert_eq(made, BANOPS_LINES_IP_RATE);
+	/* user bans run out on their own */
+	made = 0;
+	for (unsigned i = 0; i < BANOPS_LINES_USER_BURST + 50; i++) {
+		char name[32];
+
+		snprintf(name, sizeof(name), "u%u@example.org", i);
+		cr_assert_eq(ban_key_user(&u, name), 0);
+		made += banops_ban(g_b, &u, BAN_REASON_AUTH, 60, 1000, 0, &line) == 1;
+	}
+	cr_assert_eq(made, BANOPS_LINES_USER_BURST - 1);
+	/* 30 s of it: what journald's 10000 lines per 30 s leaves room for */
+	cr_assert_leq(30 * (BANOPS_LINES_IP_RATE + BANOPS_LINES_USER_RATE) +
+		      BANOPS_LINES_IP_BURST + BANOPS_LINES_USER_BURST +
+		      LOG_BUDGET_BURST + 30 * LOG_BUDGET_RATE + 30, 9500);
 }

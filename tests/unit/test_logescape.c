@@ -302,7 +302,7 @@ count_lines(const char *out, const char *needle)
 
 Test(logbudget, below_journald_and_ban_lines_never_suppressed)
 {
-	struct log_fields ban = { .event = "ban-ip", .ip = "203.0.113.7" };
+	struct log_fields ban = { .event = "ban-ip", .ip = "203.0.113.7", .ban = true };
 	size_t len;
 	char *out;
 	unsigned total, bans = 0;
@@ -333,6 +333,39 @@ Test(logbudget, below_journald_and_ban_lines_never_suppressed)
 	/* the suppressed ones are said, at most once a second */
 	cr_assert_geq(count_lines(out, "more log lines suppressed"), 25);
 	cr_assert_leq(count_lines(out, "more log lines suppressed"), 31);
+	free(out);
+	log_budget_reset(NULL);
+}
+
+/* A new ban's line is exempt because it says so (event_log_ban()), not by its
+ * event name: the repeats an attacker causes at will (alice, banned
+ * already, failing again: the same "ban-user" event) are budgeted. And no
+ * per-kind limit of event.c cuts the ban lines either. */
+Test(logbudget, only_a_new_bans_line_is_exempt)
+{
+	struct log_fields repeat = { .event = "ban-user", .ip = "203.0.113.7" };
+	struct event e;
+	size_t len;
+	char *out;
+
+	memset(&e, 0, sizeof(e));
+	e.ev = POLICY_EV_BAN_IP;
+	addr_parse("203.0.113.7", &e.src);
+	snprintf(e.ruri, sizeof(e.ruri), "sip:x");
+	snprintf(e.callid, sizeof(e.callid), "c");
+	g_now_ms = 1000;
+	log_budget_reset(fake_now);
+	capture_start();
+	for (int i = 0; i < 3 * LOG_BUDGET_BURST; i++)
+		log_msg(LOG_NOTICE, "noise %d", i);
+	log_event(LOG_WARNING, &repeat, "Consecutive Authentication Failure again");
+	/* 5000 new bans in one millisecond: more than event.c's per-kind
+	 * limit (burst 1000) and the budget; every line is out */
+	for (int i = 0; i < 5000; i++)
+		event_log_ban(&e, 1000, false);
+	out = capture_end(&len);
+	cr_assert_eq(count_lines(out, "Consecutive Authentication Failure again"), 0);
+	cr_assert_eq(count_lines(out, "is blocked and banned"), 5000);
 	free(out);
 	log_budget_reset(NULL);
 }
