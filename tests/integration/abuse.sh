@@ -215,6 +215,21 @@ lab_check "spoofed failures ban alice, who keeps registering from her known addr
 lab_check "the legitimate client keeps registering after the attacks" legit_registers
 lab_check "the daemon is still running" sw_daemon_alive
 
+# The lockout protection outlives a restart: the known source is saved with
+# the bans (state.h), so alice, still banned after it, keeps registering
+# from her phone; the guesser's sources stay refused.
+check_lockout_after_restart() {
+	local passed
+	lab_sipwarden_start "$CONF" || return 1
+	grep -E "restored [0-9]+ known sources" "$SWLOG" || return 1
+	sw_ctl bans user | grep -q '107@example.org' || return 1
+	passed=$(stat_of known_source_passed)
+	sw_register 203.0.113.14 107 || return 1
+	! sw_register 203.0.113.15 107 && [ "$(stat_of known_source_passed)" -gt "$passed" ]
+}
+lab_check "after a restart alice is still banned, and still registers from her known address" \
+	check_lockout_after_restart
+
 lab_sipwarden_stop
 lab_check "daemon log free of sanitizer reports" sw_sanitizer_clean
 
