@@ -179,6 +179,9 @@ cluster_get_status(struct cluster *c, struct ctl_cluster *st)
 	st->errors = atomic_load_explicit(&c->errors, memory_order_relaxed);
 	st->outages = atomic_load_explicit(&c->outages, memory_order_relaxed);
 	st->refused = atomic_load_explicit(&c->refused, memory_order_relaxed);
+	st->known_shared = atomic_load_explicit(&c->known_shared, memory_order_relaxed);
+	st->known_learnt = atomic_load_explicit(&c->known_learnt, memory_order_relaxed);
+	st->known_dropped = knowntab_shares_dropped(c->known);
 	st->queue_dropped = cluster_queue_dropped(&c->q);
 }
 

@@ -117,6 +117,9 @@ struct ctl_cluster {
 	uint64_t errors;             /* failed connects and commands */
 	uint64_t outages;            /* times the link went down */
 	uint64_t refused;            /* messages refused: unsigned, bad MAC, stale */
+	uint64_t known_shared;       /* users' known sources published (lockout protection) */
+	uint64_t known_learnt;       /* other nodes' known sources merged */
+	uint64_t known_dropped;      /* lost to a full outbox (knownsrc.h) */
 	unsigned n_peers;
 	struct ctl_peer peers[CTL_MAX_PEERS];
 };

@@ -190,6 +190,9 @@ format_cluster(FILE *out, const struct ctl_cluster *c, bool json)
 		KN("cluster errors", "errors", c->errors),
 		KN("cluster outages", "outages", c->outages),
 		KN("cluster refused", "refused", c->refused),
+		KN("cluster known out", "known_shared", c->known_shared),
+		KN("cluster known in", "known_learnt", c->known_learnt),
+		KN("cluster known lost", "known_dropped", c->known_dropped),
 	};
 
 	fputs(json ? ",\"cluster\":{" : "", out);

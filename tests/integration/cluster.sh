@@ -370,13 +370,17 @@ lab_check "a signed peer ban covering loopback, the nodes or the whitelist is no
 # derive from the key file) and is saved in both state files.
 known_of() { awk '$1 == "known" { print $2 }' "$1" 2>/dev/null | sort -u; }
 known_key_of() { awk '$1 == "knownkey" { print $2 }' "$1" 2>/dev/null; }
+known_stat() { "$1" --json status | sw_json_get "j['cluster']['$2']"; }
 check_known_shared() {
 	local a="$LAB_RUN/state/bans.state" b="$RUN_B/state/bans.state"
 	sw_register 203.0.113.16 116 "$LAB_SRV4" || return 1
 	lab_wait_for "[ -n \"\$(known_of '$a')\" ]" 5 || return 1
 	lab_wait_for "[ -z \"\$(comm -23 <(known_of '$a') <(known_of '$b'))\" ]" 15 || return 1
 	echo "known on A: $(known_of "$a" | wc -l), on B: $(known_of "$b" | wc -l)"
-	[ -n "$(known_key_of "$a")" ] && [ "$(known_key_of "$a")" = "$(known_key_of "$b")" ]
+	echo "A shared $(known_stat ctl_a known_shared), B learnt $(known_stat ctl_b known_learnt)"
+	[ -n "$(known_key_of "$a")" ] && [ "$(known_key_of "$a")" = "$(known_key_of "$b")" ] &&
+		[ "$(known_stat ctl_a known_shared)" -ge 1 ] && [ "$(known_stat ctl_b known_learnt)" -ge 1 ] &&
+		[ "$(known_stat ctl_a known_dropped)" -eq 0 ]
 }
 lab_check "a known source learnt by A is shared with B and saved by both" check_known_shared
 

@@ -384,7 +384,8 @@ Test(ctl, status_shows_link_and_peers)
 
 	cr_assert_not_null(strstr(out, ",\"cluster\":{\"node\":\"a\",\"server\":\"198.51.100.254:6379\","
 				  "\"link\":\"up\",\"link_since\":12,\"published\":3,\"applied\":2,"
-				  "\"queue_dropped\":0,\"errors\":0,\"outages\":0,\"refused\":0,\"peers\":"
+				  "\"queue_dropped\":0,\"errors\":0,\"outages\":0,\"refused\":0,"
+				  "\"known_shared\":0,\"known_learnt\":0,\"known_dropped\":0,\"peers\":"
 				  "[{\"node\":\"b\",\"last_seen\":1},{\"node\":\"c\\\"x\","
 				  "\"last_seen\":30}]}}\n"), "%s", out);
 	free(out);
