@@ -33,11 +33,20 @@ check_legit_before() {
 lab_check "a legitimate client registers" check_legit_before
 
 check_svwar_fingerprints() {
-	local n
+	local n try
 	grep -q "Z 3.15.1" "$SVP/sipvicious/libs/svhelper.py" || return 1
 	lab_atk_src 203.0.113.69
-	lab_atk timeout 60 /usr/bin/python3 "$SVP/sipvicious_svwar" -e300-310 -m REGISTER \
-		"$LAB_SRV4" >/dev/null 2>&1 || true
+	# svwar gives up after its first request when that gets no answer. The
+	# request carries both traits unless its random Via branch number has
+	# fewer than 9 digits (2.3% of runs: one trait, dropped but not banned,
+	# by design, scanner.c), which failed one run in the lab. A new run
+	# draws a new number: up to three (all short: 1 run in 80000).
+	for try in 1 2 3; do
+		lab_atk timeout 60 /usr/bin/python3 "$SVP/sipvicious_svwar" -e300-310 -m REGISTER \
+			"$LAB_SRV4" >/dev/null 2>&1 || true
+		[ -n "$(sw_set_timeout 203.0.113.69)" ] && break
+		echo "svwar run $try: no ban (a one-trait first request), again"
+	done
 	lab_atk_src "$LAB_ATK4_FIRST"
 	n=$(lab_kamailio_rcv_count "src=203\.0\.113\.69 ")
 	echo "svwar requests that reached Kamailio: $n"
