@@ -86,8 +86,8 @@ ctl_commit(void *ctx, char *note, size_t len)
 
 	d->publish_err = 0;
 	if (saved == -EPERM)
-		off = snprintf(note, len, "monitor mode: bans are not saved (the state file keeps "
-			       "those of enforce mode)");
+		off = snprintf(note, len, "monitor mode: bans and allows are not saved (the state "
+			       "file keeps those of enforce mode); a restart undoes it");
 	else if (saved < 0)
 		off = snprintf(note, len, "not saved to %s/%s: %s; a restart undoes it",
 			       d->state_dir, STATE_FILE, strerror(-saved));
