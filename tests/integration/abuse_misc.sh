@@ -5,6 +5,9 @@
 #    the ban line names both; legitimate clients keep registering
 #  - sipwarden --check-config refuses banned_user_reply: 403 for a process
 #    without CAP_NET_RAW, saying what to change; drop passes (benign twin)
+#  - with banned_user_reply: 403, a banned user's requests from spoofed
+#    sources get one answer per victim per 2 s and 40 at once overall
+#    (the reflection), yet the answers do go out
 set -euo pipefail
 
 : "${SIPWARDEN_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -79,6 +82,67 @@ check_cap_net_raw() {
 }
 lab_check "banned_user_reply: 403 without CAP_NET_RAW refused by --check-config, with the fix" \
 	check_cap_net_raw
+
+# Issue 17, attack 9: banned_user_reply: 403 as a reflector. Requests of a
+# banned user from spoofed sources may make sipwarden answer at most once
+# per destination per REPLYLIMIT_INTERVAL_MS (2 s), and at most
+# REPLYLIMIT_RATE (20) a second after a burst of 40 overall.
+SRV_MAC=$(lab_srv cat /sys/class/net/eth0/address)
+spoof() { # spoof SRC TEXT [spoof.py options...] - datagrams "from" SRC to the server
+	local src=$1 text=$2 dst=$LAB_SRV4
+	shift 2
+	case $src in *:*) dst=$LAB_SRV6 ;; esac
+	lab_net /usr/bin/python3 "$SIPWARDEN_SRC/tests/integration/spoof.py" --iface srv0 \
+		--dst-mac "$SRV_MAC" --src "$src" --dst "$dst" --text "$text" "$@"
+}
+banned_user_msg() {
+	cat <<-MSG
+	REGISTER sip:example.org SIP/2.0
+	Via: SIP/2.0/UDP \${SRC}:5060;branch=z9hG4bK-\${N}-refl;rport
+	From: <sip:120@example.org>;tag=refl\${N}
+	To: <sip:120@example.org>
+	Call-ID: reflect-\${N}@example.org
+	CSeq: 1 REGISTER
+	Contact: <sip:120@\${SRC}:5060>
+	User-Agent: Yealink SIP-T46S 66.86.0.15
+	Max-Forwards: 70
+	Content-Length: 0
+
+	MSG
+}
+replies_403() { sw_ctl --json stats | sw_json_get "j['replies_403']"; }
+banned_user_drops() { sw_ctl --json stats | sw_json_get "j['verdicts'].get('banned-user', 0)"; }
+check_403_reflection() {
+	local c403="$LAB_RUN/abuse_403.yml" r0 r1 r2 t0 t1 secs
+	cp "$CONF" "$c403"
+	printf '  banned_user_reply: 403\n' >>"$c403"
+	lab_sipwarden_start "$c403" || return 1
+	sw_ctl ban user 120@example.org --time 600 || return 1
+	r0=$(replies_403)
+	# 40 requests "from" one victim (below the density limit, so that
+	# the victim stays unbanned and asking): one answer per 2 s at most
+	t0=$(date +%s%N)
+	spoof 203.0.113.81 "$(banned_user_msg)" --count 40 || return 1
+	lab_wait_for "[ \$(banned_user_drops) -ge 40 ]" 5 || return 1
+	t1=$(date +%s%N)
+	secs=$(((t1 - t0) / 1000000000 + 1))
+	r1=$(replies_403)
+	echo "one victim: $((r1 - r0)) answers to 40 requests within $secs s"
+	[ "$r1" -gt "$r0" ] && [ $((r1 - r0)) -le $((secs / 2 + 1)) ] || return 1
+	# 150 requests "from" 150 victims (203.0.113.100-249: the server
+	# has a route there, so every answer could go out): 40 answers at
+	# once, then 20 a second
+	t0=$(date +%s%N)
+	spoof 203.0.113.100 "$(banned_user_msg)" --count 150 --vary-src || return 1
+	lab_wait_for "[ \$(banned_user_drops) -ge 190 ]" 10 || return 1
+	t1=$(date +%s%N)
+	secs=$(((t1 - t0) / 1000000000 + 1))
+	r2=$(replies_403)
+	echo "150 victims: $((r2 - r1)) answers within $secs s (bound $((40 + 20 * secs)))"
+	[ $((r2 - r1)) -ge 20 ] && [ $((r2 - r1)) -le $((40 + 20 * secs)) ]
+}
+lab_check "banned_user_reply: 403 answers spoofed sources at most once per 2 s each, 20/s overall" \
+	check_403_reflection
 
 lab_check "daemon log free of sanitizer reports" sw_sanitizer_clean
 
