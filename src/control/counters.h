@@ -143,6 +143,10 @@ enum ctr_kind { CTR_COUNTER, CTR_GAUGE };
 	  "Capacity of the worker's density table.")                                             \
 	X(sources_evicted, CTR_COUNTER, "EVICTED", "sources_evicted_total",                      \
 	  "Live sources evicted: density table full.")                                           \
+	X(sources_dense, CTR_GAUGE, "DENSE", "sources_dense",                                    \
+	  "Sources holding an exact density ring (from its own bounded pool).")                 \
+	X(sources_dense_evicted, CTR_COUNTER, "DENSE_EV", "sources_dense_evicted_total",         \
+	  "Exact density rings taken from their owner: ring pool full.")                         \
 	X(txn_replaced, CTR_COUNTER, "TXN_REPL", "transactions_replaced_total",                  \
 	  "Live transactions overwritten.")
 

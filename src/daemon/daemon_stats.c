@@ -63,6 +63,8 @@ daemon_fill_stats(const struct daemon *d, struct ctl_stats *st)
 		cw->sources = ss.used;
 		cw->sources_max = ss.capacity;
 		cw->sources_evicted = ss.evicted_live;
+		cw->sources_dense = ss.rings_used;
+		cw->sources_dense_evicted = ss.rings_evicted;
 		cw->txn_replaced = w->txns ? txntab_replaced(w->txns) : 0;
 		st->enobufs += n.enobufs;
 		st->recv_errors += n.recv_errors;

@@ -37,14 +37,26 @@ struct batch {
 	unsigned n_rejects;
 };
 
+/* The source table is faulted in here, whole (srctab.h): say what it
+ * costs, since that memory is resident from the start. */
 static struct srctab *
-new_srctab(const struct config *cfg, unsigned nworkers)
+new_srctab(const struct config *cfg, unsigned nworkers, unsigned index)
 {
 	uint32_t cap = cfg->max_sources / (nworkers ? nworkers : 1);
+	struct srctab_stats st;
+	struct srctab *t;
 
 	if (cap < 1024)
 		cap = 1024;
-	return srctab_new(cap, cfg->dos_reqs_density_per_unit + 1);
+	t = srctab_new(cap, cfg->dos_reqs_density_per_unit + 1);
+	if (!t)
+		return NULL;
+	srctab_get_stats(t, &st);
+	log_msg(LOG_INFO, "worker %u: source table %u entries (%llu KiB), %u exact rings "
+		"(%llu KiB), pre-faulted", index, st.capacity,
+		(unsigned long long)(st.entry_bytes >> 10), st.rings_capacity,
+		(unsigned long long)(st.ring_bytes >> 10));
+	return t;
 }
 
 int
@@ -72,7 +84,7 @@ worker_init(struct worker *w, unsigned index, uint16_t qnum, struct worker_share
 	ret = replylimit_init(&w->rlim, REPLYLIMIT_INTERVAL_MS, &sh->replies);
 	if (ret < 0)
 		return ret;
-	w->src = new_srctab(cfg, cfg->queue_count);
+	w->src = new_srctab(cfg, cfg->queue_count, index);
 	w->txns = txntab_new(cfg->max_transactions / cfg->queue_count);
 	w->enums = enumtab_new(cfg->max_transactions / cfg->queue_count, 4096);
 	w->tcp = tcptab_new(cfg->max_tcp_connections / cfg->queue_count < 16 ? 16 :
@@ -198,7 +210,7 @@ follow_config(struct worker *w)
 	 * kept for us until we confirm a generation past its retirement. */
 	w->pol.allow = allowlist_snap(w->sh->allow);
 	if (cfg->dos_reqs_density_per_unit + 1 != srctab_ring_size(w->src)) {
-		struct srctab *t = new_srctab(cfg, cfg->queue_count);
+		struct srctab *t = new_srctab(cfg, cfg->queue_count, w->index);
 
 		if (t) {
 			srctab_free(w->src);

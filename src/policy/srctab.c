@@ -6,6 +6,16 @@
 
 #include "srctab.h"
 
+/* One exact ring of the pool: N+1 request times of its owner. */
+struct src_ring {
+	uint32_t owner;    /* entry index + 1 */
+	uint32_t lru_prev; /* ring index + 1; 0 = none */
+	uint32_t lru_next; /* also the free list */
+	uint32_t pad;
+	uint64_t span;     /* exact span of ts[] (see ring_step()) */
+	uint32_t ts[];
+};
+
 struct srctab {
 	uint32_t capacity;
 	uint32_t ring_size;
@@ -20,8 +30,21 @@ struct srctab {
 	uint64_t evicted_live;
 	uint64_t expired;
 	uint32_t *buckets;
+	size_t buckets_len;
 	unsigned char *slab;
 	size_t slab_len;
+	/* The exact rings: a pool of rings_cap, LRU by last judged request. */
+	uint32_t rings_cap;
+	uint32_t rings_used;
+	uint32_t rings_unused; /* pool rings never handed out start here */
+	uint32_t rings_free;
+	uint32_t rings_head;
+	uint32_t rings_tail;
+	uint64_t promoted;
+	uint64_t rings_evicted;
+	size_t ring_entry_size;
+	unsigned char *rings;
+	size_t rings_len;
 };
 
 /* Indices are stored +1 so that 0 can mean "none" and zeroed memory is a
@@ -38,13 +61,65 @@ IDX(const struct srctab *t, const struct src_entry *e)
 	return (uint32_t)(((const unsigned char *)e - t->slab) / t->entry_size) + 1;
 }
 
+static inline struct src_ring *
+R(const struct srctab *t, uint32_t idx1)
+{
+	return (struct src_ring *)(t->rings + (size_t)(idx1 - 1) * t->ring_entry_size);
+}
+
+static size_t
+ring_entry_size(uint32_t ring_size)
+{
+	return (sizeof(struct src_ring) + (size_t)ring_size * sizeof(uint32_t) + 7) & ~(size_t)7;
+}
+
+uint32_t
+srctab_rings_default(uint32_t capacity, uint32_t ring_size)
+{
+	uint64_t by_bytes = (uint64_t)capacity * sizeof(struct src_entry) / ring_entry_size(ring_size);
+	uint64_t n = capacity / 16;
+
+	/* A legitimate source rarely makes SRCTAB_SMALL requests in one
+	 * window, so a sixteenth of the table is plenty; a long ring must not
+	 * make the pool outweigh the compact entries it serves. */
+	if (n > by_bytes)
+		n = by_bytes;
+	return n < 16 ? 16 : (uint32_t)n;
+}
+
+/*
+ * Memory the new-source path will use, faulted in now: a fresh source
+ * must cost a compact entry, not a page fault (issue 19). No
+ * MAP_NORESERVE: the pools are the configured bound and must exist.
+ */
+static void *
+pool_new(size_t len)
+{
+	unsigned char *p;
+
+	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
+		 -1, 0);
+	if (p == MAP_FAILED)
+		return NULL;
+	/* MAP_POPULATE is best effort: write every page to be sure. */
+	memset(p, 0, len);
+	return p;
+}
+
+static void
+pool_free(void *p, size_t len)
+{
+	if (p)
+		munmap(p, len);
+}
+
 struct srctab *
-srctab_new(uint32_t capacity, uint32_t ring_size)
+srctab_new_rings(uint32_t capacity, uint32_t ring_size, uint32_t rings)
 {
 	struct srctab *t;
 	uint32_t nb = 16;
 
-	if (capacity < 16 || ring_size < 2 || ring_size > 1000001)
+	if (capacity < 16 || ring_size < 2 || ring_size > 1000001 || rings < 1)
 		return NULL;
 	t = calloc(1, sizeof(*t));
 	if (!t)
@@ -56,27 +131,30 @@ srctab_new(uint32_t capacity, uint32_t ring_size)
 	}
 	t->capacity = capacity;
 	t->ring_size = ring_size;
-	/* Keep entries 8-byte aligned. Two slots past the ring hold the
-	 * entry's exact 64-bit span (see ring_span_get()). */
-	t->entry_size = (sizeof(struct src_entry) + ((size_t)ring_size + 2) * sizeof(uint32_t) + 7) & ~(size_t)7;
+	t->entry_size = sizeof(struct src_entry);
 	while (nb < capacity && nb < (1u << 30))
 		nb <<= 1;
 	t->nbuckets = nb;
-	t->buckets = calloc(nb, sizeof(uint32_t));
-	/* mmap rather than calloc: anonymous pages cost nothing until an
-	 * entry is first written, so a large configured bound does not mean a
-	 * large resident size for a quiet server. */
+	t->buckets_len = (size_t)nb * sizeof(uint32_t);
+	t->buckets = pool_new(t->buckets_len);
 	t->slab_len = (size_t)capacity * t->entry_size;
-	t->slab = mmap(NULL, t->slab_len, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (!t->buckets || t->slab == MAP_FAILED) {
-		if (t->slab != MAP_FAILED && t->slab)
-			munmap(t->slab, t->slab_len);
-		free(t->buckets);
-		free(t);
+	t->slab = pool_new(t->slab_len);
+	/* A limit the inline ring holds whole needs no pool. */
+	t->rings_cap = ring_size > SRCTAB_SMALL ? rings : 0;
+	t->ring_entry_size = ring_entry_size(ring_size);
+	t->rings_len = (size_t)t->rings_cap * t->ring_entry_size;
+	t->rings = t->rings_cap ? pool_new(t->rings_len) : NULL;
+	if (!t->buckets || !t->slab || (t->rings_cap && !t->rings)) {
+		srctab_free(t);
 		return NULL;
 	}
 	return t;
+}
+
+struct srctab *
+srctab_new(uint32_t capacity, uint32_t ring_size)
+{
+	return srctab_new_rings(capacity, ring_size, srctab_rings_default(capacity, ring_size));
 }
 
 void
@@ -84,8 +162,9 @@ srctab_free(struct srctab *t)
 {
 	if (!t)
 		return;
-	munmap(t->slab, t->slab_len);
-	free(t->buckets);
+	pool_free(t->rings, t->rings_len);
+	pool_free(t->slab, t->slab_len);
+	pool_free(t->buckets, t->buckets_len);
 	free(t);
 }
 
@@ -93,6 +172,102 @@ uint32_t
 srctab_ring_size(const struct srctab *t)
 {
 	return t->ring_size;
+}
+
+/* ---- the ring pool ---- */
+
+static void
+ring_lru_unlink(struct srctab *t, struct src_ring *r)
+{
+	if (r->lru_prev)
+		R(t, r->lru_prev)->lru_next = r->lru_next;
+	else
+		t->rings_head = r->lru_next;
+	if (r->lru_next)
+		R(t, r->lru_next)->lru_prev = r->lru_prev;
+	else
+		t->rings_tail = r->lru_prev;
+	r->lru_prev = r->lru_next = 0;
+}
+
+static void
+ring_lru_front(struct srctab *t, struct src_ring *r, uint32_t ridx)
+{
+	r->lru_prev = 0;
+	r->lru_next = t->rings_head;
+	if (t->rings_head)
+		R(t, t->rings_head)->lru_prev = ridx;
+	t->rings_head = ridx;
+	if (!t->rings_tail)
+		t->rings_tail = ridx;
+}
+
+/* Give e's ring back to the pool; e keeps nothing of it. */
+static void
+ring_release(struct srctab *t, struct src_entry *e)
+{
+	struct src_ring *r = R(t, e->ring);
+
+	ring_lru_unlink(t, r);
+	r->owner = 0;
+	r->lru_next = t->rings_free;
+	t->rings_free = e->ring;
+	t->rings_used--;
+	e->ring = 0;
+	e->ring_head = e->ring_count = 0;
+}
+
+/*
+ * The pool is full: its least recently judged owner goes back to its
+ * inline ring with its newest SRCTAB_SMALL request times (their span is
+ * the sum of their exact gaps). Older times are lost, so if that source
+ * goes on to cross the limit, its ban can come up to N - SRCTAB_SMALL
+ * requests later than with the whole ring; it never comes for a source
+ * that stays below the limit. Counted in rings_evicted.
+ */
+static void
+ring_demote(struct srctab *t, struct src_entry *e)
+{
+	struct src_ring *r = R(t, e->ring);
+	uint32_t n = e->ring_count < SRCTAB_SMALL ? e->ring_count : SRCTAB_SMALL;
+	uint32_t first = e->ring_head + e->ring_count - n;
+	uint64_t span = 0;
+
+	for (uint32_t i = 0; i < n; i++) {
+		e->small[i] = r->ts[(first + i) % t->ring_size];
+		if (i)
+			span += (uint32_t)(e->small[i] - e->small[i - 1]);
+	}
+	ring_release(t, e);
+	e->ring_head = 0;
+	e->ring_count = n;
+	e->span = span;
+}
+
+/* A ring for e, from the free list, the untouched rest of the pool, or
+ * the least recently judged owner. Never fails: the pool has >= 1 ring. */
+static struct src_ring *
+ring_take(struct srctab *t, struct src_entry *e)
+{
+	uint32_t ridx;
+	struct src_ring *r;
+
+	if (!t->rings_free && t->rings_unused == t->rings_cap) {
+		ring_demote(t, E(t, R(t, t->rings_tail)->owner));
+		t->rings_evicted++;
+	}
+	if (t->rings_free) {
+		ridx = t->rings_free;
+		t->rings_free = R(t, ridx)->lru_next;
+	} else {
+		ridx = ++t->rings_unused;
+	}
+	r = R(t, ridx);
+	r->owner = IDX(t, e);
+	ring_lru_front(t, r, ridx);
+	t->rings_used++;
+	e->ring = ridx;
+	return r;
 }
 
 static void
@@ -137,6 +312,8 @@ remove_entry(struct srctab *t, struct src_entry *e)
 		pp = &E(t, *pp)->hnext;
 	if (*pp)
 		*pp = e->hnext;
+	if (e->ring)
+		ring_release(t, e);
 	lru_unlink(t, e);
 	e->hnext = t->free_head;
 	t->free_head = idx;
@@ -218,68 +395,95 @@ srctab_get(struct srctab *t, const struct addr *a, uint64_t now_ms, bool *create
 }
 
 /*
- * The true time from the oldest stored request to the newest. Stored
- * timestamps are truncated to 32 bits, so "now - oldest" alone is ambiguous
- * once ring_size windows can exceed 2^32 ms (N=2000, T=3600 s): a steady
- * source whose span is 2^32 + 1 ms would read as 1 ms and be banned. Each
- * gap between consecutive requests is below the window (a larger gap
- * resets the ring), so it is exact; the span is their running sum.
+ * One request at now against a ring of `size` request times: true when
+ * it is full and its span is below the window (more than size - 1
+ * requests within a span shorter than window_ms).
+ *
+ * *span is the true time from the oldest stored request to the newest.
+ * Stored timestamps are truncated to 32 bits, so "now - oldest" alone is
+ * ambiguous once ring_size windows can exceed 2^32 ms (N=2000, T=3600 s):
+ * a steady source whose span is 2^32 + 1 ms would read as 1 ms and be
+ * banned. Each gap between consecutive requests is below the window (a
+ * larger gap resets the ring), so it is exact; the span is their sum.
  */
-static uint64_t
-ring_span_get(const struct srctab *t, const struct src_entry *e)
+static bool
+ring_step(uint32_t *ts, uint32_t size, uint32_t *head, uint32_t *count, uint64_t *span,
+	  uint32_t now, uint32_t window_ms)
 {
-	uint64_t s;
-
-	memcpy(&s, &e->ring[t->ring_size], sizeof(s));
-	return s;
-}
-
-static void
-ring_span_set(const struct srctab *t, struct src_entry *e, uint64_t s)
-{
-	memcpy(&e->ring[t->ring_size], &s, sizeof(s));
-}
-
-bool
-srctab_hit(struct srctab *t, struct src_entry *e, uint64_t now_ms, uint32_t window_ms)
-{
-	uint32_t now = (uint32_t)now_ms;
-	uint64_t span = 0;
+	uint64_t sp = 0;
 
 	/* A gap of a whole window means no earlier request can ever share a
 	 * window with a later one: forget them. This also keeps every gap
 	 * between stored timestamps below the window, so each gap is exact
 	 * under 32-bit wrapping subtraction. */
-	if (e->ring_count) {
-		uint32_t newest = e->ring[(e->ring_head + e->ring_count - 1) % t->ring_size];
-		uint32_t gap = now - newest;
+	if (*count) {
+		uint32_t gap = now - ts[(*head + *count - 1) % size];
 
 		if (gap >= window_ms) {
-			e->ring_count = 0;
-			e->ring_head = 0;
+			*count = 0;
+			*head = 0;
 		} else {
-			span = ring_span_get(t, e) + gap;
+			sp = *span + gap;
 		}
 	}
-
-	if (e->ring_count < t->ring_size) {
-		uint32_t pos = (e->ring_head + e->ring_count) % t->ring_size;
-
-		e->ring[pos] = now;
-		e->ring_count++;
-		ring_span_set(t, e, span);
-		if (e->ring_count < t->ring_size)
-			return false;
-	} else {
-		/* Overwrite the oldest; the new oldest is the next slot. */
-		uint32_t old = e->ring[e->ring_head];
-
-		e->ring[e->ring_head] = now;
-		e->ring_head = (e->ring_head + 1) % t->ring_size;
-		span -= (uint32_t)(e->ring[e->ring_head] - old);
-		ring_span_set(t, e, span);
+	if (*count < size) {
+		ts[(*head + *count) % size] = now;
+		(*count)++;
+		*span = sp;
+		return *count == size && sp < window_ms;
 	}
-	return span < window_ms;
+	/* Overwrite the oldest; the new oldest is the next slot. */
+	{
+		uint32_t old = ts[*head];
+
+		ts[*head] = now;
+		*head = (*head + 1) % size;
+		sp -= (uint32_t)(ts[*head] - old);
+		*span = sp;
+	}
+	return sp < window_ms;
+}
+
+/*
+ * Stage one runs on the inline ring, sized min(N+1, SRCTAB_SMALL). When
+ * it fills within one window and the limit is larger, the source is
+ * promoted: its SRCTAB_SMALL times seed an exact ring. They are all the
+ * history that matters: the request before the oldest of them is at
+ * least a window older than the newest (at that newer request the inline
+ * ring was full and not within a window, or it was reset by a gap), so
+ * it can share no window with this request or any later one. Hence the
+ * ban comes at the same request as with a ring kept from the start, and
+ * never for a source that stays at or below the limit.
+ */
+bool
+srctab_hit(struct srctab *t, struct src_entry *e, uint64_t now_ms, uint32_t window_ms)
+{
+	uint32_t now = (uint32_t)now_ms;
+	struct src_ring *r;
+
+	if (!e->ring) {
+		uint32_t small = t->ring_size < SRCTAB_SMALL ? t->ring_size : SRCTAB_SMALL;
+		bool dense = ring_step(e->small, small, &e->ring_head, &e->ring_count, &e->span,
+				       now, window_ms);
+
+		if (!dense || small == t->ring_size)
+			return dense;
+		/* Promotion: SRCTAB_SMALL < ring_size, so not yet dense. */
+		r = ring_take(t, e);
+		for (uint32_t i = 0; i < small; i++)
+			r->ts[i] = e->small[(e->ring_head + i) % small];
+		r->span = e->span;
+		e->ring_head = 0;
+		t->promoted++;
+		return false;
+	}
+	r = R(t, e->ring);
+	if (t->rings_head != e->ring) {
+		ring_lru_unlink(t, r);
+		ring_lru_front(t, r, e->ring);
+	}
+	return ring_step(r->ts, t->ring_size, &e->ring_head, &e->ring_count, &r->span, now,
+			 window_ms);
 }
 
 void
@@ -313,6 +517,12 @@ srctab_get_stats(const struct srctab *t, struct srctab_stats *st)
 	st->used = t->used;
 	st->evicted_live = t->evicted_live;
 	st->expired = t->expired;
+	st->rings_capacity = t->rings_cap;
+	st->rings_used = t->rings_used;
+	st->promoted = t->promoted;
+	st->rings_evicted = t->rings_evicted;
+	st->entry_bytes = t->slab_len + t->buckets_len;
+	st->ring_bytes = t->rings_len;
 }
 
 uint32_t
@@ -320,9 +530,12 @@ srctab_window_count(const struct srctab *t, const struct src_entry *e, uint64_t 
 		    uint32_t window_ms)
 {
 	uint32_t now = (uint32_t)now_ms, n = 0;
+	const uint32_t *ts = e->ring ? R(t, e->ring)->ts : e->small;
+	uint32_t size = e->ring ? t->ring_size :
+			t->ring_size < SRCTAB_SMALL ? t->ring_size : SRCTAB_SMALL;
 
 	for (uint32_t i = 0; i < e->ring_count; i++)
-		if (now - e->ring[(e->ring_head + i) % t->ring_size] < window_ms)
+		if (now - ts[(e->ring_head + i) % size] < window_ms)
 			n++;
 	return n;
 }

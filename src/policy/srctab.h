@@ -9,18 +9,32 @@
  * The table is owned by one worker thread (--queue-balance sends one source
  * to one queue), so it takes no locks. It has a fixed capacity chosen at
  * creation: an attacker spoofing a million addresses gets the least recently
- * seen entries evicted (and counted), never unbounded growth. Entries live in
- * one slab allocated up front; pages are only touched as entries are used.
+ * seen entries evicted (and counted), never unbounded growth.
  *
- * Density is judged exactly, not with fixed windows: each entry remembers the
- * timestamps of its last N+1 requests, so "more than N requests within any
- * T-ms span" is the test "the oldest of the last N+1 is less than T ms old".
+ * Density is judged exactly, not with fixed windows: "more than N requests
+ * within any T-ms span" is the test "the oldest of the last N+1 request
+ * times is less than T ms old". It is done in two stages so that a new
+ * source costs a compact entry and nothing more (issue 19):
+ *  - every source has a compact entry (SRCTAB_SMALL exact timestamps
+ *    inline) from a pool faulted in at creation;
+ *  - a source that makes SRCTAB_SMALL requests within one window takes an
+ *    exact ring of N+1 timestamps from a second, smaller pool, seeded with
+ *    those SRCTAB_SMALL timestamps. Every earlier request is at least T
+ *    older than the promoting one (else it would have promoted earlier), so
+ *    the seeded ring decides exactly as a ring kept from the first request.
+ * A full ring pool hands the ring of its least recently judged owner to the
+ * newcomer (counted in rings_evicted); the owner keeps its newest
+ * SRCTAB_SMALL timestamps inline. Both pools are touched at creation: the
+ * new-source path neither allocates nor faults.
  */
 
 #include <stdbool.h>
 #include <stdint.h>
 
 #include "addr.h"
+
+/* Timestamps kept inline: the promotion threshold (requests in a window). */
+#define SRCTAB_SMALL 8
 
 struct srctab;
 
@@ -31,11 +45,13 @@ struct src_entry {
 	uint32_t lru_next;
 	uint32_t last_ms;  /* truncated monotonic ms this source was last seen */
 	uint32_t cfg_gen;  /* config generation `trusted` was computed for */
-	uint32_t ring_head;
+	uint32_t ring_head; /* of the ring in use: inline or pooled */
 	uint32_t ring_count;
+	uint32_t ring;     /* pooled exact ring (index + 1); 0 = inline ring */
 	uint8_t trusted;
 	uint8_t pad[3];
-	uint32_t ring[];   /* last ring_size request times (truncated ms) */
+	uint64_t span;     /* inline ring's exact span (see ring_step()) */
+	uint32_t small[SRCTAB_SMALL]; /* inline request times (truncated ms) */
 };
 
 struct srctab_stats {
@@ -43,13 +59,25 @@ struct srctab_stats {
 	uint32_t used;
 	uint64_t evicted_live; /* evicted to make room before going idle */
 	uint64_t expired;      /* removed after source_idle_time */
+	uint32_t rings_capacity; /* exact rings in the pool (0: all inline) */
+	uint32_t rings_used;
+	uint64_t promoted;      /* sources that took an exact ring */
+	uint64_t rings_evicted; /* rings taken from their owner: pool full */
+	uint64_t entry_bytes;   /* pre-faulted compact pool (with its buckets) */
+	uint64_t ring_bytes;    /* pre-faulted ring pool */
 };
 
 /*
  * capacity: maximum entries (>= 16). ring_size: N+1 for a density limit
- * of N requests. Returns NULL on ENOMEM or a bad argument.
+ * of N requests. The ring pool is sized by srctab_rings_default().
+ * Returns NULL on ENOMEM or a bad argument.
  */
 struct srctab *srctab_new(uint32_t capacity, uint32_t ring_size);
+/* The same with rings exact rings (>= 1; ignored when ring_size <=
+ * SRCTAB_SMALL, where the inline ring is the whole history). */
+struct srctab *srctab_new_rings(uint32_t capacity, uint32_t ring_size, uint32_t rings);
+/* capacity / 16, at most the compact pool's bytes, at least 16. */
+uint32_t srctab_rings_default(uint32_t capacity, uint32_t ring_size);
 void srctab_free(struct srctab *t);
 uint32_t srctab_ring_size(const struct srctab *t);
 
@@ -65,7 +93,8 @@ struct src_entry *srctab_find(struct srctab *t, const struct addr *a);
  * than ring_size-1 requests within a span shorter than window_ms.
  */
 bool srctab_hit(struct srctab *t, struct src_entry *e, uint64_t now_ms, uint32_t window_ms);
-/* Forget the request history of an entry (after it was banned). */
+/* Forget the request history of an entry (after it was banned). Its ring,
+ * if any, stays its own until the pool needs it or the entry goes. */
 void srctab_reset(struct src_entry *e);
 
 /* Remove at most `max` entries idle for idle_ms or more; returns how many. */
