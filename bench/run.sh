@@ -5,6 +5,9 @@
 #
 #   sudo bench/run.sh [--report PATH] [--reps N]   full run (< 10 min), Markdown report
 #   sudo bench/run.sh --smoke                       harness check (~30 s), for CI
+#   sudo bench/run.sh --newsrc [--before BUILD] [--reps N]
+#                                                   new-source flood vs legit mix (~3 min),
+#                                                   optionally against an older build
 #
 # Builds its C tools (generator, sink, no-op queue reader) with cc and
 # pkg-config into $SWB_DIR/bin, makes its own namespaces and veth pairs
@@ -45,12 +48,15 @@ SRC=$(dirname "$HERE")
 MODE=full
 REPORT=$HERE/report.md
 REPS=3
+BEFORE_BUILD=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) MODE=smoke; shift ;;
+	--newsrc) MODE=newsrc; shift ;;
+	--before) BEFORE_BUILD=$2; shift 2 ;;
 	--report) REPORT=$2; shift 2 ;;
 	--reps) REPS=$2; shift 2 ;;
-	-h | --help) sed -n '3,33p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,36p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -76,7 +82,11 @@ DST6=2001:db8:5::1
 KAM4=203.0.113.254
 T_START=$SECONDS
 # Whole-run deadline (seconds): the full run must end in under 10 minutes.
-if [ "$MODE" = full ]; then DEADLINE=$((SECONDS + 570)); else DEADLINE=$((SECONDS + 120)); fi
+case $MODE in
+full) DEADLINE=$((SECONDS + 570)) ;;
+newsrc) DEADLINE=$((SECONDS + 400)) ;;
+*) DEADLINE=$((SECONDS + 120)) ;;
+esac
 
 log() { printf 'bench: %s\n' "$*" >&2; }
 die() { printf 'bench: FATAL: %s\n' "$*" >&2; exit 1; }
@@ -142,7 +152,7 @@ for f in "$SW" "$SWCTL" "$SWRULES"; do
 done
 HAVE_KAM=1
 command -v kamailio >/dev/null 2>&1 || HAVE_KAM=0
-if [ $HAVE_KAM = 0 ] && { [ "$MODE" = full ] || [ "${CI:-}" = true ]; }; then
+if [ $HAVE_KAM = 0 ] && [ "$MODE" != newsrc ] && { [ "$MODE" = full ] || [ "${CI:-}" = true ]; }; then
 	die "kamailio missing (apt-get install kamailio)"
 fi
 
@@ -475,6 +485,62 @@ if [ "$MODE" = smoke ]; then
 	echo "bench smoke: $PASSED passed, $FAILED failed ($((SECONDS - T_START)) s)"
 	[ "$FAILED" = 0 ]
 	exit
+fi
+
+# ================================================================== new sources
+# Issue 19: what a source never seen before costs. Per repetition, for each
+# daemon build (--before, then this one), side by side: a fresh daemon, the
+# legit mix at 50k packets/s (200 IPv4 sources: known after their first
+# packets), then a spoofed flood at 100k packets/s where every packet comes
+# from a new IPv6 /64 (400,000 of them, each new to this fresh daemon; the
+# table holds 1,000,000: each packet creates an entry). CPU per packet of the flood against that of the mix.
+# IPv4: swb-gen may only spoof inside 203.0.113.0/24 (network safety), so
+# a live IPv4 new-source flood cannot go past 254 sources; an IPv4 and an
+# IPv6 source take the same entry and path once aggregated, see
+# doc/performance.md.
+if [ "$MODE" = newsrc ]; then
+	SW_AFTER=$SW
+	SUBJECTS="after"
+	if [ -n "$BEFORE_BUILD" ]; then
+		[ -x "$BEFORE_BUILD/sipwarden" ] || die "no $BEFORE_BUILD/sipwarden"
+		SUBJECTS="before after"
+	fi
+	log "load before: $(loadavg)"
+	meta "mode=newsrc reps=$REPS before=${BEFORE_BUILD:-none} load_before=$(loadavg)"
+	ns_up
+	for rep in $(seq "$REPS"); do
+		for sub in $SUBJECTS; do
+			if [ "$sub" = before ]; then SW=$BEFORE_BUILD/sipwarden; else SW=$SW_AFTER; fi
+			daemon_start || die "daemon ($sub) did not start"
+			echo "newsrc_${sub}_rep${rep}_pools=$(grep -o 'source table .*' "$RUN/sipwarden.log" | head -n 1 | tr ' ' '_')" >>"$META"
+			rss0=$(rss_kb "${PIDS[daemon]}")
+			measure newsrc-mix "daemon-$sub" "$rep" 50000 5 250000 32
+			measure newsrc-flood6 "daemon-$sub" "$rep" 100000 4 400000 32 \
+				--src6-count 400000 --mix options
+			read -r src_n _ <<<"$(daemon_sources)"
+			echo "newsrc_${sub}_rep${rep}: sources=$src_n rss_start_kb=$rss0 rss_end_kb=$(rss_kb "${PIDS[daemon]}") stats=$(ctl --json stats 2>/dev/null | tr -d ' \n' | grep -o '"verdicts":{[^}]*}')" >>"$META"
+			daemon_stop
+		done
+		log "rep $rep done at $((SECONDS - T_START)) s, load $(loadavg)"
+	done
+	SW=$SW_AFTER
+	meta "load_after=$(loadavg) elapsed_s=$((SECONDS - T_START))"
+	# CPU per packet (us): median and range over the repetitions, and the
+	# flood / mix ratio of each repetition (same daemon, same run).
+	awk -F'\t' '$1 ~ /^newsrc-/ && $5 > 0 { k = $2 " " $1; v[k, ++n[k]] = $12 / $5 * 1e6
+		if ($1 == "newsrc-mix") mix[$2, $3] = $12 / $5 * 1e6; else fl[$2, $3] = $12 / $5 * 1e6
+		lost[k] += $5 - $8; subj[$2] = 1 }
+	function med(a, k, c,   i, j, t, x) { for (i = 1; i <= c; i++) x[i] = a[k, i]
+		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
+		lo = x[1]; hi = x[c]; return c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2 }
+	END { printf "%-14s %-14s %8s %17s %9s\n", "subject", "test", "us/pkt", "min-max", "not-delivered"
+		for (k in n) { m = med(v, k, n[k]); split(k, p, " ")
+			printf "%-14s %-14s %8.2f %8.2f-%-8.2f %9d\n", p[1], p[2], m, lo, hi, lost[k] }
+		for (s in subj) { c = 0; for (r = 1; r <= 9; r++) if ((s, r) in fl && mix[s, r] > 0) rr[s, ++c] = fl[s, r] / mix[s, r]
+			if (c) { m = med(rr, s, c); printf "%-14s flood6/mix ratio %.2f (%.2f-%.2f, target <= 1.5)\n", s, m, lo, hi } } }' \
+		"$RES" | tee "$RUN/newsrc.txt"
+	log "results: $RES, $META, $RUN/newsrc.txt ($((SECONDS - T_START)) s)"
+	exit 0
 fi
 
 # ================================================================== full run
