@@ -495,9 +495,9 @@ fi
 # from a new IPv6 /64 (400,000 of them, each new to this fresh daemon; the
 # table holds 1,000,000: each packet creates an entry). CPU per packet of the flood against that of the mix.
 # IPv4: swb-gen may only spoof inside 203.0.113.0/24 (network safety), so
-# a live IPv4 new-source flood cannot go past 254 sources; an IPv4 and an
-# IPv6 source take the same entry and path once aggregated, see
-# doc/performance.md.
+# a live IPv4 new-source flood cannot go past 254 sources: IPv4 across the
+# whole space is measured on the source table alone (swb-srcbench, no
+# packets), beside IPv6, see doc/performance.md.
 if [ "$MODE" = newsrc ]; then
 	SW_AFTER=$SW
 	SUBJECTS="after"
@@ -515,8 +515,25 @@ if [ "$MODE" = newsrc ]; then
 			echo "newsrc_${sub}_rep${rep}_pools=$(grep -o 'source table .*' "$RUN/sipwarden.log" | head -n 1 | tr ' ' '_')" >>"$META"
 			rss0=$(rss_kb "${PIDS[daemon]}")
 			measure newsrc-mix "daemon-$sub" "$rep" 50000 5 250000 32
+			# The same packets from 200 known /64s: what the flood costs
+			# without its new sources (packet size, rate, load).
+			measure newsrc-known6 "daemon-$sub" "$rep" 100000 4 400000 32 \
+				--src6-count 200 --mix options
+			if [ -n "${SWB_PERF:-}" ] && [ "$sub" = after ] && [ "$rep" = "$REPS" ]; then
+				(perf record -g -F 2000 -p "${PIDS[daemon]}" -o "$RUN/perf-newsrc.data" -- sleep 3 \
+					>"$RUN/perf-record.log" 2>&1) &
+				perf_pid=$!
+				sleep 0.3
+			fi
 			measure newsrc-flood6 "daemon-$sub" "$rep" 100000 4 400000 32 \
-				--src6-count 400000 --mix options
+				--src6-count 400000 --src6-offset 200 --mix options
+			if [ -n "${perf_pid:-}" ]; then
+				wait "$perf_pid" || true
+				perf report -i "$RUN/perf-newsrc.data" --no-children --sort dso,symbol -g none \
+					--percent-limit 0.7 --stdio 2>/dev/null | grep -v '^#' | grep -v '^$' \
+					>"$RUN/perf-newsrc.txt" || true
+				perf_pid=
+			fi
 			read -r src_n _ <<<"$(daemon_sources)"
 			echo "newsrc_${sub}_rep${rep}: sources=$src_n rss_start_kb=$rss0 rss_end_kb=$(rss_kb "${PIDS[daemon]}") stats=$(ctl --json stats 2>/dev/null | tr -d ' \n' | grep -o '"verdicts":{[^}]*}')" >>"$META"
 			daemon_stop
@@ -524,11 +541,27 @@ if [ "$MODE" = newsrc ]; then
 		log "rep $rep done at $((SECONDS - T_START)) s, load $(loadavg)"
 	done
 	SW=$SW_AFTER
+	# The source table alone (bench/srcbench.c, no traffic): IPv4 across
+	# the whole space and IPv6 /64s, new against known, this tree's
+	# srctab.c and the --before tree's (BEFORE_SRC, default its parent).
+	: "${BEFORE_SRC:=${BEFORE_BUILD:+$(dirname "$BEFORE_BUILD")}}"
+	: >"$RUN/srcbench.txt"
+	for rep in $(seq "$REPS"); do
+		for sub in $SUBJECTS; do
+			if [ "$sub" = before ]; then t=$BEFORE_SRC; else t=$SRC; fi
+			[ -x "$BIN/swb-srcbench-$sub" ] || $CC -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
+				-I"$t/src/base" -I"$t/src/policy" -o "$BIN/swb-srcbench-$sub" "$HERE/srcbench.c" \
+				"$t/src/policy/srctab.c" "$t/src/base/addr.c" "$t/src/base/hash.c" || continue
+			echo "$sub $rep $("$BIN/swb-srcbench-$sub" 500000 601 400000)" >>"$RUN/srcbench.txt"
+		done
+	done
+	sed 's/^/srcbench_/' "$RUN/srcbench.txt" >>"$META"
 	meta "load_after=$(loadavg) elapsed_s=$((SECONDS - T_START))"
 	# CPU per packet (us): median and range over the repetitions, and the
 	# flood / mix ratio of each repetition (same daemon, same run).
 	awk -F'\t' '$1 ~ /^newsrc-/ && $5 > 0 { k = $2 " " $1; v[k, ++n[k]] = $12 / $5 * 1e6
-		if ($1 == "newsrc-mix") mix[$2, $3] = $12 / $5 * 1e6; else fl[$2, $3] = $12 / $5 * 1e6
+		if ($1 == "newsrc-mix") mix[$2, $3] = $12 / $5 * 1e6
+		else if ($1 == "newsrc-known6") kn[$2, $3] = $12 / $5 * 1e6; else fl[$2, $3] = $12 / $5 * 1e6
 		lost[k] += $5 - $8; subj[$2] = 1 }
 	function med(a, k, c,   i, j, t, x) { for (i = 1; i <= c; i++) x[i] = a[k, i]
 		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
@@ -537,8 +570,16 @@ if [ "$MODE" = newsrc ]; then
 		for (k in n) { m = med(v, k, n[k]); split(k, p, " ")
 			printf "%-14s %-14s %8.2f %8.2f-%-8.2f %9d\n", p[1], p[2], m, lo, hi, lost[k] }
 		for (s in subj) { c = 0; for (r = 1; r <= 9; r++) if ((s, r) in fl && mix[s, r] > 0) rr[s, ++c] = fl[s, r] / mix[s, r]
-			if (c) { m = med(rr, s, c); printf "%-14s flood6/mix ratio %.2f (%.2f-%.2f, target <= 1.5)\n", s, m, lo, hi } } }' \
+			if (c) { m = med(rr, s, c); printf "%-14s flood6/mix ratio %.2f (%.2f-%.2f, target <= 1.5)\n", s, m, lo, hi }
+			c = 0; for (r = 1; r <= 9; r++) if ((s, r) in fl && kn[s, r] > 0) rk[s, ++c] = fl[s, r] / kn[s, r]
+			if (c) { m = med(rk, s, c); printf "%-14s flood6/known6 ratio %.2f (%.2f-%.2f)\n", s, m, lo, hi } } }' \
 		"$RES" | tee "$RUN/newsrc.txt"
+	# Table alone, ns per request: median (min-max) over the repetitions.
+	awk '{ for (i = 3; i <= 5; i++) { split($i, kv, "="); k = $1 " " kv[1]; v[k, ++n[k]] = kv[2] } }
+	END { for (k in n) { c = n[k]; for (i = 1; i <= c; i++) x[i] = v[k, i]
+		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
+		printf "srctab alone %-22s %6.0f ns (%.0f-%.0f)\n", k, c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2, x[1], x[c] } }' \
+		"$RUN/srcbench.txt" | sort | tee -a "$RUN/newsrc.txt"
 	log "results: $RES, $META, $RUN/newsrc.txt ($((SECONDS - T_START)) s)"
 	exit 0
 fi
