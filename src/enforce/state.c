@@ -341,8 +341,10 @@ hex64(const char *s, uint64_t *v)
 	return 0;
 }
 
-/* The key line: adopted, or (a fixed key that differs) the entries after
- * it are skipped. 0 or -EINVAL. */
+/* The key line: the entries after it are used when it is the table's key,
+ * or when the table may adopt it (no fixed key, and nothing noted under its
+ * own yet: a restore at run time, leaving monitor mode, must not forget
+ * what the workers learnt meanwhile); else skipped. 0 or -EINVAL. */
 static int
 load_known_key(const char *line, const struct state_known *known, bool *usable)
 {
@@ -355,9 +357,12 @@ load_known_key(const char *line, const struct state_known *known, bool *usable)
 	if (!known || !known->t)
 		return 0;
 	knowntab_get_key(known->t, &cur, &fixed);
-	if (!fixed)
+	if (cur.k0 == k.k0 && cur.k1 == k.k1) {
+		*usable = true;
+	} else if (!fixed && knowntab_empty(known->t)) {
 		knowntab_set_key(known->t, &k, false);
-	*usable = !fixed || (cur.k0 == k.k0 && cur.k1 == k.k1);
+		*usable = true;
+	}
 	return 0;
 }
 

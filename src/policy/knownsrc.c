@@ -77,9 +77,15 @@ knowntab_set_key(struct knowntab *t, const struct hash_key *k, bool fixed)
 {
 	if (!t)
 		return;
+	/* Every stripe held: a worker noting meanwhile sees the old table or
+	 * the new one (a hash computed under a torn key only misses). */
+	for (unsigned i = 0; i < LOCKS; i++)
+		pthread_mutex_lock(&t->locks[i]);
 	t->key = *k;
 	t->key_fixed = fixed;
 	memset(t->e, 0, (size_t)t->nsets * WAYS * sizeof(*t->e));
+	for (unsigned i = LOCKS; i-- > 0;)
+		pthread_mutex_unlock(&t->locks[i]);
 	pthread_mutex_lock(&t->out_lock);
 	t->out_n = 0;
 	pthread_mutex_unlock(&t->out_lock);
@@ -91,6 +97,20 @@ knowntab_get_key(struct knowntab *t, struct hash_key *k, bool *fixed)
 {
 	*k = t->key;
 	*fixed = t->key_fixed;
+}
+
+bool
+knowntab_empty(struct knowntab *t)
+{
+	bool empty = true;
+
+	for (uint32_t s = 0; s < t->nsets && empty; s++) {
+		pthread_mutex_lock(&t->locks[s % LOCKS]);
+		for (unsigned i = 0; i < WAYS; i++)
+			empty = empty && !t->e[(size_t)s * WAYS + i].h;
+		pthread_mutex_unlock(&t->locks[s % LOCKS]);
+	}
+	return empty;
 }
 
 void

@@ -68,6 +68,8 @@ void knowntab_free(struct knowntab *t);
 void knowntab_set_key(struct knowntab *t, const struct hash_key *k, bool fixed);
 /* The key and whether it is fixed. */
 void knowntab_get_key(struct knowntab *t, struct hash_key *k, bool *fixed);
+/* No entry at all (of any age). */
+bool knowntab_empty(struct knowntab *t);
 /* Have knowntab_note() queue what it learns for knowntab_take_shares(). */
 void knowntab_set_sharing(struct knowntab *t, bool on);
 

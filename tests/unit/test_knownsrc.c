@@ -398,3 +398,35 @@ Test(knownsrc, a_peers_ban_never_covers_what_this_node_trusts)
 	hostaddr_free(h);
 	config_free(cfg);
 }
+
+/* Leaving monitor mode restores the saved state at run time: the workers'
+ * entries since the start stay, under the key adopted then; a file under
+ * another key cannot replace a table that holds entries. */
+Test(knownsrc, a_restore_at_run_time_keeps_what_was_learnt)
+{
+	struct knowntab *t = knowntab_new(64), *other = knowntab_new(64);
+	struct bantab *bans = bantab_new(16);
+	struct state_known kt = { t, TTL_MS }, ko = { other, TTL_MS };
+	struct state_report rep;
+	struct addr home = A("203.0.113.14"), cafe = A("198.51.100.99");
+
+	mkdir_tmp();
+	knowntab_note(t, "alice@example.org", &home, MONO);
+	cr_assert_eq(state_save_known(g_dir, bans, NULL, &kt, MONO, WALL), 0);
+	/* bob logs in, then the state is restored again */
+	knowntab_note(t, "bob@example.org", &cafe, MONO + 1000);
+	cr_assert_eq(state_load_known(g_dir, bans, NULL, &kt, MONO + 2000, WALL + 2, &rep), 0);
+	cr_assert_eq(rep.known, 0, "alice's entry is there already, not newer");
+	cr_assert(knowntab_known(t, "bob@example.org", &cafe, MONO + 2000, TTL_MS));
+	cr_assert(knowntab_known(t, "alice@example.org", &home, MONO + 2000, TTL_MS));
+	/* another table's file: its key is not adopted over entries */
+	knowntab_note(other, "carol@example.org", &home, MONO);
+	cr_assert_eq(state_save_known(g_dir, bans, NULL, &ko, MONO, WALL), 0);
+	cr_assert_eq(state_load_known(g_dir, bans, NULL, &kt, MONO + 3000, WALL + 3, &rep), 0);
+	cr_assert_eq(rep.known_skipped, 1);
+	cr_assert(knowntab_known(t, "bob@example.org", &cafe, MONO + 3000, TTL_MS));
+	rm_tmp();
+	knowntab_free(t);
+	knowntab_free(other);
+	bantab_free(bans);
+}
