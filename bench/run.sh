@@ -182,7 +182,7 @@ cat >"$RUN/sizes.c" <<'EOF'
 #include <stdio.h>
 #include "srctab.h"
 #include "authtrack.h"
-int main(void) { printf("src_entry_hdr=%zu txn=%zu\n", sizeof(struct src_entry), sizeof(struct txn)); return 0; }
+int main(void) { printf("src_entry=%zu txn=%zu\n", sizeof(struct src_entry), sizeof(struct txn)); return 0; }
 EOF
 if $CC -O0 -D_GNU_SOURCE -I"$SRC/src/base" -I"$SRC/src/sip" -I"$SRC/src/policy" -o "$BIN/swb-sizes" "$RUN/sizes.c" 2>/dev/null; then
 	SIZES=$("$BIN/swb-sizes")
