@@ -8,6 +8,8 @@
 #  - with banned_user_reply: 403, a banned user's requests from spoofed
 #    sources get one answer per victim per 2 s and 40 at once overall
 #    (the reflection), yet the answers do go out
+#  - a user key carrying a decoded newline and a forged ban line is logged
+#    escaped, at its ban and at its expiry (no fail2ban match)
 set -euo pipefail
 
 : "${SIPWARDEN_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
@@ -18,7 +20,7 @@ export SIPWARDEN_SRC
 . "$SIPWARDEN_SRC/tests/integration/lib_sw.sh"
 trap lab_down EXIT
 
-lab_require_tools ip ss kamailio svwar python3 iptables ipset timeout setpriv
+lab_require_tools ip ss kamailio svwar python3 iptables ipset timeout setpriv fail2ban-regex
 lab_up
 lab_kamailio_start
 CONF="$SIPWARDEN_SRC/tests/integration/conf/abuse_misc.yml"
@@ -143,6 +145,43 @@ check_403_reflection() {
 }
 lab_check "banned_user_reply: 403 answers spoofed sources at most once per 2 s each, 20/s overall" \
 	check_403_reflection
+
+# Issue 17, attack 7: log injection at ban expiry. A user key holds what
+# the attacker wrote, percent-decoded (a From user, when the credentials'
+# username does not parse): a newline and a forged ban line. The lab's
+# Kamailio answers 404, not 401, for a user outside 100-199, so the key is
+# planted where such a ban also lives, the state file (escaped there, as
+# the daemon writes it), with 121@example.org as its benign twin. At
+# their expiry neither line may carry a raw control byte, and the shipped
+# fail2ban filter may find no host in the log (the unit test at the root
+# cause: test_logescape).
+FORGED="evil%0Asipwarden%3A%20IP%20%27203.0.113.99%27%20is%20blocked%20and%20banned%20-%20R=x"
+check_expiry_injection() {
+	local now hosts
+	lab_sipwarden_stop
+	now=$(date +%s)
+	cat >"$LAB_RUN/state/bans.state" <<-STATE
+	# sipwarden state 1
+	user $FORGED@example.org 0 auth $((now + 3)) $now
+	user 121@example.org 0 auth $((now + 3)) $now
+	end 2
+	STATE
+	lab_sipwarden_start "$CONF" || return 1
+	sw_ctl bans user
+	sw_ctl bans user | grep -q '121@example.org' || return 1
+	lab_wait_for "grep -q \"ban of '121@example.org' (auth) expired\" '$SWLOG' &&
+		grep -q \"ban of 'evil.*expired\" '$SWLOG'" 15 || return 1
+	grep -a -E "evil|121@" "$SWLOG"
+	# every line starts with the daemon's own prefix: none was forged
+	! grep -a -v -E '^[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]+ sipwarden\[[0-9]+\]: ' "$SWLOG" | grep -q . || return 1
+	! LC_ALL=C grep -a -q -P '[\x00-\x08\x0b-\x1f\x7f]' "$SWLOG" || return 1
+	hosts=$(fail2ban-regex -o ip "$SWLOG" "$SIPWARDEN_SRC/rules/fail2ban/filter.d/sipwarden.conf" |
+		sort -u | tr '\n' ' ')
+	echo "hosts the fail2ban filter finds: ${hosts:-none}"
+	[[ " $hosts " != *" 203.0.113.99 "* ]]
+}
+lab_check "log injection at ban expiry: a forged ban line in a user key stays one escaped line" \
+	check_expiry_injection
 
 lab_check "daemon log free of sanitizer reports" sw_sanitizer_clean
 
