@@ -667,8 +667,9 @@ config_regex_init(struct config_regex *r, const char *pattern,
 	/* Before regcomp(), which would try to build every copy (regexcost.h):
 	 * a few stacked '+' exhaust memory at start or at reload. */
 	if (regexcost_nodes(pattern, REGEXCOST_MAX + 1) > REGEXCOST_MAX) {
-		snprintf(errbuf, errlen, "too complex: its repetitions expand to more than %u "
-			 "states", REGEXCOST_MAX);
+		snprintf(errbuf, errlen, "too complex (a quantifier on a quantifier, a "
+			 "repetition of what can be empty, or over %u states once repeated)",
+			 REGEXCOST_MAX);
 		return -EINVAL;
 	}
 	rc = regcomp(&r->re, pattern, REG_EXTENDED | REG_NOSUB);

@@ -10,9 +10,13 @@
  * x x*, x{n,m} m copies. Stacked or nested repetitions multiply, so a
  * 60-byte pattern such as "a+++++++++++++++++++++++++++++++++++++" asks
  * for 2^37 nodes and regcomp() exhausts memory (the daemon at start or
- * at reload, found by fuzz_config). regexcost_nodes() walks the pattern
- * the way the ERE grammar nests it and multiplies the factors, saturating
- * at cap, so such a pattern can be refused with a message instead.
+ * at reload, found by fuzz_config), and a repetition of something that
+ * can match the empty string ("(a*)*", "e*++") makes cycles of empty
+ * transitions whose closures cost it seconds. regexcost_nodes() walks the
+ * pattern the way the ERE grammar nests it and multiplies the factors,
+ * saturating at cap, and answers cap for the two constructs no User-Agent
+ * pattern needs: a quantifier directly on a quantifier (undefined in
+ * POSIX) and a repetition of what can match nothing.
  */
 
 #include <stddef.h>
@@ -26,8 +30,9 @@
  * The bound for pattern (NUL-terminated), at most cap. Counts one node per
  * literal, bracket expression, anchor or escape, the sum over the branches
  * of an alternation, and per quantifier multiplies its atom by 2 for '+',
- * n+1 for {n,}, max(m,1) for {n,m} or {n}, 1 for '*' and '?'. Malformed
- * syntax is counted as literals; regcomp() will judge it.
+ * n+1 for {n,}, max(m,1) for {n,m} or {n}, 1 for '*' and '?'; cap for a
+ * stacked quantifier or a repetition of a nullable atom. Malformed syntax
+ * is counted as literals; regcomp() will judge it.
  */
 size_t regexcost_nodes(const char *pattern, size_t cap);
 
