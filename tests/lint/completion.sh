@@ -68,7 +68,9 @@ if [ -x "$BUILD/sipwardenctl" ]; then
 	COMP_WORDS=(sipwardenctl ""); COMP_CWORD=1; COMP_LINE="sipwardenctl "; COMP_POINT=13
 	COMPREPLY=(); _sipwardenctl
 	for c in $cmds; do
-		if printf '%s\n' "${COMPREPLY[@]}" | grep -qx -- "$c"; then
+		# Not printf | grep -q: grep may exit at its match before printf
+		# is done, and pipefail then counts printf's SIGPIPE as a miss.
+		if grep -qx -- "$c" <<<"$(printf '%s\n' "${COMPREPLY[@]}")"; then
 			pass=$((pass + 1))
 		else
 			fail=$((fail + 1)); echo "completion: command '$c' (sipwardenctl --help) not offered"
