@@ -17,7 +17,8 @@ trap lab_down EXIT
 CONF="$SIPWARDEN_SRC/tests/integration/conf/core.yml"
 VGLOG="$LAB_RUN/valgrind.log"
 lab_require_tools ip ss kamailio python3 iptables ipset timeout valgrind
-if ldd "$SIPWARDEN_BUILD/sipwarden" | grep -q libasan; then
+# (Not ldd | grep -q: under pipefail ldd's SIGPIPE would read as no match.)
+if grep -q libasan <<<"$(ldd "$SIPWARDEN_BUILD/sipwarden")"; then
 	lab_fail "$SIPWARDEN_BUILD/sipwarden is a sanitizer build: valgrind needs a plain one"
 fi
 lab_up

@@ -465,7 +465,7 @@ lab_up() {
 	for ns in $LAB_NAMESPACES; do
 		lab_wait_for "[ -z \"\$(ip -n $ns -6 addr show tentative)\" ]" 10 ||
 			lab_fail "IPv6 addresses in $ns stay tentative"
-		lab_wait_for "! ip -n $ns link show up | grep -q 'state DOWN'" 10 ||
+		lab_wait_for "! grep -q 'state DOWN' <<<\"\$(ip -n $ns link show up)\"" 10 ||
 			lab_fail "links in $ns do not come up"
 	done
 	# end-to-end reachability, both families, both client namespaces
@@ -550,7 +550,7 @@ lab_atk_src() { lab_ns_src "$LAB_NS_ATK" "$1"; }
 lab_kamailio_start() {
 	local pid cfg="$LAB_DIR/kamailio.cfg" log="$LAB_RUN/kamailio.log"
 	lab_kamailio_stop
-	lab_wait_for "! lab_srv ss -Hnuatl | grep -q ':5060 '" 5 ||
+	lab_wait_for "! grep -q ':5060 ' <<<\"\$(lab_srv ss -Hnuatl)\"" 5 ||
 		lab_fail "something in $LAB_NS_SRV still holds port 5060: $(lab_srv ss -Hnuatlp | grep ':5060 ')"
 	mkdir -p "$LAB_RUN/kamailio"
 	lab_rotate "$log"
