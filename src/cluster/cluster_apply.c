@@ -184,6 +184,9 @@ cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
 		return;
 	}
 	if (ban_trusted(c, &m->key)) {
+		/* Counted like a bad message: the operator must be able to see
+		 * that a peer keeps asking for what this node refuses. */
+		cluster_count(&c->refused);
 		if (log_ratelimit_take(&c->apply_rl, clock_mono_ms(), NULL))
 			log_msg(LOG_WARNING, "cluster: not applying node '%s''s ban of '%s': it "
 				"covers an address never banned here (loopback, this host, "
@@ -197,6 +200,7 @@ cluster_apply_ban(struct cluster *c, const struct cluster_msg *m, bool loading)
 			 clock_mono_ms(), loading ? BANOPS_BULK : 0, loading ? NULL : &line);
 	if (ret == -EPERM) {
 		/* banops' gate: the operator allow-listed it here. */
+		cluster_count(&c->refused);
 		if (log_ratelimit_take(&c->apply_rl, clock_mono_ms(), NULL))
 			log_msg(LOG_NOTICE, "cluster: not applying node '%s''s ban of '%s': it "
 				"covers an allowed address or user here (sipwardenctl allowed)",

@@ -100,7 +100,7 @@ struct cluster {
 
 	/* counters (atomic) */
 	_Atomic uint64_t published, applied, errors, outages;
-	_Atomic uint64_t refused;             /* unsigned, badly signed or stale messages */
+	_Atomic uint64_t refused;             /* bad or stale messages; bans refused here */
 	_Atomic uint64_t known_shared, known_learnt; /* known sources published, merged */
 };
 

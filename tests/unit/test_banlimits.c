@@ -157,3 +157,52 @@ Test(banlimits, cluster_wide_ban_refused)
 	bantab_free(c.bans);
 	cluster_origins_free(c.origins);
 }
+
+/* A peer's ban of an address this node never bans is not applied, and
+ * the operator sees it counted (issue 17); its twin is applied. */
+Test(banlimits, cluster_trusted_ban_refused_and_counted)
+{
+	static struct cluster c;
+	struct config *cfg = config_new_default();
+	struct cluster_msg m;
+	struct addr_net n;
+
+	cr_assert_not_null(cfg);
+	memset(&c, 0, sizeof(c));
+	pthread_mutex_init(&c.lock, NULL);
+	snprintf(c.node, sizeof(c.node), "here");
+	c.bans = bantab_new(16);
+	c.ops = banops_new(c.bans, 16, false);
+	c.origins = cluster_origins_new(16);
+	c.changed_fd = -1;
+	c.apply_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
+	c.err_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
+	cluster_apply_set_trusted(&c, cfg);
+	memset(&m, 0, sizeof(m));
+	m.op = CLUSTER_OP_BAN;
+	snprintf(m.node, sizeof(m.node), "there");
+	m.reason = BAN_REASON_MANUAL;
+	m.time = clock_wall_s() + 600;
+	cr_assert_eq(addr_net_parse("127.0.0.1", &n), 0);
+	ban_key_net(&m.key, &n.base, n.plen);
+	cluster_apply_msg(&c, &m);
+	cr_assert_eq(bantab_count(c.bans, BAN_KIND_IP), 0);
+	cr_assert_eq(c.refused, 1);
+	/* an aggregate holding loopback is refused whole */
+	cr_assert_eq(addr_net_parse("127.0.0.0/16", &n), 0);
+	ban_key_net(&m.key, &n.base, n.plen);
+	cluster_apply_msg(&c, &m);
+	cr_assert_eq(bantab_count(c.bans, BAN_KIND_IP), 0);
+	cr_assert_eq(c.refused, 2);
+	/* the benign twin */
+	cr_assert_eq(addr_net_parse("203.0.113.7", &n), 0);
+	ban_key_net(&m.key, &n.base, n.plen);
+	cluster_apply_msg(&c, &m);
+	cr_assert_eq(bantab_count(c.bans, BAN_KIND_IP), 1);
+	cr_assert_eq(c.refused, 2);
+	free(c.trusted);
+	banops_free(c.ops);
+	bantab_free(c.bans);
+	cluster_origins_free(c.origins);
+	config_free(cfg);
+}
