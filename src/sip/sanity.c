@@ -25,6 +25,7 @@
 #include <strings.h>
 
 #include "sanity.h"
+#include "sip_ip6.h"
 
 /* URIs longer than this always go to libosip2: the fast path stays well
  * inside the buffers below, so it can never accept what sip_extract_*()
@@ -197,13 +198,36 @@ fast_params(const char *p, const char *e)
 	return true;
 }
 
+/* "[" IPv6 "]" of hex digits, ':' and '.' only, that inet_pton() would
+ * read: what libosip2 and sip_extract accept without a call into either.
+ * A zone id or anything odd goes to libosip2. */
+static const char *
+fast_ip6ref(const char *p, const char *e)
+{
+	const char *q, *c = NULL;
+	uint8_t a[16];
+
+	for (q = ++p; q < e && *q != ']'; q++) {
+		if (*q == ':')
+			c = q;
+		else if (!(cls[(uint8_t)*q] & C_DIGIT) && *q != '.' &&
+		    !((*q | 0x20) >= 'a' && (*q | 0x20) <= 'f'))
+			return NULL;
+	}
+	if (q == e || c == NULL || sip_ip6_parse(p, (size_t)(q - p), a) != 0)
+		return NULL;
+	return q + 1;
+}
+
 /* hostname or IPv4: labels of letters, digits and '-' joined by single
- * dots, no trailing dot; IPv6 references go to libosip2. */
+ * dots, no trailing dot; or a plain IPv6 reference. */
 static const char *
 fast_host(const char *p, const char *e)
 {
 	const char *q;
 
+	if (p < e && *p == '[')
+		return fast_ip6ref(p, e);
 	for (;;) {
 		for (q = p; p < e && (cls[(uint8_t)*p] & C_HOST); p++)
 			;

@@ -33,6 +33,7 @@
 #include <osipparser2/osip_parser.h>
 
 #include "sip.h"
+#include "sip_ip6.h"
 
 /* Longest From/To/URI value we hand to libosip; longer ones are -ENOSPC. */
 #define EXTRACT_MAX 2048
@@ -296,16 +297,50 @@ simple_params(const char *q, const char *end)
 }
 
 /*
+ * The bracketed host [p, e) read into a, as put_host() would read it. Only
+ * hex digits, ':' and '.' are taken here; anything else (a zone id, a blank
+ * libosip2 would trim) is left to libosip2, as is text that is no address.
+ */
+static bool
+ip6_host(const char *p, const char *e, uint8_t a[16])
+{
+	for (const char *q = p; q < e; q++)
+		if (hexval(*q) < 0 && *q != ':' && *q != '.')
+			return false;
+	/* put_host() takes bracket contents without ':' for a name */
+	return memchr(p, ':', (size_t)(e - p)) != NULL &&
+	       sip_ip6_parse(p, (size_t)(e - p), a) == 0;
+}
+
+/* "[canonical]" as put_host() writes it; -ENOSPC when it does not fit. */
+static int
+ip6_put(const uint8_t a[16], char *host, size_t hlen)
+{
+	char txt[SIP_IP6_TEXT_MAX];
+	size_t n = sip_ip6_format(a, txt);
+
+	if (n + 3 > hlen)
+		return -ENOSPC;
+	host[0] = '[';
+	memcpy(host + 1, txt, n);
+	host[n + 1] = ']';
+	host[n + 2] = '\0';
+	return 0;
+}
+
+/*
  * The common shapes of From/To without libosip2's allocations: an optional
  * quoted or plain display name, <sip:user@host...> or sip:user@host;params,
- * with nothing to unescape. Returns 1 for anything else (escapes, quotes
- * with backslashes, IPv6, tel:, odd characters), so that libosip2 decides
- * exactly as before; 0 on success, -ENOSPC when a part does not fit.
+ * with nothing to unescape, the host a name, IPv4 or a plain IPv6 reference.
+ * Returns 1 for anything else (escapes, quotes with backslashes, zone ids,
+ * tel:, odd characters), so that libosip2 decides exactly as before; 0 on
+ * success, -ENOSPC when a part does not fit.
  */
 int
 sip_extract_userhost_fast(struct sip_str v, char *user, size_t ulen, char *host, size_t hlen)
 {
 	const char *p = v.s, *end = v.s + v.len, *uri, *uend, *at, *h, *he;
+	uint8_t a6[16];
 
 	/* sip_scan() trims header values: leading blanks are not a common
 	 * shape. */
@@ -358,11 +393,20 @@ sip_extract_userhost_fast(struct sip_str v, char *user, size_t ulen, char *host,
 	for (const char *q = uri; at && q < at; q++)
 		if (!simple_user_char(*q))
 			return 1;
-	for (he = h; he < uend && *he != ':' && *he != ';'; he++)
-		if (!simple_host_char(*he))
+	if (h < uend && *h == '[') {
+		/* IPv6 reference: canonical text in brackets, as put_host()
+		 * writes it, without inet_pton()/inet_ntop() */
+		he = memchr(h, ']', (size_t)(uend - h));
+		if (!he || !ip6_host(h + 1, he, a6))
 			return 1;
-	if (he == h)
-		return 1;
+		he++;
+	} else {
+		for (he = h; he < uend && *he != ':' && *he != ';'; he++)
+			if (!simple_host_char(*he))
+				return 1;
+		if (he == h)
+			return 1;
+	}
 	/* What follows the host must be plain too: an optional :port of
 	 * digits, then ;params of simple characters. */
 	{
@@ -388,11 +432,15 @@ sip_extract_userhost_fast(struct sip_str v, char *user, size_t ulen, char *host,
 		if (!simple_params(q, e))
 			return 1;
 	}
-	if ((size_t)(at ? at - uri : 0) >= ulen || (size_t)(he - h) >= hlen)
+	if ((size_t)(at ? at - uri : 0) >= ulen || (*h != '[' && (size_t)(he - h) >= hlen))
+		return -ENOSPC;
+	if (*h == '[' && ip6_put(a6, host, hlen) != 0)
 		return -ENOSPC;
 	if (at)
 		memcpy(user, uri, (size_t)(at - uri));
 	user[at ? at - uri : 0] = '\0';
+	if (*h == '[')
+		return 0;
 	for (const char *q = h; q < he; q++)
 		host[q - h] = (char)tolower((unsigned char)*q);
 	host[he - h] = '\0';

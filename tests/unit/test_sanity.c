@@ -605,12 +605,15 @@ Test(sanity_fast, agrees_with_libosip, .timeout = 60)
 		"sip:105@198.51.100.10;tag=4a5b6c7d",
 		"<tel:+4930123456;phone-context=example.org>;tag=1",
 		"<sip:a.b-c_d!e~f*g+h@h-1.example.org:65535;lr;x=y>",
+		"<sip:105@[2001:db8::1]:5060>;tag=1",
+		"sip:[::ffff:198.51.100.1];tag=2",
 	};
 	static const char *const ruri_seeds[] = {
 		"sip:105@example.org:5060;transport=udp",
 		"sips:alice@pc33.example.org",
 		"tel:+1-201-555-0123;phone-context=x",
 		"sip:example.org;lr",
+		"sip:105@[2001:DB8:0::a]:5060;lr",
 	};
 	char v[256], line[300], user[2048], host[2048];
 	unsigned i, sane = 0, checked = 0, stricter = 0;
@@ -622,11 +625,11 @@ Test(sanity_fast, agrees_with_libosip, .timeout = 60)
 		const char *s;
 
 		if (ruri) {
-			mutate(ruri_seeds[rnd(4)], v, sizeof(v), false);
+			mutate(ruri_seeds[rnd(5)], v, sizeof(v), false);
 			snprintf(line, sizeof(line), "REGISTER %s SIP/2.0", v);
 			s = start(REG, line);
 		} else {
-			mutate(from_seeds[rnd(5)], v, sizeof(v), true);
+			mutate(from_seeds[rnd(7)], v, sizeof(v), true);
 			snprintf(line, sizeof(line), "From: %s", v);
 			s = with(REG, "From", line);
 		}
