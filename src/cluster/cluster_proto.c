@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cluster_proto.h"
+#include "hexdig.h"
 #include "sha256.h"
 
 #define MAX_WORDS 8
@@ -50,13 +51,6 @@ cluster_key_text(const struct ban_key *k, char *buf, size_t len)
 }
 
 static int
-hexval(char c)
-{
-	return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 :
-	       c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
-}
-
-static int
 key_parse(const char *kind, const char *s, struct ban_key *k)
 {
 	memset(k, 0, offsetof(struct ban_key, data));
@@ -75,7 +69,7 @@ key_parse(const char *kind, const char *s, struct ban_key *k)
 		int c = (unsigned char)s[i];
 
 		if (c == '%') {
-			int h = hexval(s[i + 1]), l = h >= 0 ? hexval(s[i + 2]) : -1;
+			int h = hex_digit_value(s[i + 1]), l = h >= 0 ? hex_digit_value(s[i + 2]) : -1;
 
 			if (l < 0)
 				return -EINVAL;
@@ -146,7 +140,7 @@ comment_parse(const char *s, char *out)
 		int c = (unsigned char)s[i];
 
 		if (c == '%') {
-			int h = hexval(s[i + 1]), l = h >= 0 ? hexval(s[i + 2]) : -1;
+			int h = hex_digit_value(s[i + 1]), l = h >= 0 ? hex_digit_value(s[i + 2]) : -1;
 
 			if (l < 0)
 				return -EINVAL;
@@ -296,7 +290,7 @@ cluster_msg_decode(const char *line, size_t len, struct cluster_msg *m)
 		if (strlen(w[3]) != 16 || parse_time(w[4], &m->time) < 0)
 			return -EINVAL;
 		for (int i = 0; i < 16; i++) {
-			int d = hexval(w[3][i]);
+			int d = hex_digit_value(w[3][i]);
 
 			if (d < 0)
 				return -EINVAL;

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "hexdig.h"
 #include "state.h"
 
 #define HEADER "# sipwarden state 1"
@@ -42,18 +43,6 @@ put_escaped(FILE *f, const char *s, size_t n)
 }
 
 static int
-hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
-static int
 unescape(const char *in, char *out, size_t outlen)
 {
 	size_t o = 0;
@@ -62,7 +51,7 @@ unescape(const char *in, char *out, size_t outlen)
 		int c = (unsigned char)in[i];
 
 		if (c == '%') {
-			int h = hexval(in[i + 1]), l = h >= 0 ? hexval(in[i + 2]) : -1;
+			int h = hex_digit_value(in[i + 1]), l = h >= 0 ? hex_digit_value(in[i + 2]) : -1;
 
 			if (h < 0 || l < 0)
 				return -EINVAL;
@@ -332,7 +321,7 @@ hex64(const char *s, uint64_t *v)
 {
 	*v = 0;
 	for (int i = 0; i < 16; i++) {
-		int d = hexval(s[i]);
+		int d = hex_digit_value(s[i]);
 
 		if (d < 0)
 			return -EINVAL;

@@ -32,6 +32,7 @@
 
 #include <osipparser2/osip_parser.h>
 
+#include "hexdig.h"
 #include "sip.h"
 #include "sip_ip6.h"
 
@@ -131,17 +132,6 @@ prepare(struct sip_str v, char *buf, size_t buflen)
 	return 0;
 }
 
-static int
-hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	c = (char)(c | 0x20);
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Restore '%' and decode %XX escapes; malformed escapes and %00 stay. */
 static int
 put_user(const char *s, char *out, size_t outlen)
@@ -152,8 +142,8 @@ put_user(const char *s, char *out, size_t outlen)
 	for (; *s != '\0'; s++) {
 		char c = *s == PCT_MARK ? '%' : *s;
 
-		if (c == '%' && (hi = hexval(s[1])) >= 0 &&
-		    (lo = hexval(s[2])) >= 0 && (hi | lo) != 0) {
+		if (c == '%' && (hi = hex_digit_value(s[1])) >= 0 &&
+		    (lo = hex_digit_value(s[2])) >= 0 && (hi | lo) != 0) {
 			c = (char)(hi << 4 | lo);
 			s += 2;
 		}
@@ -305,7 +295,7 @@ static bool
 ip6_host(const char *p, const char *e, uint8_t a[16])
 {
 	for (const char *q = p; q < e; q++)
-		if (hexval(*q) < 0 && *q != ':' && *q != '.')
+		if (hex_digit_value(*q) < 0 && *q != ':' && *q != '.')
 			return false;
 	/* put_host() takes bracket contents without ':' for a name */
 	return memchr(p, ':', (size_t)(e - p)) != NULL &&

@@ -9,19 +9,8 @@
 #include <stdbool.h>
 #include <string.h>
 
+#include "hexdig.h"
 #include "sip_ip6.h"
-
-static int
-hexdig(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
 
 /* A dotted quad filling all of [p, e): four decimal octets <= 255, no
  * leading zero ("01" is refused, as glibc refuses it). */
@@ -73,7 +62,7 @@ sip_ip6_parse(const char *s, size_t n, uint8_t out[16])
 	tok = p;
 	while (p < e) {
 		char c = *p++;
-		int d = hexdig(c);
+		int d = hex_digit_value(c);
 
 		if (d >= 0) {
 			if (ndig == 4)
