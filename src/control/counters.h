@@ -8,7 +8,7 @@
  * (worker.h), the sums over the workers (daemon_stats.c), the SIGUSR1
  * line, the body of `sipwardenctl stats` and `--json` (ctlproto_format.c)
  * and the Prometheus file (ctlproto_prom.c). A counter added here is shown
- * everywhere; test_ctlproto checks that every entry is.
+ * everywhere; test_ctlformat checks that every entry is.
  *
  * SW_COUNTERS: incremented by the workers, summed over them (the kernel
  *   set and ban queue ones are banops', added by the daemon).

@@ -3,7 +3,7 @@
 #
 # Every counter of src/control/counters.h is documented in sipwardenctl(8),
 # by its name or by its `stats` label (the name with spaces): a counter
-# added to the one list is shown everywhere at once (test_ctlproto checks
+# added to the one list is shown everywhere at once (test_ctlformat checks
 # that), so the man page is where it could be forgotten.
 set -uo pipefail
 SRC=${SIPWARDEN_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}

@@ -3,66 +3,7 @@
  * The control protocol's allow-list commands (issue 20): allow, disallow,
  * allowed, as parsed and as formatted.
  */
-#include <criterion/criterion.h>
-#include <errno.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <sys/socket.h>
-
-#include "addr.h"
-#include "bans.h"
-#include "ctlproto.h"
-
-struct cap {
-	FILE *f;
-	char *buf;
-	size_t len;
-};
-
-static void
-cap_open(struct cap *c)
-{
-	c->buf = NULL;
-	c->len = 0;
-	c->f = open_memstream(&c->buf, &c->len);
-	cr_assert_not_null(c->f);
-}
-
-static char *
-cap_close(struct cap *c)
-{
-	cr_assert_eq(fclose(c->f), 0);
-	return c->buf;
-}
-
-static char g_err[256];
-
-static enum ctl_err
-P(const char *line, struct ctl_request *r)
-{
-	return ctlproto_parse_request(line, strlen(line), r, g_err, sizeof(g_err));
-}
-
-static struct ban_key
-KIP(const char *s)
-{
-	struct addr_net n;
-	struct ban_key k;
-
-	memset(&k, 0, sizeof(k));
-	cr_assert_eq(addr_net_parse(s, &n), 0, "%s", s);
-	ban_key_ip(&k, &n.base);
-	k.plen = n.plen;
-	return k;
-}
-
-static bool
-key_eq(const struct ban_key *a, const struct ban_key *b)
-{
-	return a->kind == b->kind && a->plen == b->plen && a->len == b->len &&
-	       memcmp(a->data, b->data, a->len) == 0;
-}
+#include "ctl_harness.h"
 
 Test(request, allow_ip)
 {
