@@ -220,17 +220,27 @@ ban_is_automatic(const struct ban_key *k, enum ban_reason r)
 	return k->kind == BAN_KIND_IP && r != BAN_REASON_MANUAL && r != BAN_REASON_BLOCKLIST;
 }
 
+/* hold: the ban's slot (total, and auto_count for an automatic one) is
+ * handed to the caller's insert rather than freed (evict_one()). */
 static void
-unlink_ban(struct bantab *t, ban_link *pp)
+unlink_ban_hold(struct bantab *t, ban_link *pp, bool hold)
 {
 	struct ban *b = *pp;
 
 	*pp = b->next;
-	if (ban_is_automatic(&b->key, b->reason))
-		atomic_fetch_sub_explicit(&t->auto_count, 1, memory_order_relaxed);
+	if (!hold) {
+		if (ban_is_automatic(&b->key, b->reason))
+			atomic_fetch_sub_explicit(&t->auto_count, 1, memory_order_relaxed);
+		atomic_fetch_sub_explicit(&t->total, 1, memory_order_relaxed);
+	}
 	atomic_fetch_sub_explicit(&t->count[b->key.kind], 1, memory_order_relaxed);
-	atomic_fetch_sub_explicit(&t->total, 1, memory_order_relaxed);
 	free(b);
+}
+
+static void
+unlink_ban(struct bantab *t, ban_link *pp)
+{
+	unlink_ban_hold(t, pp, false);
 }
 
 static void
@@ -274,10 +284,14 @@ less_valuable(const struct ban *x, const struct ban *y)
  * table. Where a ban sits follows the hash, which the attacker cannot
  * steer. A full table of max_bans entries yields the sample within about
  * EVICT_SAMPLES * buckets / max_bans buckets; a table holding fewer
- * automatic bans than that is looked at whole. Returns true when one went
- * (its key in *out when out is not NULL).
+ * automatic bans than that is looked at whole. Returns 1 when one went
+ * (its key in *out when out is not NULL), 0 when there is none to evict,
+ * -EAGAIN when another worker took the chosen one first. Its slot, an automatic one,
+ * is not freed but handed to the caller, who must take it (insert) or
+ * give it back (release_slot()): freed, another worker's insert could
+ * take it first, and this one would be refused for a full table.
  */
-static bool
+static int
 evict_one(struct bantab *t, uint64_t now_ms, struct ban_key *out)
 {
 	struct ban_key victim;
@@ -314,7 +328,7 @@ evict_one(struct bantab *t, uint64_t now_ms, struct ban_key *out)
 		pthread_mutex_unlock(&s->lock);
 	}
 	if (!found)
-		return false;
+		return 0;
 	{
 		struct shard *s;
 		ban_link *pp = lock_lookup(t, &victim, &s);
@@ -323,12 +337,12 @@ evict_one(struct bantab *t, uint64_t now_ms, struct ban_key *out)
 		/* Still there and still automatic (a manual ban may have
 		 * replaced it meanwhile). */
 		if (*pp && ban_is_automatic(&(*pp)->key, (*pp)->reason)) {
-			unlink_ban(t, pp);
+			unlink_ban_hold(t, pp, true);
 			gone = true;
 		}
 		pthread_mutex_unlock(&s->lock);
 		if (!gone)
-			return false;
+			return -EAGAIN;
 	}
 	atomic_fetch_add_explicit(&t->evicted, 1, memory_order_relaxed);
 	bump(t);
@@ -338,7 +352,7 @@ evict_one(struct bantab *t, uint64_t now_ms, struct ban_key *out)
 		out->len = victim.len;
 		memcpy(out->data, victim.data, victim.len);
 	}
-	return true;
+	return 1;
 }
 
 /* Does a live ban of k already hold the slot an insert of reason r needs?
@@ -355,6 +369,14 @@ holds_slot(struct bantab *t, const struct ban_key *k, enum ban_reason r, bool ex
 
 	pthread_mutex_unlock(&s->lock);
 	return held;
+}
+
+/* Give back an automatic slot evict_one() handed over. */
+static void
+release_slot(struct bantab *t)
+{
+	atomic_fetch_sub_explicit(&t->auto_count, 1, memory_order_relaxed);
+	atomic_fetch_sub_explicit(&t->total, 1, memory_order_relaxed);
 }
 
 /* A ban's reason changes (an operator bans what the policy banned, or the
@@ -386,7 +408,8 @@ insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
        uint64_t created_ms, uint64_t expires_ms, bool exact, uint64_t now_ms,
        struct ban_key *evicted)
 {
-	bool automatic = ban_is_automatic(k, r);
+	bool automatic = ban_is_automatic(k, r), held = false;
+	unsigned tries = 0;
 	struct shard *s;
 	ban_link *pp;
 	struct ban *b;
@@ -402,14 +425,19 @@ insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 	    now_ms >= atomic_load_explicit(&t->min_expiry, memory_order_relaxed))
 		bantab_expire(t, now_ms, NULL, NULL);
 	/* Still no room: the least valuable automatic ban goes, unless the
-	 * key is banned already (then nothing new is needed). */
+	 * key is banned already (then nothing new is needed). Its slot is
+	 * ours (evict_one()). */
 	if (!has_room(t, automatic) && !holds_slot(t, k, r, exact, now_ms))
-		evict_one(t, now_ms, evicted);
+		held = evict_one(t, now_ms, evicted) > 0;
 
 	note_expiry(t, expires_ms);
+again:
 	pp = lock_lookup(t, k, &s);
 	if (*pp) {
 		b = *pp;
+		/* It holds a slot already: the one handed over goes back. */
+		if (held)
+			release_slot(t);
 		if (b->expires_ms <= now_ms) {
 			/* An expired ban not yet swept: this is a new ban. */
 			b->created_ms = created_ms;
@@ -431,19 +459,20 @@ insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 		pthread_mutex_unlock(&s->lock);
 		return 0;
 	}
-	if (atomic_fetch_add_explicit(&t->total, 1, memory_order_relaxed) >= t->max_bans) {
+	if (held) {
+		/* The slot handed over was an automatic one. */
+		if (!automatic)
+			atomic_fetch_sub_explicit(&t->auto_count, 1, memory_order_relaxed);
+	} else if (atomic_fetch_add_explicit(&t->total, 1, memory_order_relaxed) >= t->max_bans) {
 		atomic_fetch_sub_explicit(&t->total, 1, memory_order_relaxed);
 		pthread_mutex_unlock(&s->lock);
-		atomic_fetch_add_explicit(&t->refused, 1, memory_order_relaxed);
-		return -ENOSPC;
-	}
-	if (automatic &&
-	    atomic_fetch_add_explicit(&t->auto_count, 1, memory_order_relaxed) >= t->auto_max) {
+		goto full;
+	} else if (automatic &&
+		   atomic_fetch_add_explicit(&t->auto_count, 1, memory_order_relaxed) >= t->auto_max) {
 		atomic_fetch_sub_explicit(&t->auto_count, 1, memory_order_relaxed);
 		atomic_fetch_sub_explicit(&t->total, 1, memory_order_relaxed);
 		pthread_mutex_unlock(&s->lock);
-		atomic_fetch_add_explicit(&t->refused, 1, memory_order_relaxed);
-		return -ENOSPC;
+		goto full;
 	}
 	b = malloc(offsetof(struct ban, key.data) + k->len);
 	if (!b) {
@@ -476,6 +505,25 @@ insert(struct bantab *t, const struct ban_key *k, enum ban_reason r,
 	pthread_mutex_unlock(&s->lock);
 	bump(t);
 	return 1;
+
+full:
+	/* Room was seen, but another worker took it meanwhile: evict for
+	 * this one too, unless an eviction already made is still to be
+	 * reported (*evicted holds one key). An eviction fails when another
+	 * worker took the same victim first, which is progress for that
+	 * worker: sample again (bounded, so that no insert spins forever). */
+	while (tries++ < 64 && (!evicted || evicted->kind == 0)) {
+		int e = evict_one(t, now_ms, evicted);
+
+		if (e > 0) {
+			held = true;
+			goto again;
+		}
+		if (e == 0)
+			break; /* nothing automatic to evict: truly full */
+	}
+	atomic_fetch_add_explicit(&t->refused, 1, memory_order_relaxed);
+	return -ENOSPC;
 }
 
 int
