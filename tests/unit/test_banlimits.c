@@ -116,28 +116,36 @@ Test(banlimits, blocklist_wide_and_trusted_entries_refused)
 	bantab_free(t);
 }
 
+/* A node's cluster state for cluster_apply_msg(), and a peer's manual
+ * ban message to feed it (the key is the caller's). */
+static void
+mk_cluster(struct cluster *c, struct cluster_msg *m)
+{
+	memset(c, 0, sizeof(*c));
+	pthread_mutex_init(&c->lock, NULL);
+	snprintf(c->node, sizeof(c->node), "here");
+	c->bans = bantab_new(16);
+	c->ops = banops_new(c->bans, 16, false);
+	c->origins = cluster_origins_new(16);
+	c->changed_fd = -1;
+	c->min_prefix4 = 8;
+	c->min_prefix6 = 32;
+	c->apply_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
+	c->err_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
+	memset(m, 0, sizeof(*m));
+	m->op = CLUSTER_OP_BAN;
+	snprintf(m->node, sizeof(m->node), "there");
+	m->reason = BAN_REASON_MANUAL;
+	m->time = clock_wall_s() + 600;
+}
+
 Test(banlimits, cluster_wide_ban_refused)
 {
 	static struct cluster c;
 	struct cluster_msg m;
 	struct addr_net n;
 
-	memset(&c, 0, sizeof(c));
-	pthread_mutex_init(&c.lock, NULL);
-	snprintf(c.node, sizeof(c.node), "here");
-	c.bans = bantab_new(16);
-	c.ops = banops_new(c.bans, 16, false);
-	c.origins = cluster_origins_new(16);
-	c.changed_fd = -1;
-	c.min_prefix4 = 8;
-	c.min_prefix6 = 32;
-	c.apply_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
-	c.err_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
-	memset(&m, 0, sizeof(m));
-	m.op = CLUSTER_OP_BAN;
-	snprintf(m.node, sizeof(m.node), "there");
-	m.reason = BAN_REASON_MANUAL;
-	m.time = clock_wall_s() + 600;
+	mk_cluster(&c, &m);
 	cr_assert_eq(addr_net_parse("128.0.0.0/1", &n), 0);
 	ban_key_net(&m.key, &n.base, n.plen);
 	cluster_apply_msg(&c, &m);
@@ -168,21 +176,8 @@ Test(banlimits, cluster_trusted_ban_refused_and_counted)
 	struct addr_net n;
 
 	cr_assert_not_null(cfg);
-	memset(&c, 0, sizeof(c));
-	pthread_mutex_init(&c.lock, NULL);
-	snprintf(c.node, sizeof(c.node), "here");
-	c.bans = bantab_new(16);
-	c.ops = banops_new(c.bans, 16, false);
-	c.origins = cluster_origins_new(16);
-	c.changed_fd = -1;
-	c.apply_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
-	c.err_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
+	mk_cluster(&c, &m);
 	cluster_apply_set_trusted(&c, cfg);
-	memset(&m, 0, sizeof(m));
-	m.op = CLUSTER_OP_BAN;
-	snprintf(m.node, sizeof(m.node), "there");
-	m.reason = BAN_REASON_MANUAL;
-	m.time = clock_wall_s() + 600;
 	cr_assert_eq(addr_net_parse("127.0.0.1", &n), 0);
 	ban_key_net(&m.key, &n.base, n.plen);
 	cluster_apply_msg(&c, &m);
