@@ -49,6 +49,9 @@ MODE=full
 REPORT=$HERE/report.md
 REPS=3
 BEFORE_BUILD=
+MODES="kernel noop noopw noop1 daemon kamailio"
+TESTS="mix50k lat10k mix100k"
+PARTIAL=0
 while [ $# -gt 0 ]; do
 	case $1 in
 	--smoke) MODE=smoke; shift ;;
@@ -56,6 +59,8 @@ while [ $# -gt 0 ]; do
 	--before) BEFORE_BUILD=$2; shift 2 ;;
 	--report) REPORT=$2; shift 2 ;;
 	--reps) REPS=$2; shift 2 ;;
+	--modes) MODES=$2; PARTIAL=1; shift 2 ;;
+	--tests) TESTS=$2; PARTIAL=1; shift 2 ;;
 	-h | --help) sed -n '3,36p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
@@ -599,6 +604,22 @@ if [ "$MODE" = newsrc ]; then
 fi
 
 # ================================================================== full run
+has_test() { [[ " $TESTS " == *" $1 "* ]]; }
+# Medians per test and mode of a partial run (CPU per delivered packet, and
+# the latency added to the kernel-only run of the same repetition).
+summarize_partial() {
+	awk -F'\t' 'NR > 1 { k = $1 " " $2; n[k]++; v[k, n[k]] = ($8 > 0 ? $12 / $8 * 1e6 : 0)
+		p50[k, n[k]] = $13; p99[k, n[k]] = $14
+		if ($2 == "kernel") { k50[$1, $3] = $13; k99[$1, $3] = $14 }
+		rep[k, n[k]] = $3 }
+	function med(a, k, c,   i, j, t, x) { for (i = 1; i <= c; i++) x[i] = a[k, i]
+		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
+		return c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2 }
+	END { for (k in n) { split(k, q, " "); c = n[k]
+		for (i = 1; i <= c; i++) { a50[k, i] = p50[k, i] - k50[q[1], rep[k, i]]; a99[k, i] = p99[k, i] - k99[q[1], rep[k, i]] }
+		printf "%-8s %-9s us/pkt %6.2f  p50 %7.1f p99 %7.1f  added p50 %6.1f p99 %6.1f\n", q[1], q[2],
+			med(v, k, c), med(p50, k, c), med(p99, k, c), med(a50, k, c), med(a99, k, c) } }' "$RES" | sort
+}
 log "load before: $(loadavg)"
 meta "mode=full reps=$REPS load_before=$(loadavg)"
 ns_up
@@ -610,13 +631,13 @@ ns_up
 # interleaved within a repetition so that every ratio compares runs made
 # side by side.
 for rep in $(seq "$REPS"); do
-	for mode in kernel noop noopw noop1 daemon kamailio; do
+	for mode in $MODES; do
 		subject_start $mode || die "$mode did not start"
-		measure mix50k $mode "$rep" 50000 5 250000 32
-		if [ $mode != noop1 ]; then
+		has_test mix50k && measure mix50k $mode "$rep" 50000 5 250000 32
+		if has_test lat10k && [ $mode != noop1 ]; then
 			measure lat10k $mode "$rep" 10000 3 30000 1
 		fi
-		if [ $mode != noop1 ] && [ $mode != kernel ]; then
+		if has_test mix100k && [ $mode != noop1 ] && [ $mode != kernel ]; then
 			measure mix100k $mode "$rep" 100000 4 400000 32
 		fi
 		if [ $mode = daemon ]; then
@@ -628,6 +649,13 @@ for rep in $(seq "$REPS"); do
 	done
 	log "rep $rep done at $((SECONDS - T_START)) s, load $(loadavg)"
 done
+if [ $PARTIAL = 1 ]; then
+	# --modes / --tests: a partial run for working on one figure; the
+	# raw rows only, no report (its targets need every subject).
+	meta "load_after=$(loadavg) elapsed_s=$((SECONDS - T_START)) partial=yes"
+	summarize_partial
+	exit 0
+fi
 
 # 2b. The policy alone, offline: 200,000 messages of the same mix through
 # sipwarden-replay, three times (user-space cost only).
