@@ -178,17 +178,29 @@ ctl_byte(char ch)
 typedef uint8_t sip_v16 __attribute__((vector_size(16)));
 typedef uint64_t sip_v2x64 __attribute__((vector_size(16)));
 
+/* Byte order: a hit's index is the lowest set bit's byte on
+ * little-endian targets; elsewhere the byte loop finds it. */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define SIP_HIT_EXACT 1
+#define first_flagged(m) ((unsigned)__builtin_ctzll(m) / 8)
+#else
+#define SIP_HIT_EXACT 0
+#define first_flagged(m) 0u
+#endif
+
 /*
  * The first control byte in [p, end), or end. Line ends are control bytes,
  * so one call both finds the end of a line and proves the line clean: the
- * whole header block is read once, sixteen bytes at a time.
+ * whole header block is read once, sixteen bytes at a time, and the hit's
+ * position comes from the compare's mask (a header line is short: a
+ * byte-by-byte rescan of the last block cost as much as the search).
  */
 static const char *
 find_ctl(const char *p, const char *end)
 {
 	const uint64_t ones = 0x0101010101010101ULL;
 	const uint64_t high = 0x8080808080808080ULL;
-	uint64_t x, y;
+	uint64_t x, y, m;
 
 	for (; end - p >= 16; p += 16) {
 		sip_v16 v, hit;
@@ -197,15 +209,24 @@ find_ctl(const char *p, const char *end)
 		memcpy(&v, p, 16);	/* one unaligned load */
 		hit = (sip_v16)((v < 0x20) | (v == 0x7f));
 		memcpy(&h, &hit, 16);
-		if (h[0] | h[1])
+		if (h[0] | h[1]) {
+			if (SIP_HIT_EXACT)
+				return p + (h[0] ? first_flagged(h[0]) : 8 + first_flagged(h[1]));
 			break;
+		}
 	}
 	for (; end - p >= 8; p += 8) {
 		memcpy(&x, p, 8);	/* compiled to one unaligned load */
 		y = x ^ (ones * 0x7f);
-		/* nonzero iff some byte is < 0x20 or == 0x7f */
-		if ((((x - ones * 0x20) & ~x) | ((y - ones) & ~y)) & high)
+		/* Nonzero iff some byte is < 0x20 or == 0x7f. Later bytes may
+		 * be flagged spuriously (borrows), never an earlier one, so
+		 * the lowest flag is exact. */
+		m = (((x - ones * 0x20) & ~x) | ((y - ones) & ~y)) & high;
+		if (m) {
+			if (SIP_HIT_EXACT)
+				return p + first_flagged(m);
 			break;
+		}
 	}
 	for (; p < end; p++)
 		if (ctl_byte(*p))
