@@ -503,19 +503,21 @@ check_naddr(struct sip_str v, enum sanity_fail f_scheme, enum sanity_fail f_pars
 static bool
 creds_ok(struct sip_str v)
 {
-	char part[SANITY_PART_MAX];
+	char user[SANITY_PART_MAX], realm[SANITY_PART_MAX];
+	struct sip_auth_param ps[2] = {
+		{ .name = "username", .out = user, .olen = sizeof(user) },
+		{ .name = "realm", .out = realm, .olen = sizeof(realm) },
+	};
 	const char *p = v.s, *e = v.s + v.len;
-	int r;
 
 	while (p < e && is_lws(*p))
 		p++;
 	if (e - p < 7 || strncasecmp(p, "digest", 6) != 0 || !is_lws(p[6]))
 		return true;
-	if (memchr(v.s, '\\', v.len) != NULL ||
-	    sip_extract_auth_username(v, part, sizeof(part)) != 0)
+	/* One walk for both (sip_auth.c). */
+	if (memchr(v.s, '\\', v.len) != NULL || sip_extract_auth_params(v, ps, 2) != 0)
 		return false;
-	r = sip_extract_auth_param(v, "realm", part, sizeof(part));
-	return r == 0 || r == -ENOENT;
+	return ps[0].ret == 0 && (ps[1].ret == 0 || ps[1].ret == -ENOENT);
 }
 
 /*

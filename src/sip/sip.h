@@ -123,12 +123,24 @@ int sip_extract_userhost_osip(struct sip_str v, char *user, size_t ulen, char *h
 int sip_extract_tag(struct sip_str v, char *tag, size_t tlen);
 /* The username of Digest credentials (Authorization / Proxy-Authorization
  * value), unquoted, by a small parser of its own (libosip2 5.3 misreads
- * unquoted usernames). 0, -EINVAL, -ENOSPC. */
+ * unquoted usernames; sip_auth.c). 0, -EINVAL, -ENOSPC. */
 int sip_extract_auth_username(struct sip_str v, char *user, size_t ulen);
 /* Any parameter of Digest credentials (realm...), read as the username
  * is. 0, -EINVAL (unreadable, or the parameter named twice), -ENOENT
  * (absent), -ENOSPC. */
 int sip_extract_auth_param(struct sip_str v, const char *name, char *out, size_t olen);
+/* Several parameters in one walk of the credentials. Returns -EINVAL when
+ * the credentials are unreadable (every ret is then -EINVAL), -ENOSPC
+ * when an out is missing, else 0 with each ret as sip_extract_auth_param()
+ * would answer for that name alone. */
+#define SIP_AUTH_PARAMS_MAX 4
+struct sip_auth_param {
+	const char *name;
+	char *out;
+	size_t olen;
+	int ret;
+};
+int sip_extract_auth_params(struct sip_str v, struct sip_auth_param *ps, unsigned n);
 /*
  * Whether the credentials headers (every Authorization and
  * Proxy-Authorization) name different users, or one whose username cannot

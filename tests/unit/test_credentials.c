@@ -177,3 +177,65 @@ Test(credentials, conflict)
 	    "Authorization: Digest username=\"%s\", realm=\"x\"\r\n", longu, longu);
 	cr_assert(conflict(hdrs));
 }
+
+/*
+ * One walk for several parameters (sanity reads username and realm
+ * together): each answer is what a walk for that name alone gives, for
+ * readable, ambiguous and unreadable credentials alike.
+ */
+Test(credentials, one_walk_answers_as_one_name)
+{
+	static const char *const cases[] = {
+		"Digest username=\"105\", realm=\"example.org\", nonce=\"n\"",
+		"Digest username=105,realm=example.org",
+		"Digest realm=\"a\", username=\"1\", realm=\"b\"",	/* realm twice */
+		"Digest username=\"1\", username=\"2\", realm=\"x\"",	/* user twice */
+		"Digest nonce=\"n\"",					/* neither */
+		"Digest username=\"1\",, realm=\"x\"",			/* empty element */
+		"Digest username=\"a\\\"b\", realm=\"x\\\\\"",		/* quoted-pairs */
+		"Digest username=\"abc\\\"",				/* escaped end quote */
+		"Digest username=\"abc",				/* unterminated */
+		"Digest username=\"" "0123456789012345678901234567890123456789" "\"", /* too long */
+		"Basic dXNlcjpwYXNz",
+	};
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		char u1[32], r1[32], u2[32], r2[32];
+		struct sip_auth_param ps[2] = {
+			{ .name = "username", .out = u2, .olen = sizeof(u2) },
+			{ .name = "realm", .out = r2, .olen = sizeof(r2) },
+		};
+		int ru = param(cases[i], "username", u1, sizeof(u1));
+		int rr = param(cases[i], "realm", r1, sizeof(r1));
+		int all = sip_extract_auth_params(S(cases[i]), ps, 2);
+
+		if (all < 0) {
+			cr_assert_eq(ru, all, "%s", cases[i]);
+			cr_assert_eq(rr, all, "%s", cases[i]);
+			continue;
+		}
+		cr_assert_eq(ps[0].ret, ru, "%s: username %d vs %d", cases[i], ps[0].ret, ru);
+		cr_assert_eq(ps[1].ret, rr, "%s: realm %d vs %d", cases[i], ps[1].ret, rr);
+		cr_assert_str_eq(u1, u2, "%s", cases[i]);
+		cr_assert_str_eq(r1, r2, "%s", cases[i]);
+	}
+}
+
+/* The closing quote is found past quoted-pairs, wherever they sit. */
+Test(credentials, quoted_pairs_around_the_end)
+{
+	char u[32];
+
+	cr_assert_eq(param("Digest username=\"a\\\"b\", realm=\"x\"", "username", u, sizeof(u)), 0);
+	cr_assert_str_eq(u, "a\"b");
+	cr_assert_eq(param("Digest username=\"ab\\\\\", realm=\"x\"", "username", u, sizeof(u)), 0);
+	cr_assert_str_eq(u, "ab\\");
+	cr_assert_eq(param("Digest username=\"\\\\\\\"\"", "username", u, sizeof(u)), 0);
+	cr_assert_str_eq(u, "\\\"");
+	/* an escaped quote is no end: the value runs on to the real one */
+	cr_assert_eq(param("Digest username=\"a\\\", b\"", "username", u, sizeof(u)), 0);
+	cr_assert_str_eq(u, "a\", b");
+	cr_assert_eq(param("Digest username=\"a\\\", realm=\"x\"", "username", u, sizeof(u)), -EINVAL);
+	cr_assert_eq(param("Digest username=\"a\\\"", "username", u, sizeof(u)), -EINVAL);
+	cr_assert_eq(param("Digest username=\"a\\", "username", u, sizeof(u)), -EINVAL);
+}

@@ -1,0 +1,206 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * sip_auth - the parameters of Digest credentials (Authorization and
+ * Proxy-Authorization values), read by a parser of our own: libosip2 5.3
+ * returns the wrong parameter's value for an unquoted username
+ * (username=105, realm="x" -> "x").
+ *
+ * Every request with credentials is read here more than once (sanity
+ * wants the username and the realm readable, policy keys on the
+ * username), so one walk reads every parameter asked for, and bytes are
+ * classified through a table rather than a chain of compares.
+ */
+
+#include <errno.h>
+#include <string.h>
+#include <strings.h>
+
+#include "sip.h"
+
+enum { C_TOK = 1, C_LWS = 2 };
+
+/* RFC 3261 token characters, and linear whitespace. */
+static const uint8_t cls[256] = {
+	['0' ... '9'] = C_TOK, ['A' ... 'Z'] = C_TOK, ['a' ... 'z'] = C_TOK,
+	['-'] = C_TOK, ['.'] = C_TOK, ['!'] = C_TOK, ['%'] = C_TOK, ['*'] = C_TOK,
+	['_'] = C_TOK, ['+'] = C_TOK, ['`'] = C_TOK, ['\''] = C_TOK, ['~'] = C_TOK,
+	[' '] = C_LWS, ['\t'] = C_LWS, ['\r'] = C_LWS, ['\n'] = C_LWS,
+};
+
+static inline bool
+is_lws(char c)
+{
+	return cls[(uint8_t)c] & C_LWS;
+}
+
+static const char *
+skip_lws(const char *p, const char *e)
+{
+	while (p < e && is_lws(*p))
+		p++;
+	return p;
+}
+
+/* The value [s, e) into out, resolving quoted-pairs when quoted. */
+static int
+copy_value(const char *s, const char *e, bool quoted, char *out, size_t olen)
+{
+	size_t o = 0;
+
+	for (; s < e; s++) {
+		if (quoted && *s == '\\' && s + 1 < e)
+			s++;
+		if (o + 1 >= olen) {
+			out[0] = '\0';
+			return -ENOSPC;
+		}
+		out[o++] = *s;
+	}
+	out[o] = '\0';
+	return 0;
+}
+
+/*
+ * credentials = auth-scheme LWS auth-param *(COMMA auth-param)
+ * auth-param  = token LWS "=" LWS ( token / quoted-string )
+ * An unquoted value runs to the next LWS or comma, as Kamailio reads it
+ * (clients send username=105 unquoted; it must not be lost). No empty
+ * list element: nothing before the first auth-param, between two commas
+ * or after the last (Kamailio reads those differently).
+ */
+int
+sip_extract_auth_params(struct sip_str v, struct sip_auth_param *ps, unsigned n)
+{
+	const char *p = v.s, *e, *nm, *ne, *vs, *ve;
+	struct {
+		const char *s, *e;
+		bool quoted, twice;
+	} found[SIP_AUTH_PARAMS_MAX] = { 0 };
+	size_t nlen[SIP_AUTH_PARAMS_MAX];
+	bool quoted;
+
+	if (n > SIP_AUTH_PARAMS_MAX)
+		return -EINVAL;
+	for (unsigned i = 0; i < n; i++) {
+		if (ps[i].out == NULL || ps[i].olen == 0)
+			return -ENOSPC;
+		ps[i].out[0] = '\0';
+		ps[i].ret = -EINVAL;
+		nlen[i] = strlen(ps[i].name);
+	}
+	if (p == NULL || v.len == 0 || memchr(p, '\0', v.len) != NULL)
+		return -EINVAL;
+	e = p + v.len;
+	p = skip_lws(p, e);
+	if (e - p < 7 || strncasecmp(p, "Digest", 6) != 0 || !is_lws(p[6]))
+		return -EINVAL;
+	p = skip_lws(p + 6, e);
+	while (p < e) {
+		for (nm = p; p < e && (cls[(uint8_t)*p] & C_TOK); p++)
+			;
+		if (p == nm)
+			return -EINVAL;
+		ne = p;
+		p = skip_lws(p, e);
+		if (p == e || *p != '=')
+			return -EINVAL;
+		p = skip_lws(p + 1, e);
+		quoted = p < e && *p == '"';
+		if (quoted) {
+			/* The closing quote is the first one not escaped by a
+			 * quoted-pair: memchr() finds both (nonces and
+			 * responses are long, backslashes rare). */
+			for (vs = ++p;;) {
+				const char *q = memchr(p, '"', (size_t)(e - p)), *b;
+
+				if (!q)
+					return -EINVAL;	/* unterminated */
+				b = memchr(p, '\\', (size_t)(q - p));
+				if (!b) {
+					p = q;
+					break;
+				}
+				p = b + 2; /* the pair; b + 1 <= q < e */
+			}
+			ve = p++;
+		} else {
+			for (vs = p; p < e && !is_lws(*p) && *p != ',' && *p != '"'; p++)
+				;
+			ve = p;
+			if (vs == ve)
+				return -EINVAL;
+		}
+		p = skip_lws(p, e);
+		if (p < e) {
+			/* A comma, then the next auth-param: Kamailio refuses
+			 * a trailing comma (no username at all) and stops at
+			 * an empty element (the realm after it is lost), so
+			 * neither is read past here. */
+			if (*p++ != ',')
+				return -EINVAL;
+			p = skip_lws(p, e);
+			if (p == e || *p == ',')
+				return -EINVAL;
+		}
+		for (unsigned i = 0; i < n; i++) {
+			if ((size_t)(ne - nm) != nlen[i] || strncasecmp(nm, ps[i].name, nlen[i]) != 0)
+				continue;
+			/* Named twice: Kamailio keeps the last, another
+			 * reader the first. Ambiguous, so unreadable. */
+			found[i].twice = found[i].s != NULL;
+			found[i].s = vs;
+			found[i].e = ve;
+			found[i].quoted = quoted;
+		}
+	}
+	for (unsigned i = 0; i < n; i++) {
+		if (!found[i].s)
+			ps[i].ret = -ENOENT;
+		else if (found[i].twice)
+			ps[i].ret = -EINVAL;
+		else
+			ps[i].ret = copy_value(found[i].s, found[i].e, found[i].quoted, ps[i].out,
+					       ps[i].olen);
+	}
+	return 0;
+}
+
+int
+sip_extract_auth_param(struct sip_str v, const char *name, char *user, size_t ulen)
+{
+	struct sip_auth_param p = { .name = name, .out = user, .olen = ulen };
+	int ret = sip_extract_auth_params(v, &p, 1);
+
+	return ret < 0 ? ret : p.ret;
+}
+
+int
+sip_extract_auth_username(struct sip_str v, char *user, size_t ulen)
+{
+	int ret = sip_extract_auth_param(v, "username", user, ulen);
+
+	/* no username: nothing a failure could be keyed on, as before */
+	return ret == -ENOENT ? -EINVAL : ret;
+}
+
+bool
+sip_creds_conflict(const struct sip_msg *m)
+{
+	struct sip_str all[SIP_MAX_HEADERS];
+	/* A username too long for the failure tables' keys is unreadable
+	 * for them too. */
+	char first[SIP_AUTH_USER_MAX], u[SIP_AUTH_USER_MAX];
+	unsigned n;
+
+	if ((unsigned)m->n_authorization + m->n_proxy_authorization < 2)
+		return false;
+	n = sip_header_each(m, "authorization", 0, all, SIP_MAX_HEADERS);
+	n += sip_header_each(m, "proxy-authorization", 0, all + n, SIP_MAX_HEADERS - n);
+	for (unsigned i = 0; i < n; i++) {
+		if (sip_extract_auth_username(all[i], i ? u : first, sizeof(first)) < 0)
+			return true;
+		if (i && strcmp(u, first) != 0)
+			return true;
+	}
+	return false;
+}
