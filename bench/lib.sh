@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 #
 # bench/lib.sh - helpers of bench/run.sh (sourced, never run alone): processes,
@@ -147,6 +148,7 @@ kv() { sed -n "s/.*\\b$1=\\([^ ]*\\).*/\\1/p" <<<"$2"; }
 RUNSEQ=0
 # measure TEST MODE REP RATE DURATION COUNT BATCH [gen args...]
 # One traffic run: sink up, counters before, generator, drain, counters after.
+# shellcheck disable=SC2034 # LAST_*: read by run.sh
 measure() {
 	local test=$1 mode=$2 rep=$3 rate=$4 dur=$5 count=$6 batch=$7
 	shift 7
@@ -179,16 +181,18 @@ measure() {
 }
 
 # ------------------------------------------------------------------ subjects
-rules_install() { ip netns exec "$NS_FW" env SIPWARDEN_BIN="$SW" "$SWRULES" install -c "$CFG" >/dev/null; }
+# rules_install [CONFIG]: the daemon's own queue setup; the NFQUEUE rule's
+# --queue-balance range comes from the config's queue.first / queue.count.
+rules_install() { ip netns exec "$NS_FW" env SIPWARDEN_BIN="$SW" "$SWRULES" install -c "${1:-$CFG}" >/dev/null; }
 rules_remove() { ip netns exec "$NS_FW" env SIPWARDEN_BIN="$SW" "$SWRULES" remove >/dev/null 2>&1 || true; }
 ctl() { ip netns exec "$NS_FW" "$SWCTL" --socket "$RUN/ctl.sock" "$@"; }
 
-daemon_start() {
-	local i
+daemon_start() { # daemon_start [CONFIG] (default the bench config: two queues)
+	local i cfg=${1:-$CFG}
 	rm -rf "$RUN/state" "$RUN/ctl.sock"
 	mkdir -p "$RUN/state"
-	rules_install
-	start_bg daemon "$RUN/sipwarden.log" ip netns exec "$NS_FW" "$SW" -c "$CFG" --foreground \
+	rules_install "$cfg"
+	start_bg daemon "$RUN/sipwarden.log" ip netns exec "$NS_FW" "$SW" -c "$cfg" --foreground \
 		--state-dir "$RUN/state" --socket "$RUN/ctl.sock"
 	for i in $(seq 100); do grep -q 'sipwarden ready' "$RUN/sipwarden.log" && break; sleep 0.1; done
 	grep -q 'sipwarden ready' "$RUN/sipwarden.log" || { tail -n 20 "$RUN/sipwarden.log" >&2; return 1; }
@@ -235,6 +239,18 @@ kam_start() {
 }
 kam_stop() { stop_pid kamailio 10; }
 
+# The bench config with one queue (one worker): the capacity of one worker
+# against two (issue 19). Written into the run dir, checked, its path printed.
+cfg_one_queue() {
+	local out=$RUN/sipwarden-bench-1q.yml
+	if [ ! -e "$out" ]; then
+		awk '/^queue:/ { q = 1 } /^[a-z]/ && !/^queue:/ { q = 0 }
+			q && /^  count: / { $0 = "  count: 1"; n++ } { print }
+			END { exit n == 1 ? 0 : 1 }' "$CFG" >"$out" || die "no queue.count in $CFG"
+	fi
+	echo "$out"
+}
+
 subject_start() {
 	case $1 in
 	kernel) rules_remove ;;
@@ -242,15 +258,127 @@ subject_start() {
 	noopw) noop_start --wait-us 200 ;;
 	noop1) noop_start --unbatched ;;
 	daemon) daemon_start ;;
+	daemon-1q) daemon_start "$(cfg_one_queue)" ;;
 	kamailio) kam_start ;;
 	esac
 }
 subject_stop() {
 	case $1 in
 	noop | noopw | noop1) noop_stop ;;
-	daemon) daemon_stop ;;
+	daemon | daemon-1q) daemon_stop ;;
 	kamailio) kam_stop ;;
 	esac
+}
+
+# ------------------------------------------------------------------ new sources
+# Issue 19: what sources never seen before cost. Run against a daemon that
+# knows the legit mix's 200 IPv4 sources; IPv6 sources are all 2001:db8:8000::/33,
+# one /64 per index, indexes chosen so that no two runs share one.
+# known6_run TEST MODE REP: 100k/s of OPTIONS from 200 /64s (known after their
+# first packets): the flood's packets without its new sources.
+known6_run() {
+	measure "$1" "$2" "$3" 100000 3 300000 32 --src6-count 200 --mix options
+}
+# flood6_run TEST MODE REP: 100k/s of OPTIONS for 4 s, each from a new /64
+# (indexes 200..400199; swb-gen takes (n + offset) mod count).
+flood6_run() {
+	measure "$1" "$2" "$3" 100000 4 400000 32 --src6-count 400200 --src6-offset 200 --mix options
+}
+# inflood_run TEST MODE REP: the legit mix's 200 IPv4 sources (known) at 10k/s
+# for 3 s inside 4.5 s of 100k/s from other new /64s (indexes from 400200):
+# is a legitimate request lost? The sink counts the legit run only; the
+# row's CPU and queue drops are those of both.
+inflood_run() {
+	start_bg flood "$RUN/flood.out" ip netns exec "$NS_GEN" "$BIN/swb-gen" --dst "$DST6" \
+		--rate 100000 --duration 4.5 --count 450000 --batch 32 --run "${SWB_PREFIX}fl" \
+		--src6-count 850200 --src6-offset 400200 --mix options
+	sleep 0.5
+	measure "$1" "$2" "$3" 10000 3 30000 32
+	stop_pid flood 8
+}
+# srcbench_build NAME TREE: swb-srcbench against TREE's source table.
+srcbench_build() {
+	[ -x "$BIN/swb-srcbench-$1" ] || $CC -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
+		-I"$2/src/base" -I"$2/src/policy" -o "$BIN/swb-srcbench-$1" "$HERE/srcbench.c" \
+		"$2/src/policy/srctab.c" "$2/src/base/addr.c" "$2/src/base/hash.c" 2>"$RUN/srcbench-$1.log"
+}
+# srcbench_run NAME [CAPACITY NEW]: by default 400,000 new sources per family
+# into a table of 500,000 (one worker's share of the bench config), ring 601;
+# one output line.
+srcbench_run() { "$BIN/swb-srcbench-$1" "${2:-500000}" 601 "${3:-400000}"; }
+# Per-thread CPU (ns) of a process: "tid ns" lines, for the split between
+# the workers.
+task_cpu() {
+	local t v
+	for t in /proc/"$1"/task/*; do
+		read -r v _ <"$t/schedstat" 2>/dev/null && echo "${t##*/} $v"
+	done
+}
+# task_cpu_delta BEFORE AFTER: the threads' CPU seconds over the interval,
+# largest first, comma-separated.
+task_cpu_delta() {
+	awk 'NR == FNR { b[$1] = $2; next } { d = ($2 - b[$1]) / 1e9; if (d > 0.0005) print d }' \
+		<(echo "$1") <(echo "$2") | sort -rn | awk '{ printf("%s%.3f", (NR > 1 ? "," : ""), $1) }'
+}
+
+# measure_split TEST MODE REP ...: measure, and the daemon's CPU per thread
+# over the run in $META (the split between its workers).
+measure_split() {
+	local t0 t1 key=threads_${1}_${2//-/_}_rep$3
+	t0=$(task_cpu "${PIDS[daemon]}")
+	measure "$@"
+	t1=$(task_cpu "${PIDS[daemon]}")
+	echo "$key=$(task_cpu_delta "$t0" "$t1")" >>"$META"
+}
+# The pre-faulted source tables of the running daemon (KiB: entries + rings,
+# summed over its workers), from its start-up log.
+table_kb() {
+	sed -n 's/.*source table [0-9]* entries (\([0-9]*\) KiB), [0-9]* exact rings (\([0-9]*\) KiB).*/\1 \2/p' \
+		"$RUN/sipwarden.log" | awk '{ s += $1 + $2 } END { print s + 0 }'
+}
+# newsrc_summary: --newsrc's figures from $RES and $RUN/srcbench.txt.
+newsrc_summary() {
+	# CPU per packet judged (us; delivered: every packet here passes, and
+	# a packet dropped at a full queue costs the daemon nothing): median
+	# and range over the repetitions, and the ratios of each repetition.
+	awk -F'\t' '$1 ~ /^newsrc-/ && $8 > 0 { k = $2 " " $1; x = $12 / $8 * 1e6; v[k, ++n[k]] = x
+		if ($1 == "newsrc-mix") mix[$2, $3] = x; else if ($1 == "newsrc-known6") kn[$2, $3] = x; else fl[$2, $3] = x
+		lost[k] += $5 - $8; subj[$2] = 1 }
+	function med(a, k, c,   i, j, t, x) { for (i = 1; i <= c; i++) x[i] = a[k, i]
+		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
+		lo = x[1]; hi = x[c]; return c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2 }
+	END { printf "%-14s %-14s %8s %17s %9s\n", "subject", "test", "us/pkt", "min-max", "not-delivered"
+		for (k in n) { m = med(v, k, n[k]); split(k, p, " ")
+			printf "%-14s %-14s %8.2f %8.2f-%-8.2f %9d\n", p[1], p[2], m, lo, hi, lost[k] }
+		for (s in subj) { c = 0; for (r = 1; r <= 9; r++) if ((s, r) in fl && mix[s, r] > 0) rr[s, ++c] = fl[s, r] / mix[s, r]
+			if (c) { m = med(rr, s, c); printf "%-14s flood6/mix ratio %.2f (%.2f-%.2f, target <= 1.5)\n", s, m, lo, hi }
+			c = 0; for (r = 1; r <= 9; r++) if ((s, r) in fl && kn[s, r] > 0) rk[s, ++c] = fl[s, r] / kn[s, r]
+			if (c) { m = med(rk, s, c); printf "%-14s flood6/known6 ratio %.2f (%.2f-%.2f)\n", s, m, lo, hi } } }' \
+		"$RES" | tee "$RUN/newsrc.txt"
+	awk -F'\t' '$1 == "inflood-legit" { s[$2] += $5; d[$2] += $8; q[$2] += $9 }
+	END { for (k in s) printf "%-14s legit during flood: %d sent, %d delivered, %d lost (%d queue drops)\n",
+		k, s[k], d[k], s[k] - d[k], q[k] }' "$RES" | tee -a "$RUN/newsrc.txt"
+	# Table alone, ns per request: median (min-max) over the repetitions.
+	awk '{ for (i = 3; i <= 5; i++) { split($i, kv, "="); k = $1 " " kv[1]; v[k, ++n[k]] = kv[2] } }
+	END { for (k in n) { c = n[k]; for (i = 1; i <= c; i++) x[i] = v[k, i]
+		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
+		printf "srctab alone %-22s %6.0f ns (%.0f-%.0f)\n", k, c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2, x[1], x[c] } }' \
+		"$RUN/srcbench.txt" | sort | tee -a "$RUN/newsrc.txt"
+}
+# Medians per test and mode of a partial run (CPU per delivered packet, and
+# the latency added to the kernel-only run of the same repetition).
+summarize_partial() {
+	awk -F'\t' 'NR > 1 { k = $1 " " $2; n[k]++; v[k, n[k]] = ($8 > 0 ? $12 / $8 * 1e6 : 0)
+		p50[k, n[k]] = $13; p99[k, n[k]] = $14
+		if ($2 == "kernel") { k50[$1, $3] = $13; k99[$1, $3] = $14 }
+		rep[k, n[k]] = $3 }
+	function med(a, k, c,   i, j, t, x) { for (i = 1; i <= c; i++) x[i] = a[k, i]
+		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
+		return c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2 }
+	END { for (k in n) { split(k, q, " "); c = n[k]
+		for (i = 1; i <= c; i++) { a50[k, i] = p50[k, i] - k50[q[1], rep[k, i]]; a99[k, i] = p99[k, i] - k99[q[1], rep[k, i]] }
+		printf "%-8s %-9s us/pkt %6.2f  p50 %7.1f p99 %7.1f  added p50 %6.1f p99 %6.1f\n", q[1], q[2],
+			med(v, k, c), med(p50, k, c), med(p99, k, c), med(a50, k, c), med(a99, k, c) } }' "$RES" | sort
 }
 
 meta() {

@@ -4,10 +4,14 @@
 # bench/run.sh - sipwarden performance benchmark (see doc/performance.md).
 #
 #   sudo bench/run.sh [--report PATH] [--reps N]   full run (< 10 min), Markdown report
-#   sudo bench/run.sh --smoke                       harness check (~30 s), for CI
+#   sudo bench/run.sh --smoke                       harness check (~15 s), for CI
+#   sudo bench/run.sh [--reps N] [--modes "M..."] [--tests "T..."]
+#                                                   partial run: chosen subjects and tests,
+#                                                   medians printed, no report
 #   sudo bench/run.sh --newsrc [--before BUILD] [--reps N]
 #                                                   new-source flood vs legit mix (~3 min),
 #                                                   optionally against an older build
+#   tests: mix50k lat10k mix100k known6 flood6 inflood (the last three: daemon only)
 #
 # Builds its C tools (generator, sink, no-op queue reader) with cc and
 # pkg-config into $SWB_DIR/bin, makes its own namespaces and veth pairs
@@ -27,6 +31,8 @@
 #             a reference for like-with-like, not a target
 #   noop1     the same, unbatched (one recv, one verdict per packet)
 #   daemon    sipwarden-rules + $SIPWARDEN_BUILD/sipwarden with bench/sipwarden-bench.yml
+#             (2 queues, 2 workers); then the new-source floods on the same daemon
+#   daemon-1q the same with queue.count 1 (1 worker): mix100k only, against daemon's
 #   kamailio  Kamailio 5.6 (tlsf, pike + UA regex, stateless forward()) in place of
 #             the firewall; the generator addresses Kamailio, Kamailio forwards to the sink
 #
@@ -49,8 +55,8 @@ MODE=full
 REPORT=$HERE/report.md
 REPS=3
 BEFORE_BUILD=
-MODES="kernel noop noopw noop1 daemon kamailio"
-TESTS="mix50k lat10k mix100k"
+MODES="kernel noop noopw noop1 daemon daemon-1q kamailio"
+TESTS="mix50k lat10k mix100k known6 flood6 inflood"
 PARTIAL=0
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -61,7 +67,7 @@ while [ $# -gt 0 ]; do
 	--reps) REPS=$2; shift 2 ;;
 	--modes) MODES=$2; PARTIAL=1; shift 2 ;;
 	--tests) TESTS=$2; PARTIAL=1; shift 2 ;;
-	-h | --help) sed -n '3,36p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,44p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -183,6 +189,18 @@ if [ "$MODE" = smoke ]; then
 		check "sipwarden judges and passes the legit mix" 1 "daemon did not start"
 	fi
 
+	# The capacity test's second subject: one queue, one worker, the NFQUEUE
+	# rule installed from the same config (a --queue-balance range that
+	# matches the daemon's queues, or packets would go nowhere).
+	if daemon_start "$(cfg_one_queue)"; then
+		measure smoke daemon-1q 1 20000 1 2000 32
+		[ "$LAST_DELIVERED" = 2000 ]
+		check "sipwarden with queue.count 1 passes the legit mix" $? "delivered=$LAST_DELIVERED cpu_s=$LAST_CPU"
+	else
+		check "sipwarden with queue.count 1 passes the legit mix" 1 "daemon did not start"
+	fi
+	daemon_stop
+
 	if [ $HAVE_KAM = 1 ]; then
 		if kam_start; then
 			measure smoke kamailio 1 5000 1 500 8
@@ -205,6 +223,10 @@ if [ "$MODE" = smoke ]; then
 	meta "mode=smoke"
 	if python3 "$HERE/report.py" "$RES" "$META" "$RUN/smoke-report.md" >/dev/null; then R=0; else R=1; fi
 	check "report generation" $R "$RUN/smoke-report.md"
+	if python3 "$HERE/report.py" --selftest >"$RUN/report-selftest.out"; then R=0; else R=1; fi
+	check "report sections and targets of a full run, synthetic rows" $R "$(tail -n 1 "$RUN/report-selftest.out")"
+	if srcbench_build this "$SRC" && sb=$(srcbench_run this 2000 1000); then R=0; else R=1; fi
+	check "source table alone (swb-srcbench) builds and runs" $R "${sb:-$(tail -n 3 "$RUN/srcbench-this.log")}"
 
 	echo "bench smoke: $PASSED passed, $FAILED failed ($((SECONDS - T_START)) s)"
 	[ "$FAILED" = 0 ]
@@ -242,26 +264,15 @@ if [ "$MODE" = newsrc ]; then
 			measure newsrc-mix "daemon-$sub" "$rep" 50000 5 250000 32
 			# The same packets from 200 known /64s: what the flood costs
 			# without its new sources (packet size, rate, load).
-			measure newsrc-known6 "daemon-$sub" "$rep" 100000 4 400000 32 \
-				--src6-count 200 --mix options
+			known6_run newsrc-known6 "daemon-$sub" "$rep"
 			if [ -n "${SWB_PERF:-}" ] && [ "$sub" = after ] && [ "$rep" = "$REPS" ]; then
 				(perf record -g -F 2000 -p "${PIDS[daemon]}" -o "$RUN/perf-newsrc.data" -- sleep 3 \
 					>"$RUN/perf-record.log" 2>&1) &
 				perf_pid=$!
 				sleep 0.3
 			fi
-			measure newsrc-flood6 "daemon-$sub" "$rep" 100000 4 400000 32 \
-				--src6-count 400000 --src6-offset 200 --mix options
-			# Legitimate requests during a flood: the mix's 200 IPv4 sources
-			# (known by now) at 10k/s for 3 s inside 5 s of 100k/s from new
-			# IPv6 /64s (none seen before: indexes past flood6's). The sink
-			# counts the legit run only; its CPU figure mixes both.
-			start_bg flood "$RUN/flood.out" ip netns exec "$NS_GEN" "$BIN/swb-gen" --dst "$DST6" \
-				--rate 100000 --duration 5 --count 500000 --batch 32 --run "${SWB_PREFIX}fl" \
-				--src6-count 1200000 --src6-offset 400200 --mix options
-			sleep 0.5
-			measure inflood-legit "daemon-$sub" "$rep" 10000 3 30000 32
-			stop_pid flood 8
+			flood6_run newsrc-flood6 "daemon-$sub" "$rep"
+			inflood_run inflood-legit "daemon-$sub" "$rep"
 			if [ -n "${perf_pid:-}" ]; then
 				wait "$perf_pid" || true
 				perf report -i "$RUN/perf-newsrc.data" --no-children --sort dso,symbol -g none \
@@ -284,61 +295,19 @@ if [ "$MODE" = newsrc ]; then
 	for rep in $(seq "$REPS"); do
 		for sub in $SUBJECTS; do
 			if [ "$sub" = before ]; then t=$BEFORE_SRC; else t=$SRC; fi
-			[ -x "$BIN/swb-srcbench-$sub" ] || $CC -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
-				-I"$t/src/base" -I"$t/src/policy" -o "$BIN/swb-srcbench-$sub" "$HERE/srcbench.c" \
-				"$t/src/policy/srctab.c" "$t/src/base/addr.c" "$t/src/base/hash.c" || continue
-			echo "$sub $rep $("$BIN/swb-srcbench-$sub" 500000 601 400000)" >>"$RUN/srcbench.txt"
+			srcbench_build "$sub" "$t" || continue
+			echo "$sub $rep $(srcbench_run "$sub")" >>"$RUN/srcbench.txt"
 		done
 	done
 	sed 's/^/srcbench_/' "$RUN/srcbench.txt" >>"$META"
 	meta "load_after=$(loadavg) elapsed_s=$((SECONDS - T_START))"
-	# CPU per packet judged (us; delivered: every packet here passes, and
-	# a packet dropped at a full queue costs the daemon nothing): median
-	# and range over the repetitions, and the ratios of each repetition.
-	awk -F'\t' '$1 ~ /^newsrc-/ && $8 > 0 { k = $2 " " $1; x = $12 / $8 * 1e6; v[k, ++n[k]] = x
-		if ($1 == "newsrc-mix") mix[$2, $3] = x; else if ($1 == "newsrc-known6") kn[$2, $3] = x; else fl[$2, $3] = x
-		lost[k] += $5 - $8; subj[$2] = 1 }
-	function med(a, k, c,   i, j, t, x) { for (i = 1; i <= c; i++) x[i] = a[k, i]
-		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
-		lo = x[1]; hi = x[c]; return c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2 }
-	END { printf "%-14s %-14s %8s %17s %9s\n", "subject", "test", "us/pkt", "min-max", "not-delivered"
-		for (k in n) { m = med(v, k, n[k]); split(k, p, " ")
-			printf "%-14s %-14s %8.2f %8.2f-%-8.2f %9d\n", p[1], p[2], m, lo, hi, lost[k] }
-		for (s in subj) { c = 0; for (r = 1; r <= 9; r++) if ((s, r) in fl && mix[s, r] > 0) rr[s, ++c] = fl[s, r] / mix[s, r]
-			if (c) { m = med(rr, s, c); printf "%-14s flood6/mix ratio %.2f (%.2f-%.2f, target <= 1.5)\n", s, m, lo, hi }
-			c = 0; for (r = 1; r <= 9; r++) if ((s, r) in fl && kn[s, r] > 0) rk[s, ++c] = fl[s, r] / kn[s, r]
-			if (c) { m = med(rk, s, c); printf "%-14s flood6/known6 ratio %.2f (%.2f-%.2f)\n", s, m, lo, hi } } }' \
-		"$RES" | tee "$RUN/newsrc.txt"
-	awk -F'\t' '$1 == "inflood-legit" { s[$2] += $5; d[$2] += $8; q[$2] += $9 }
-	END { for (k in s) printf "%-14s legit during flood: %d sent, %d delivered, %d lost (%d queue drops)\n",
-		k, s[k], d[k], s[k] - d[k], q[k] }' "$RES" | tee -a "$RUN/newsrc.txt"
-	# Table alone, ns per request: median (min-max) over the repetitions.
-	awk '{ for (i = 3; i <= 5; i++) { split($i, kv, "="); k = $1 " " kv[1]; v[k, ++n[k]] = kv[2] } }
-	END { for (k in n) { c = n[k]; for (i = 1; i <= c; i++) x[i] = v[k, i]
-		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
-		printf "srctab alone %-22s %6.0f ns (%.0f-%.0f)\n", k, c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2, x[1], x[c] } }' \
-		"$RUN/srcbench.txt" | sort | tee -a "$RUN/newsrc.txt"
+	newsrc_summary
 	log "results: $RES, $META, $RUN/newsrc.txt ($((SECONDS - T_START)) s)"
 	exit 0
 fi
 
 # ================================================================== full run
 has_test() { [[ " $TESTS " == *" $1 "* ]]; }
-# Medians per test and mode of a partial run (CPU per delivered packet, and
-# the latency added to the kernel-only run of the same repetition).
-summarize_partial() {
-	awk -F'\t' 'NR > 1 { k = $1 " " $2; n[k]++; v[k, n[k]] = ($8 > 0 ? $12 / $8 * 1e6 : 0)
-		p50[k, n[k]] = $13; p99[k, n[k]] = $14
-		if ($2 == "kernel") { k50[$1, $3] = $13; k99[$1, $3] = $14 }
-		rep[k, n[k]] = $3 }
-	function med(a, k, c,   i, j, t, x) { for (i = 1; i <= c; i++) x[i] = a[k, i]
-		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
-		return c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2 }
-	END { for (k in n) { split(k, q, " "); c = n[k]
-		for (i = 1; i <= c; i++) { a50[k, i] = p50[k, i] - k50[q[1], rep[k, i]]; a99[k, i] = p99[k, i] - k99[q[1], rep[k, i]] }
-		printf "%-8s %-9s us/pkt %6.2f  p50 %7.1f p99 %7.1f  added p50 %6.1f p99 %6.1f\n", q[1], q[2],
-			med(v, k, c), med(p50, k, c), med(p99, k, c), med(a50, k, c), med(a99, k, c) } }' "$RES" | sort
-}
 log "load before: $(loadavg)"
 meta "mode=full reps=$REPS load_before=$(loadavg)"
 ns_up
@@ -349,22 +318,44 @@ ns_up
 # reader is busy and its batches fill - the capacity figure. Modes
 # interleaved within a repetition so that every ratio compares runs made
 # side by side.
+# daemon-1q: the daemon with one queue (one worker), the mix at 100k/s
+# only: two queues against one at the same offered load.
+# 3. New sources (issue 19), on each repetition's fresh daemon after its mix
+# runs, so that each flood is judged against the mix figure of the same
+# daemon: known6, then flood6 (every packet from a new IPv6 /64), then the
+# legit mix inside another such flood (inflood). A live IPv4 flood cannot
+# go past 254 sources (swb-gen spoofs inside 203.0.113.0/24 only): IPv4
+# across the whole space is measured on the source table alone (3b).
 for rep in $(seq "$REPS"); do
 	for mode in $MODES; do
-		subject_start $mode || die "$mode did not start"
-		has_test mix50k && measure mix50k $mode "$rep" 50000 5 250000 32
-		if has_test lat10k && [ $mode != noop1 ]; then
-			measure lat10k $mode "$rep" 10000 3 30000 1
+		subject_start "$mode" || die "$mode did not start"
+		if [ "$mode" = daemon-1q ]; then
+			has_test mix100k && measure_split mix100k "$mode" "$rep" 100000 4 400000 32
+			subject_stop "$mode"
+			continue
 		fi
-		if has_test mix100k && [ $mode != noop1 ] && [ $mode != kernel ]; then
-			measure mix100k $mode "$rep" 100000 4 400000 32
+		[ "$mode" = daemon ] && echo "daemon_rep${rep}_rss_start_kb=$(rss_kb "${PIDS[daemon]}")" >>"$META"
+		has_test mix50k && measure mix50k "$mode" "$rep" 50000 5 250000 32
+		if has_test lat10k && [ "$mode" != noop1 ]; then
+			measure lat10k "$mode" "$rep" 10000 3 30000 1
 		fi
-		if [ $mode = daemon ]; then
+		if has_test mix100k && [ "$mode" = daemon ]; then
+			measure_split mix100k "$mode" "$rep" 100000 4 400000 32
+		elif has_test mix100k && [ "$mode" != noop1 ] && [ "$mode" != kernel ]; then
+			measure mix100k "$mode" "$rep" 100000 4 400000 32
+		fi
+		if [ "$mode" = daemon ]; then
 			# Legit traffic must never be banned: keep the counters.
 			ctl --json stats >"$RUN/daemon-stats-rep$rep.json" 2>/dev/null || true
-			[ "$rep" = 1 ] && echo "daemon_rss_kb_after_mix=$(rss_kb "${PIDS[daemon]}")" >>"$META"
+			echo "daemon_rep${rep}_rss_after_mix_kb=$(rss_kb "${PIDS[daemon]}")" >>"$META"
+			has_test known6 && known6_run known6 daemon "$rep"
+			has_test flood6 && flood6_run flood6 daemon "$rep"
+			has_test inflood && inflood_run inflood daemon "$rep"
+			read -r src_n src_max <<<"$(daemon_sources)"
+			echo "daemon_rep${rep}_rss_end_kb=$(rss_kb "${PIDS[daemon]}") daemon_rep${rep}_sources=$src_n daemon_rep${rep}_sources_max=$src_max daemon_rep${rep}_tables_kb=$(table_kb)" >>"$META"
+			ctl --json stats >"$RUN/daemon-stats-flood-rep$rep.json" 2>/dev/null || true
 		fi
-		subject_stop $mode
+		subject_stop "$mode"
 	done
 	log "rep $rep done at $((SECONDS - T_START)) s, load $(loadavg)"
 done
@@ -383,7 +374,18 @@ for rep in $(seq "$REPS"); do
 	echo "policy_alone_rep$rep=$pa_n,$pa_cpu,$pa_pass" >>"$META"
 done
 
-# 3. Cost flat in attack size, and the bound: a fresh daemon, an IPv6
+# 3b. The source table alone (bench/srcbench.c, no packets): new IPv4
+# sources across the whole space and new IPv6 /64s against known ones.
+if srcbench_build this "$SRC"; then
+	for rep in $(seq "$REPS"); do
+		read -r sb <<<"$(srcbench_run this | sed 's/[a-z0-9_]*=//g; s/ /,/g')"
+		echo "srcbench_rep$rep=$sb" >>"$META"
+	done
+else
+	echo "srcbench=build_failed" >>"$META"
+fi
+
+# 4. Cost flat in attack size, and the bound: a fresh daemon, an IPv6
 # spoofed flood from 1,200,000 distinct sources (one /64 each, inside
 # 2001:db8:8000::/33) against limits.max_sources = 1,000,000, then the
 # legit mix again with the table full.
@@ -400,7 +402,7 @@ done
 read -r src_n2 _ <<<"$(daemon_sources)"
 echo "sources_after_mix=$src_n2 rss_after_mix_kb=$(rss_kb "$dpid")" >>"$META"
 
-# 4. A banned flood: one source at the generator's maximum rate, banned
+# 5. A banned flood: one source at the generator's maximum rate, banned
 # through sipwardenctl (pushed to the kernel set). Daemon CPU while idle,
 # then during the flood, over the same time.
 ctl ban ip 203.0.113.230 >/dev/null
@@ -414,7 +416,7 @@ ban_pkts=$(ip netns exec "$NS_FW" iptables -t raw -n -v -x -L sipwarden-ban 2>/d
 echo "raw_ban_chain_dropped=$ban_pkts" >>"$META"
 daemon_stop
 
-# 5. Profile the daemon's hot path (perf, if it works here): the legit mix
+# 6. Profile the daemon's hot path (perf, if it works here): the legit mix
 # at 50k packets/s for 5 s under perf record -g.
 if command -v perf >/dev/null 2>&1 && ((SECONDS < DEADLINE - 40)); then
 	daemon_start || die "daemon did not start"
