@@ -298,9 +298,13 @@ inflood_run() {
 }
 # srcbench_build NAME TREE: swb-srcbench against TREE's source table.
 srcbench_build() {
+	local extra=()
+	# Trees since the tables' memory moved to base/bigmem.c need it.
+	[ -f "$2/src/base/bigmem.c" ] && extra=("$2/src/base/bigmem.c")
 	[ -x "$BIN/swb-srcbench-$1" ] || $CC -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
 		-I"$2/src/base" -I"$2/src/policy" -o "$BIN/swb-srcbench-$1" "$HERE/srcbench.c" \
-		"$2/src/policy/srctab.c" "$2/src/base/addr.c" "$2/src/base/hash.c" 2>"$RUN/srcbench-$1.log"
+		"$2/src/policy/srctab.c" "$2/src/base/addr.c" "$2/src/base/hash.c" "${extra[@]}" \
+		2>"$RUN/srcbench-$1.log"
 }
 # srcbench_run NAME [CAPACITY NEW]: by default 400,000 new sources per family
 # into a table of 500,000 (one worker's share of the bench config), ring 601;

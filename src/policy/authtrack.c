@@ -8,6 +8,7 @@
 #include <strings.h>
 
 #include "authtrack.h"
+#include "bigmem.h"
 #include "wayset.h"
 
 #define FAIL_SHARDS 64
@@ -77,6 +78,13 @@ txn_key(const struct hash_key *k, const struct sip_msg *m)
 	return h ? h : 1;
 }
 
+/* Records are written at random: faulted in whole (bigmem.h). */
+static size_t
+ways_len(const struct txntab *t)
+{
+	return (size_t)t->nbuckets * WAYSET_WAYS * sizeof(*t->ways);
+}
+
 struct txntab *
 txntab_new(uint32_t capacity)
 {
@@ -86,7 +94,7 @@ txntab_new(uint32_t capacity)
 		return NULL;
 	t->nbuckets = wayset_count(capacity, 28);
 	t->sets = wayset_alloc(t->nbuckets);
-	t->ways = calloc((size_t)t->nbuckets * WAYSET_WAYS, sizeof(*t->ways));
+	t->ways = bigmem_alloc(ways_len(t));
 	if (!t->sets || !t->ways) {
 		txntab_free(t);
 		return NULL;
@@ -100,7 +108,7 @@ txntab_free(struct txntab *t)
 	if (!t)
 		return;
 	free(t->sets);
-	free(t->ways);
+	bigmem_free(t->ways, ways_len(t));
 	free(t);
 }
 

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "authtrack.h"
+#include "bigmem.h"
 #include "enumtrack.h"
 #include "wayset.h"
 
@@ -36,6 +37,19 @@ struct enumtab {
 	struct hash_key key;  /* getrandom(): sources and target users are the prober's */
 };
 
+/* Records are written at random: faulted in whole (bigmem.h). */
+static size_t
+tx_len(const struct enumtab *t)
+{
+	return (size_t)t->ntx * WAYSET_WAYS * sizeof(*t->tx);
+}
+
+static size_t
+srcs_len(const struct enumtab *t)
+{
+	return (size_t)t->nsrc * SRC_WAYS * sizeof(*t->srcs);
+}
+
 struct enumtab *
 enumtab_new(uint32_t max_txns, uint32_t max_sources)
 {
@@ -46,8 +60,8 @@ enumtab_new(uint32_t max_txns, uint32_t max_sources)
 	t->ntx = wayset_count(max_txns, 26);
 	t->nsrc = wayset_count(max_sources, 26);
 	t->txset = wayset_alloc(t->ntx);
-	t->tx = calloc((size_t)t->ntx * WAYSET_WAYS, sizeof(*t->tx));
-	t->srcs = calloc((size_t)t->nsrc * SRC_WAYS, sizeof(*t->srcs));
+	t->tx = bigmem_alloc(tx_len(t));
+	t->srcs = bigmem_alloc(srcs_len(t));
 	/* No table without an unpredictable key: see hash.h. */
 	if (!t->txset || !t->tx || !t->srcs || hash_key_random(&t->key) < 0) {
 		enumtab_free(t);
@@ -62,8 +76,8 @@ enumtab_free(struct enumtab *t)
 	if (!t)
 		return;
 	free(t->txset);
-	free(t->tx);
-	free(t->srcs);
+	bigmem_free(t->tx, tx_len(t));
+	bigmem_free(t->srcs, srcs_len(t));
 	free(t);
 }
 

@@ -2,8 +2,8 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
+#include "bigmem.h"
 #include "srctab.h"
 
 /* One exact ring of the pool: N+1 request times of its owner. */
@@ -87,32 +87,6 @@ srctab_rings_default(uint32_t capacity, uint32_t ring_size)
 	return n < 16 ? 16 : (uint32_t)n;
 }
 
-/*
- * Memory the new-source path will use, faulted in now: a fresh source
- * must cost a compact entry, not a page fault (issue 19). No
- * MAP_NORESERVE: the pools are the configured bound and must exist.
- */
-static void *
-pool_new(size_t len)
-{
-	unsigned char *p;
-
-	p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE,
-		 -1, 0);
-	if (p == MAP_FAILED)
-		return NULL;
-	/* MAP_POPULATE is best effort: write every page to be sure. */
-	memset(p, 0, len);
-	return p;
-}
-
-static void
-pool_free(void *p, size_t len)
-{
-	if (p)
-		munmap(p, len);
-}
-
 struct srctab *
 srctab_new_rings(uint32_t capacity, uint32_t ring_size, uint32_t rings)
 {
@@ -136,14 +110,14 @@ srctab_new_rings(uint32_t capacity, uint32_t ring_size, uint32_t rings)
 		nb <<= 1;
 	t->nbuckets = nb;
 	t->buckets_len = (size_t)nb * sizeof(uint32_t);
-	t->buckets = pool_new(t->buckets_len);
+	t->buckets = bigmem_alloc(t->buckets_len);
 	t->slab_len = (size_t)capacity * t->entry_size;
-	t->slab = pool_new(t->slab_len);
+	t->slab = bigmem_alloc(t->slab_len);
 	/* A limit the inline ring holds whole needs no pool. */
 	t->rings_cap = ring_size > SRCTAB_SMALL ? rings : 0;
 	t->ring_entry_size = ring_entry_size(ring_size);
 	t->rings_len = (size_t)t->rings_cap * t->ring_entry_size;
-	t->rings = t->rings_cap ? pool_new(t->rings_len) : NULL;
+	t->rings = t->rings_cap ? bigmem_alloc(t->rings_len) : NULL;
 	if (!t->buckets || !t->slab || (t->rings_cap && !t->rings)) {
 		srctab_free(t);
 		return NULL;
@@ -162,9 +136,9 @@ srctab_free(struct srctab *t)
 {
 	if (!t)
 		return;
-	pool_free(t->rings, t->rings_len);
-	pool_free(t->slab, t->slab_len);
-	pool_free(t->buckets, t->buckets_len);
+	bigmem_free(t->rings, t->rings_len);
+	bigmem_free(t->slab, t->slab_len);
+	bigmem_free(t->buckets, t->buckets_len);
 	free(t);
 }
 
