@@ -296,15 +296,16 @@ inflood_run() {
 	measure "$1" "$2" "$3" 10000 3 30000 32
 	stop_pid flood 8
 }
-# srcbench_build NAME TREE: swb-srcbench against TREE's source table.
+# srcbench_build NAME TREE: swb-srcbench against TREE's source table, once
+# per run (the run dir is emptied at start: never a binary of another tree).
+# The table's own dependencies in base/ differ between trees: those there.
 srcbench_build() {
-	local extra=()
-	# Trees since the tables' memory moved to base/bigmem.c need it.
-	[ -f "$2/src/base/bigmem.c" ] && extra=("$2/src/base/bigmem.c")
-	[ -x "$BIN/swb-srcbench-$1" ] || $CC -O2 -Wall -Wextra -Werror -D_GNU_SOURCE \
-		-I"$2/src/base" -I"$2/src/policy" -o "$BIN/swb-srcbench-$1" "$HERE/srcbench.c" \
-		"$2/src/policy/srctab.c" "$2/src/base/addr.c" "$2/src/base/hash.c" "${extra[@]}" \
-		2>"$RUN/srcbench-$1.log"
+	local deps=() f
+	[ -e "$RUN/srcbench-$1.built" ] && return 0
+	for f in addr hash bigmem; do [ -e "$2/src/base/$f.c" ] && deps+=("$2/src/base/$f.c"); done
+	$CC -O2 -Wall -Wextra -Werror -D_GNU_SOURCE -I"$2/src/base" -I"$2/src/policy" \
+		-o "$BIN/swb-srcbench-$1" "$HERE/srcbench.c" "$2/src/policy/srctab.c" "${deps[@]}" \
+		2>"$RUN/srcbench-$1.log" && : >"$RUN/srcbench-$1.built"
 }
 # srcbench_run NAME [CAPACITY NEW]: by default 400,000 new sources per family
 # into a table of 500,000 (one worker's share of the bench config), ring 601;
