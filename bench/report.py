@@ -29,6 +29,7 @@ FLOOD_RATIO = 1.5                         # new-source flood CPU per packet / le
 NOOPW_RATIO = 0.85                        # daemon / noopw packets per CPU-second
 TWO_QUEUES = 1.6                          # delivered, two queues / one
 SAME_CPU = 1.15                           # "at the same CPU per packet": two / one at most this
+COLLIDE = 1.2                             # hash-collision flood / random flood, source table alone
 
 
 def f(x, default=0.0):
@@ -367,6 +368,12 @@ class Report:
         if sb:
             w("| (information, not a target) source table alone: new / known per request, IPv4 (whole space) / IPv6 (/64s) | {} / {} | - |".format(
                 spread([x[0] / x[2] for x in sb], "{:.2f}x"), spread([x[1] / x[2] for x in sb], "{:.2f}x")))
+        cs = [x for x in sb if len(x) >= 6 and x[5]]
+        if cs:
+            r = [x[4] / x[5] for x in cs]
+            w("| hash-collision flood costs what a random one does: new IPv4 sources an unkeyed table would put in one bucket (low 20 bits equal) <= {:.1f}x random new ones, source table alone | {} ({} vs {} ns per request) | {} |".format(
+                COLLIDE, spread(r, "{:.2f}x"), spread([x[4] for x in cs], "{:.0f}"),
+                spread([x[5] for x in cs], "{:.0f}"), yn(med(r) <= COLLIDE)))
         q = self.queue_target()
         if q:
             w("| two queues on two workers pass >= {:.1f}x the packets of one at the same CPU per packet (within {:.0f}%), where the generator leaves a core free | {} | {} |".format(
@@ -449,13 +456,13 @@ def selftest():
                  "daemon_rep{0}_tables_kb=191000".format(rep),
                  "threads_mix100k_daemon_rep{}=0.700,0.650,0.002".format(rep),
                  "threads_mix100k_daemon_1q_rep{}=1.200,0.001".format(rep),
-                 "policy_alone_rep{}=200000,0.33,200000".format(rep), "srcbench_rep{}=185,189,66,288808".format(rep)]
+                 "policy_alone_rep{}=200000,0.33,200000".format(rep), "srcbench_rep{}=185,189,66,288808,70,72".format(rep)]
     text = report("\n".join(lines) + "\n", "\n".join(meta) + "\n")
     want = ["## Legit mix, 50,000", "## Latency", "## New sources", "## Two queues against one", "## Targets",
             "like with like: daemon packets per CPU-second >= 0.85x", "added median <= the no-op batched reader's + 3 µs",
             "added p99 <= the no-op batched reader's + 6 µs", "IPv6 new-source flood", "no legit request from a known source lost",
             "memory within the configured bound", "source table alone: new / known", "two queues on two workers",
-            "not measurable here", "1 lost of 90000 sent"]
+            "not measurable here", "1 lost of 90000 sent", "hash-collision flood costs what a random one does"]
     missing = [s for s in want if s not in text]
     na = [line for line in text.splitlines() if line.endswith("| n/a |")]
     if missing or na:

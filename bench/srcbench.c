@@ -9,7 +9,14 @@
  * only srctab_new/get/hit/free, whose signatures both keep.
  *
  * Usage: swb-srcbench CAPACITY RING_SIZE NEW_COUNT
- * Output (one line): new4_ns=N new6_ns=N known_ns=N rss_kb=N
+ * Output (one line): new4_ns=N new6_ns=N known_ns=N rss_kb=N collide4_ns=N rand4_ns=N
+ *
+ * collide4/rand4: a hash-collision flood against a random one (issue 19):
+ * 4096 new IPv4 sources whose low 20 bits are all zero (one bucket of any
+ * table indexed by the address's low bits, the classic unkeyed choice),
+ * against 4096 random new ones, each set into fresh tables of 65,536
+ * entries, 20 times; ns per request. The table's keyed hash should make
+ * the two cost the same.
  * Bounded: NEW_COUNT <= 4,000,000 requests per family.
  */
 #include <stdint.h>
@@ -75,6 +82,39 @@ run_new(struct srctab *t, uint32_t n, int v6)
 	return (cpu_ns() - t0) / n;
 }
 
+#define COLLIDE_N 4096u
+#define COLLIDE_CAP 65536u
+#define COLLIDE_REPS 20
+
+/* ns per request of COLLIDE_N new IPv4 sources, colliding or random. */
+static double
+run_collide(uint32_t ring, int colliding)
+{
+	double ns = 0;
+	bool created;
+
+	for (int r = 0; r < COLLIDE_REPS; r++) {
+		struct srctab *t = srctab_new(COLLIDE_CAP, ring);
+		double t0;
+
+		if (!t)
+			return -1;
+		t0 = cpu_ns();
+		for (uint32_t i = 0; i < COLLIDE_N; i++) {
+			struct addr a;
+			uint32_t x = colliding ? i << 20 : (i + (uint32_t)r * COLLIDE_N) * 2654435761u;
+
+			memset(&a, 0, sizeof(a));
+			a.family = 2; /* AF_INET */
+			memcpy(a.a, &x, 4);
+			srctab_hit(t, srctab_get(t, &a, 1000, &created), 1000, WINDOW_MS);
+		}
+		ns += cpu_ns() - t0;
+		srctab_free(t);
+	}
+	return ns / (COLLIDE_N * COLLIDE_REPS);
+}
+
 static long
 rss_kb(void)
 {
@@ -131,7 +171,8 @@ main(int argc, char **argv)
 		srctab_hit(tk, srctab_get(tk, &a, now, &created), now, WINDOW_MS);
 	}
 	known = (cpu_ns() - t0) / n;
-	printf("new4_ns=%.0f new6_ns=%.0f known_ns=%.0f rss_kb=%ld\n", new4, new6, known, rss);
+	printf("new4_ns=%.0f new6_ns=%.0f known_ns=%.0f rss_kb=%ld collide4_ns=%.0f rand4_ns=%.0f\n",
+	       new4, new6, known, rss, run_collide(ring, 1), run_collide(ring, 0));
 	srctab_free(t4);
 	srctab_free(t6);
 	srctab_free(tk);
