@@ -224,18 +224,24 @@ Test(credentials, one_walk_answers_as_one_name)
 /* The closing quote is found past quoted-pairs, wherever they sit. */
 Test(credentials, quoted_pairs_around_the_end)
 {
+	static const struct {
+		const char *v;
+		int ret;
+		const char *user;
+	} cases[] = {
+		{ "Digest username=\"a\\\"b\", realm=\"x\"", 0, "a\"b" },
+		{ "Digest username=\"ab\\\\\", realm=\"x\"", 0, "ab\\" },
+		{ "Digest username=\"\\\\\\\"\"", 0, "\\\"" },
+		/* an escaped quote is no end: the value runs on to the real one */
+		{ "Digest username=\"a\\\", b\"", 0, "a\", b" },
+		{ "Digest username=\"a\\\", realm=\"x\"", -EINVAL, "" },
+		{ "Digest username=\"a\\\"", -EINVAL, "" },
+		{ "Digest username=\"a\\", -EINVAL, "" },
+	};
 	char u[32];
 
-	cr_assert_eq(param("Digest username=\"a\\\"b\", realm=\"x\"", "username", u, sizeof(u)), 0);
-	cr_assert_str_eq(u, "a\"b");
-	cr_assert_eq(param("Digest username=\"ab\\\\\", realm=\"x\"", "username", u, sizeof(u)), 0);
-	cr_assert_str_eq(u, "ab\\");
-	cr_assert_eq(param("Digest username=\"\\\\\\\"\"", "username", u, sizeof(u)), 0);
-	cr_assert_str_eq(u, "\\\"");
-	/* an escaped quote is no end: the value runs on to the real one */
-	cr_assert_eq(param("Digest username=\"a\\\", b\"", "username", u, sizeof(u)), 0);
-	cr_assert_str_eq(u, "a\", b");
-	cr_assert_eq(param("Digest username=\"a\\\", realm=\"x\"", "username", u, sizeof(u)), -EINVAL);
-	cr_assert_eq(param("Digest username=\"a\\\"", "username", u, sizeof(u)), -EINVAL);
-	cr_assert_eq(param("Digest username=\"a\\", "username", u, sizeof(u)), -EINVAL);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		cr_assert_eq(param(cases[i].v, "username", u, sizeof(u)), cases[i].ret, "%s", cases[i].v);
+		cr_assert_str_eq(u, cases[i].user, "%s", cases[i].v);
+	}
 }
