@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "addr_harness.h"
 #include "packet.h"
 #include "tcpstream.h"
 
@@ -73,16 +74,6 @@ teardown(void)
 {
 	tcptab_free(g_t);
 	g_t = NULL;
-}
-
-
-static inline struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	cr_assert_eq(addr_parse(s, &a), 0, "parse %s", s);
-	return a;
 }
 
 /* Feed one segment of the default connection; returns the result. */
