@@ -24,7 +24,7 @@
 #define SIP_INT_MAX 0x7fffffffU	/* RFC 3261 caps CSeq and Content-Length at 2^31-1 */
 
 /* RFC 3261 token: alphanum / "-" / "." / "!" / "%" / "*" / "_" / "+" / "`" / "'" / "~" */
-static const uint8_t tok[256] = {
+const uint8_t sip_tok[256] = {
 	['!'] = 1, ['%'] = 1, ['\''] = 1, ['*'] = 1, ['+'] = 1, ['-'] = 1,
 	['.'] = 1, ['_'] = 1, ['`'] = 1, ['~'] = 1,
 	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1,
@@ -105,7 +105,7 @@ sip_method_from_str(const char *s, size_t len)
 	if (s == NULL || len == 0)
 		return SIP_METHOD_NONE;
 	for (i = 0; i < len; i++)
-		if (!tok[(uint8_t)s[i]])
+		if (!sip_tok[(uint8_t)s[i]])
 			return SIP_METHOD_NONE;
 	for (m = SIP_METHOD_INVITE; m < SIP_METHOD_OTHER; m++)
 		if (methods[m].len == len && methods[m].s[0] == s[0] &&
@@ -326,7 +326,7 @@ parse_start_line(const char *p, const char *e, struct sip_msg *m)
 	}
 
 	/* Request-Line: Method SP Request-URI SP SIP-Version */
-	for (q = p; q < e && tok[(uint8_t)*q]; q++)
+	for (q = p; q < e && sip_tok[(uint8_t)*q]; q++)
 		;
 	if (q == p || q == e || *q != ' ')
 		return -1;
@@ -474,7 +474,7 @@ parse_cseq(struct sip_msg *m)
 	}
 	while (p < e && is_lws(*p))
 		p++;
-	for (mp = p; p < e && tok[(uint8_t)*p]; p++)
+	for (mp = p; p < e && sip_tok[(uint8_t)*p]; p++)
 		;
 	if (p == mp || p != e) {
 		m->cseq_num = 0;
@@ -521,7 +521,7 @@ quoted_ctl(const char *hs, const char *x)
 
 	if (hs == NULL || *x == '\r' || *x == '\n')
 		return 0;
-	for (q = hs; q < x && tok[(uint8_t)*q]; q++)
+	for (q = hs; q < x && sip_tok[(uint8_t)*q]; q++)
 		;
 	n = (size_t)(q - hs);
 	if ((n == 10 && name_eq(hs, "user-agent", 10)) ||
@@ -655,7 +655,7 @@ sip_scan(const char *buf, size_t len, struct sip_msg *m, enum sip_flaw *flaw)
 		}
 
 		/* field-name *(SP / HT) ":" */
-		for (q = p; q < le && tok[(uint8_t)*q]; q++)
+		for (q = p; q < le && sip_tok[(uint8_t)*q]; q++)
 			;
 		vs = q;
 		while (vs < le && is_ws(*vs))

@@ -7,8 +7,8 @@
  *
  * Every request with credentials is read here more than once (sanity
  * wants the username and the realm readable, policy keys on the
- * username), so one walk reads every parameter asked for, and bytes are
- * classified through a table rather than a chain of compares.
+ * username), so one walk reads every parameter asked for; parameter
+ * names are token characters, as sip.c's sip_tok[] reads them.
  */
 
 #include <errno.h>
@@ -17,20 +17,10 @@
 
 #include "sip.h"
 
-enum { C_TOK = 1, C_LWS = 2 };
-
-/* RFC 3261 token characters, and linear whitespace. */
-static const uint8_t cls[256] = {
-	['0' ... '9'] = C_TOK, ['A' ... 'Z'] = C_TOK, ['a' ... 'z'] = C_TOK,
-	['-'] = C_TOK, ['.'] = C_TOK, ['!'] = C_TOK, ['%'] = C_TOK, ['*'] = C_TOK,
-	['_'] = C_TOK, ['+'] = C_TOK, ['`'] = C_TOK, ['\''] = C_TOK, ['~'] = C_TOK,
-	[' '] = C_LWS, ['\t'] = C_LWS, ['\r'] = C_LWS, ['\n'] = C_LWS,
-};
-
 static inline bool
 is_lws(char c)
 {
-	return cls[(uint8_t)c] & C_LWS;
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
 static const char *
@@ -96,7 +86,7 @@ sip_extract_auth_params(struct sip_str v, struct sip_auth_param *ps, unsigned n)
 		return -EINVAL;
 	p = skip_lws(p + 6, e);
 	while (p < e) {
-		for (nm = p; p < e && (cls[(uint8_t)*p] & C_TOK); p++)
+		for (nm = p; p < e && sip_tok[(uint8_t)*p]; p++)
 			;
 		if (p == nm)
 			return -EINVAL;
