@@ -15,6 +15,7 @@
 
 #include "bans.h"
 #include "clock.h"
+#include "cluster_harness.h"
 #include "cluster_internal.h"
 #include "config.h"
 #include "upkeep.h"
@@ -121,17 +122,7 @@ Test(banlimits, blocklist_wide_and_trusted_entries_refused)
 static void
 mk_cluster(struct cluster *c, struct cluster_msg *m)
 {
-	memset(c, 0, sizeof(*c));
-	pthread_mutex_init(&c->lock, NULL);
-	snprintf(c->node, sizeof(c->node), "here");
-	c->bans = bantab_new(16);
-	c->ops = banops_new(c->bans, 16, false);
-	c->origins = cluster_origins_new(16);
-	c->changed_fd = -1;
-	c->min_prefix4 = 8;
-	c->min_prefix6 = 32;
-	c->apply_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
-	c->err_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
+	cluster_fixture(c, "here");
 	memset(m, 0, sizeof(*m));
 	m->op = CLUSTER_OP_BAN;
 	snprintf(m->node, sizeof(m->node), "there");
@@ -161,9 +152,7 @@ Test(banlimits, cluster_wide_ban_refused)
 	cluster_apply_msg(&c, &m);
 	cr_assert_eq(bantab_count(c.bans, BAN_KIND_IP), 1);
 	cr_assert_eq(c.refused, 2);
-	banops_free(c.ops);
-	bantab_free(c.bans);
-	cluster_origins_free(c.origins);
+	cluster_fixture_free(&c);
 }
 
 /* A peer's ban of an address this node never bans is not applied, and
@@ -195,9 +184,6 @@ Test(banlimits, cluster_trusted_ban_refused_and_counted)
 	cluster_apply_msg(&c, &m);
 	cr_assert_eq(bantab_count(c.bans, BAN_KIND_IP), 1);
 	cr_assert_eq(c.refused, 2);
-	free(c.trusted);
-	banops_free(c.ops);
-	bantab_free(c.bans);
-	cluster_origins_free(c.origins);
+	cluster_fixture_free(&c);
 	config_free(cfg);
 }

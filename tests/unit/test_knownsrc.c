@@ -17,6 +17,7 @@
 
 #include "bans.h"
 #include "clock.h"
+#include "cluster_harness.h"
 #include "cluster_internal.h"
 #include "hostaddr.h"
 #include "knownsrc.h"
@@ -286,28 +287,8 @@ Test(knownsrc, known_message_round_trip)
 static void
 fake_cluster(struct cluster *c, const char *node)
 {
-	memset(c, 0, sizeof(*c));
-	pthread_mutex_init(&c->lock, NULL);
-	snprintf(c->node, sizeof(c->node), "%s", node);
-	c->bans = bantab_new(16);
-	c->ops = banops_new(c->bans, 16, false);
-	c->origins = cluster_origins_new(16);
-	c->changed_fd = -1;
-	c->min_prefix4 = 8;
-	c->min_prefix6 = 32;
+	cluster_fixture(c, node);
 	c->known_ttl_ms = TTL_MS;
-	c->apply_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
-	c->err_rl = (struct log_ratelimit)LOG_RATELIMIT_INIT(100, 100);
-}
-
-static void
-fake_cluster_free(struct cluster *c)
-{
-	banops_free(c->ops);
-	bantab_free(c->bans);
-	cluster_origins_free(c->origins);
-	free(c->trusted);
-	pthread_mutex_destroy(&c->lock);
 }
 
 Test(knownsrc, one_nodes_known_source_protects_alice_on_another)
@@ -344,7 +325,7 @@ Test(knownsrc, one_nodes_known_source_protects_alice_on_another)
 	m.time = clock_wall_s() - (int64_t)(TTL_MS / 1000) - 1;
 	cluster_apply_msg(&b, &m);
 	cr_assert_eq(b.known_learnt, 1);
-	fake_cluster_free(&b);
+	cluster_fixture_free(&b);
 	knowntab_free(ta);
 	knowntab_free(tb);
 }
@@ -394,7 +375,7 @@ Test(knownsrc, a_peers_ban_never_covers_what_this_node_trusts)
 	/* too wide: refused whatever it covers */
 	peer_ban(&c, "8.0.0.0/7");
 	cr_assert_eq(bantab_count(c.bans, BAN_KIND_IP), 3);
-	fake_cluster_free(&c);
+	cluster_fixture_free(&c);
 	hostaddr_free(h);
 	config_free(cfg);
 }
