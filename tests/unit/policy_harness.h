@@ -70,6 +70,20 @@ nets(const char *const *list, unsigned n)
 	return v;
 }
 
+/* A ban table with room for one ban, taken by an operator's ban of
+ * 192.0.2.1: every ban the policy decides is then refused for a full table. */
+static inline void
+fill_ban_table(void)
+{
+	struct addr other = A("192.0.2.1");
+	struct ban_key k;
+
+	bantab_free(g_p.bans);
+	g_p.bans = bantab_new(1);
+	ban_key_ip(&k, &other);
+	cr_assert_eq(bantab_add(g_p.bans, &k, BAN_REASON_MANUAL, 0, 10 * BAN_MS), 1);
+}
+
 /* Replace the whitelist (ips and subnets share one list in struct config). */
 static inline void
 set_whitelist(const char *const *list, unsigned n)

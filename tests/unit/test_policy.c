@@ -196,14 +196,9 @@ Test(policy_density, requests_and_replies_count_together)
 Test(policy_density, ban_table_full)
 {
 	const char *reg = request("REGISTER", NULL);
-	struct addr other = A("192.0.2.1");
-	struct ban_key k;
 	struct policy_verdict v;
 
-	bantab_free(g_p.bans);
-	g_p.bans = bantab_new(1);
-	ban_key_ip(&k, &other);
-	cr_assert_eq(bantab_add(g_p.bans, &k, BAN_REASON_MANUAL, 0, 10 * BAN_MS), 1);
+	fill_ban_table();
 
 	pass_n("203.0.113.7", reg, N, 1000, POLICY_PASS);
 	v = judge("203.0.113.7", reg, 1000);

@@ -151,14 +151,9 @@ Test(policy_ua, ban_time_from_ua_ban_time)
 
 Test(policy_ua, ban_table_full_still_drops)
 {
-	struct addr other = A("192.0.2.1");
-	struct ban_key k;
 	struct policy_verdict v;
 
-	bantab_free(g_p.bans);
-	g_p.bans = bantab_new(1);
-	ban_key_ip(&k, &other);
-	cr_assert_eq(bantab_add(g_p.bans, &k, BAN_REASON_MANUAL, 0, 10 * BAN_MS), 1);
+	fill_ban_table();
 	v = judge("203.0.113.66", request("REGISTER", "friendly-scanner"), 1000);
 	assert_drop(v, POLICY_UA);
 	cr_assert_not(v.new_ban);
