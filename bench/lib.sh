@@ -341,17 +341,20 @@ table_kb() {
 	sed -n 's/.*source table [0-9]* entries (\([0-9]*\) KiB), [0-9]* exact rings (\([0-9]*\) KiB).*/\1 \2/p' \
 		"$RUN/sipwarden.log" | awk '{ s += $1 + $2 } END { print s + 0 }'
 }
+# The awk median of the c values a[k, 1..c], with their range in the
+# globals lo and hi: one copy for every summary below.
+AWK_MED='function med(a, k, c,   i, j, t, x) { for (i = 1; i <= c; i++) x[i] = a[k, i]
+	for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
+	lo = x[1]; hi = x[c]; return c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2 }
+'
 # newsrc_summary: --newsrc's figures from $RES and $RUN/srcbench.txt.
 newsrc_summary() {
 	# CPU per packet judged (us; delivered: every packet here passes, and
 	# a packet dropped at a full queue costs the daemon nothing): median
 	# and range over the repetitions, and the ratios of each repetition.
-	awk -F'\t' '$1 ~ /^newsrc-/ && $8 > 0 { k = $2 " " $1; x = $12 / $8 * 1e6; v[k, ++n[k]] = x
+	awk -F'\t' "$AWK_MED"'$1 ~ /^newsrc-/ && $8 > 0 { k = $2 " " $1; x = $12 / $8 * 1e6; v[k, ++n[k]] = x
 		if ($1 == "newsrc-mix") mix[$2, $3] = x; else if ($1 == "newsrc-known6") kn[$2, $3] = x; else fl[$2, $3] = x
 		lost[k] += $5 - $8; subj[$2] = 1 }
-	function med(a, k, c,   i, j, t, x) { for (i = 1; i <= c; i++) x[i] = a[k, i]
-		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
-		lo = x[1]; hi = x[c]; return c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2 }
 	END { printf "%-14s %-14s %8s %17s %9s\n", "subject", "test", "us/pkt", "min-max", "not-delivered"
 		for (k in n) { m = med(v, k, n[k]); split(k, p, " ")
 			printf "%-14s %-14s %8.2f %8.2f-%-8.2f %9d\n", p[1], p[2], m, lo, hi, lost[k] }
@@ -364,22 +367,17 @@ newsrc_summary() {
 	END { for (k in s) printf "%-14s legit during flood: %d sent, %d delivered, %d lost (%d queue drops)\n",
 		k, s[k], d[k], s[k] - d[k], q[k] }' "$RES" | tee -a "$RUN/newsrc.txt"
 	# Table alone, ns per request: median (min-max) over the repetitions.
-	awk '{ for (i = 3; i <= 5; i++) { split($i, kv, "="); k = $1 " " kv[1]; v[k, ++n[k]] = kv[2] } }
-	END { for (k in n) { c = n[k]; for (i = 1; i <= c; i++) x[i] = v[k, i]
-		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
-		printf "srctab alone %-22s %6.0f ns (%.0f-%.0f)\n", k, c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2, x[1], x[c] } }' \
+	awk "$AWK_MED"'{ for (i = 3; i <= 5; i++) { split($i, kv, "="); k = $1 " " kv[1]; v[k, ++n[k]] = kv[2] } }
+	END { for (k in n) { m = med(v, k, n[k]); printf "srctab alone %-22s %6.0f ns (%.0f-%.0f)\n", k, m, lo, hi } }' \
 		"$RUN/srcbench.txt" | sort | tee -a "$RUN/newsrc.txt"
 }
 # Medians per test and mode of a partial run (CPU per delivered packet, and
 # the latency added to the kernel-only run of the same repetition).
 summarize_partial() {
-	awk -F'\t' 'NR > 1 { k = $1 " " $2; n[k]++; v[k, n[k]] = ($8 > 0 ? $12 / $8 * 1e6 : 0)
+	awk -F'\t' "$AWK_MED"'NR > 1 { k = $1 " " $2; n[k]++; v[k, n[k]] = ($8 > 0 ? $12 / $8 * 1e6 : 0)
 		p50[k, n[k]] = $13; p99[k, n[k]] = $14
 		if ($2 == "kernel") { k50[$1, $3] = $13; k99[$1, $3] = $14 }
 		rep[k, n[k]] = $3 }
-	function med(a, k, c,   i, j, t, x) { for (i = 1; i <= c; i++) x[i] = a[k, i]
-		for (i = 1; i <= c; i++) for (j = i + 1; j <= c; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
-		return c % 2 ? x[(c + 1) / 2] : (x[c / 2] + x[c / 2 + 1]) / 2 }
 	END { for (k in n) { split(k, q, " "); c = n[k]
 		for (i = 1; i <= c; i++) { a50[k, i] = p50[k, i] - k50[q[1], rep[k, i]]; a99[k, i] = p99[k, i] - k99[q[1], rep[k, i]] }
 		printf "%-8s %-9s us/pkt %6.2f  p50 %7.1f p99 %7.1f  added p50 %6.1f p99 %6.1f\n", q[1], q[2],
