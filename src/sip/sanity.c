@@ -16,6 +16,8 @@
  * Where Kamailio and RFC 3261 differ, Kamailio's sanity module wins when it
  * is stricter (the CSeq method is compared byte for byte, as Kamailio
  * does), since that is the reading of the server we protect.
+ *
+ * The optional reject_sqli_chars check is sanity_sqli.c's.
  */
 
 #include <errno.h>
@@ -25,6 +27,7 @@
 #include <strings.h>
 
 #include "sanity.h"
+#include "sanity_internal.h"
 #include "sip_ip6.h"
 
 /* URIs longer than this always go to libosip2: the fast path stays well
@@ -99,24 +102,10 @@ is_digit(char c)
 	return c >= '0' && c <= '9';
 }
 
-/* Linear whitespace inside a span: SP, HT and the CR/LF of a fold. */
-static inline bool
-is_lws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 static inline bool
 fast_tok(char c)
 {
 	return cls[(uint8_t)c] & C_TOK;
-}
-
-/* Present with a non-empty value: an empty Call-ID is as good as none. */
-static inline bool
-present(struct sip_str v)
-{
-	return v.s != NULL && v.len > 0;
 }
 
 /*
@@ -300,38 +289,10 @@ fast_uri(const char *p, const char *e)
 	}
 }
 
-/*
- * A From/To/Contact entry split into its parts: name-addr
- * ([display] "<" URI ">" params) or addr-spec (URI params). For addr-spec
- * the URI ends at the first ';' (or ',' in a Contact list), as Kamailio's
- * parsers end it: parameters there belong to the header.
- */
-struct naddr {
-	const char *disp, *disp_end;    /* outer quotes stripped; may be empty */
-	bool quoted;
-	bool angle;                     /* name-addr form */
-	const char *uri, *uri_end;      /* raw, right after '<' for name-addr */
-	const char *params;             /* after '>' or the URI */
-};
-
-/* Past the quoted-string at p (which is '"'), or NULL when unterminated. */
-static const char *
-skip_quoted(const char *p, const char *e)
-{
-	for (p++; p < e; p++) {
-		if (*p == '\\') {
-			if (++p == e)
-				return NULL;
-		} else if (*p == '"') {
-			return p + 1;
-		}
-	}
-	return NULL;
-}
-
-/* false when the entry is broken (unterminated quote, '<' without '>'). */
-static bool
-split_naddr(const char *p, const char *e, bool list, struct naddr *na)
+/* false when the entry is broken (unterminated quote, '<' without '>').
+ * Shared with sanity_sqli.c (sanity_internal.h). */
+bool
+sanity_split_naddr(const char *p, const char *e, bool list, struct naddr *na)
 {
 	const char *q;
 
@@ -339,7 +300,7 @@ split_naddr(const char *p, const char *e, bool list, struct naddr *na)
 	while (p < e && is_lws(*p))
 		p++;
 	if (p < e && *p == '"') {
-		q = skip_quoted(p, e);
+		q = sanity_skip_quoted(p, e);
 		if (q == NULL)
 			return false;
 		na->disp = p + 1;
@@ -476,7 +437,7 @@ check_naddr(struct sip_str v, enum sanity_fail f_scheme, enum sanity_fail f_pars
 	struct naddr na;
 	const char *rest;
 
-	if (split_naddr(v.s, v.s + v.len, false, &na)) {
+	if (sanity_split_naddr(v.s, v.s + v.len, false, &na)) {
 		/* a '<' after an addr-spec: "Bell, Alexander <sip:..>" */
 		if (!display_ok(&na) ||
 		    (!na.angle && memchr(v.s, '<', v.len) != NULL))
@@ -543,168 +504,6 @@ check_creds(const struct sip_msg *m)
 	for (unsigned i = 0; i < n; i++)
 		if (!creds_ok(all[i]))
 			return SANITY_CREDENTIALS;
-	return SANITY_OK;
-}
-
-/* ---- reject_sqli_chars ---- */
-
-/*
- * Kamailio secfilter's w_check_sqli(): ' " -- %27 %22 %60 anywhere in the
- * string. One exception, for URIs only: "--" right after an "xn" label
- * start is an IDNA (punycode) host such as xn--bcher-kva.example, which
- * secfilter would reject although it cannot end an SQL string literal.
- */
-static bool
-sqli_found(const char *s, const char *e, bool uri)
-{
-	const char *p;
-
-	for (p = s; p < e; p++) {
-		switch (*p) {
-		case '\'':
-		case '"':
-			return true;
-		case '-':
-			if (p + 1 == e || p[1] != '-')
-				break;
-			if (uri && p - s >= 2 && (p[-2] | 0x20) == 'x' &&
-			    (p[-1] | 0x20) == 'n' && (p - s == 2 ||
-			    p[-3] == '.' || p[-3] == '@' || p[-3] == ':')) {
-				p++;	/* the second dash starts no pair */
-				break;
-			}
-			return true;
-		case '%':
-			if (e - p >= 3 && ((p[1] == '2' && (p[2] == '7' ||
-			    p[2] == '2')) || (p[1] == '6' && p[2] == '0')))
-				return true;
-			break;
-		}
-	}
-	return false;
-}
-
-/*
- * secf_get_from()/secf_get_to() hand w_check_sqli() the display name with
- * its enclosing quotes stripped, and the URI's user and host. So a quoted
- * display name ("Alice") passes while one with a quote inside ("O\"Neil",
- * "O'Neil") does not - secfilter's behaviour, kept. We check the whole URI
- * rather than just user and host (password, port and URI parameters cannot
- * legally hold a quote either), and the header parameters after it not at
- * all, as secfilter. An entry we cannot split is checked whole.
- */
-static bool
-sqli_naddr(const char *p, const char *e, bool list, bool display)
-{
-	struct naddr na;
-
-	if (!split_naddr(p, e, list, &na))
-		return sqli_found(p, e, false);
-	if (display && sqli_found(na.disp, na.disp_end, false))
-		return true;
-	return sqli_found(na.uri, na.uri_end, true);
-}
-
-/*
- * secf_get_contact() checks the first contact's user and host; we check
- * the URI of every contact in the value, since a registrar stores them
- * all. Entries end at a comma outside quotes and angle brackets; "*" has
- * no URI.
- */
-static bool
-sqli_contact(const char *p, const char *e)
-{
-	const char *s, *q;
-	bool angle;
-
-	while (p < e) {
-		while (p < e && (is_lws(*p) || *p == ','))
-			p++;
-		if (p == e || (*p == '*' && (p + 1 == e || is_lws(p[1]))))
-			return false;
-		for (s = p, angle = false; p < e && (angle || *p != ','); p++) {
-			if (*p == '"') {
-				q = skip_quoted(p, e);
-				if (q == NULL)
-					return sqli_found(s, e, false);
-				p = q - 1;
-			} else if (*p == '<') {
-				angle = true;
-			} else if (*p == '>') {
-				angle = false;
-			}
-		}
-		if (sqli_naddr(s, p, true, false))
-			return true;
-	}
-	return false;
-}
-
-/*
- * sip_msg records only the first Contact and User-Agent. When there are
- * more, walk the header block again for them: a second Contact reaches a
- * registrar's database as surely as the first. The block starts header_len
- * bytes before the body (sip.h) and sip_scan() has validated its syntax,
- * so this walk needs no error handling beyond bounds.
- */
-static enum sanity_fail
-sqli_repeated(const struct sip_msg *m)
-{
-	const char *p = m->body.s - m->header_len, *end = m->body.s;
-	const char *name, *ne, *vs, *ve, *nl;
-	bool contact, ua;
-
-	/* keep-alive CRLFs, then the start line */
-	while (p < end && (*p == '\r' || *p == '\n'))
-		p++;
-	nl = memchr(p, '\n', (size_t)(end - p));
-	if (nl == NULL)
-		return SANITY_OK;
-	p = nl + 1;
-	while (p < end && *p != '\r' && *p != '\n') {
-		name = p;
-		for (ne = p; ne < end && *ne != ':' && *ne != ' ' &&
-		    *ne != '\t'; ne++)
-			;
-		vs = memchr(ne, ':', (size_t)(end - ne));
-		if (vs == NULL)
-			return SANITY_OK;
-		vs++;
-		/* the value runs on through fold lines */
-		for (ve = vs;; ve = nl + 1) {
-			nl = memchr(ve, '\n', (size_t)(end - ve));
-			if (nl == NULL || nl + 1 == end ||
-			    (nl[1] != ' ' && nl[1] != '\t'))
-				break;
-		}
-		ve = nl != NULL ? nl : end;
-		p = nl != NULL ? nl + 1 : end;
-		contact = (ne - name == 1 && (*name | 0x20) == 'm') ||
-		    (ne - name == 7 && strncasecmp(name, "contact", 7) == 0);
-		ua = ne - name == 10 && strncasecmp(name, "user-agent", 10) == 0;
-		if (contact && sqli_contact(vs, ve))
-			return SANITY_SQLI_CONTACT;
-		if (ua && sqli_found(vs, ve, false))
-			return SANITY_SQLI_UA;
-	}
-	return SANITY_OK;
-}
-
-static enum sanity_fail
-check_sqli(const struct sip_msg *m)
-{
-	if (present(m->user_agent) && sqli_found(m->user_agent.s,
-	    m->user_agent.s + m->user_agent.len, false))
-		return SANITY_SQLI_UA;
-	if (sqli_naddr(m->from.s, m->from.s + m->from.len, false, true))
-		return SANITY_SQLI_FROM;
-	if (sqli_naddr(m->to.s, m->to.s + m->to.len, false, true))
-		return SANITY_SQLI_TO;
-	if (present(m->contact) && sqli_contact(m->contact.s,
-	    m->contact.s + m->contact.len))
-		return SANITY_SQLI_CONTACT;
-	if (m->n_contact > 1 || m->n_user_agent > 1)
-		return sqli_repeated(m);
 	return SANITY_OK;
 }
 
@@ -794,6 +593,6 @@ sanity_check(const struct sip_msg *m, const struct config *cfg)
 
 	/* secfilter guards a request's way into SQL; replies are not stored. */
 	if (cfg != NULL && cfg->reject_sqli_chars && m->is_request)
-		return check_sqli(m);
+		return sanity_check_sqli(m);
 	return SANITY_OK;
 }
