@@ -11,7 +11,8 @@
 #   sudo bench/run.sh --newsrc [--before BUILD] [--reps N]
 #                                                   new-source flood vs legit mix (~3 min),
 #                                                   optionally against an older build
-#   tests: mix50k lat10k mix100k known6 flood6 inflood (the last three: daemon only)
+#   tests: mix50k lat10k mix100k known6 flood6 inflood (the last three: daemon only),
+#          mix1m (the 1.2M-source flood, then the mix with the table full: daemon)
 #
 # Builds its C tools (generator, sink, no-op queue reader) with cc and
 # pkg-config into $SWB_DIR/bin, makes its own namespaces and veth pairs
@@ -67,7 +68,7 @@ while [ $# -gt 0 ]; do
 	--reps) REPS=$2; shift 2 ;;
 	--modes) MODES=$2; PARTIAL=1; shift 2 ;;
 	--tests) TESTS=$2; PARTIAL=1; shift 2 ;;
-	-h | --help) sed -n '3,44p' "$0"; exit 0 ;;
+	-h | --help) sed -n '3,45p' "$0"; exit 0 ;;
 	*) echo "run.sh: unknown argument $1" >&2; exit 2 ;;
 	esac
 done
@@ -306,6 +307,25 @@ if [ "$MODE" = newsrc ]; then
 	exit 0
 fi
 
+# million_run: section 4 of the full run (also `--tests mix1m` in a
+# partial run): a fresh daemon, the 1.2M-source IPv6 flood, then the legit
+# mix REPS times with the table full. Leaves the daemon running.
+million_run() {
+	local dpid rss0 rss1 src_n src_max src_n2 rep
+	daemon_start || die "daemon did not start"
+	dpid=${PIDS[daemon]}
+	rss0=$(rss_kb "$dpid")
+	measure flood1m daemon 1 100000 30 1200000 32 --src6-count 1200000 --mix options
+	read -r src_n src_max <<<"$(daemon_sources)"
+	rss1=$(rss_kb "$dpid")
+	echo "flood_sources=$src_n flood_sources_max=$src_max rss_before_kb=$rss0 rss_after_kb=$rss1" >>"$META"
+	for rep in $(seq "$REPS"); do
+		measure mix50k daemon-1M "$rep" 50000 5 250000 32
+	done
+	read -r src_n2 _ <<<"$(daemon_sources)"
+	echo "sources_after_mix=$src_n2 rss_after_mix_kb=$(rss_kb "$dpid")" >>"$META"
+}
+
 # ================================================================== full run
 has_test() { [[ " $TESTS " == *" $1 "* ]]; }
 log "load before: $(loadavg)"
@@ -362,6 +382,10 @@ done
 if [ $PARTIAL = 1 ]; then
 	# --modes / --tests: a partial run for working on one figure; the
 	# raw rows only, no report (its targets need every subject).
+	if has_test mix1m; then
+		million_run
+		daemon_stop
+	fi
 	meta "load_after=$(loadavg) elapsed_s=$((SECONDS - T_START)) partial=yes"
 	summarize_partial
 	exit 0
@@ -388,20 +412,9 @@ fi
 # 4. Cost flat in attack size, and the bound: a fresh daemon, an IPv6
 # spoofed flood from 1,200,000 distinct sources (one /64 each, inside
 # 2001:db8:8000::/33) against limits.max_sources = 1,000,000, then the
-# legit mix again with the table full.
-daemon_start || die "daemon did not start"
-dpid=${PIDS[daemon]}
-rss0=$(rss_kb "$dpid")
-measure flood1m daemon 1 100000 30 1200000 32 --src6-count 1200000 --mix options
-read -r src_n src_max <<<"$(daemon_sources)"
-rss1=$(rss_kb "$dpid")
-echo "flood_sources=$src_n flood_sources_max=$src_max rss_before_kb=$rss0 rss_after_kb=$rss1" >>"$META"
-for rep in $(seq "$REPS"); do
-	measure mix50k daemon-1M "$rep" 50000 5 250000 32
-done
-read -r src_n2 _ <<<"$(daemon_sources)"
-echo "sources_after_mix=$src_n2 rss_after_mix_kb=$(rss_kb "$dpid")" >>"$META"
-
+# legit mix again with the table full. The daemon stays up (the banned
+# flood below uses it).
+million_run
 # 5. A banned flood: one source at the generator's maximum rate, banned
 # through sipwardenctl (pushed to the kernel set). Daemon CPU while idle,
 # then during the flood, over the same time.
