@@ -1,0 +1,174 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * The Redis commands a node sends for its own events (cluster_redis.c), to
+ * the byte: SET with or without EX, DEL, PUBLISH, and what is not sent
+ * (expired bans and allows). hiredis writes into one end of a socketpair
+ * whose other end holds the replies ready, so nothing leaves the process;
+ * the server's side runs in tests/integration/cluster.sh.
+ */
+#include <criterion/criterion.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "addr.h"
+#include "bans.h"
+#include "clock.h"
+#include "cluster_harness.h"
+#include "cluster_internal.h"
+#include "cluster_proto.h"
+
+#define OUT_MAX 16384
+
+static struct ban_key
+KNET(const char *s)
+{
+	struct addr_net n;
+	struct ban_key k;
+
+	memset(&k, 0, sizeof(k));
+	cr_assert_eq(addr_net_parse(s, &n), 0, "%s", s);
+	ban_key_net(&k, &n.base, n.plen);
+	return k;
+}
+
+static struct ban_key
+KUSER(const char *s)
+{
+	struct ban_key k;
+
+	memset(&k, 0, sizeof(k));
+	cr_assert_eq(ban_key_user(&k, s), 0, "%s", s);
+	return k;
+}
+
+static struct cluster_msg
+MSG(enum cluster_op op, struct ban_key k, int64_t t)
+{
+	struct cluster_msg m;
+
+	memset(&m, 0, sizeof(m));
+	m.op = op;
+	snprintf(m.node, sizeof(m.node), "edge-1");
+	m.key = k;
+	m.reason = BAN_REASON_DENSITY;
+	m.time = t;
+	return m;
+}
+
+/* One command as hiredis puts it on the wire (RESP array of bulk strings). */
+static void
+resp(char *out, size_t cap, size_t *at, int argc, const char *const *argv)
+{
+	int n = snprintf(out + *at, cap - *at, "*%d\r\n", argc);
+
+	cr_assert(n > 0 && (size_t)n < cap - *at);
+	*at += (size_t)n;
+	for (int i = 0; i < argc; i++) {
+		n = snprintf(out + *at, cap - *at, "$%zu\r\n%s\r\n", strlen(argv[i]), argv[i]);
+		cr_assert(n > 0 && (size_t)n < cap - *at);
+		*at += (size_t)n;
+	}
+}
+
+static const char *
+line_of(struct cluster *c, const struct cluster_msg *m, int64_t now, char *buf, size_t len)
+{
+	cr_assert_gt(cluster_msg_encode_signed(&c->auth, m, now, buf, len), 0);
+	return buf;
+}
+
+/* Send the batch v through a socketpair; what hiredis wrote into out.
+ * false when the wall clock turned a second meanwhile (then the lines
+ * carry another time than *now: the caller tries again). */
+static bool
+send_once(struct cluster *c, struct cluster_msg *v, uint32_t n, char *out, size_t cap,
+	  size_t *got, int64_t *now)
+{
+	int sv[2];
+	ssize_t r;
+	bool same;
+
+	cr_assert_eq(socketpair(AF_UNIX, SOCK_STREAM, 0, sv), 0);
+	/* a reply ready for each command, so read_replies() never waits */
+	for (uint32_t i = 0; i < 2 * n; i++)
+		cr_assert_eq(write(sv[1], "+OK\r\n", 5), 5);
+	atomic_store(&c->published, 0);
+	c->cmd = redisConnectFd(sv[0]);
+	cr_assert_not_null(c->cmd);
+	*now = clock_wall_s();
+	for (uint32_t i = 0; i < n; i++)
+		if (v[i].time)
+			v[i].time += *now;
+	cr_assert_eq(cluster_redis_send_batch(c, v, n), 0);
+	same = clock_wall_s() == *now;
+	*got = 0;
+	while ((r = recv(sv[1], out + *got, cap - *got, MSG_DONTWAIT)) > 0)
+		*got += (size_t)r;
+	redisFree(c->cmd); /* closes sv[0] */
+	c->cmd = NULL;
+	close(sv[1]);
+	return same;
+}
+
+Test(redis, own_events_stored_and_published)
+{
+	static char out[OUT_MAX], want[OUT_MAX];
+	char l[5][CLUSTER_LINE_MAX + 1];
+	struct cluster_msg v[8], w[8];
+	struct cluster c;
+	size_t got = 0, at = 0;
+	int64_t now = 0;
+	bool done = false;
+
+	cluster_fixture(&c, "edge-1");
+	snprintf(c.prefix, sizeof(c.prefix), "sw:");
+	snprintf(c.channel, sizeof(c.channel), "sw:events");
+	/* times relative to now: send_once() adds the wall clock */
+	w[0] = MSG(CLUSTER_OP_BAN, KNET("203.0.113.7"), 600);
+	w[1] = MSG(CLUSTER_OP_BAN, KNET("2001:db8:a::/64"), -1);   /* expired: nothing */
+	w[2] = MSG(CLUSTER_OP_UNBAN, KUSER("alice@example.org"), 0);
+	w[3] = MSG(CLUSTER_OP_ALLOW, KNET("198.51.100.0/24"), 60);
+	snprintf(w[3].comment, sizeof(w[3].comment), "office");
+	w[4] = MSG(CLUSTER_OP_ALLOW, KNET("198.51.100.9"), 0);     /* permanent */
+	w[5] = MSG(CLUSTER_OP_ALLOW, KNET("198.51.100.10"), -5);   /* expired: nothing */
+	w[6] = MSG(CLUSTER_OP_DISALLOW, KNET("198.51.100.0/24"), 0);
+	w[7] = MSG(CLUSTER_OP_UNBAN, KNET("2001:db8:a::/64"), 0);
+	for (int tries = 0; tries < 5 && !done; tries++) {
+		memcpy(v, w, sizeof(v));
+		done = send_once(&c, v, 8, out, sizeof(out), &got, &now);
+	}
+	cr_assert(done, "the wall clock kept turning");
+
+	resp(want, sizeof(want), &at, 5, (const char *const[]){ "SET", "sw:ban:ip:203.0.113.7",
+	     line_of(&c, &v[0], now, l[0], sizeof(l[0])), "EX", "600" });
+	resp(want, sizeof(want), &at, 3, (const char *const[]){ "PUBLISH", "sw:events", l[0] });
+	resp(want, sizeof(want), &at, 2, (const char *const[]){ "DEL",
+	     "sw:ban:user:alice@example.org" });
+	resp(want, sizeof(want), &at, 3, (const char *const[]){ "PUBLISH", "sw:events",
+	     line_of(&c, &v[2], now, l[1], sizeof(l[1])) });
+	resp(want, sizeof(want), &at, 5, (const char *const[]){ "SET",
+	     "sw:allow:ip:198.51.100.0/24", line_of(&c, &v[3], now, l[2], sizeof(l[2])), "EX",
+	     "60" });
+	resp(want, sizeof(want), &at, 3, (const char *const[]){ "PUBLISH", "sw:events", l[2] });
+	resp(want, sizeof(want), &at, 3, (const char *const[]){ "SET", "sw:allow:ip:198.51.100.9",
+	     line_of(&c, &v[4], now, l[3], sizeof(l[3])) });
+	resp(want, sizeof(want), &at, 3, (const char *const[]){ "PUBLISH", "sw:events", l[3] });
+	resp(want, sizeof(want), &at, 2, (const char *const[]){ "DEL",
+	     "sw:allow:ip:198.51.100.0/24" });
+	resp(want, sizeof(want), &at, 3, (const char *const[]){ "PUBLISH", "sw:events",
+	     line_of(&c, &v[6], now, l[4], sizeof(l[4])) });
+	resp(want, sizeof(want), &at, 2, (const char *const[]){ "DEL",
+	     "sw:ban:ip:2001:db8:a::/64" });
+	resp(want, sizeof(want), &at, 3, (const char *const[]){ "PUBLISH", "sw:events",
+	     line_of(&c, &v[7], now, l[0], sizeof(l[0])) });
+
+	cr_assert_eq(got, at, "sent %zu bytes, want %zu:\n%.*s", got, at, (int)got, out);
+	cr_assert_eq(memcmp(out, want, at), 0, "sent:\n%.*s\nwant:\n%.*s", (int)got, out,
+		     (int)at, want);
+	cr_assert_eq(atomic_load(&c.published), 6); /* once per event sent */
+	cluster_fixture_free(&c);
+}
