@@ -246,68 +246,66 @@ load_node(struct cluster *c, const char *key, size_t klen, const char *val, size
 		cluster_apply_peer_seen(c, m.node);
 }
 
-/* Append SET + PUBLISH of one ban; the number of commands appended. */
+/* How append_event() stores an event's line under its key. */
+enum store { STORE_DEL, STORE_SET, STORE_SET_EX };
+
+/*
+ * Append the store (DEL the key, SET it, or SET it with EX ttl seconds)
+ * and the PUBLISH of one of this node's events, its line signed at now
+ * and its key named by key_name (ban or allow). The number of commands
+ * appended: 2, or 0 when the line or the key does not fit.
+ */
 static unsigned
-append_ban(struct cluster *c, const struct cluster_msg *m, int64_t now)
+append_event(struct cluster *c, const struct cluster_msg *m, int64_t now,
+	     int (*key_name)(const char *, const struct ban_key *, char *, size_t),
+	     enum store how, int64_t ttl)
 {
 	char line[CLUSTER_LINE_MAX + 1], key[CLUSTER_KEYNAME_MAX];
-	int64_t left = m->time - now;
 
-	if (left <= 0 || cluster_msg_encode_signed(&c->auth, m, now, line, sizeof(line)) < 0 ||
-	    cluster_key_name(c->prefix, &m->key, key, sizeof(key)) < 0)
+	if (cluster_msg_encode_signed(&c->auth, m, now, line, sizeof(line)) < 0 ||
+	    key_name(c->prefix, &m->key, key, sizeof(key)) < 0)
 		return 0;
-	redisAppendCommand(c->cmd, "SET %s %s EX %lld", key, line, (long long)left);
+	if (how == STORE_SET_EX)
+		redisAppendCommand(c->cmd, "SET %s %s EX %lld", key, line, (long long)ttl);
+	else if (how == STORE_SET)
+		redisAppendCommand(c->cmd, "SET %s %s", key, line);
+	else
+		redisAppendCommand(c->cmd, "DEL %s", key);
 	redisAppendCommand(c->cmd, "PUBLISH %s %s", c->channel, line);
 	cluster_count(&c->published);
 	return 2;
+}
+
+/* A ban is stored for the time it has left; none left, nothing to send. */
+static unsigned
+append_ban(struct cluster *c, const struct cluster_msg *m, int64_t now)
+{
+	int64_t left = m->time - now;
+
+	return left > 0 ? append_event(c, m, now, cluster_key_name, STORE_SET_EX, left) : 0;
 }
 
 static unsigned
 append_unban(struct cluster *c, const struct cluster_msg *m)
 {
-	char line[CLUSTER_LINE_MAX + 1], key[CLUSTER_KEYNAME_MAX];
-
-	if (cluster_msg_encode_signed(&c->auth, m, clock_wall_s(), line, sizeof(line)) < 0 ||
-	    cluster_key_name(c->prefix, &m->key, key, sizeof(key)) < 0)
-		return 0;
-	redisAppendCommand(c->cmd, "DEL %s", key);
-	redisAppendCommand(c->cmd, "PUBLISH %s %s", c->channel, line);
-	cluster_count(&c->published);
-	return 2;
+	return append_event(c, m, clock_wall_s(), cluster_key_name, STORE_DEL, 0);
 }
 
-/* Append SET (with the entry's time left, if any) + PUBLISH of an allow. */
+/* An allow with a time is stored for what it has left (expired: nothing);
+ * a permanent one (time 0) without expiry. */
 static unsigned
 append_allow(struct cluster *c, const struct cluster_msg *m, int64_t now)
 {
-	char line[CLUSTER_LINE_MAX + 1], key[CLUSTER_KEYNAME_MAX];
-
-	if ((m->time && m->time <= now) ||
-	    cluster_msg_encode_signed(&c->auth, m, now, line, sizeof(line)) < 0 ||
-	    cluster_allow_key_name(c->prefix, &m->key, key, sizeof(key)) < 0)
+	if (m->time && m->time <= now)
 		return 0;
-	if (m->time)
-		redisAppendCommand(c->cmd, "SET %s %s EX %lld", key, line,
-				   (long long)(m->time - now));
-	else
-		redisAppendCommand(c->cmd, "SET %s %s", key, line);
-	redisAppendCommand(c->cmd, "PUBLISH %s %s", c->channel, line);
-	cluster_count(&c->published);
-	return 2;
+	return append_event(c, m, now, cluster_allow_key_name, m->time ? STORE_SET_EX : STORE_SET,
+			    m->time - now);
 }
 
 static unsigned
 append_disallow(struct cluster *c, const struct cluster_msg *m)
 {
-	char line[CLUSTER_LINE_MAX + 1], key[CLUSTER_KEYNAME_MAX];
-
-	if (cluster_msg_encode_signed(&c->auth, m, clock_wall_s(), line, sizeof(line)) < 0 ||
-	    cluster_allow_key_name(c->prefix, &m->key, key, sizeof(key)) < 0)
-		return 0;
-	redisAppendCommand(c->cmd, "DEL %s", key);
-	redisAppendCommand(c->cmd, "PUBLISH %s %s", c->channel, line);
-	cluster_count(&c->published);
-	return 2;
+	return append_event(c, m, clock_wall_s(), cluster_allow_key_name, STORE_DEL, 0);
 }
 
 static int
