@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "addr_harness.h"
 #include "authtrack.h"
 #include "bans.h"
 #include "config.h"
@@ -19,15 +20,6 @@
 static struct config *g_cfg;
 static struct policy g_p;
 static struct hostaddr *g_host;
-
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	cr_assert_eq(addr_parse(s, &a), 0, "parse %s", s);
-	return a;
-}
 
 static struct addr_net *
 net1(const char *s)

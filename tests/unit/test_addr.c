@@ -6,15 +6,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
-
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	cr_assert_eq(addr_parse(s, &a), 0, "parse %s", s);
-	return a;
-}
+#include "addr_harness.h"
 
 static struct addr_net
 N(const char *s)

@@ -11,20 +11,12 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "addr_harness.h"
 #include "allowlist.h"
 #include "bans.h"
 #include "config.h"
 #include "policy.h"
 #include "srctab.h"
-
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	cr_assert_eq(addr_parse(s, &a), 0, "parse %s", s);
-	return a;
-}
 
 static struct ban_key
 IPK(const char *s)

@@ -13,6 +13,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addr_harness.h"
 #include "bans.h"
 #include "clock.h"
 #include "cluster_harness.h"
@@ -27,15 +28,6 @@ load(const char *yaml)
 
 	cr_assert_eq(config_load_buffer("t.yml", yaml, strlen(yaml), &cfg, stderr), 0, "%s", yaml);
 	return cfg;
-}
-
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	cr_assert_eq(addr_parse(s, &a), 0, "%s", s);
-	return a;
 }
 
 Test(banlimits, config_defaults_and_bounds)

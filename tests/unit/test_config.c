@@ -6,18 +6,10 @@
  * environment). The error classes are in test_config_errors.c; the
  * harness in config_harness.h.
  */
+#include "addr_harness.h"
 #include "config_harness.h"
 
 #define M(m) (1u << SIP_METHOD_##m)
-
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	cr_assert_eq(addr_parse(s, &a), 0, "%s", s);
-	return a;
-}
 
 static void
 expect_nets_eq(const struct addr_net *x, const struct addr_net *y, unsigned n)

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "addr_harness.h"
 #include "authtrack.h"
 #include "bans.h"
 #include "config.h"
@@ -39,15 +40,6 @@ tab_fini(void)
 }
 
 TestSuite(enumtab, .init = tab_init, .fini = tab_fini);
-
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	cr_assert_eq(addr_parse(s, &a), 0, "parse %s", s);
-	return a;
-}
 
 /* Keys and targets as txn_key()/enum_target_hash() would make them. */
 static uint64_t

@@ -4,6 +4,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addr_harness.h"
 #include "evidence.h"
 
 static struct event
@@ -24,15 +25,6 @@ ev_of(const char *ip, enum policy_event kind, enum ban_reason br, bool new_ban)
 	snprintf(e.callid, sizeof(e.callid), "c-%s", ip);
 	strcpy(e.ua, "friendly-scanner");
 	return e;
-}
-
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	cr_assert_eq(addr_parse(s, &a), 0);
-	return a;
 }
 
 Test(evidence, folds_one_subject_and_rule_keeping_first_and_last)

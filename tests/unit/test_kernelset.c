@@ -16,6 +16,7 @@
 #include <linux/netfilter/nfnetlink.h>
 
 #include "addr.h"
+#include "addr_harness.h"
 #include "kernelset.h"
 
 TestSuite(kernelset);
@@ -36,15 +37,6 @@ struct parsed {
 	unsigned nip;
 	const struct nlattr *ipaddr;
 };
-
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	cr_assert_eq(addr_parse(s, &a), 0, "parse %s", s);
-	return a;
-}
 
 /* A nest ends exactly where its children end. */
 static void

@@ -15,6 +15,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "addr_harness.h"
 #include "bans.h"
 #include "clock.h"
 #include "cluster_harness.h"
@@ -26,15 +27,6 @@
 #define TTL_MS (30ull * 24 * 3600 * 1000)
 #define WALL 1700000000
 #define MONO 5000000ull
-
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	cr_assert_eq(addr_parse(s, &a), 0, "%s", s);
-	return a;
-}
 
 static char g_dir[64];
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "addr_harness.h"
 #include "authtrack.h"
 #include "bans.h"
 #include "config.h"
@@ -60,15 +61,6 @@ teardown(void)
 }
 
 TestSuite(recidive, .init = setup, .fini = teardown);
-
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	cr_assert_eq(addr_parse(s, &a), 0, "parse %s", s);
-	return a;
-}
 
 static const char opt[] =
 	"OPTIONS sip:198.51.100.10 SIP/2.0\r\n"

@@ -10,16 +10,8 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "addr_harness.h"
 #include "replylimit.h"
-
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	cr_assert_eq(addr_parse(s, &a), 0, "%s", s);
-	return a;
-}
 
 Test(replylimit, one_answer_per_destination_per_interval)
 {

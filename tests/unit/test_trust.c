@@ -9,18 +9,10 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "addr_harness.h"
 #include "config.h"
 #include "hostaddr.h"
 #include "trust.h"
-
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	cr_assert_eq(addr_parse(s, &a), 0, "parse %s", s);
-	return a;
-}
 
 static enum trust_martian
 M(const char *s, bool lo)

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <string.h>
 
+#include "addr_harness.h"
 #include "bans.h"
 #include "config.h"
 #include "srctab.h"
@@ -83,15 +84,6 @@ teardown(void)
 }
 
 TestSuite(verdict, .init = setup, .fini = teardown);
-
-static struct addr
-A(const char *s)
-{
-	struct addr a;
-
-	cr_assert_eq(addr_parse(s, &a), 0, "%s", s);
-	return a;
-}
 
 static struct packet_info
 udp(const char *src, uint16_t sport, const char *dst, uint16_t dport, const char *text)
