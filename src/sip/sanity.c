@@ -341,16 +341,23 @@ sanity_split_naddr(const char *p, const char *e, bool list, struct naddr *na)
 	return true;
 }
 
-/* The display name needs no unquoting or unfolding: printable ASCII
- * without '"' or '\' when quoted, tokens and spaces otherwise. */
+/* The display name needs no unquoting or unfolding: printable ASCII or
+ * UTF-8 without '"' or '\' when quoted, tokens, spaces and UTF-8
+ * otherwise. UTF-8 names ("J\xc3\xbcrgen") are common on phones and
+ * libosip2 takes them as they are; sending them to it doubled the cost
+ * of such a request. */
 static bool
 fast_display(const struct naddr *na)
 {
 	const char *p;
 
 	for (p = na->disp; p < na->disp_end; p++) {
-		if (na->quoted ? (*p < 0x20 || *p > 0x7e || *p == '"' ||
-		    *p == '\\') : !(fast_tok(*p) || *p == ' '))
+		uint8_t c = (uint8_t)*p;
+
+		if (c >= 0x80)
+			continue;
+		if (na->quoted ? (c < 0x20 || c > 0x7e || c == '"' ||
+		    c == '\\') : !(fast_tok(*p) || c == ' '))
 			return false;
 	}
 	return true;

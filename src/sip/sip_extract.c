@@ -249,6 +249,14 @@ simple_user_char(char c)
 	       (c && strchr("-_.!~*'()&=+$,", c) != NULL);
 }
 
+/* A byte of a UTF-8 sequence (no validation: neither libosip2 nor the
+ * server's parser validates a display name's UTF-8). */
+static bool
+utf8_byte(char c)
+{
+	return (uint8_t)c >= 0x80;
+}
+
 static bool
 simple_host_char(char c)
 {
@@ -338,9 +346,10 @@ sip_extract_userhost_fast(struct sip_str v, char *user, size_t ulen, char *host,
 		return 1;
 	if (*p == '"') {
 		/* libosip2 looks for <> without minding quotes: keep to plain
-		 * names. */
+		 * names. UTF-8 is plain: phones put their users' names there
+		 * ("J\xc3\xbcrgen"), and none of its bytes is a delimiter. */
 		for (p++; p < end && *p != '"'; p++)
-			if (!simple_user_char(*p) && *p != ' ')
+			if (!simple_user_char(*p) && *p != ' ' && !utf8_byte(*p))
 				return 1;
 		if (p == end)
 			return 1;
@@ -354,7 +363,8 @@ sip_extract_userhost_fast(struct sip_str v, char *user, size_t ulen, char *host,
 
 		if (lt) {
 			for (const char *q = p; q < lt; q++)
-				if (!simple_host_char(*q) && *q != ' ' && *q != '_')
+				if (!simple_host_char(*q) && *q != ' ' && *q != '_' &&
+				    !utf8_byte(*q))
 					return 1;
 			p = lt;
 		}

@@ -580,7 +580,7 @@ static void
 mutate(const char *seed, char *out, size_t outlen, bool spaces)
 {
 	static const char alpha[] = "sipSIPtelTEL:@.;=+-_!~*%0123456789abxn"
-	    "[]<>\"',?&/()\\ ";
+	    "[]<>\"',?&/()\\\xc3\xbc ";
 	size_t n = strlen(seed), i, o = 0, na = sizeof(alpha) - (spaces ? 1 : 2);
 
 	for (i = 0; i <= n && o + 2 < outlen; i++) {
@@ -607,6 +607,8 @@ Test(sanity_fast, agrees_with_libosip, .timeout = 60)
 		"<sip:a.b-c_d!e~f*g+h@h-1.example.org:65535;lr;x=y>",
 		"<sip:105@[2001:db8::1]:5060>;tag=1",
 		"sip:[::ffff:198.51.100.1];tag=2",
+		"\"J\xc3\xbcrgen M\xc3\xbcller\" <sip:105@example.org>;tag=3",
+		"\xd0\x98\xd0\xb2\xd0\xb0\xd0\xbd <sip:ivan@example.org>;tag=4",
 	};
 	static const char *const ruri_seeds[] = {
 		"sip:105@example.org:5060;transport=udp",
@@ -629,7 +631,7 @@ Test(sanity_fast, agrees_with_libosip, .timeout = 60)
 			snprintf(line, sizeof(line), "REGISTER %s SIP/2.0", v);
 			s = start(REG, line);
 		} else {
-			mutate(from_seeds[rnd(7)], v, sizeof(v), true);
+			mutate(from_seeds[rnd(9)], v, sizeof(v), true);
 			snprintf(line, sizeof(line), "From: %s", v);
 			s = with(REG, "From", line);
 		}
@@ -650,7 +652,9 @@ Test(sanity_fast, agrees_with_libosip, .timeout = 60)
 			cr_assert(f == SANITY_OK || f == SANITY_FROM_SCHEME ||
 			    f == SANITY_FROM_PARSE, "%s for From %s",
 			    sanity_fail_name(f), v);
-			r = sip_extract_userhost(g_m.from, user, sizeof(user),
+			/* libosip2 itself, not sip_extract_userhost(): that
+			 * takes the same kind of shortcut for common shapes */
+			r = sip_extract_userhost_osip(g_m.from, user, sizeof(user),
 			    host, sizeof(host));
 		}
 		checked++;
