@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 
 #include "addr.h"
+#include "bankey_harness.h"
 #include "bans.h"
 
 static struct bantab *g_t;
@@ -43,16 +44,6 @@ KIP(const char *s)
 	cr_assert_eq(addr_parse(s, &a), 0, "parse %s", s);
 	memset(&k, 0, sizeof(k));
 	ban_key_ip(&k, &a);
-	return k;
-}
-
-static struct ban_key
-KU(const char *user)
-{
-	struct ban_key k;
-
-	memset(&k, 0, sizeof(k));
-	cr_assert_eq(ban_key_user(&k, user), 0, "key %s", user);
 	return k;
 }
 

@@ -10,23 +10,12 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "bankey_harness.h"
 #include "bans.h"
 #include "build_config.h"
 #include "cluster_proto.h"
 #include "config.h"
 #include "ctlproto.h"
-
-static struct ban_key
-KNET(const char *s)
-{
-	struct addr_net n;
-	struct ban_key k;
-
-	memset(&k, 0, sizeof(k));
-	cr_assert_eq(addr_net_parse(s, &n), 0, "%s", s);
-	ban_key_net(&k, &n.base, n.plen);
-	return k;
-}
 
 static struct ban_key
 KUSER(const char *s, size_t n)

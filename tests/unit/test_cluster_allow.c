@@ -10,20 +10,9 @@
 
 #include "addr.h"
 #include "allowlist.h"
+#include "bankey_harness.h"
 #include "bans.h"
 #include "cluster_proto.h"
-
-static struct ban_key
-KNET(const char *s)
-{
-	struct addr_net n;
-	struct ban_key k;
-
-	memset(&k, 0, sizeof(k));
-	cr_assert_eq(addr_net_parse(s, &n), 0, "%s", s);
-	ban_key_net(&k, &n.base, n.plen);
-	return k;
-}
 
 static struct cluster_msg
 ALLOW(const char *node, struct ban_key k, int64_t t, const char *comment)

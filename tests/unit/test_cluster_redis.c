@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "addr.h"
+#include "bankey_harness.h"
 #include "bans.h"
 #include "clock.h"
 #include "cluster_harness.h"
@@ -22,28 +23,6 @@
 #include "cluster_proto.h"
 
 #define OUT_MAX 16384
-
-static struct ban_key
-KNET(const char *s)
-{
-	struct addr_net n;
-	struct ban_key k;
-
-	memset(&k, 0, sizeof(k));
-	cr_assert_eq(addr_net_parse(s, &n), 0, "%s", s);
-	ban_key_net(&k, &n.base, n.plen);
-	return k;
-}
-
-static struct ban_key
-KUSER(const char *s)
-{
-	struct ban_key k;
-
-	memset(&k, 0, sizeof(k));
-	cr_assert_eq(ban_key_user(&k, s), 0, "%s", s);
-	return k;
-}
 
 static struct cluster_msg
 MSG(enum cluster_op op, struct ban_key k, int64_t t)
@@ -130,7 +109,7 @@ Test(redis, own_events_stored_and_published)
 	/* times relative to now: send_once() adds the wall clock */
 	w[0] = MSG(CLUSTER_OP_BAN, KNET("203.0.113.7"), 600);
 	w[1] = MSG(CLUSTER_OP_BAN, KNET("2001:db8:a::/64"), -1);   /* expired: nothing */
-	w[2] = MSG(CLUSTER_OP_UNBAN, KUSER("alice@example.org"), 0);
+	w[2] = MSG(CLUSTER_OP_UNBAN, KU("alice@example.org"), 0);
 	w[3] = MSG(CLUSTER_OP_ALLOW, KNET("198.51.100.0/24"), 60);
 	snprintf(w[3].comment, sizeof(w[3].comment), "office");
 	w[4] = MSG(CLUSTER_OP_ALLOW, KNET("198.51.100.9"), 0);     /* permanent */
