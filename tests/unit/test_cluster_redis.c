@@ -38,12 +38,16 @@ MSG(enum cluster_op op, struct ban_key k, int64_t t)
 	return m;
 }
 
-/* One command as hiredis puts it on the wire (RESP array of bulk strings). */
+/* One command as hiredis puts it on the wire (RESP array of bulk strings);
+ * argv ends at its first NULL. */
 static void
-resp(char *out, size_t cap, size_t *at, int argc, const char *const *argv)
+resp(char *out, size_t cap, size_t *at, const char *const argv[5])
 {
-	int n = snprintf(out + *at, cap - *at, "*%d\r\n", argc);
+	int argc = 0, n;
 
+	while (argc < 5 && argv[argc])
+		argc++;
+	n = snprintf(out + *at, cap - *at, "*%d\r\n", argc);
 	cr_assert(n > 0 && (size_t)n < cap - *at);
 	*at += (size_t)n;
 	for (int i = 0; i < argc; i++) {
@@ -51,13 +55,6 @@ resp(char *out, size_t cap, size_t *at, int argc, const char *const *argv)
 		cr_assert(n > 0 && (size_t)n < cap - *at);
 		*at += (size_t)n;
 	}
-}
-
-static const char *
-line_of(struct cluster *c, const struct cluster_msg *m, int64_t now, char *buf, size_t len)
-{
-	cr_assert_gt(cluster_msg_encode_signed(&c->auth, m, now, buf, len), 0);
-	return buf;
 }
 
 /* Send the batch v through a socketpair; what hiredis wrote into out.
@@ -96,8 +93,24 @@ send_once(struct cluster *c, struct cluster_msg *v, uint32_t n, char *out, size_
 Test(redis, own_events_stored_and_published)
 {
 	static char out[OUT_MAX], want[OUT_MAX];
-	char l[5][CLUSTER_LINE_MAX + 1];
+	static const int sent[6] = { 0, 2, 3, 4, 6, 7 }; /* the events sent */
+	char l[6][CLUSTER_LINE_MAX + 1];
 	struct cluster_msg v[8], w[8];
+	/* what must be sent, in order; l[] is filled once the batch is sent */
+	const char *const cmds[][5] = {
+		{ "SET", "sw:ban:ip:203.0.113.7", l[0], "EX", "600" },
+		{ "PUBLISH", "sw:events", l[0] },
+		{ "DEL", "sw:ban:user:alice@example.org" },
+		{ "PUBLISH", "sw:events", l[1] },
+		{ "SET", "sw:allow:ip:198.51.100.0/24", l[2], "EX", "60" },
+		{ "PUBLISH", "sw:events", l[2] },
+		{ "SET", "sw:allow:ip:198.51.100.9", l[3] },
+		{ "PUBLISH", "sw:events", l[3] },
+		{ "DEL", "sw:allow:ip:198.51.100.0/24" },
+		{ "PUBLISH", "sw:events", l[4] },
+		{ "DEL", "sw:ban:ip:2001:db8:a::/64" },
+		{ "PUBLISH", "sw:events", l[5] },
+	};
 	struct cluster c;
 	size_t got = 0, at = 0;
 	int64_t now = 0;
@@ -122,28 +135,11 @@ Test(redis, own_events_stored_and_published)
 	}
 	cr_assert(done, "the wall clock kept turning");
 
-	resp(want, sizeof(want), &at, 5, (const char *const[]){ "SET", "sw:ban:ip:203.0.113.7",
-	     line_of(&c, &v[0], now, l[0], sizeof(l[0])), "EX", "600" });
-	resp(want, sizeof(want), &at, 3, (const char *const[]){ "PUBLISH", "sw:events", l[0] });
-	resp(want, sizeof(want), &at, 2, (const char *const[]){ "DEL",
-	     "sw:ban:user:alice@example.org" });
-	resp(want, sizeof(want), &at, 3, (const char *const[]){ "PUBLISH", "sw:events",
-	     line_of(&c, &v[2], now, l[1], sizeof(l[1])) });
-	resp(want, sizeof(want), &at, 5, (const char *const[]){ "SET",
-	     "sw:allow:ip:198.51.100.0/24", line_of(&c, &v[3], now, l[2], sizeof(l[2])), "EX",
-	     "60" });
-	resp(want, sizeof(want), &at, 3, (const char *const[]){ "PUBLISH", "sw:events", l[2] });
-	resp(want, sizeof(want), &at, 3, (const char *const[]){ "SET", "sw:allow:ip:198.51.100.9",
-	     line_of(&c, &v[4], now, l[3], sizeof(l[3])) });
-	resp(want, sizeof(want), &at, 3, (const char *const[]){ "PUBLISH", "sw:events", l[3] });
-	resp(want, sizeof(want), &at, 2, (const char *const[]){ "DEL",
-	     "sw:allow:ip:198.51.100.0/24" });
-	resp(want, sizeof(want), &at, 3, (const char *const[]){ "PUBLISH", "sw:events",
-	     line_of(&c, &v[6], now, l[4], sizeof(l[4])) });
-	resp(want, sizeof(want), &at, 2, (const char *const[]){ "DEL",
-	     "sw:ban:ip:2001:db8:a::/64" });
-	resp(want, sizeof(want), &at, 3, (const char *const[]){ "PUBLISH", "sw:events",
-	     line_of(&c, &v[7], now, l[0], sizeof(l[0])) });
+	for (int i = 0; i < 6; i++)
+		cr_assert_gt(cluster_msg_encode_signed(&c.auth, &v[sent[i]], now, l[i],
+						       sizeof(l[i])), 0);
+	for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
+		resp(want, sizeof(want), &at, cmds[i]);
 
 	cr_assert_eq(got, at, "sent %zu bytes, want %zu:\n%.*s", got, at, (int)got, out);
 	cr_assert_eq(memcmp(out, want, at), 0, "sent:\n%.*s\nwant:\n%.*s", (int)got, out,
