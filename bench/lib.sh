@@ -401,6 +401,12 @@ meta() {
 }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
+# shapes_run ARGS: bench/shapes.py with this build's replay and the bench
+# config (captures in the run dir, removed by it); shapes_count: how many
+# shapes it judges.
+shapes_run() { python3 "$HERE/shapes.py" --replay "$SWREPLAY" --config "$CFG" --dir "$RUN/shapes" "$@"; }
+shapes_count() { python3 -c 'import sys; sys.path.insert(0, sys.argv[1]); import shapes; print(len(shapes.SHAPES))' "$HERE"; }
+
 # policy_alone COUNT: the legit mix written to a capture by the generator
 # (synthetic time, 100k packets/s), then sipwarden-replay over it with the
 # bench config: the user-space cost alone (policy + IP/UDP parse + pcap

@@ -220,6 +220,12 @@ if [ "$MODE" = smoke ]; then
 	[ "$pa_pass" = 2000 ]
 	check "generator capture -> sipwarden-replay passes the legit mix" $? \
 		"packets=$pa_n pass=$pa_pass cpu_s=$pa_cpu"
+	# Captures only, no packets: every shape an attacker may choose is
+	# judged and passes (each is well-formed SIP a server takes).
+	shapes_run --count 200 --reps 1 --no-callgrind >"$RUN/shapes.out" 2>&1
+	[ "$(grep -c $'^shape\t.*\tpass=200$' "$RUN/shapes.out")" = "$(shapes_count)" ]
+	check "message shapes an attacker chooses: each judged by sipwarden-replay" $? \
+		"$(grep -v $'\tpass=200$' "$RUN/shapes.out" | tail -n 3)"
 
 	meta "mode=smoke"
 	if python3 "$HERE/report.py" "$RES" "$META" "$RUN/smoke-report.md" >/dev/null; then R=0; else R=1; fi
@@ -397,6 +403,12 @@ for rep in $(seq "$REPS"); do
 	read -r pa_n pa_cpu pa_pass <<<"$(policy_alone 200000 || echo "0 0 0")"
 	echo "policy_alone_rep$rep=$pa_n,$pa_cpu,$pa_pass" >>"$META"
 done
+
+# 2c. Message shapes an attacker chooses (bench/shapes.py, captures only):
+# what each costs the policy alone, per message and per byte, against a
+# phone's REGISTER; instructions from callgrind where valgrind is installed.
+shapes_run --count 100000 --reps 3 >"$RUN/shapes.out" 2>&1 || log "shapes.py failed: $(tail -n 2 "$RUN/shapes.out")"
+awk -F'\t' '$1 == "shape" { printf "shape_%s=%s,%s,%s,%s,%s\n", $2, $4, $5, $6, $7, $8 }' "$RUN/shapes.out" >>"$META"
 
 # 3b. The source table alone (bench/srcbench.c, no packets): new IPv4
 # sources across the whole space and new IPv6 /64s against known ones.
