@@ -5,8 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
+#include "asciicase.h"
 #include "authtrack.h"
 #include "bigmem.h"
 #include "wayset.h"
@@ -40,7 +40,7 @@ from_tag(struct sip_str from)
 		else if (!quoted && c == '>' && angle)
 			angle--;
 		else if (!quoted && !angle && c == ';' && i + 4 < from.len &&
-			 strncasecmp(from.s + i + 1, "tag=", 4) == 0) {
+			 ascii_case_eq(from.s + i + 1, "tag=", 4)) {
 			uint32_t j = i + 5;
 
 			t.s = from.s + j;

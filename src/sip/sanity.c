@@ -24,8 +24,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
-#include <strings.h>
 
+#include "asciicase.h"
 #include "sanity.h"
 #include "sanity_internal.h"
 #include "sip_ip6.h"
@@ -480,7 +480,7 @@ creds_ok(struct sip_str v)
 
 	while (p < e && is_lws(*p))
 		p++;
-	if (e - p < 7 || strncasecmp(p, "digest", 6) != 0 || !is_lws(p[6]))
+	if (e - p < 7 || !ascii_case_eq(p, "digest", 6) || !is_lws(p[6]))
 		return true;
 	/* One walk for both (sip_auth.c). */
 	if (memchr(v.s, '\\', v.len) != NULL || sip_extract_auth_params(v, ps, 2) != 0)
@@ -551,7 +551,7 @@ sanity_check(const struct sip_msg *m, const struct config *cfg)
 
 	/* sip_scan() accepts any SIP/x.y; only 2.0 is spoken. "SIP" is
 	 * case-insensitive (RFC 3261 7.1), the digits are not. */
-	if (m->version.len != 7 || strncasecmp(m->version.s, "SIP/2.0", 7) != 0)
+	if (m->version.len != 7 || !ascii_case_eq(m->version.s, "SIP/2.0", 7))
 		return SANITY_SIP_VERSION;
 	f = check_headers(m);
 	if (f != SANITY_OK)

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 #include <string.h>
-#include <strings.h>
 
+#include "asciicase.h"
 #include "scanner.h"
 
 static bool
@@ -23,7 +23,7 @@ span_find(struct sip_str v, uint32_t from, const char *needle)
 	size_t n = strlen(needle);
 
 	for (uint32_t i = from; i + n <= v.len; i++)
-		if (strncasecmp(v.s + i, needle, n) == 0)
+		if (ascii_case_eq(v.s + i, needle, n))
 			return v.s + i;
 	return NULL;
 }
@@ -56,8 +56,8 @@ via_branch(struct sip_str via)
 		if (!p)
 			return false;
 		if (p - via.s >= 7 && end - p >= (long)sizeof(cookie) - 1 &&
-		    strncasecmp(p, cookie, sizeof(cookie) - 1) == 0 &&
-		    strncasecmp(p - 7, ";branch", 7) == 0)
+		    ascii_case_eq(p, cookie, sizeof(cookie) - 1) &&
+		    ascii_case_eq(p - 7, ";branch", 7))
 			break;
 		p++;
 	}
@@ -73,7 +73,7 @@ via_branch(struct sip_str via)
 		return false;
 	/* makeRequest() writes ";rport" right after it, as the last
 	 * parameter of the only Via value. */
-	if (end - d < (long)sizeof(rport) - 1 || strncasecmp(d, rport, sizeof(rport) - 1) != 0)
+	if (end - d < (long)sizeof(rport) - 1 || !ascii_case_eq(d, rport, sizeof(rport) - 1))
 		return false;
 	d += sizeof(rport) - 1;
 	return d == end || *d == ',' || *d == ' ' || *d == '\t' || *d == '\r';
@@ -92,7 +92,7 @@ from_tag(struct sip_str from)
 
 	/* ';' first (memchr), then the name in any case */
 	while ((q = memchr(q, ';', (size_t)(e0 - q))) != NULL) {
-		if (e0 - q >= 5 && strncasecmp(q + 1, "tag=", 4) == 0) {
+		if (e0 - q >= 5 && ascii_case_eq(q + 1, "tag=", 4)) {
 			p = q;
 			break;
 		}

@@ -13,8 +13,8 @@
 
 #include <errno.h>
 #include <string.h>
-#include <strings.h>
 
+#include "asciicase.h"
 #include "sip.h"
 
 static inline bool
@@ -82,7 +82,7 @@ sip_extract_auth_params(struct sip_str v, struct sip_auth_param *ps, unsigned n)
 		return -EINVAL;
 	e = p + v.len;
 	p = skip_lws(p, e);
-	if (e - p < 7 || strncasecmp(p, "Digest", 6) != 0 || !is_lws(p[6]))
+	if (e - p < 7 || !ascii_case_eq(p, "Digest", 6) || !is_lws(p[6]))
 		return -EINVAL;
 	p = skip_lws(p + 6, e);
 	while (p < e) {
@@ -133,7 +133,7 @@ sip_extract_auth_params(struct sip_str v, struct sip_auth_param *ps, unsigned n)
 				return -EINVAL;
 		}
 		for (unsigned i = 0; i < n; i++) {
-			if ((size_t)(ne - nm) != nlen[i] || strncasecmp(nm, ps[i].name, nlen[i]) != 0)
+			if ((size_t)(ne - nm) != nlen[i] || !ascii_case_eq(nm, ps[i].name, nlen[i]))
 				continue;
 			/* Named twice: Kamailio keeps the last, another
 			 * reader the first. Ambiguous, so unreadable. */

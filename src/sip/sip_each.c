@@ -10,8 +10,8 @@
  * syntax, so it needs no error handling beyond bounds.
  */
 #include <string.h>
-#include <strings.h>
 
+#include "asciicase.h"
 #include "sip.h"
 
 static int
@@ -56,7 +56,7 @@ sip_header_each(const struct sip_msg *m, const char *name, char compact,
 		}
 		ve = nl != NULL ? nl : end;
 		p = nl != NULL ? nl + 1 : end;
-		if (!(((size_t)(ne - name_s) == nlen && strncasecmp(name_s, name, nlen) == 0) ||
+		if (!(((size_t)(ne - name_s) == nlen && ascii_case_eq(name_s, name, nlen)) ||
 		      (compact && ne - name_s == 1 && (*name_s | 0x20) == (compact | 0x20))))
 			continue;
 		while (vs < ve && ws(*vs))

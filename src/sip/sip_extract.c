@@ -32,6 +32,7 @@
 
 #include <osipparser2/osip_parser.h>
 
+#include "asciicase.h"
 #include "hexdig.h"
 #include "sip.h"
 #include "sip_ip6.h"
@@ -398,9 +399,9 @@ sip_extract_userhost_fast(struct sip_str v, char *user, size_t ulen, char *host,
 	}
 	if (uend - uri < 8)
 		return 1; /* libosip2 refuses some short URIs: let it */
-	if (strncasecmp(uri, "sip:", 4) == 0)
+	if (ascii_case_eq(uri, "sip:", 4))
 		uri += 4;
-	else if (strncasecmp(uri, "sips:", 5) == 0)
+	else if (ascii_case_eq(uri, "sips:", 5))
 		uri += 5;
 	else
 		return 1;
