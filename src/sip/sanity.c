@@ -147,8 +147,13 @@ uri_scheme(const char *p, const char *e, const char **rest)
 
 	while (p < e && is_lws(*p))
 		p++;
-	c = memchr(p, ':', (size_t)(e - p));
-	if (c == NULL)
+	/* Only a scheme of three or four letters is good, so its colon is
+	 * looked for there and not along the whole URI. */
+	if (e - p >= 4 && p[3] == ':')
+		c = p + 3;
+	else if (e - p >= 5 && p[4] == ':')
+		c = p + 4;
+	else
 		return URI_BAD;
 	n = (size_t)(c - p);
 	*rest = c + 1;
