@@ -89,7 +89,12 @@ hash_user(struct hash_state *hs, struct sip_str v)
 {
 	uint32_t i = 0, start = 0, end;
 	bool quoted = false;
+	const char *c;
 
+	/* Without a '<' there is no display name to skip, quotes or not:
+	 * the common R-URI is not walked byte by byte for one. */
+	if (memchr(v.s, '<', v.len) == NULL)
+		i = v.len;
 	for (; i < v.len; i++) {
 		if (v.s[i] == '\\' && quoted)
 			i++;
@@ -100,9 +105,8 @@ hash_user(struct hash_state *hs, struct sip_str v)
 			break;
 		}
 	}
-	for (i = start; i < v.len && v.s[i] != ':'; i++)
-		;
-	i = i < v.len ? i + 1 : start;
+	c = memchr(v.s + start, ':', v.len - start);
+	i = c ? (uint32_t)(c - v.s) + 1 : start;
 	for (end = i; end < v.len && v.s[end] != '@' && v.s[end] != '>' && v.s[end] != ';'; end++)
 		;
 	hash_field(hs, v.s + i, end - i);
