@@ -23,6 +23,7 @@
 #endif
 
 #include "sip.h"
+#include "sip_text.h"
 
 #define SIP_INT_MAX 0x7fffffffU	/* RFC 3261 caps CSeq and Content-Length at 2^31-1 */
 
@@ -190,47 +191,6 @@ name_eq(const char *p, const char *lit, size_t n)
 		if ((p[i] | 0x20) != lit[i])
 			return 0;
 	return 1;
-}
-
-/*
- * The end of the token starting at p: the first byte in [p, e) that is no
- * token character, or e. Header names are letters, digits and '-' nearly
- * always, so sixteen bytes at a time are tested for those (SSE2, every
- * amd64); a rarer token character ('.', '!', '%'...) found there is
- * checked in the table and the walk goes on past it. Elsewhere, and for
- * the last bytes of a line, the table alone.
- */
-static inline const char *
-tok_end(const char *p, const char *e)
-{
-#ifdef __SSE2__
-	const __m128i a = _mm_set1_epi8('a'), z = _mm_set1_epi8('z' - 'a');
-	const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
-	const __m128i dash = _mm_set1_epi8('-'), low = _mm_set1_epi8(0x20);
-
-	while (e - p >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		/* x - base <= span, unsigned: min(x, span) == x */
-		__m128i l = _mm_sub_epi8(_mm_or_si128(v, low), a);
-		__m128i d = _mm_sub_epi8(v, zero);
-		__m128i ok = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, z), l),
-					  _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d));
-		unsigned miss = ~(unsigned)_mm_movemask_epi8(
-				    _mm_or_si128(ok, _mm_cmpeq_epi8(v, dash))) & 0xffffu;
-
-		if (miss == 0) {
-			p += 16;
-			continue;
-		}
-		p += __builtin_ctz(miss);
-		if (!sip_tok[(uint8_t)*p])
-			return p;
-		p++;
-	}
-#endif
-	while (p < e && sip_tok[(uint8_t)*p])
-		p++;
-	return p;
 }
 
 /* A byte below 0x20 (HT, CR and LF included) or DEL. */
@@ -409,13 +369,12 @@ parse_start_line(const char *p, const char *e, struct sip_msg *m)
 	}
 
 	/* Request-Line: Method SP Request-URI SP SIP-Version */
-	q = tok_end(p, e);
+	q = sip_tok_end(p, e);
 	if (q == p || q == e || *q != ' ')
 		return -1;
 	set_str(&m->method_name, p, q);
 	p = ++q;
-	for (; q < e && *q != ' ' && *q != '\t'; q++)
-		;
+	q = sip_find2(q, e, ' ', '\t');
 	if (q == p || q == e || *q != ' ')
 		return -1;
 	set_str(&m->ruri, p, q);
@@ -557,7 +516,7 @@ parse_cseq(struct sip_msg *m)
 	while (p < e && is_lws(*p))
 		p++;
 	mp = p;
-	p = tok_end(p, e);
+	p = sip_tok_end(p, e);
 	if (p == mp || p != e) {
 		m->cseq_num = 0;
 		return;
@@ -737,7 +696,7 @@ sip_scan(const char *buf, size_t len, struct sip_msg *m, enum sip_flaw *flaw)
 		}
 
 		/* field-name *(SP / HT) ":" */
-		q = tok_end(p, le);
+		q = sip_tok_end(p, le);
 		vs = q;
 		while (vs < le && is_ws(*vs))
 			vs++;

@@ -16,6 +16,7 @@
 
 #include "asciicase.h"
 #include "sip.h"
+#include "sip_text.h"
 
 static inline bool
 is_lws(char c)
@@ -86,8 +87,8 @@ sip_extract_auth_params(struct sip_str v, struct sip_auth_param *ps, unsigned n)
 		return -EINVAL;
 	p = skip_lws(p + 6, e);
 	while (p < e) {
-		for (nm = p; p < e && sip_tok[(uint8_t)*p]; p++)
-			;
+		nm = p;
+		p = sip_tok_end(p, e);
 		if (p == nm)
 			return -EINVAL;
 		ne = p;
@@ -98,19 +99,17 @@ sip_extract_auth_params(struct sip_str v, struct sip_auth_param *ps, unsigned n)
 		quoted = p < e && *p == '"';
 		if (quoted) {
 			/* The closing quote is the first one not escaped by a
-			 * quoted-pair: memchr() finds both (nonces and
+			 * quoted-pair: one search finds either (nonces and
 			 * responses are long, backslashes rare). */
 			for (vs = ++p;;) {
-				const char *q = memchr(p, '"', (size_t)(e - p)), *b;
-
-				if (!q)
+				p = sip_find2(p, e, '"', '\\');
+				if (p == e)
 					return -EINVAL;	/* unterminated */
-				b = memchr(p, '\\', (size_t)(q - p));
-				if (!b) {
-					p = q;
+				if (*p == '"')
 					break;
-				}
-				p = b + 2; /* the pair; b + 1 <= q < e */
+				if (e - p < 2)
+					return -EINVAL;	/* a pair cut off: unterminated */
+				p += 2;
 			}
 			ve = p++;
 		} else {
