@@ -23,7 +23,6 @@
 #endif
 
 #include "sip.h"
-#include "sip_text.h"
 
 #define SIP_INT_MAX 0x7fffffffU	/* RFC 3261 caps CSeq and Content-Length at 2^31-1 */
 

@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "sip_text.h"
+
 #include "sipmethod.h"
 
 struct sip_str {
@@ -121,9 +123,6 @@ int sip_extract_userhost_fast(struct sip_str v, char *user, size_t ulen, char *h
 int sip_extract_userhost_osip(struct sip_str v, char *user, size_t ulen, char *host, size_t hlen);
 /* The tag parameter of a From/To value; "" when absent. Returns 0 or -EINVAL/-ENOSPC. */
 int sip_extract_tag(struct sip_str v, char *tag, size_t tlen);
-/* Nonzero for the RFC 3261 token characters (method and header names,
- * auth-param names): one table for every reader of them. */
-extern const uint8_t sip_tok[256];
 /* The username of Digest credentials (Authorization / Proxy-Authorization
  * value), unquoted, by a small parser of its own (libosip2 5.3 misreads
  * unquoted usernames; sip_auth.c). 0, -EINVAL, -ENOSPC. */

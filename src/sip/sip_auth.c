@@ -16,7 +16,6 @@
 
 #include "asciicase.h"
 #include "sip.h"
-#include "sip_text.h"
 
 static inline bool
 is_lws(char c)

@@ -14,7 +14,9 @@
 #include <emmintrin.h>
 #endif
 
-#include "sip.h"
+/* Nonzero for the RFC 3261 token characters (method and header names,
+ * auth-param names): one table for every reader of them (sip.c). */
+extern const uint8_t sip_tok[256];
 
 /*
  * The end of the token starting at p: the first byte in [p, e) that is no
