@@ -223,7 +223,7 @@ typedef uint64_t sip_v2x64 __attribute__((vector_size(16)));
  * position comes from the compare's mask (a header line is short: a
  * byte-by-byte rescan of the last block cost as much as the search).
  */
-static const char *
+static inline const char *
 find_ctl(const char *p, const char *end)
 {
 	const uint64_t ones = 0x0101010101010101ULL;
@@ -284,7 +284,9 @@ find_ctl(const char *p, const char *end)
  */
 enum { LINE_OK, LINE_TRUNC, LINE_BINARY };
 
-static int
+/* Inline: called for every line of every message, and its call cost
+ * (saved registers, the vector constants loaded again) was a fifth of it. */
+static inline __attribute__((always_inline)) int
 next_line(const char *p, const char *end, const char **le, const char **nl)
 {
 	for (;;) {
