@@ -320,7 +320,7 @@ failtab_count(const struct failtab *f)
 }
 
 int
-auth_user_key(const struct sip_msg *m, char *out, size_t len)
+auth_user_key(const struct sip_msg *m, const struct sip_cred_user *cu, char *out, size_t len)
 {
 	char user[AUTH_USER_MAX], fuser[AUTH_USER_MAX], host[AUTH_USER_MAX];
 	struct sip_str cred = m->authorization.s ? m->authorization : m->proxy_authorization;
@@ -332,8 +332,13 @@ auth_user_key(const struct sip_msg *m, char *out, size_t len)
 	if (ret < 0)
 		return ret;
 	user[0] = '\0';
-	if (cred.s && sip_extract_auth_username(cred, user, sizeof(user)) < 0)
+	if (cred.s && cu && cu->set) {
+		/* sanity_check_read() read it: the same answer, no second walk */
+		if (cu->ret == 0)
+			memcpy(user, cu->user, sizeof(user));
+	} else if (cred.s && sip_extract_auth_username(cred, user, sizeof(user)) < 0) {
 		user[0] = '\0';
+	}
 	if (!user[0])
 		memcpy(user, fuser, sizeof(user));
 	/* Some clients put the domain in the username ("105@example.org"),

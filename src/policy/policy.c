@@ -343,6 +343,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	bool created, trusted;
 	unsigned plen;
 	int scan;
+	struct sip_cred_user cu; /* what sanity read of the credentials */
 
 	memset(v, 0, sizeof(*v));
 	keys_ready(p);
@@ -390,7 +391,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	/* Kamailio's sanity_check("1511", "7") and more, on requests and
 	 * replies alike: a message the server might read differently from us
 	 * is dropped before any rule trusts its fields. */
-	v->sanity = sanity_check(m, cfg);
+	v->sanity = sanity_check_read(m, cfg, &cu);
 	if (v->sanity != SANITY_OK) {
 		v->event = POLICY_EV_MALFORMED;
 		set_verdict(v, cfg->malformed == CONFIG_MALFORMED_DROP, POLICY_MALFORMED);
@@ -454,7 +455,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 		char user[AUTH_USER_MAX];
 
 		if ((user_bans || want_txn) &&
-		    auth_user_key(m, user, sizeof(user)) == 0) {
+		    auth_user_key(m, &cu, user, sizeof(user)) == 0) {
 			if (user_bans) {
 				struct ban_key k;
 

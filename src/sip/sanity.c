@@ -474,7 +474,7 @@ check_naddr(struct sip_str v, enum sanity_fail f_scheme, enum sanity_fail f_pars
  * schemes carry no username for either side.
  */
 static bool
-creds_ok(struct sip_str v)
+creds_ok(struct sip_str v, struct sip_cred_user *cu)
 {
 	char user[SANITY_PART_MAX], realm[SANITY_PART_MAX];
 	struct sip_auth_param ps[2] = {
@@ -482,15 +482,33 @@ creds_ok(struct sip_str v)
 		{ .name = "realm", .out = realm, .olen = sizeof(realm) },
 	};
 	const char *p = v.s, *e = v.s + v.len;
+	size_t n;
 
 	while (p < e && is_lws(*p))
 		p++;
-	if (e - p < 7 || !ascii_case_eq(p, "digest", 6) || !is_lws(p[6]))
+	if (e - p < 7 || !ascii_case_eq(p, "digest", 6) || !is_lws(p[6])) {
+		/* sip_extract_auth_username() refuses another scheme */
+		if (cu)
+			*cu = (struct sip_cred_user){ .set = true, .ret = -EINVAL };
 		return true;
+	}
 	/* One walk for both (sip_auth.c). */
 	if (memchr(v.s, '\\', v.len) != NULL || sip_extract_auth_params(v, ps, 2) != 0)
 		return false;
-	return ps[0].ret == 0 && (ps[1].ret == 0 || ps[1].ret == -ENOENT);
+	if (ps[0].ret != 0 || (ps[1].ret != 0 && ps[1].ret != -ENOENT))
+		return false;
+	/* Readable here, so sip_extract_auth_username() reads the same
+	 * value: it fits its smaller buffer, or that call says -ENOSPC. */
+	if (cu) {
+		n = strlen(user);
+		cu->set = true;
+		cu->ret = n < sizeof(cu->user) ? 0 : -ENOSPC;
+		if (cu->ret == 0)
+			memcpy(cu->user, user, n + 1);
+		else
+			cu->user[0] = '\0';
+	}
+	return true;
 }
 
 /*
@@ -500,21 +518,23 @@ creds_ok(struct sip_str v)
  * dangerous second as first.
  */
 static enum sanity_fail
-check_creds(const struct sip_msg *m)
+check_creds(const struct sip_msg *m, struct sip_cred_user *cu)
 {
 	struct sip_str all[SIP_MAX_HEADERS];
 	unsigned n;
 
-	if (m->authorization.s != NULL && !creds_ok(m->authorization))
+	/* cu: the first credentials, as the user key takes them */
+	if (m->authorization.s != NULL && !creds_ok(m->authorization, cu))
 		return SANITY_CREDENTIALS;
-	if (m->proxy_authorization.s != NULL && !creds_ok(m->proxy_authorization))
+	if (m->proxy_authorization.s != NULL &&
+	    !creds_ok(m->proxy_authorization, m->authorization.s ? NULL : cu))
 		return SANITY_CREDENTIALS;
 	if (m->n_authorization < 2 && m->n_proxy_authorization < 2)
 		return SANITY_OK;
 	n = sip_header_each(m, "authorization", 0, all, SIP_MAX_HEADERS);
 	n += sip_header_each(m, "proxy-authorization", 0, all + n, SIP_MAX_HEADERS - n);
 	for (unsigned i = 0; i < n; i++)
-		if (!creds_ok(all[i]))
+		if (!creds_ok(all[i], NULL))
 			return SANITY_CREDENTIALS;
 	return SANITY_OK;
 }
@@ -552,7 +572,16 @@ check_headers(const struct sip_msg *m)
 enum sanity_fail
 sanity_check(const struct sip_msg *m, const struct config *cfg)
 {
+	return sanity_check_read(m, cfg, NULL);
+}
+
+enum sanity_fail
+sanity_check_read(const struct sip_msg *m, const struct config *cfg, struct sip_cred_user *cu)
+{
 	enum sanity_fail f;
+
+	if (cu)
+		cu->set = false;
 
 	/* sip_scan() accepts any SIP/x.y; only 2.0 is spoken. "SIP" is
 	 * case-insensitive (RFC 3261 7.1), the digits are not. */
@@ -598,7 +627,7 @@ sanity_check(const struct sip_msg *m, const struct config *cfg)
 	if (f != SANITY_OK)
 		return f;
 	if (m->is_request) {
-		f = check_creds(m);
+		f = check_creds(m, cu);
 		if (f != SANITY_OK)
 			return f;
 	}

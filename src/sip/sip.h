@@ -154,6 +154,19 @@ int sip_extract_auth_params(struct sip_str v, struct sip_auth_param *ps, unsigne
 bool sip_creds_conflict(const struct sip_msg *m);
 /* The longest username (user@domain, NUL included) a failure is keyed on. */
 #define SIP_AUTH_USER_MAX 128
+/*
+ * The username of a request's first credentials (its Authorization, else
+ * its Proxy-Authorization) as sip_extract_auth_username() reads it into
+ * SIP_AUTH_USER_MAX bytes: ret 0 and user, or that call's negative errno.
+ * sanity_check_read() fills it on the walk that judges the credentials,
+ * so that the user key does not walk them again (set is false when it
+ * did not: no credentials, or not a request).
+ */
+struct sip_cred_user {
+	bool set;
+	int ret;
+	char user[SIP_AUTH_USER_MAX];
+};
 /* The request-URI's user and host, as sip_extract_userhost() does. */
 int sip_extract_uri_userhost(struct sip_str uri, char *user, size_t ulen, char *host, size_t hlen);
 

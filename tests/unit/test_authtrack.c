@@ -253,13 +253,13 @@ Test(authtrack, user_key_forms)
 	const char *r3 = REQ("");
 
 	cr_assert_eq(sip_scan(r1, strlen(r1), &m, &fl), 0);
-	cr_assert_eq(auth_user_key(&m, key, sizeof(key)), 0);
+	cr_assert_eq(auth_user_key(&m, NULL, key, sizeof(key)), 0);
 	cr_assert_str_eq(key, "105@example.org");
 	cr_assert_eq(sip_scan(r2, strlen(r2), &m, &fl), 0);
-	cr_assert_eq(auth_user_key(&m, key, sizeof(key)), 0);
+	cr_assert_eq(auth_user_key(&m, NULL, key, sizeof(key)), 0);
 	cr_assert_str_eq(key, "105@example.org");
 	cr_assert_eq(sip_scan(r3, strlen(r3), &m, &fl), 0);
-	cr_assert_eq(auth_user_key(&m, key, sizeof(key)), 0);
+	cr_assert_eq(auth_user_key(&m, NULL, key, sizeof(key)), 0);
 	cr_assert_str_eq(key, "105@example.org");
 }
 

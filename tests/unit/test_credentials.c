@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "authtrack.h"
 #include "config.h"
 #include "sanity.h"
 #include "sip.h"
@@ -244,4 +245,78 @@ Test(credentials, quoted_pairs_around_the_end)
 		cr_assert_eq(param(cases[i].v, "username", u, sizeof(u)), cases[i].ret, "%s", cases[i].v);
 		cr_assert_str_eq(u, cases[i].user, "%s", cases[i].v);
 	}
+}
+
+/*
+ * The user key reuses the username sanity_check_read() read on its way
+ * (one walk of the credentials, not two): for every request sanity
+ * passes, the key is the one auth_user_key() reads for itself. Seeded
+ * mutations of credentialed requests: Authorization and/or
+ * Proxy-Authorization, quoted and unquoted usernames, one over the key's
+ * 128 bytes, another scheme, user@domain usernames.
+ */
+static uint64_t g_rng = 0x2545f4914f6cdd1dULL;
+
+static unsigned
+rnd(unsigned n)
+{
+	g_rng ^= g_rng << 13;
+	g_rng ^= g_rng >> 7;
+	g_rng ^= g_rng << 17;
+	return (unsigned)(g_rng % n);
+}
+
+Test(credentials, user_key_from_sanity_is_the_read_one, .timeout = 60)
+{
+	static const char *const creds[] = {
+		"Authorization: Digest username=\"105\", realm=\"example.org\", nonce=\"n\", uri=\"sip:x\", response=\"0f\"\r\n",
+		"Proxy-Authorization: Digest username=alice,realm=example.org,nonce=\"n\"\r\n",
+		"Authorization: Digest username=\"105@example.net\", realm=\"r\"\r\n"
+		"Proxy-Authorization: Digest username=\"106\", realm=\"s\"\r\n",
+		"Authorization: Basic dXNlcjpwYXNz\r\n",
+		"Authorization: Digest username=\"UUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUU"
+		"UUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUU\", realm=\"r\"\r\n",
+		"Proxy-Authorization: Digest realm=\"r\", username=\"p q\"\r\n",
+	};
+	static const char alpha[] = "\"=, uU@x\tDdigestrealmsername1";
+	char msg[1024], head[600], key1[SIP_AUTH_USER_MAX], key2[SIP_AUTH_USER_MAX];
+	unsigned same = 0, checked = 0;
+
+	for (int it = 0; it < 200000; it++) {
+		const char *c = creds[rnd(sizeof(creds) / sizeof(creds[0]))];
+		size_t n = strlen(c);
+		struct sip_msg m;
+		struct sip_cred_user cu;
+		int r1, r2;
+
+		memcpy(head, c, n + 1);
+		for (int e = rnd(4); e > 0 && n > 4; e--) {
+			size_t pos = rnd((unsigned)n - 2); /* keep the CRLF */
+
+			if (rnd(2))
+				head[pos] = alpha[rnd(sizeof(alpha) - 1)];
+			else
+				memmove(head + pos, head + pos + 1, n-- - pos);
+		}
+		snprintf(msg, sizeof(msg), "REGISTER sip:example.org SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 203.0.113.1;branch=z9hG4bK1\r\n"
+			 "From: <sip:from%u@example.org>;tag=1\r\nTo: <sip:to@example.org>\r\n"
+			 "Call-ID: c%d\r\nCSeq: 1 REGISTER\r\n%sContent-Length: 0\r\n\r\n",
+			 rnd(3), it, head);
+		if (sip_scan(msg, strlen(msg), &m, NULL) != 0 ||
+		    sanity_check_read(&m, NULL, &cu) != SANITY_OK)
+			continue;
+		checked++;
+		r1 = auth_user_key(&m, &cu, key1, sizeof(key1));
+		r2 = auth_user_key(&m, NULL, key2, sizeof(key2));
+		cr_assert_eq(r1, r2, "%d vs %d for %s", r1, r2, head);
+		if (r1 == 0)
+			cr_assert_str_eq(key1, key2, "for %s", head);
+		same += r1 == 0;
+		/* sanity_check() gives the same verdict without the read */
+		cr_assert_eq(sanity_check(&m, NULL), SANITY_OK);
+	}
+	cr_log_info("user key: %u requests sanity passed, %u with a key", checked, same);
+	cr_assert_gt(checked, 10000);
+	cr_assert_gt(same, checked / 4);
 }
