@@ -15,6 +15,7 @@
 #include "config.h"
 #include "sanity.h"
 #include "sip.h"
+#include "rng_harness.h"
 
 static struct sip_str
 S(const char *s)
@@ -257,14 +258,8 @@ Test(credentials, quoted_pairs_around_the_end)
  */
 static uint64_t g_rng = 0x2545f4914f6cdd1dULL;
 
-static unsigned
-rnd(unsigned n)
-{
-	g_rng ^= g_rng << 13;
-	g_rng ^= g_rng >> 7;
-	g_rng ^= g_rng << 17;
-	return (unsigned)(g_rng % n);
-}
+/* xorshift64 from rng_harness.h, seeded here */
+#define rnd(n) xorshift64_below(&g_rng, (n))
 
 Test(credentials, user_key_from_sanity_is_the_read_one, .timeout = 60)
 {

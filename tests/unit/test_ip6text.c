@@ -15,17 +15,12 @@
 #include "sanity.h"
 #include "sip.h"
 #include "sip_ip6.h"
+#include "rng_harness.h"
 
 static uint64_t g_rng = 0x2545f4914f6cdd1dULL;
 
-static unsigned
-rnd(unsigned n)
-{
-	g_rng ^= g_rng << 13;
-	g_rng ^= g_rng >> 7;
-	g_rng ^= g_rng << 17;
-	return (unsigned)(g_rng % n);
-}
+/* xorshift64 from rng_harness.h, seeded here */
+#define rnd(n) xorshift64_below(&g_rng, (n))
 
 /* Addresses with the shapes that matter to the writer: runs of zeros of
  * every length and place, v4-mapped and v4-compatible ones. */

@@ -5,6 +5,7 @@
  * checksums. IPv6 is in test_packet_v6.c; the harness in packet_harness.h.
  */
 #include "packet_harness.h"
+#include "rng_harness.h"
 
 TestSuite(packet, .fini = drop_pkt);
 TestSuite(packet_v4, .fini = drop_pkt);
@@ -303,15 +304,6 @@ Test(packet, flaw_names)
 
 /* ---- robustness ---- */
 
-static uint64_t
-rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /* Random bytes behind a v4/v6 version nibble: never a crash, and an OK
  * payload always lies inside the buffer. */
 Test(packet_robust, random_bytes)
@@ -320,11 +312,11 @@ Test(packet_robust, random_bytes)
 	struct packet_info pi;
 
 	for (int i = 0; i < 200000; i++) {
-		size_t n = (size_t)(rnd(&seed) % 120);
+		size_t n = (size_t)(xorshift64(&seed) % 120);
 		uint8_t *p = malloc(n ? n : 1);
 
 		for (size_t j = 0; j < n; j++)
-			p[j] = (uint8_t)rnd(&seed);
+			p[j] = (uint8_t)xorshift64(&seed);
 		if (n)
 			p[0] = (uint8_t)((i % 2 ? 0x40 : 0x60) | (p[0] & 0x0f));
 		if (packet_parse(p, n, &pi) == PACKET_OK && pi.payload_len)
@@ -363,8 +355,8 @@ Test(packet_robust, mutated_headers)
 
 		b = six ? base6 : base4;
 		for (int k = 0; k < 3; k++)
-			b.b[hot[rnd(&seed) % nhot]] = (uint8_t)rnd(&seed);
-		b.n -= (size_t)(rnd(&seed) % 4 == 0 ? rnd(&seed) % b.n : 0);
+			b.b[hot[xorshift64(&seed) % nhot]] = (uint8_t)xorshift64(&seed);
+		b.n -= (size_t)(xorshift64(&seed) % 4 == 0 ? xorshift64(&seed) % b.n : 0);
 		take(&b);
 		if (packet_parse(g_pkt, g_len, &pi) == PACKET_OK && pi.payload_len)
 			cr_assert(pi.payload >= g_pkt && pi.payload + pi.payload_len <= g_pkt + g_len);

@@ -11,6 +11,7 @@
 #include "sip.h"
 
 #include "data/sip/messages.h"
+#include "rng_harness.h"
 
 /*
  * Every message is scanned from an exact-size heap copy, so that an ASan
@@ -565,14 +566,8 @@ Test(sanity_sqli, contact)
 
 static uint64_t g_rng = 0x9e3779b97f4a7c15ULL;
 
-static unsigned
-rnd(unsigned n)
-{
-	g_rng ^= g_rng << 13;
-	g_rng ^= g_rng >> 7;
-	g_rng ^= g_rng << 17;
-	return (unsigned)(g_rng % n);
-}
+/* xorshift64 from rng_harness.h, seeded here */
+#define rnd(n) xorshift64_below(&g_rng, (n))
 
 /* A mutation of a valid-looking value: characters replaced, inserted or
  * deleted from an alphabet of the bytes URIs and name-addrs care about. */

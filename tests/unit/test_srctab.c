@@ -7,6 +7,7 @@
  * in srctab_harness.h.
  */
 #include "srctab_harness.h"
+#include "rng_harness.h"
 
 TestSuite(srctab, .fini = drop_table);
 TestSuite(srctab_density, .fini = drop_table);
@@ -256,15 +257,6 @@ Test(srctab_density, span_longer_than_2_32_ms_is_not_dense)
 }
 
 /* xorshift: reproducible without touching the process's random(). */
-static uint64_t
-rnd(uint64_t *s)
-{
-	*s ^= *s << 13;
-	*s ^= *s >> 7;
-	*s ^= *s << 17;
-	return *s;
-}
-
 /* Against a brute-force model that keeps every 64-bit timestamp. */
 Test(srctab_density, matches_reference_model)
 {
@@ -281,18 +273,18 @@ Test(srctab_density, matches_reference_model)
 
 		mk(1024, n + 1);
 		for (uint32_t i = 0; i < 20000; i++) {
-			uint64_t r = rnd(&seed);
+			uint64_t r = xorshift64(&seed);
 			bool want, got;
 
 			/* Mostly gaps around T/N, some bursts, some long pauses. */
 			switch (r % 16) {
 			case 0:
-				now += t + rnd(&seed) % (3ull * t);
+				now += t + xorshift64(&seed) % (3ull * t);
 				break;
 			case 1: case 2: case 3:
 				break;
 			default:
-				now += rnd(&seed) % (2ull * t / n + 1);
+				now += xorshift64(&seed) % (2ull * t / n + 1);
 				break;
 			}
 			hist[i] = now;
