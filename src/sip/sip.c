@@ -95,11 +95,6 @@ sip_flaw_name(enum sip_flaw f)
 }
 
 /*
- * Methods are case-sensitive (RFC 3261 7.1): "invite" is an unknown
- * method, and Kamailio treats it as such too. Returns SIP_METHOD_NONE for
- * an empty or non-token string, SIP_METHOD_OTHER for a token we do not know.
- */
-/*
  * The method a token [s, s+len) names: what sip_method_from_str() answers
  * once the bytes are known to be a token (sip_scan() has just read them
  * as one, twice per message). By length, so that a REGISTER is one
@@ -129,6 +124,11 @@ method_of_token(const char *s, size_t len)
 	return SIP_METHOD_OTHER;
 }
 
+/*
+ * Methods are case-sensitive (RFC 3261 7.1): "invite" is an unknown
+ * method, and Kamailio treats it as such too. Returns SIP_METHOD_NONE for
+ * an empty or non-token string, SIP_METHOD_OTHER for a token we do not know.
+ */
 enum sip_method
 sip_method_from_str(const char *s, size_t len)
 {
@@ -243,7 +243,7 @@ find_ctl(const char *p, const char *end)
 		if (hit)
 			return p + __builtin_ctz(hit);
 	}
-#endif
+#else
 	for (; end - p >= 16; p += 16) {
 		sip_v16 v, hit;
 		sip_v2x64 h;
@@ -257,6 +257,7 @@ find_ctl(const char *p, const char *end)
 			break;
 		}
 	}
+#endif
 	for (; end - p >= 8; p += 8) {
 		memcpy(&x, p, 8);	/* compiled to one unaligned load */
 		y = x ^ (ones * 0x7f);
