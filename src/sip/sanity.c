@@ -260,12 +260,17 @@ fast_sip(const char *p, const char *e)
 	return fast_params(p, e);
 }
 
-/* After "tel:": a number of digits and visual separators, then params. */
+/* After "tel:": a number of digits and visual separators, then params.
+ * libosip2 refuses a URI of another scheme than sip/sips with fewer than
+ * two bytes after the colon ("tel:1"): the slow path decides those, so
+ * that the shortcut never passes what libosip2 refuses. */
 static bool
 fast_tel(const char *p, const char *e)
 {
 	const char *q = p;
 
+	if (e - p < 2)
+		return false;
 	if (p < e && *p == '+')
 		p++;
 	for (; p < e && (is_digit(*p) || *p == '-' || *p == '.' ||
