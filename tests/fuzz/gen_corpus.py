@@ -442,6 +442,54 @@ def state_inputs():
     }
 
 
+# ----------------------------------------------------------- fastpath ----
+
+def fastpath_inputs():
+    """fuzz_fastpath: byte 0 picks the field (0 From, 1 To, 2 R-URI,
+    3 credentials split at NUL; +4 reject_sqli_chars, +8 all Authorization),
+    the rest is its value. The shapes the fast paths take and the ones at
+    their edges."""
+    naddr = {
+        "plain": '"Alice" <sip:105@example.org>;tag=1928301774',
+        "bare": "sip:105@198.51.100.10;tag=4a5b6c7d",
+        "tls_port": "Alice <sips:alice@pc33.example.org:5061;transport=tls>;tag=1",
+        "tel": "<tel:+4930123456;phone-context=example.org>;tag=1",
+        "ipv6": "<sip:105@[2001:db8::1]:5060>;tag=1",
+        "escaped": '"Al\\"ice" <sip:%61lice@Example.ORG>',
+        "utf8": '"J\xc3\xbcrgen M\xc3\xbcller" <sip:juergen@example.org>;tag=7',
+        "quoted_ctl": '"a\\\x07b" <sip:105@example.org>',
+        "password": "<sip:alice:secret@example.org>",
+        "fold": "<sip:105@example.org>\r\n ;tag=1",
+    }
+    ruri = {
+        "ruri_plain": "sip:105@example.org:5060;transport=udp",
+        "ruri_sips": "sips:alice@pc33.example.org",
+        "ruri_tel": "tel:+1-201-555-0123;phone-context=x",
+        "ruri_host": "sip:example.org;lr",
+        "ruri_ipv6": "sip:105@[2001:DB8:0::a]:5060;lr",
+        "ruri_pct": "sip:%31%30%35@example.org",
+    }
+    creds = {
+        "creds_one": 'Digest username="105", realm="example.org", nonce="n", uri="sip:example.org", response="0"',
+        "creds_unquoted": "Digest username=105,realm=example.org,nonce=n",
+        "creds_two_same": 'Digest username="105", realm="x"\0Digest username="105", realm="x"',
+        "creds_decoy": 'Digest username="105", realm="x"\0Digest username="victim", realm="x"',
+        "creds_empty_elem": 'Digest username="105",, realm="x"',
+        "creds_fold": 'Digest username="105",\r\n realm="x"',
+    }
+    out = {}
+    for name, v in naddr.items():
+        out["from_" + name] = "\x00" + v
+        out["to_" + name] = "\x01" + v
+        out["from_sqli_" + name] = "\x04" + v
+    for name, v in ruri.items():
+        out[name] = "\x02" + v
+    for name, v in creds.items():
+        out[name] = "\x03" + v
+        out[name + "_auth"] = "\x0b" + v
+    return out
+
+
 # -------------------------------------------------------------- write ----
 
 def write(outdir, target, items):
@@ -458,7 +506,8 @@ def write(outdir, target, items):
 def main():
     outdir = sys.argv[1] if len(sys.argv) > 1 else os.path.join(HERE, "corpus")
     for target, items in [("sip_policy", policy_inputs()), ("config", config_inputs()),
-                          ("ctlproto", ctl_inputs()), ("state", state_inputs())]:
+                          ("ctlproto", ctl_inputs()), ("state", state_inputs()),
+                          ("fastpath", fastpath_inputs())]:
         n = write(outdir, target, items)
         print("%s: %d files" % (target, n))
 

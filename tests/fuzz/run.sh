@@ -5,7 +5,7 @@
 #
 #   tests/fuzz/run.sh [SECONDS_PER_TARGET] [TARGET...]
 #
-# SECONDS_PER_TARGET defaults to 60; TARGET is any of sip_policy, config,
+# SECONDS_PER_TARGET defaults to 60; TARGET is any of sip_policy, fastpath, config,
 # ctlproto, state, tcpstream (default: all). Each target is built in $FUZZ_BUILD
 # (default build-fuzz/ in the source tree) with
 # -fsanitize=fuzzer,address,undefined, then run on a scratch copy of its
@@ -23,7 +23,7 @@ set -euo pipefail
 SRC=$(cd "$(dirname "$0")/../.." && pwd)
 TIME=${1:-60}
 shift || true
-ALL_TARGETS=(sip_policy config ctlproto state tcpstream)
+ALL_TARGETS=(sip_policy fastpath config ctlproto state tcpstream)
 TARGETS=("$@")
 [ ${#TARGETS[@]} -gt 0 ] || TARGETS=("${ALL_TARGETS[@]}")
 BUILD=${FUZZ_BUILD:-$SRC/build-fuzz}
