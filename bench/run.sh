@@ -33,7 +33,8 @@
 #   noop1     the same, unbatched (one recv, one verdict per packet)
 #   daemon    sipwarden-rules + $SIPWARDEN_BUILD/sipwarden with bench/sipwarden-bench.yml
 #             (2 queues, 2 workers); then the new-source floods on the same daemon
-#   daemon-1q the same with queue.count 1 (1 worker): mix100k only, against daemon's
+#   daemon-1q the same with queue.count 1 (1 worker): mix50k and mix100k, against
+#             daemon's two queues and against noopw's one (like with like)
 #   kamailio  Kamailio 5.6 (tlsf, pike + UA regex, stateless forward()) in place of
 #             the firewall; the generator addresses Kamailio, Kamailio forwards to the sink
 #
@@ -344,8 +345,9 @@ ns_up
 # reader is busy and its batches fill - the capacity figure. Modes
 # interleaved within a repetition so that every ratio compares runs made
 # side by side.
-# daemon-1q: the daemon with one queue (one worker), the mix at 100k/s
-# only: two queues against one at the same offered load.
+# daemon-1q: the daemon with one queue (one worker), the mix at 50k/s and
+# 100k/s: two queues against one at the same offered load, and like with
+# like against noopw, which reads one queue with one thread.
 # 3. New sources (issue 19), on each repetition's fresh daemon after its mix
 # runs, so that each flood is judged against the mix figure of the same
 # daemon: known6, then flood6 (every packet from a new IPv6 /64), then the
@@ -356,6 +358,7 @@ for rep in $(seq "$REPS"); do
 	for mode in $MODES; do
 		subject_start "$mode" || die "$mode did not start"
 		if [ "$mode" = daemon-1q ]; then
+			has_test mix50k && measure mix50k "$mode" "$rep" 50000 5 250000 32
 			has_test mix100k && measure_split mix100k "$mode" "$rep" 100000 4 400000 32
 			subject_stop "$mode"
 			continue
