@@ -37,18 +37,10 @@
 #include "log.h"
 #include "sanity.h"
 #include "sip.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,      \
-				__LINE__, #cond);                                   \
-			abort();                                                    \
-		}                                                                   \
-	} while (0)
 
 /* Below libosip2's limit (EXTRACT_MAX, 2048) once unfolded, so that "too
  * long" never stands in for "refused", and below the output buffers. */

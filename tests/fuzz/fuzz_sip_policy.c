@@ -41,6 +41,7 @@
 #include "sanity.h"
 #include "sip.h"
 #include "srctab.h"
+#include "fuzz_check.h"
 
 #define DENSITY 3
 #define MAX_BANS 16
@@ -54,15 +55,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static struct config *g_cfg[2];
 static struct bantab *g_bans;
-
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,      \
-				__LINE__, #cond);                                   \
-			abort();                                                    \
-		}                                                                   \
-	} while (0)
 
 static struct addr_net *
 nets(const char *const *list, unsigned n)

@@ -35,6 +35,7 @@
 #include "allowlist.h"
 #include "bans.h"
 #include "state.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -45,15 +46,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define MAX_ALLOWS 8
 #define MAX_KNOWN 8
 #define KNOWN_TTL_MS (30ull * 24 * 3600 * 1000)
-
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,      \
-				__LINE__, #cond);                                   \
-			abort();                                                    \
-		}                                                                   \
-	} while (0)
 
 static char g_dir[PATH_MAX];
 static char g_path[PATH_MAX];

@@ -28,20 +28,12 @@
 #include <string.h>
 
 #include "tcpstream.h"
+#include "fuzz_check.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 #define CONNS 16
 #define MSG_MAX 4096
-
-#define CHECK(cond)                                                                 \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "%s:%d: check failed: %s\n", __FILE__,      \
-				__LINE__, #cond);                                   \
-			abort();                                                    \
-		}                                                                   \
-	} while (0)
 
 struct judge {
 	bool drop;
