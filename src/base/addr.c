@@ -153,7 +153,7 @@ addr_format(const struct addr *a, char *buf, size_t len)
 }
 
 /*
- * SipHash-2-4 under the table's key (hash.h): an attacker who picks the
+ * SipHash-1-3 under the table's key (hash.h): an attacker who picks the
  * addresses (spoofed UDP sources, a /64 to rotate through) cannot aim
  * them at one bucket. IPv4 hashes as one word and IPv6 as two, so the
  * two families never meet on one input; pad[] is never read, so the hash

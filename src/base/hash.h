@@ -8,7 +8,7 @@
  * An attacker who has read the source picks keys (spoofed addresses,
  * Call-IDs, user names, TCP 4-tuples) that collide in any unkeyed or
  * fixed-seed hash, and turns an O(1) lookup into a walk of a long chain or
- * a full set (DESIGN.md, threat model). SipHash-2-4 with a 128-bit key
+ * a full set (DESIGN.md, threat model). SipHash-1-3 with a 128-bit key
  * drawn from getrandom() at start makes the bucket of a key unpredictable:
  * colliding keys cost the same as random ones.
  *
@@ -29,7 +29,7 @@ struct hash_key {
  * the caller must still refuse to run with a predictable key). */
 int hash_key_random(struct hash_key *k);
 
-/* SipHash-2-4 of len bytes at data under k. */
+/* SipHash-1-3 of len bytes at data under k (hash.c says why 1-3). */
 uint64_t hash_bytes(const struct hash_key *k, const void *data, size_t len);
 
 /* The same for one or two 64-bit words (addresses, packed tuples): no
