@@ -401,6 +401,27 @@ meta() {
 }
 loadavg() { cut -d' ' -f1-3 /proc/loadavg; }
 
+# polscale COUNT REPS: the legit mix written to a capture (as in
+# policy_alone), then swb-polscale over it with one worker, with two, and
+# with one where every message comes from a new IPv4 source (new4), in
+# turn, REPS times. Prints one line per repetition:
+# polscale_repN=packets,pass1,wall1_ms,cpu1_ms,pass2,wall2_ms,cpu2_ms,pass_new4,cpu_new4_ms,sources_new4
+polscale() {
+	local n=$1 reps=$2 pcap=$RUN/scale.pcap rep o1 o2 o3 rc=0
+	"$BIN/swb-gen" --dst "$DST4" --rate 100000 --count "$n" --pcap "$pcap" >/dev/null || rc=1
+	for rep in $(seq "$reps"); do
+		[ $rc = 0 ] || break
+		if o1=$("$SWPOLSCALE" "$CFG" "$pcap" 1) && o2=$("$SWPOLSCALE" "$CFG" "$pcap" 2) &&
+			o3=$("$SWPOLSCALE" "$CFG" "$pcap" 1 new4); then
+			echo "polscale_rep$rep=$(kv packets "$o1"),$(kv pass "$o1"),$(kv wall_ms "$o1"),$(kv cpu_ms "$o1"),$(kv pass "$o2"),$(kv wall_ms "$o2"),$(kv cpu_ms "$o2"),$(kv pass "$o3"),$(kv cpu_ms "$o3"),$(kv sources "$o3")"
+		else
+			rc=1
+		fi
+	done
+	rm -f "$pcap" # ~170 MB for 400,000 messages
+	return $rc
+}
+
 # shapes_run ARGS: bench/shapes.py with this build's replay and the bench
 # config (captures in the run dir, removed by it); shapes_count: how many
 # shapes it judges.

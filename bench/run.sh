@@ -89,6 +89,7 @@ KCFG=$HERE/kamailio-bench.cfg
 SW=$SIPWARDEN_BUILD/sipwarden
 SWCTL=$SIPWARDEN_BUILD/sipwardenctl
 SWREPLAY=$SIPWARDEN_BUILD/sipwarden-replay
+SWPOLSCALE=$SIPWARDEN_BUILD/swb-polscale
 SWRULES=$SIPWARDEN_BUILD/sipwarden-rules
 DST4=198.51.100.1
 DST6=2001:db8:5::1
@@ -111,7 +112,7 @@ trap 'exit 130' INT TERM
 for t in ip iptables ipset "$CC" pkg-config awk python3 timeout; do
 	command -v "$t" >/dev/null 2>&1 || die "required tool $t missing (tools/install-deps.sh)"
 done
-for f in "$SW" "$SWCTL" "$SWRULES"; do
+for f in "$SW" "$SWCTL" "$SWRULES" "$SWPOLSCALE"; do
 	[ -x "$f" ] || die "no $f: build first (meson setup build && ninja -C build) or set SIPWARDEN_BUILD"
 done
 HAVE_KAM=1
@@ -221,6 +222,10 @@ if [ "$MODE" = smoke ]; then
 	[ "$pa_pass" = 2000 ]
 	check "generator capture -> sipwarden-replay passes the legit mix" $? \
 		"packets=$pa_n pass=$pa_pass cpu_s=$pa_cpu"
+	# The policy on two worker threads and on one, messages in memory.
+	ps=$(polscale 2000 1)
+	[[ $ps =~ ^polscale_rep1=2000,2000,[0-9.]+,[0-9.]+,2000,[0-9.]+,[0-9.]+,2000,[0-9.]+,2000$ ]]
+	check "the policy on one and two workers, and from new IPv4 sources (swb-polscale), passes the legit mix" $? "${ps:-no output}"
 	# Captures only, no packets: every shape an attacker may choose is
 	# judged and passes (each is well-formed SIP a server takes).
 	shapes_run --count 200 --reps 1 --no-callgrind >"$RUN/shapes.out" 2>&1
@@ -406,6 +411,14 @@ for rep in $(seq "$REPS"); do
 	read -r pa_n pa_cpu pa_pass <<<"$(policy_alone 200000 || echo "0 0 0")"
 	echo "policy_alone_rep$rep=$pa_n,$pa_cpu,$pa_pass" >>"$META"
 done
+
+# 2b'. The policy on two workers against one (bench/polscale.c): the same
+# mix in memory, so that the generator takes no core; each worker with its
+# own tables and the shared ones, as in the daemon. And the same messages,
+# each from a new IPv4 source across the whole space (no packet is sent).
+# Five repetitions whatever --reps says: a run takes a second, and this
+# VM's speed moves by half from one second to the next.
+polscale 400000 5 >>"$META" || log "swb-polscale failed"
 
 # 2c. Message shapes an attacker chooses (bench/shapes.py, captures only):
 # what each costs the policy alone, per message and per byte, against a
