@@ -7,8 +7,8 @@
  * against an attacker who sees the outputs; here nobody does (they pick
  * buckets and set members), and 1-3 is the variant the hash tables of
  * CPython (3.11+) and Rust's standard library settled on against the same
- * flooding attack. It halved the hashing on the verdict path (five to
- * seven hashes a message, about an eighth of the policy's instructions).
+ * flooding attack. The verdict path hashes five to seven keys a message;
+ * 1-3 took 341 of the policy's 8,911 instructions a message off it.
  */
 
 #include <endian.h>
