@@ -12,9 +12,9 @@
  * shared, as in the daemon. Packets go to worker hash(source) % N, as
  * --queue-balance spreads a source's packets over the queues by address.
  * Each worker judges its share through the daemon's verdict core, with the
- * capture's timestamps as its clock, on a CPU of its own (pin()). What it leaves out is the kernel's
- * part of each packet (the queue, the verdict, forwarding), which is per
- * queue in the kernel too.
+ * capture's timestamps as its clock, on a CPU of its own (pin()). What it
+ * leaves out is the kernel's part of each packet (the queue, the verdict,
+ * forwarding), which is per queue in the kernel too.
  *
  * With "new4", every IPv4 message of the capture is given a source never
  * seen before, spread over the whole IPv4 space (message i from
@@ -24,7 +24,8 @@
  * sent.
  *
  * Usage: swb-polscale CONFIG CAPTURE THREADS [new4]
- *   CAPTURE: swb-gen --pcap output (LINKTYPE_RAW), at most 2,000,000 packets
+ *   CAPTURE: a pcap or pcapng file (swb-gen --pcap writes one), at most
+ *   2,000,000 packets
  * Output (one line): threads=N packets=P pass=X drop=Y wall_ms=W cpu_ms=C
  *   thread_cpu_ms=c1,c2,... shares=n1,n2,... sources=S
  *   (wall: first worker start to last worker end; S: sources tracked at the end)
@@ -44,18 +45,19 @@
 #include "enumtrack.h"
 #include "packet.h"
 #include "policy.h"
+#include "replay_pcap.h"
 #include "srctab.h"
 #include "tcpstream.h"
 #include "verdict.h"
 
 #define MAX_THREADS 8
 #define MAX_PACKETS 2000000u
-#define LINKTYPE_RAW 101
 #define TCP_MSG_MAX 65535
 #define ENUM_SOURCES 4096 /* as the daemon's workers */
 
 struct pkt {
 	const uint8_t *data;
+	size_t off; /* into the loaded capture, while it is read */
 	uint32_t len;
 	uint64_t ms;
 };
@@ -176,55 +178,62 @@ work(void *arg)
 	return NULL;
 }
 
-/* The whole capture in memory: one buffer, packets pointing into it. */
+/*
+ * The capture's IP packets in memory, read with sipwarden-replay's reader
+ * (replay_pcap.h: pcap or pcapng, any link type it decodes): their bytes
+ * back to back in *buf, *pkts pointing into it. Frames that are not whole
+ * IP packets are skipped.
+ */
 static int
 load(const char *path, uint8_t **buf, struct pkt **pkts, uint32_t *n)
 {
-	FILE *f = fopen(path, "rb");
-	long size;
-	uint32_t cap = 0, linktype;
-	size_t off = 24;
+	char err[512];
+	struct replay_cap *cap;
+	struct replay_frame f;
+	size_t used = 0, size = 0;
+	uint32_t room = 0;
+	int r;
 
-	if (!f)
-		return -errno;
-	if (fseek(f, 0, SEEK_END) < 0 || (size = ftell(f)) < 24 || fseek(f, 0, SEEK_SET) < 0) {
-		fclose(f);
-		return -EINVAL;
-	}
-	*buf = malloc((size_t)size);
-	if (!*buf || fread(*buf, 1, (size_t)size, f) != (size_t)size) {
-		fclose(f);
-		return -EIO;
-	}
-	fclose(f);
-	memcpy(&linktype, *buf + 20, 4);
-	if ((*buf)[0] != 0xd4 || (*buf)[1] != 0xc3 || linktype != LINKTYPE_RAW)
-		return -EPROTO; /* swb-gen writes little-endian, microseconds, raw IP */
+	*buf = NULL;
 	*pkts = NULL;
 	*n = 0;
-	while (off + 16 <= (size_t)size && *n < MAX_PACKETS) {
-		uint32_t rec[4];
+	if ((r = replay_cap_open(path, &cap, err, sizeof(err))) < 0) {
+		fprintf(stderr, "swb-polscale: %s\n", err);
+		return r;
+	}
+	while (*n < MAX_PACKETS && (r = replay_cap_next(cap, &f)) > 0) {
+		if (f.status != REPLAY_FRAME_IP)
+			continue;
+		if (used + f.l3_len > size) {
+			uint8_t *b = realloc(*buf, size = (used + f.l3_len) * 2);
 
-		memcpy(rec, *buf + off, 16);
-		off += 16;
-		if (rec[2] > (size_t)size - off)
-			return -EINVAL; /* truncated record */
-		if (*n == cap) {
-			struct pkt *p;
+			if (!b) {
+				r = -ENOMEM;
+				break;
+			}
+			*buf = b;
+		}
+		if (*n == room) {
+			struct pkt *p = realloc(*pkts, (room = room ? room * 2 : 65536) * sizeof(**pkts));
 
-			cap = cap ? cap * 2 : 65536;
-			p = realloc(*pkts, cap * sizeof(**pkts));
-			if (!p)
-				return -ENOMEM;
+			if (!p) {
+				r = -ENOMEM;
+				break;
+			}
 			*pkts = p;
 		}
-		(*pkts)[(*n)++] = (struct pkt){
-			.data = *buf + off, .len = rec[2],
-			.ms = (uint64_t)rec[0] * 1000u + rec[1] / 1000u,
-		};
-		off += rec[2];
+		memcpy(*buf + used, f.l3, f.l3_len);
+		/* An offset until the buffer stops moving. */
+		(*pkts)[(*n)++] = (struct pkt){ .off = used, .len = (uint32_t)f.l3_len,
+						.ms = f.ts_us / 1000u };
+		used += f.l3_len;
 	}
-	return 0;
+	if (r < 0 && r != -ENOMEM)
+		fprintf(stderr, "swb-polscale: %s: %s\n", path, replay_cap_error(cap));
+	replay_cap_close(cap);
+	for (uint32_t i = 0; i < *n; i++)
+		(*pkts)[i].data = *buf + (*pkts)[i].off;
+	return r < 0 ? r : 0;
 }
 
 /* Message i from source i * 2654435761 (distinct for distinct i, spread
@@ -288,7 +297,9 @@ main(int argc, char **argv)
 	if (config_load_file(argv[1], &cfg, stderr) < 0)
 		return 1;
 	if ((r = load(argv[2], &buf, &all, &n)) < 0 || n == 0) {
-		fprintf(stderr, "swb-polscale: %s: %s\n", argv[2], r < 0 ? strerror(-r) : "no packets");
+		if (r == 0 || r == -ENOMEM)
+			fprintf(stderr, "swb-polscale: %s: %s\n", argv[2],
+				r ? strerror(-r) : "no IP packets");
 		return 1;
 	}
 	if (argc == 5)
