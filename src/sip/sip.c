@@ -4,9 +4,10 @@
  *
  * This runs for every SIP packet the kernel queues to us, so it makes one
  * forward pass over the start line and header block: a search for the next
- * control byte, eight bytes at a time, finds each line end and proves the
- * line free of binary at once; spans are recorded into the caller's buffer. It allocates nothing and copies
- * nothing. buf is not NUL-terminated: every read is bounded by `end`.
+ * control byte, sixteen bytes at a time (eight without SSE2), finds each
+ * line end and proves the line free of binary at once; spans are recorded
+ * into the caller's buffer. It allocates nothing and copies nothing. buf
+ * is not NUL-terminated: every read is bounded by `end`.
  *
  * The scan is deliberately stricter than RFC 3261 readers such as Kamailio
  * where a lenient reading would let an attacker show us one message and the
@@ -156,8 +157,10 @@ is_digit(char c)
 
 /*
  * Compare a header name with a lower-case literal of the same length.
- * OR-ing 0x20 folds A-Z onto a-z; the other token characters cannot fold
- * onto a letter or '-', so no false match is possible. Names of 4 bytes or
+ * OR-ing 0x20 folds A-Z onto a-z; no other byte a header line can hold
+ * folds onto a letter or '-' (CR does onto '-', and a line has none), so
+ * a match also proves the name all token bytes: sip_scan() relies on
+ * that to skip the token walk for the names it knows. Names of 4 bytes or
  * more are compared a word at a time (the last word overlapping), since
  * this runs for every header line.
  */
@@ -610,6 +613,33 @@ header_line(const char *p, const char *end, const char *hs, const char **le,
 	return r;
 }
 
+/*
+ * The first ':' of the header line [p, le), or NULL; end bounds the
+ * message. One compare covers a name of up to 15 bytes, which is nearly
+ * every name.
+ */
+static inline const char *
+find_colon(const char *p, const char *le, const char *end)
+{
+	size_t n = (size_t)(le - p);
+
+#ifdef __SSE2__
+	if (end - p >= 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned hit = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(':')));
+
+		if (n < 16)
+			hit &= (1u << n) - 1;
+		if (hit)
+			return p + __builtin_ctz(hit);
+		return n > 16 ? memchr(p + 16, ':', n - 16) : NULL;
+	}
+#else
+	(void)end;
+#endif
+	return memchr(p, ':', n);
+}
+
 static int
 fail(enum sip_flaw *flaw, enum sip_flaw f)
 {
@@ -697,18 +727,21 @@ sip_scan(const char *buf, size_t len, struct sip_msg *m, enum sip_flaw *flaw)
 			goto next;
 		}
 
-		/* field-name *(SP / HT) ":" */
-		q = sip_tok_end(p, le);
-		vs = q;
-		while (vs < le && is_ws(*vs))
-			vs++;
-		if (q == p || vs == le || *vs != ':')
+		/* field-name *(SP / HT) ":", read back from the first ':'
+		 * (a token holds none). A name header_slot() knows is all
+		 * token bytes (see name_eq()); only the others are walked. */
+		vs = find_colon(p, le, end);
+		if (vs == NULL)
+			return fail(flaw, SIP_FLAW_HEADER_SYNTAX);
+		for (q = vs; q > p && is_ws(q[-1]); q--)
+			;
+		slot = header_slot(m, p, (size_t)(q - p), &cnt);
+		if (q == p || (slot == NULL && sip_tok_end(p, q) != q))
 			return fail(flaw, SIP_FLAW_HEADER_SYNTAX);
 		if (++nh > SIP_MAX_HEADERS)
 			return fail(flaw, SIP_FLAW_TOO_MANY_HEADERS);
 		in_hdr = 1;
 		cur = NULL;
-		slot = header_slot(m, p, (size_t)(q - p), &cnt);
 		if (cnt != NULL && *cnt < UINT8_MAX)
 			(*cnt)++;
 		if (slot == NULL || slot->s != NULL)

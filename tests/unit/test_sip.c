@@ -315,6 +315,31 @@ Test(sip, header_syntax)
 	assert_span(g_m.to, "<sip:a@b>");
 }
 
+/*
+ * The name is read back from the line's first ':' (sip.c, find_colon()):
+ * whitespace before it is dropped, a name header_slot() does not know is
+ * checked byte by byte, and names longer than one vector compare and
+ * lines too near the end for one take the other paths.
+ */
+Test(sip, header_name_before_colon)
+{
+	assert_ok(REQ("User-Agent \t : phone\r\n"));
+	assert_span(g_m.user_agent, "phone");
+	assert_ok(REQ("X-A-Rather-Long-Header-Name: a:b\r\n"));
+	assert_ok(REQ("X-A-Rather-Long.Header!Name%*_+`'~: v\r\n"));
+	assert_ok(REQ("l: 0\r\n"));	/* near the end: fewer than 16 bytes left */
+	cr_assert(g_m.content_length_ok);
+	assert_ok(REQ("X: 1\r\n"));
+
+	assert_flaw(REQ("X-A-Rather-Long-Header(Name: v\r\n"), SIP_FLAW_HEADER_SYNTAX);
+	assert_flaw(REQ("X-A-Rather-Long-Header-Name v\r\n"), SIP_FLAW_HEADER_SYNTAX);
+	assert_flaw(REQ("User Agent: phone\r\n"), SIP_FLAW_HEADER_SYNTAX);
+	assert_flaw(REQ("Vi@: x\r\n"), SIP_FLAW_HEADER_SYNTAX);	/* the length of "via" */
+	assert_flaw(REQ("T\xf4: x\r\n"), SIP_FLAW_HEADER_SYNTAX);	/* 0xf4 | 0x20 is no letter */
+	assert_flaw(REQ("X y\r\n"), SIP_FLAW_HEADER_SYNTAX);
+	assert_ok(REQ("X\t:\r\n\t: y\r\n"));	/* HT before ':', then a fold */
+}
+
 Test(sip, binary)
 {
 	static const char garbage[] = "\x16\x03\x01\x02\x00\x01\x00\x01\xfc\x03\x03";
