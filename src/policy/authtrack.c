@@ -30,16 +30,16 @@ from_tag(struct sip_str from)
 	bool quoted = false;
 	int angle = 0;
 
-	/* The bytes the walk acts on; the rest are skipped a table load
-	 * each (this runs for every request with credentials or an
-	 * enumeration check). */
-	static const uint8_t special[256] = { ['"'] = 1, ['<'] = 1, ['>'] = 1, [';'] = 1 };
+	/* The walk acts on four bytes and skips the rest, sixteen at a
+	 * time (this runs for every request with credentials or an
+	 * enumeration check, and for every final reply). */
+	const char *e = from.s + from.len;
 
-	for (uint32_t i = 0; i < from.len; i++) {
-		char c = from.s[i];
+	for (const char *p = sip_find4(from.s, e, '"', '<', '>', ';'); p < e;
+	     p = sip_find4(p + 1, e, '"', '<', '>', ';')) {
+		uint32_t i = (uint32_t)(p - from.s);
+		char c = *p;
 
-		if (!special[(uint8_t)c])
-			continue;
 		if (c == '"' && (i == 0 || from.s[i - 1] != '\\'))
 			quoted = !quoted;
 		else if (!quoted && c == '<')

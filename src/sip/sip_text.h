@@ -80,4 +80,28 @@ sip_find2(const char *p, const char *e, char c1, char c2)
 	return p;
 }
 
+/* The first of four bytes in [p, e), or e: for walks that act on a few
+ * delimiters and skip everything between them. */
+static inline const char *
+sip_find4(const char *p, const char *e, char c1, char c2, char c3, char c4)
+{
+#ifdef __SSE2__
+	const __m128i a = _mm_set1_epi8(c1), b = _mm_set1_epi8(c2);
+	const __m128i c = _mm_set1_epi8(c3), d = _mm_set1_epi8(c4);
+
+	for (; e - p >= 16; p += 16) {
+		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
+		unsigned hit = (unsigned)_mm_movemask_epi8(
+		    _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, a), _mm_cmpeq_epi8(v, b)),
+				 _mm_or_si128(_mm_cmpeq_epi8(v, c), _mm_cmpeq_epi8(v, d))));
+
+		if (hit)
+			return p + __builtin_ctz(hit);
+	}
+#endif
+	while (p < e && *p != c1 && *p != c2 && *p != c3 && *p != c4)
+		p++;
+	return p;
+}
+
 #endif

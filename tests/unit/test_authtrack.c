@@ -356,3 +356,45 @@ Test(authtrack, retransmission_and_same_user_twice_pass)
 	cr_assert(a.success);
 	cr_assert_not(user_banned("105@example.org", 3000));
 }
+
+/* txn_key() of a request whose From value is from: the tag is all it
+ * takes from that header. */
+static uint64_t
+key_of(const char *from)
+{
+	static const struct hash_key k = { 1, 2 };
+	static char buf[1024];
+	struct sip_msg m;
+
+	snprintf(buf, sizeof(buf),
+		 "REGISTER sip:example.org SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK776\r\n"
+		 "From: %s\r\n"
+		 "To: <sip:105@example.org>\r\n"
+		 "Call-ID: 1j9FpLxk3uxtm8tn@203.0.113.5\r\n"
+		 "CSeq: 2 REGISTER\r\n"
+		 "Content-Length: 0\r\n\r\n", from);
+	cr_assert_eq(sip_scan(buf, strlen(buf), &m, NULL), 0, "%s", buf);
+	return txn_key(&k, &m);
+}
+
+/* The From tag is found by jumping from one '"', '<', '>' or ';' to the
+ * next (sip_find4()): a tag parameter inside quotes or angle brackets is
+ * no tag, whichever sixteen-byte block its bytes fall in, and the tag's
+ * name is read in any case. */
+Test(authtrack, txn_key_reads_the_from_tag)
+{
+	uint64_t k1 = key_of("<sip:105@example.org>;tag=1");
+
+	cr_assert_eq(key_of("sip:105@example.org;tag=1"), k1);
+	cr_assert_eq(key_of("<sip:105@example.org>;TAG=1"), k1);
+	cr_assert_eq(key_of("<sip:105@example.org;tag=2>;tag=1"), k1);
+	cr_assert_eq(key_of("\"a;tag=3\" <sip:105@example.org>;tag=1"), k1);
+	cr_assert_eq(key_of("\"a\\\";tag=3<;tag=4\" <sip:105@example.org>;tag=1"), k1);
+	cr_assert_eq(key_of("\"A display name of forty bytes, or so\" <sip:105@example.org>;x=y;tag=1;z"), k1);
+	cr_assert_eq(key_of("<sip:105@example.org>;tag=1 ;x"), k1);
+	cr_assert_neq(key_of("<sip:105@example.org>;tag=2"), k1);
+	cr_assert_neq(key_of("<sip:105@example.org;tag=1>"), k1);
+	cr_assert_neq(key_of("\"x;tag=1\" <sip:105@example.org>"), k1);
+	cr_assert_neq(key_of("<sip:105@example.org>;tag=12"), k1);
+}
