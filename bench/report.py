@@ -157,7 +157,7 @@ class Report:
         w("## Latency, 10,000 packets/s, one message per send, one-way generator -> sink (µs)\n")
         w("| subject | p50 | p99 | p99.9 | added p50 vs kernel | added p99 vs kernel |")
         w("|---|---|---|---|---|---|")
-        for m in ["kernel", "noop", "noopw", "daemon", "kamailio"]:
+        for m in ["kernel", "noop", "noopw", "daemon", "daemon-1q", "kamailio"]:
             rs = self.sel("lat10k", m)
             if not rs:
                 continue
@@ -518,6 +518,7 @@ def selftest():
             if m not in ("noop1", "kernel"):
                 row("mix100k", m, rep, 100000, 400000, 400000, 1.5 + i * 0.1)
         row("mix50k", "daemon-1q", rep, 50000, 250000, 250000, 1.9, el=5.0)
+        row("lat10k", "daemon-1q", rep, 10000, 30000, 30000, 0.5, 55.0, 140.0, 3.0)
         row("mix100k", "daemon-1q", rep, 100000, 400000, 399000 - rep, 1.7, qd=rep)
         row("known6", "daemon", rep, 100000, 300000, 300000, 1.4, el=3.0)
         row("flood6", "daemon", rep, 100000, 400000, 399000, 2.0 + rep * 0.1)
@@ -539,7 +540,8 @@ def selftest():
              "shape_credentials_12=1755,9000,5.13,86300,pass=90000,malformed=10000"]
     meta += ["polscale_rep{}=400000,400000,410.5,405.2,400000,215.0,420.9,400000,520.3,400000".format(rep) for rep in (1, 2, 3)]
     text = report("\n".join(lines) + "\n", "\n".join(meta) + "\n")
-    want = ["## Legit mix, 50,000", "## Latency", "## New sources", "## Two queues against one", "## Targets",
+    want = ["## Legit mix, 50,000", "## Latency", "| sipwarden, full policy, 1 queue (1 worker) | 55.0 (55.0..55.0) | 140.0",
+            "## New sources", "## Two queues against one", "## Targets",
             "like with like: daemon packets per CPU-second >= 0.85x",
             "like with like, one queue each: the daemon with queue.count 1 (one worker) >= 0.85x noopw (one queue, one thread), 50k",
             "like with like, one queue each: the daemon with queue.count 1 (one worker) >= 0.85x noopw (one queue, one thread), 100k", "added median <= the no-op batched reader's + 3 µs",

@@ -364,6 +364,9 @@ for rep in $(seq "$REPS"); do
 		subject_start "$mode" || die "$mode did not start"
 		if [ "$mode" = daemon-1q ]; then
 			has_test mix50k && measure mix50k "$mode" "$rep" 50000 5 250000 32
+			# One queue read by one thread, as the no-op reader
+			# reads it: latency like with like.
+			has_test lat10k && measure lat10k "$mode" "$rep" 10000 3 30000 1
 			has_test mix100k && measure_split mix100k "$mode" "$rep" 100000 4 400000 32
 			subject_stop "$mode"
 			continue
