@@ -8,6 +8,7 @@
  */
 
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
@@ -129,16 +130,22 @@ addr_equal(const struct addr *x, const struct addr *y)
 void
 addr_mask(struct addr *a, unsigned plen)
 {
-	unsigned max = addr_bits(a), i;
+	unsigned max = addr_bits(a);
+	uint64_t w[2];
 
 	if (plen > max)
 		plen = max;
-	for (i = plen / 8; i < sizeof(a->a); i++) {
-		if (i == plen / 8 && plen % 8 != 0)
-			a->a[i] &= (uint8_t)(0xff << (8 - plen % 8));
-		else
-			a->a[i] = 0;
+	/* Two big-endian words, a mask each: a ban lookup masks the address
+	 * once for every prefix length a ban uses, on every packet, and the
+	 * byte loop this replaces was half the lookup's cost. */
+	memcpy(w, a->a, sizeof(w));
+	for (unsigned i = 0; i < 2; i++) {
+		unsigned keep = plen > 64 * i ? plen - 64 * i : 0;
+
+		if (keep < 64)
+			w[i] &= htobe64(keep ? ~0ULL << (64 - keep) : 0);
 	}
+	memcpy(a->a, w, sizeof(w));
 }
 
 const char *

@@ -182,6 +182,29 @@ Test(addr, mask)
 	cr_assert_str_eq(addr_format(&a, buf, sizeof(buf)), "2001:db8::1");
 }
 
+/* Every prefix length against the definition, bit by bit: the bits
+ * from plen on are cleared, the ones before are kept, and an IPv4
+ * address's unused bytes a[4..15] come out zero (ban keys hash them). */
+Test(addr, mask_every_length)
+{
+	static const char *const addrs[] = { "255.255.255.255", "203.0.113.77", "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff",
+					     "2001:db8:a:b:c:d:e:f" };
+
+	for (unsigned n = 0; n < sizeof(addrs) / sizeof(addrs[0]); n++) {
+		for (unsigned plen = 0; plen <= 130; plen++) {
+			struct addr a = A(addrs[n]), want = a;
+			unsigned max = a.family == AF_INET ? 32 : 128;
+
+			for (unsigned b = 0; b < 128; b++)
+				if (b >= plen || b >= max)
+					want.a[b / 8] &= (uint8_t)~(0x80u >> (b % 8));
+			addr_mask(&a, plen);
+			cr_assert(memcmp(a.a, want.a, sizeof(a.a)) == 0, "%s/%u", addrs[n], plen);
+			cr_assert_eq(a.family, want.family);
+		}
+	}
+}
+
 Test(addr, format)
 {
 	struct addr a = A("2001:0db8:0000::0001");
