@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "banfilter.h"
 #include "bans.h"
 
 #define NSHARDS 64
@@ -50,6 +51,7 @@ struct bantab {
 	 * (fam 0: IPv4, 1: IPv6). Set when such a ban is added, never cleared:
 	 * a stale bit costs one lookup, a missing one a missed ban. */
 	_Atomic uint64_t plens[2][3];
+	struct banfilter *filter; /* answers most "not banned" before the lookup */
 	struct shard shards[NSHARDS];
 };
 
@@ -65,7 +67,9 @@ bantab_new(uint32_t max_bans)
 	if (!t)
 		return NULL;
 	/* No table without an unpredictable key: see hash.h. */
-	if (hash_key_random(&t->key) < 0) {
+	t->filter = banfilter_new();
+	if (!t->filter || hash_key_random(&t->key) < 0) {
+		banfilter_free(t->filter);
 		free(t);
 		return NULL;
 	}
@@ -85,6 +89,7 @@ bantab_free(struct bantab *t)
 	bantab_clear(t);
 	for (unsigned i = 0; i < NSHARDS; i++)
 		pthread_mutex_destroy(&t->shards[i].lock);
+	banfilter_free(t->filter);
 	free(t);
 }
 
@@ -164,13 +169,20 @@ ban_reason_name(enum ban_reason r)
 	return (unsigned)r < BAN_REASON__MAX ? names[r] : "unknown";
 }
 
+/* The bytes of a key that are hashed and compared (and filtered). */
+static size_t
+key_bytes(const struct ban_key *k)
+{
+	return offsetof(struct ban_key, data) + k->len;
+}
+
 uint64_t
 ban_key_hash(const struct ban_key *k, const struct hash_key *hk)
 {
 	/* kind, plen, len and the used data bytes lie back to back (no
 	 * padding: bans.h), and an IP key's pad[] bytes are zeroed by
 	 * ban_key_ip(): equal keys hash alike. */
-	return hash_bytes(hk, k, offsetof(struct ban_key, data) + k->len);
+	return hash_bytes(hk, k, key_bytes(k));
 }
 
 static uint64_t
@@ -228,6 +240,7 @@ unlink_ban_hold(struct bantab *t, ban_link *pp, bool hold)
 	struct ban *b = *pp;
 
 	*pp = b->next;
+	banfilter_del(t->filter, &b->key, key_bytes(&b->key));
 	if (!hold) {
 		if (ban_is_automatic(&b->key, b->reason))
 			atomic_fetch_sub_explicit(&t->auto_count, 1, memory_order_relaxed);
@@ -500,6 +513,7 @@ again:
 	b->key.plen = k->plen;
 	b->key.len = k->len;
 	memcpy(b->key.data, k->data, k->len);
+	banfilter_add(t->filter, k, key_bytes(k));
 	*pp = b;
 	atomic_fetch_add_explicit(&t->count[k->kind], 1, memory_order_relaxed);
 	pthread_mutex_unlock(&s->lock);
@@ -559,11 +573,14 @@ bantab_check(struct bantab *t, const struct ban_key *k, uint64_t now_ms)
 	struct shard *s;
 	ban_link *pp;
 	bool banned = false;
-	uint64_t h = key_hash(t, k);
+	uint64_t h;
 
-	/* The common answer, "not banned", mostly comes from an empty bucket:
-	 * give it without the shard lock. A ban being added at this instant
-	 * is seen by the next packet. */
+	/* The common answer, "not banned", mostly comes from the filter or
+	 * else an empty bucket: given without the shard lock. A ban being
+	 * added at this instant is seen by the next packet. */
+	if (!banfilter_maybe(t->filter, k, key_bytes(k)))
+		return false;
+	h = key_hash(t, k);
 	if (!atomic_load_explicit(&t->shards[h % NSHARDS].buckets[(h / NSHARDS) % SHARD_BUCKETS],
 				  memory_order_acquire))
 		return false;
