@@ -13,11 +13,29 @@
 
 #define FAIL_SHARDS 64
 
+/*
+ * A record as the table keeps it: struct txn's four strings one after the
+ * other, each cut where struct txn cuts it. A request with credentials is
+ * remembered at every pass, at a random place in a table far larger than
+ * the caches: packed, a phone's record is written in two or three cache
+ * lines where struct txn's fixed fields spread the same bytes over six
+ * of its seven.
+ */
+struct txn_rec {
+	uint64_t key;         /* txn_key(); whether a way is in use, and since
+			       * when, is kept in the table's wayset index */
+	struct addr src;
+	uint8_t len[3];       /* user, UA and R-URI lengths, NUL not counted */
+	char text[AUTH_USER_MAX + 3 * AUTH_STR_MAX];
+};
+
+_Static_assert(AUTH_USER_MAX <= 256 && AUTH_STR_MAX <= 256, "lengths are kept in a byte");
+
 struct txntab {
-	uint32_t nbuckets;   /* power of two */
+	uint32_t nbuckets;       /* power of two */
 	uint64_t replaced;
-	struct wayset *sets; /* nbuckets: the keys, probed in one cache line */
-	struct txn *ways;    /* nbuckets * WAYSET_WAYS records */
+	struct wayset *sets;     /* nbuckets: the keys, probed in one cache line */
+	struct txn_rec *ways;    /* nbuckets * WAYSET_WAYS records */
 };
 
 /* The From tag without a libosip2 parse: ";tag=" found case-insensitively
@@ -119,18 +137,42 @@ txntab_free(struct txntab *t)
 	free(t);
 }
 
-struct txn *
-txntab_slot(struct txntab *tt, uint64_t key, uint64_t now_ms)
+void
+txntab_put(struct txntab *tt, uint64_t key, uint64_t now_ms, const struct addr *src,
+	   const char *user, const struct sip_msg *m)
 {
 	size_t set = key & (tt->nbuckets - 1);
 	bool evicted;
 	unsigned i = wayset_claim(&tt->sets[set], key, now_ms, TXN_TIMEOUT_MS, &evicted);
-	struct txn *v = &tt->ways[set * WAYSET_WAYS + i];
+	struct txn_rec *r = &tt->ways[set * WAYSET_WAYS + i];
+	size_t n, at;
 
 	if (evicted)
 		tt->replaced++;
-	v->key = key;
-	return v;
+	r->key = key;
+	r->src = *src;
+	n = strnlen(user, AUTH_USER_MAX - 1);
+	memcpy(r->text, user, n);
+	r->text[n] = '\0';
+	r->len[0] = (uint8_t)n;
+	at = n + 1;
+	/* sip_str_copy() returns what it wrote, NUL not counted */
+	n = sip_str_copy(m->user_agent, r->text + at, AUTH_STR_MAX);
+	r->len[1] = (uint8_t)n;
+	at += n + 1;
+	n = sip_str_copy(m->ruri, r->text + at, AUTH_STR_MAX);
+	r->len[2] = (uint8_t)n;
+	at += n + 1;
+	sip_str_copy(m->call_id, r->text + at, AUTH_STR_MAX);
+}
+
+/* A packed string out into its field of struct txn (n < size) */
+static const char *
+unpack(const char *s, size_t n, char *out)
+{
+	memcpy(out, s, n);
+	out[n] = '\0';
+	return s + n + 1;
 }
 
 void
@@ -147,8 +189,17 @@ txntab_get(struct txntab *tt, uint64_t key, uint64_t now_ms, bool take, struct t
 
 	if (i < 0)
 		return false;
-	if (out)
-		*out = tt->ways[set * WAYSET_WAYS + (unsigned)i];
+	if (out) {
+		const struct txn_rec *r = &tt->ways[set * WAYSET_WAYS + (unsigned)i];
+		const char *s = r->text;
+
+		out->key = r->key;
+		out->src = r->src;
+		s = unpack(s, r->len[0], out->user);
+		s = unpack(s, r->len[1], out->ua);
+		s = unpack(s, r->len[2], out->ruri);
+		unpack(s, strnlen(s, AUTH_STR_MAX - 1), out->callid);
+	}
 	if (take)
 		tt->sets[set].key[i] = 0;
 	return true;

@@ -35,9 +35,10 @@
 #define AUTH_STR_MAX 96   /* UA, R-URI, Call-ID kept for the log line */
 #define TXN_TIMEOUT_MS 32000
 
+/* A remembered request, as txntab_get() hands it out. The table keeps
+ * it packed (authtrack.c): the same fields, each cut at the same length. */
 struct txn {
-	uint64_t key;           /* txn_key(); whether a way is in use, and since
-				 * when, is kept in the table's wayset index */
+	uint64_t key;           /* txn_key() */
 	struct addr src;
 	char user[AUTH_USER_MAX];
 	char ua[AUTH_STR_MAX];
@@ -53,12 +54,14 @@ void txntab_free(struct txntab *t);
  * the caller's per-worker key), 0 when the message lacks what identifies a
  * transaction. */
 uint64_t txn_key(const struct hash_key *k, const struct sip_msg *m);
-/* The slot for key (key and time set), replacing the oldest or an expired
- * way of its bucket, for the caller to fill in: the hot path writes the
- * record once, in place. */
-struct txn *txntab_slot(struct txntab *tt, uint64_t key, uint64_t now_ms);
+/* Remember the request m under key, from src, speaking for user (cut at
+ * AUTH_USER_MAX - 1 bytes; its User-Agent, R-URI and Call-ID at
+ * AUTH_STR_MAX - 1, unfolded), replacing the oldest or an expired way of
+ * its bucket. */
+void txntab_put(struct txntab *tt, uint64_t key, uint64_t now_ms, const struct addr *src,
+		const char *user, const struct sip_msg *m);
 /* Start loading key's slot into the cache (the table is far larger than
- * the caches; the caller does other work before txntab_slot()). */
+ * the caches; the caller does other work before txntab_put()). */
 void txntab_prefetch(const struct txntab *tt, uint64_t key);
 /* Find and, when take is set, remove. Expired entries are not found. */
 bool txntab_get(struct txntab *tt, uint64_t key, uint64_t now_ms, bool take, struct txn *out);

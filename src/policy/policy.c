@@ -195,20 +195,8 @@ static void
 remember_txn(struct policy *p, uint64_t key, const struct addr *src, const struct sip_msg *m,
 	     const char *user, uint64_t now_ms)
 {
-	struct txn *t;
-	size_t n;
-
-	if (!key)
-		return;
-	t = txntab_slot(p->txns, key, now_ms);
-	t->src = *src;
-	/* user fits: auth_user_key() wrote it into a buffer of this size */
-	n = strnlen(user, sizeof(t->user) - 1);
-	memcpy(t->user, user, n);
-	t->user[n] = '\0';
-	sip_str_copy(m->user_agent, t->ua, sizeof(t->ua));
-	sip_str_copy(m->ruri, t->ruri, sizeof(t->ruri));
-	sip_str_copy(m->call_id, t->callid, sizeof(t->callid));
+	if (key)
+		txntab_put(p->txns, key, now_ms, src, user, m);
 }
 
 int

@@ -214,15 +214,16 @@ Test(authtrack, target_ip_bans_source_not_user)
 Test(authtrack, txntab_is_bounded)
 {
 	struct txntab *t = txntab_new(1024);
-	struct txn x = { 0 };
+	struct sip_msg m = { 0 };
+	uint64_t key = 0;
 
 	for (uint64_t i = 1; i <= 100000; i++) {
-		x.key = i * 0x9e3779b97f4a7c15ULL;
-		*txntab_slot(t, x.key, 1000) = x;
+		key = i * 0x9e3779b97f4a7c15ULL;
+		txntab_put(t, key, 1000, &src, "u@example.org", &m);
 	}
 	cr_assert_gt(txntab_replaced(t), 90000);
 	/* the latest is still there */
-	cr_assert(txntab_get(t, x.key, 1001, false, NULL));
+	cr_assert(txntab_get(t, key, 1001, false, NULL));
 	txntab_free(t);
 }
 
@@ -397,4 +398,64 @@ Test(authtrack, txn_key_reads_the_from_tag)
 	cr_assert_neq(key_of("<sip:105@example.org;tag=1>"), k1);
 	cr_assert_neq(key_of("\"x;tag=1\" <sip:105@example.org>"), k1);
 	cr_assert_neq(key_of("<sip:105@example.org>;tag=12"), k1);
+}
+
+/* The table keeps a record's strings packed one after the other:
+ * txntab_get() hands out each field exactly as the fixed fields of
+ * struct txn held it, cut at the same length, whatever the others'. */
+Test(authtrack, txn_record_fields_survive_packing)
+{
+	struct txntab *t = txntab_new(1024);
+	static char buf[2048], user[300], ua[300], callid[300];
+	struct addr a;
+	struct sip_msg m;
+	struct txn out;
+
+	cr_assert_not_null(t);
+	cr_assert_eq(addr_parse("2001:db8::5", &a), 0);
+	memset(user, 'u', sizeof(user) - 1);
+	memset(ua, 'a', sizeof(ua) - 1);
+	memset(callid, 'c', sizeof(callid) - 1);
+	/* every field beyond its cut, the UA folded over two lines */
+	snprintf(buf, sizeof(buf),
+		 "REGISTER sip:%.200s@example.org SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK776\r\n"
+		 "From: <sip:105@example.org>;tag=1\r\n"
+		 "To: <sip:105@example.org>\r\n"
+		 "Call-ID: %s\r\n"
+		 "CSeq: 2 REGISTER\r\n"
+		 "User-Agent: x\r\n %s\r\n"
+		 "Content-Length: 0\r\n\r\n", user, callid, ua);
+	cr_assert_eq(sip_scan(buf, strlen(buf), &m, NULL), 0);
+	txntab_put(t, 7, 1000, &a, user, &m);
+	cr_assert(txntab_get(t, 7, 1001, false, &out));
+	cr_assert_eq(out.key, 7);
+	cr_assert(addr_equal(&out.src, &a));
+	cr_assert_eq(strlen(out.user), AUTH_USER_MAX - 1);
+	cr_assert_eq(strncmp(out.user, user, AUTH_USER_MAX - 1), 0);
+	cr_assert_eq(strlen(out.ua), AUTH_STR_MAX - 1);
+	cr_assert_eq(strncmp(out.ua, "x a", 3), 0, "folded, then unfolded: %s", out.ua);
+	cr_assert_eq(strlen(out.ruri), AUTH_STR_MAX - 1);
+	cr_assert_eq(strncmp(out.ruri, "sip:uuu", 7), 0);
+	cr_assert_eq(strlen(out.callid), AUTH_STR_MAX - 1);
+	cr_assert_eq(strncmp(out.callid, callid, AUTH_STR_MAX - 1), 0);
+
+	/* short fields, none absent, then an empty UA between two */
+	snprintf(buf, sizeof(buf),
+		 "OPTIONS sip:b SIP/2.0\r\n"
+		 "Via: SIP/2.0/UDP 203.0.113.5:5060;branch=z9hG4bK777\r\n"
+		 "From: <sip:105@example.org>;tag=2\r\n"
+		 "To: <sip:105@example.org>\r\n"
+		 "Call-ID: id\r\n"
+		 "CSeq: 3 OPTIONS\r\n"
+		 "Content-Length: 0\r\n\r\n");
+	cr_assert_eq(sip_scan(buf, strlen(buf), &m, NULL), 0);
+	txntab_put(t, 8, 1000, &a, "", &m);
+	cr_assert(txntab_get(t, 8, 1001, true, &out));
+	cr_assert_str_eq(out.user, "");
+	cr_assert_str_eq(out.ua, "");
+	cr_assert_str_eq(out.ruri, "sip:b");
+	cr_assert_str_eq(out.callid, "id");
+	cr_assert_not(txntab_get(t, 8, 1001, false, NULL), "taken");
+	txntab_free(t);
 }

@@ -333,6 +333,7 @@ Test(hashflood, transactions_colliding_under_the_old_hash_do_not_evict)
 	unsigned got = 0;
 	uint64_t guess, keys[16];
 	struct txn t = { 0 };
+	struct addr src = { 0 };
 
 	cr_assert_not_null(tt);
 	cr_assert_eq(hash_key_random(&k), 0);
@@ -346,10 +347,10 @@ Test(hashflood, transactions_colliding_under_the_old_hash_do_not_evict)
 	cr_assert_eq(old_txn_key(ids[0]) & (sets - 1), old_txn_key(ids[15]) & (sets - 1));
 
 	guess = txn_key(&k, reg(ids[0]));
-	strcpy(txntab_slot(tt, guess, 1000)->user, "alice@example.org");
+	txntab_put(tt, guess, 1000, &src, "alice@example.org", reg(ids[0]));
 	for (unsigned i = 1; i < 16; i++) {
 		keys[i] = txn_key(&k, reg(ids[i]));
-		strcpy(txntab_slot(tt, keys[i], 1000 + i)->user, "decoy@example.org");
+		txntab_put(tt, keys[i], 1000 + i, &src, "decoy@example.org", reg(ids[i]));
 	}
 	cr_expect(txntab_get(tt, guess, 2000, false, &t), "the guess was evicted");
 	cr_expect_str_eq(t.user, "alice@example.org");
