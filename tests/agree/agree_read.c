@@ -57,7 +57,9 @@ str_field(const char *tag, const char *s, int ok)
 static void
 userhost(const char *ut, const char *ht, struct sip_str v)
 {
-	char user[PART_MAX], host[PART_MAX];
+	/* zeroed: the compiler cannot see that str_field() reads them only
+	 * when ok (a profile-guided build warns) */
+	char user[PART_MAX] = "", host[PART_MAX] = "";
 	int ok = v.s != NULL && sip_extract_userhost(v, user, sizeof(user), host, sizeof(host)) == 0;
 
 	str_field(ut, user, ok);
