@@ -384,6 +384,20 @@ summarize_partial() {
 			med(v, k, c), med(p50, k, c), med(p99, k, c), med(a50, k, c), med(a99, k, c) } }' "$RES" | sort
 }
 
+# build_kind: the build's type and whether it is profile-guided (the
+# package is: debian/rules), from meson's record of the build directory.
+build_kind() {
+	local f=$SIPWARDEN_BUILD/meson-info/intro-buildoptions.json
+	[ -f "$f" ] || { echo unknown; return; }
+	python3 - "$f" <<'PY'
+import json, sys
+o = {x["name"]: x["value"] for x in json.load(open(sys.argv[1]))}
+pgo = o.get("b_pgo", "off")
+print("{}{}".format(o.get("buildtype", "?"), ", profile-guided" if pgo == "use" else
+                    ", profiling (instrumented)" if pgo == "generate" else ""))
+PY
+}
+
 meta() {
 	{
 		echo "date=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
@@ -394,6 +408,7 @@ meta() {
 		echo "sipwarden=$SW"
 		echo "sipwarden_version=$("$SW" --version 2>/dev/null | head -n 1)"
 		echo "sipwarden_binary_mtime=$(date -u -r "$SW" +%Y-%m-%dT%H:%M:%SZ)"
+		echo "sipwarden_build=$(build_kind)"
 		echo "git=$(git -C "$SRC" rev-parse --short HEAD 2>/dev/null)$(git -C "$SRC" diff --quiet 2>/dev/null || echo '+dirty')"
 		echo "sizes=$SIZES"
 		echo "$1"
