@@ -24,6 +24,11 @@
  *
  * Both configs have low limits (3 requests a window, 16 bans) so that the
  * density rule, bans, a full ban table and ban expiry are all reachable.
+ * Requests with credentials are remembered in a small transaction table
+ * and a parsed reply goes through policy_reply(), as the worker reads the
+ * server's replies: the record is written by one packet and read back,
+ * fields and all, by another (both tables, like the source table, new for
+ * every input).
  */
 #include <netinet/in.h>
 #include <stdint.h>
@@ -32,6 +37,7 @@
 #include <string.h>
 
 #include "addr.h"
+#include "authtrack.h"
 #include "bans.h"
 #include "config.h"
 #include "event.h"
@@ -233,6 +239,22 @@ judge_one(struct policy *p, const uint8_t *pkt, size_t len, uint64_t now, size_t
 	if (!v.parsed)
 		return;
 	check_spans(&m, payload, plen);
+	if (v.reason == POLICY_REPLY) {
+		struct policy_auth a;
+
+		policy_reply(p, &m, now, &a);
+		if (a.failure || a.success) {
+			/* what txntab_get() unpacked: each field ends in its own
+			 * buffer */
+			CHECK(memchr(a.txn.user, '\0', sizeof(a.txn.user)) != NULL);
+			CHECK(memchr(a.txn.ua, '\0', sizeof(a.txn.ua)) != NULL);
+			CHECK(memchr(a.txn.ruri, '\0', sizeof(a.txn.ruri)) != NULL);
+			CHECK(memchr(a.txn.callid, '\0', sizeof(a.txn.callid)) != NULL);
+			CHECK(a.txn.src.family == AF_INET || a.txn.src.family == AF_INET6);
+		}
+		if (a.user_ban_due)
+			CHECK(a.txn.user[0] != '\0');
+	}
 	/* sanity_check() is pure: the same answer policy got, whenever
 	 * policy got that far. */
 	if (v.reason != POLICY_DENSITY)
@@ -276,6 +298,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	p.bans = g_bans;
 	p.src = srctab_new(16, DENSITY + 1);
 	CHECK(p.src != NULL);
+	p.txns = txntab_new(64);
+	CHECK(p.txns != NULL);
+	p.fails = failtab_new(64);
+	CHECK(p.fails != NULL);
 
 	pos = data + HDR;
 	while (pos <= end && npkt++ < MAX_PACKETS) {
@@ -302,5 +328,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 	}
 	srctab_free(p.src);
+	txntab_free(p.txns);
+	failtab_free(p.fails);
 	return 0;
 }
