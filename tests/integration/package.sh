@@ -1,7 +1,8 @@
 #!/bin/bash
 # Integration: the Debian package, for real.
 #  1. dpkg-buildpackage -us -uc -b in a copy of the source tree (the
-#     repository stays clean), then lintian: no errors, no warnings
+#     repository stays clean), profile-guided as debian/rules builds it
+#     natively, then lintian: no errors, no warnings
 #  2. a minimal Debian 12 root file system (debootstrap from the mirror apt
 #     already uses here; cached as a tarball) booted with systemd as PID 1
 #     under systemd-nspawn -b, with a private network namespace
@@ -126,6 +127,12 @@ CHANGES=$(ls "$WORK"/src/sipwarden_*_"$(dpkg --print-architecture)".changes)
 cp "$DEB" "$WORK/debs/"
 DEBNAME=$(basename "$DEB")
 ok "dpkg-buildpackage -us -uc -b built $DEBNAME"
+# debian/rules: a native build is profile-guided (tools/pgo-train.sh ran
+# between the instrumented and the final build), and the final build used it.
+grep -q '^pgo-train.sh: trained ' "$WORK/build.log" &&
+	grep -q -- '-fprofile-use' "$WORK/build.log" ||
+	fail "the package was not built profile-guided (debian/rules, tools/pgo-train.sh)"
+ok "built profile-guided: the training ran, the final build used its profile"
 dpkg-deb -c "$DEB" | awk '{ print "   ", $6 }'
 for f in ./usr/sbin/sipwarden ./usr/sbin/sipwardenctl ./usr/sbin/sipwarden-rules \
 	./etc/sipwarden/sipwarden.yml ./lib/systemd/system/sipwarden.service \
