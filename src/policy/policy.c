@@ -189,16 +189,6 @@ policy_reply_table(struct bantab *t, struct policy_auth *a, uint64_t now_ms)
 					    (uint64_t)a->enum_ban_s * 1000u) > 0;
 }
 
-/* Remember a request with credentials until its reply says whether they
- * were good. Strings are cut to fit: they only feed the log line. */
-static void
-remember_txn(struct policy *p, uint64_t key, const struct addr *src, const struct sip_msg *m,
-	     const char *user, uint64_t now_ms)
-{
-	if (key)
-		txntab_put(p->txns, key, now_ms, src, user, m);
-}
-
 int
 policy_keys_init(struct policy *p)
 {
@@ -465,8 +455,11 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 				set_verdict(v, cfg->malformed == CONFIG_MALFORMED_DROP, POLICY_MALFORMED);
 				return;
 			}
-			if (want_txn)
-				remember_txn(p, key, src, m, user, now_ms);
+			/* Remembered until the reply says whether the
+			 * credentials were good (the strings only feed the
+			 * log line: cut to fit). */
+			if (want_txn && key)
+				txntab_put(p->txns, key, now_ms, src, user, m);
 		}
 	}
 
