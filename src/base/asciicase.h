@@ -4,6 +4,8 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <string.h>
 
 /*
  * Whether n bytes at a equal lit ignoring ASCII case: what strncasecmp()
@@ -16,13 +18,41 @@
 static inline bool
 ascii_case_eq(const char *a, const char *lit, size_t n)
 {
-	for (size_t i = 0; i < n; i++) {
-		unsigned char x = (unsigned char)a[i], y = (unsigned char)lit[i];
+	uint64_t x, y;
+	uint32_t u, v, w, z;
+	size_t i;
 
+	/* Nearly every peer spells these tokens as the RFC does: bytes equal
+	 * as they stand are equal ignoring case, so whole words are compared
+	 * first (the last one overlapping) and only a difference is looked
+	 * at byte by byte. */
+	if (n >= 8) {
+		for (i = 0; i + 8 < n; i += 8) {
+			memcpy(&x, a + i, 8);
+			memcpy(&y, lit + i, 8);
+			if (x != y)
+				goto bytes;
+		}
+		memcpy(&x, a + n - 8, 8);
+		memcpy(&y, lit + n - 8, 8);
 		if (x == y)
+			return true;
+	} else if (n >= 4) {
+		memcpy(&u, a, 4);
+		memcpy(&v, lit, 4);
+		memcpy(&w, a + n - 4, 4);
+		memcpy(&z, lit + n - 4, 4);
+		if (u == v && w == z)
+			return true;
+	}
+bytes:
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)a[i], l = (unsigned char)lit[i];
+
+		if (c == l)
 			continue;
-		x |= 0x20;
-		if (x != (y | 0x20) || x < 'a' || x > 'z')
+		c |= 0x20;
+		if (c != (l | 0x20) || c < 'a' || c > 'z')
 			return false;
 	}
 	return true;
