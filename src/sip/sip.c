@@ -504,9 +504,10 @@ parse_uint31(const char *p, const char *e, uint32_t *v)
 	return p;
 }
 
-/* CSeq = 1*DIGIT LWS Method; the span is already trimmed at both ends. */
+/* CSeq = 1*DIGIT LWS Method; the span is already trimmed at both ends,
+ * and the message may be read up to end. */
 static void
-parse_cseq(struct sip_msg *m)
+parse_cseq(struct sip_msg *m, const char *end)
 {
 	const char *p = m->cseq.s, *e, *mp;
 
@@ -521,8 +522,7 @@ parse_cseq(struct sip_msg *m)
 	while (p < e && is_lws(*p))
 		p++;
 	mp = p;
-	p = sip_tok_end(p, e);
-	if (p == mp || p != e) {
+	if (mp == e || !sip_tok_all(mp, e, end)) {
 		m->cseq_num = 0;
 		return;
 	}
@@ -736,7 +736,7 @@ sip_scan(const char *buf, size_t len, struct sip_msg *m, enum sip_flaw *flaw)
 		for (q = vs; q > p && is_ws(q[-1]); q--)
 			;
 		slot = header_slot(m, p, (size_t)(q - p), &cnt);
-		if (q == p || (slot == NULL && sip_tok_end(p, q) != q))
+		if (q == p || (slot == NULL && !sip_tok_all(p, q, end)))
 			return fail(flaw, SIP_FLAW_HEADER_SYNTAX);
 		if (++nh > SIP_MAX_HEADERS)
 			return fail(flaw, SIP_FLAW_TOO_MANY_HEADERS);
@@ -761,7 +761,7 @@ next:
 	p = nl + 1;
 	m->header_len = (uint32_t)(p - buf);
 	set_str(&m->body, p, end);
-	parse_cseq(m);
+	parse_cseq(m, end);
 	parse_content_length(m);
 	/* Octets after the body that Content-Length announces are not part
 	 * of the message: in a datagram they are discarded (RFC 3261 18.3,

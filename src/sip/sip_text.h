@@ -18,6 +18,26 @@
  * auth-param names): one table for every reader of them (sip.c). */
 extern const uint8_t sip_tok[256];
 
+#ifdef __SSE2__
+/* Bit i set when byte i of v is not a letter, digit or '-' (the token
+ * characters nearly every header name is made of). */
+static inline unsigned
+sip_tok_miss16(__m128i v)
+{
+	const __m128i a = _mm_set1_epi8('a'), z = _mm_set1_epi8('z' - 'a');
+	const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
+	const __m128i dash = _mm_set1_epi8('-'), low = _mm_set1_epi8(0x20);
+	/* x - base <= span, unsigned: min(x, span) == x */
+	__m128i l = _mm_sub_epi8(_mm_or_si128(v, low), a);
+	__m128i d = _mm_sub_epi8(v, zero);
+	__m128i ok = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, z), l),
+				  _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d));
+
+	return ~(unsigned)_mm_movemask_epi8(_mm_or_si128(ok, _mm_cmpeq_epi8(v, dash))) &
+	       0xffffu;
+}
+#endif
+
 /*
  * The end of the token starting at p: the first byte in [p, e) that is no
  * token character, or e. Header names are letters, digits and '-' nearly
@@ -30,19 +50,8 @@ static inline const char *
 sip_tok_end(const char *p, const char *e)
 {
 #ifdef __SSE2__
-	const __m128i a = _mm_set1_epi8('a'), z = _mm_set1_epi8('z' - 'a');
-	const __m128i zero = _mm_set1_epi8('0'), nine = _mm_set1_epi8(9);
-	const __m128i dash = _mm_set1_epi8('-'), low = _mm_set1_epi8(0x20);
-
 	while (e - p >= 16) {
-		__m128i v = _mm_loadu_si128((const __m128i *)(const void *)p);
-		/* x - base <= span, unsigned: min(x, span) == x */
-		__m128i l = _mm_sub_epi8(_mm_or_si128(v, low), a);
-		__m128i d = _mm_sub_epi8(v, zero);
-		__m128i ok = _mm_or_si128(_mm_cmpeq_epi8(_mm_min_epu8(l, z), l),
-					  _mm_cmpeq_epi8(_mm_min_epu8(d, nine), d));
-		unsigned miss = ~(unsigned)_mm_movemask_epi8(
-				    _mm_or_si128(ok, _mm_cmpeq_epi8(v, dash))) & 0xffffu;
+		unsigned miss = sip_tok_miss16(_mm_loadu_si128((const __m128i *)(const void *)p));
 
 		if (miss == 0) {
 			p += 16;
@@ -57,6 +66,28 @@ sip_tok_end(const char *p, const char *e)
 	while (p < e && sip_tok[(uint8_t)*p])
 		p++;
 	return p;
+}
+
+/*
+ * Whether [p, e) is all token characters, where the caller may read up to
+ * lim (>= e): a name shorter than sixteen bytes (nearly every header
+ * name) is then one masked vector test instead of a byte walk. Same
+ * answer as sip_tok_end(p, e) == e.
+ */
+static inline int
+sip_tok_all(const char *p, const char *e, const char *lim)
+{
+#ifdef __SSE2__
+	if (e - p < 16 && lim - p >= 16) {
+		unsigned miss = sip_tok_miss16(_mm_loadu_si128((const __m128i *)(const void *)p));
+
+		if ((miss & ((1u << (e - p)) - 1)) == 0)
+			return 1;
+	}
+#else
+	(void)lim;
+#endif
+	return sip_tok_end(p, e) == e;
 }
 
 /* The first c1 or c2 in [p, e), or e. */
