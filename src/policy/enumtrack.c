@@ -107,8 +107,7 @@ hash_user(struct hash_state *hs, struct sip_str v)
 	}
 	c = memchr(v.s + start, ':', v.len - start);
 	i = c ? (uint32_t)(c - v.s) + 1 : start;
-	for (end = i; end < v.len && v.s[end] != '@' && v.s[end] != '>' && v.s[end] != ';'; end++)
-		;
+	end = (uint32_t)(sip_find4(v.s + i, v.s + v.len, '@', '>', ';', ';') - v.s);
 	hash_field(hs, v.s + i, end - i);
 }
 

@@ -458,8 +458,9 @@ sip_extract_userhost_fast(struct sip_str v, char *user, size_t ulen, char *host,
 	user[at ? at - uri : 0] = '\0';
 	if (*h == '[')
 		return 0;
+	/* the host holds simple characters only: ASCII case, no locale */
 	for (const char *q = h; q < he; q++)
-		host[q - h] = (char)tolower((unsigned char)*q);
+		host[q - h] = (char)(*q >= 'A' && *q <= 'Z' ? *q + ('a' - 'A') : *q);
 	host[he - h] = '\0';
 	return 0;
 }
