@@ -88,10 +88,10 @@ void failtab_foreach(struct failtab *f, failtab_cb cb, void *arg);
 /*
  * The identity a request speaks for, "user@domain": the credentials'
  * username when present, else the From user; the domain is the From host.
- * Returns 0 or a negative errno (-EINVAL when nothing usable). cu: the
- * credentials' username sanity_check_read() read for m, or NULL to read
- * it here (the answer is the same).
+ * Returns 0 or a negative errno (-EINVAL when nothing usable). rd: what
+ * sanity_check_read() read of m (the credentials' username, From's user
+ * and host), or NULL to read them here (the answer is the same).
  */
-int auth_user_key(const struct sip_msg *m, const struct sip_cred_user *cu, char *out, size_t len);
+int auth_user_key(const struct sip_msg *m, const struct sip_read *rd, char *out, size_t len);
 
 #endif

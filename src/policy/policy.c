@@ -321,7 +321,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	bool created, trusted;
 	unsigned plen;
 	int scan;
-	struct sip_cred_user cu; /* what sanity read of the credentials */
+	struct sip_read rd; /* what sanity read of credentials and From */
 
 	memset(v, 0, sizeof(*v));
 	keys_ready(p);
@@ -369,7 +369,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	/* Kamailio's sanity_check("1511", "7") and more, on requests and
 	 * replies alike: a message the server might read differently from us
 	 * is dropped before any rule trusts its fields. */
-	v->sanity = sanity_check_read(m, cfg, &cu);
+	v->sanity = sanity_check_read(m, cfg, &rd);
 	if (v->sanity != SANITY_OK) {
 		v->event = POLICY_EV_MALFORMED;
 		set_verdict(v, cfg->malformed == CONFIG_MALFORMED_DROP, POLICY_MALFORMED);
@@ -433,7 +433,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 		char user[AUTH_USER_MAX];
 
 		if ((user_bans || want_txn) &&
-		    auth_user_key(m, &cu, user, sizeof(user)) == 0) {
+		    auth_user_key(m, &rd, user, sizeof(user)) == 0) {
 			if (user_bans) {
 				struct ban_key k;
 

@@ -233,20 +233,24 @@ fast_host(const char *p, const char *e)
 	}
 }
 
-/* After "sip:": [user "@"] host [":" port] *param, nothing else. */
+/* After "sip:": [user "@"] host [":" port] *param, nothing else. fr, when
+ * not NULL, gets the user and host (not for an IPv6 reference, which
+ * sip_extract prints in canonical form). */
 static bool
-fast_sip(const char *p, const char *e)
+fast_sip(const char *p, const char *e, struct sip_from_read *fr)
 {
-	const char *q;
+	const char *q, *u = p, *ue = p, *h, *he;
 
 	for (q = p; q < e && fast_tok(*q); q++)
 		;
 	if (q < e && *q == '@') {
 		if (q == p)
 			return false;
+		ue = q;
 		p = q + 1;
 	}
-	p = fast_host(p, e);
+	h = p;
+	p = he = fast_host(p, e);
 	if (p == NULL)
 		return false;
 	if (p < e && *p == ':') {
@@ -257,7 +261,14 @@ fast_sip(const char *p, const char *e)
 		if (p == q || port == 0 || port > 65535)
 			return false;
 	}
-	return fast_params(p, e);
+	if (!fast_params(p, e))
+		return false;
+	if (fr != NULL && *h != '[') {
+		fr->set = true;
+		fr->user = (struct sip_str){ u, (uint32_t)(ue - u) };
+		fr->host = (struct sip_str){ h, (uint32_t)(he - h) };
+	}
+	return true;
 }
 
 /* After "tel:": a number of digits and visual separators, then params.
@@ -281,9 +292,10 @@ fast_tel(const char *p, const char *e)
 	return fast_params(p, e);
 }
 
-/* The whole of [p, e) is one plain URI (with its parameters). */
+/* The whole of [p, e) is one plain URI (with its parameters); fr as for
+ * fast_sip(). */
 static bool
-fast_uri(const char *p, const char *e)
+fast_uri(const char *p, const char *e, struct sip_from_read *fr)
 {
 	const char *rest;
 
@@ -291,7 +303,7 @@ fast_uri(const char *p, const char *e)
 		return false;
 	switch (uri_scheme(p, e, &rest)) {
 	case URI_SIP:
-		return p < e && !is_lws(*p) && fast_sip(rest, e);
+		return p < e && !is_lws(*p) && fast_sip(rest, e, fr);
 	case URI_TEL:
 		return p < e && !is_lws(*p) && fast_tel(rest, e);
 	default:
@@ -375,7 +387,7 @@ fast_display(const struct naddr *na)
 
 /* A From/To value the fast path vouches for. */
 static bool
-fast_naddr(struct sip_str v, const struct naddr *na)
+fast_naddr(struct sip_str v, const struct naddr *na, struct sip_from_read *fr)
 {
 	const char *e = v.s + v.len;
 
@@ -389,8 +401,8 @@ fast_naddr(struct sip_str v, const struct naddr *na)
 	if (na->uri_end - na->uri < 6)
 		return false;
 	if (!na->angle)
-		return fast_uri(na->uri, e);
-	return fast_display(na) && fast_uri(na->uri, na->uri_end) &&
+		return fast_uri(na->uri, e, fr);
+	return fast_display(na) && fast_uri(na->uri, na->uri_end, fr) &&
 	    fast_params(na->params, e);
 }
 
@@ -421,7 +433,7 @@ check_ruri(struct sip_str v)
 
 	if (!present(v) || uri_scheme(v.s, v.s + v.len, &rest) == URI_BAD)
 		return SANITY_RURI_SCHEME;
-	if (fast_uri(v.s, v.s + v.len) || slow_uri_ok(v, false))
+	if (fast_uri(v.s, v.s + v.len, NULL) || slow_uri_ok(v, false))
 		return SANITY_OK;
 	return SANITY_RURI_PARSE;
 }
@@ -447,10 +459,13 @@ display_ok(const struct naddr *na)
 	return true;
 }
 
-/* From or To: the scheme of the URI, then that the whole value parses. */
+/* From or To: the scheme of the URI, then that the whole value parses.
+ * fr, when not NULL, gets the user and host when the fast path read them. */
 static enum sanity_fail
-check_naddr(struct sip_str v, enum sanity_fail f_scheme, enum sanity_fail f_parse)
+check_naddr(struct sip_str v, enum sanity_fail f_scheme, enum sanity_fail f_parse,
+	    struct sip_from_read *fr)
 {
+	struct sip_from_read parts = { .set = false };
 	struct naddr na;
 	const char *rest;
 
@@ -461,8 +476,11 @@ check_naddr(struct sip_str v, enum sanity_fail f_scheme, enum sanity_fail f_pars
 			return f_parse;
 		if (uri_scheme(na.uri, na.uri_end, &rest) == URI_BAD)
 			return f_scheme;
-		if (fast_naddr(v, &na))
+		if (fast_naddr(v, &na, fr ? &parts : NULL)) {
+			if (fr)
+				*fr = parts;
 			return SANITY_OK;
+		}
 	}
 	/* broken to our eyes, or unusual: libosip2 decides */
 	return slow_uri_ok(v, true) ? SANITY_OK : f_parse;
@@ -581,12 +599,14 @@ sanity_check(const struct sip_msg *m, const struct config *cfg)
 }
 
 enum sanity_fail
-sanity_check_read(const struct sip_msg *m, const struct config *cfg, struct sip_cred_user *cu)
+sanity_check_read(const struct sip_msg *m, const struct config *cfg, struct sip_read *rd)
 {
 	enum sanity_fail f;
 
-	if (cu)
-		cu->set = false;
+	if (rd) {
+		rd->cred.set = false;
+		rd->from.set = false;
+	}
 
 	/* sip_scan() accepts any SIP/x.y; only 2.0 is spoken. "SIP" is
 	 * case-insensitive (RFC 3261 7.1), the digits are not. */
@@ -625,14 +645,14 @@ sanity_check_read(const struct sip_msg *m, const struct config *cfg, struct sip_
 	}
 	/* Replies carry the From and To of their request; a reply whose
 	 * URIs do not parse did not come from a sane peer either. */
-	f = check_naddr(m->from, SANITY_FROM_SCHEME, SANITY_FROM_PARSE);
+	f = check_naddr(m->from, SANITY_FROM_SCHEME, SANITY_FROM_PARSE, rd ? &rd->from : NULL);
 	if (f != SANITY_OK)
 		return f;
-	f = check_naddr(m->to, SANITY_TO_SCHEME, SANITY_TO_PARSE);
+	f = check_naddr(m->to, SANITY_TO_SCHEME, SANITY_TO_PARSE, NULL);
 	if (f != SANITY_OK)
 		return f;
 	if (m->is_request) {
-		f = check_creds(m, cu);
+		f = check_creds(m, rd ? &rd->cred : NULL);
 		if (f != SANITY_OK)
 			return f;
 	}

@@ -64,10 +64,11 @@ enum sanity_fail {
  * is given the benefit of the doubt.
  */
 enum sanity_fail sanity_check(const struct sip_msg *m, const struct config *cfg);
-/* The same, and the first credentials' username it read on the way into
- * *cu (see struct sip_cred_user; meaningful when SANITY_OK is returned). */
+/* The same, and what it read on the way that the user key needs again
+ * (the first credentials' username, From's user and host) into *rd (see
+ * struct sip_read; meaningful when SANITY_OK is returned). */
 enum sanity_fail sanity_check_read(const struct sip_msg *m, const struct config *cfg,
-				   struct sip_cred_user *cu);
+				   struct sip_read *rd);
 
 /* "ok", "sip-version", "missing-via", ...: stable names for counters and
  * logs; "?" for a value out of range. */

@@ -167,6 +167,25 @@ struct sip_cred_user {
 	int ret;
 	char user[SIP_AUTH_USER_MAX];
 };
+/*
+ * From's user and host as sanity_check_read() read them on its fast path
+ * (set is false when it did not): a sip or sips URI of plain characters
+ * only (no '%' to decode, no IPv6 reference), so the user as written and
+ * the host lower-cased are what sip_extract_userhost() answers for the
+ * whole From value. The user key takes them instead of reading From a
+ * second time; test_credentials and fuzz_fastpath hold the two readings
+ * to one answer.
+ */
+struct sip_from_read {
+	bool set;
+	struct sip_str user, host;
+};
+/* What sanity_check_read() read on its walk that the user key needs
+ * again (meaningful when it returned SANITY_OK). */
+struct sip_read {
+	struct sip_cred_user cred;
+	struct sip_from_read from;
+};
 /* The request-URI's user and host, as sip_extract_userhost() does. */
 int sip_extract_uri_userhost(struct sip_str uri, char *user, size_t ulen, char *host, size_t hlen);
 

@@ -13,8 +13,8 @@
  *   - a From/To value the fast path reads gives libosip2's user and host;
  *   - a From/To value or request-URI sanity passes is one libosip2 parses;
  *   - sanity_check() and sanity_check_read() give one answer;
- *   - the user key from sanity's reading of the credentials equals the key
- *     read afresh from the message.
+ *   - the user key from sanity's reading of the credentials, and of From,
+ *     equals the key read afresh from the message.
  *
  * Input: byte 0 picks what the rest of the input becomes:
  *   bits 0-1   0 the From value, 1 the To value, 2 the request-URI,
@@ -149,7 +149,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static char msg[MSG_MAX], k1[SIP_AUTH_USER_MAX + 64], k2[SIP_AUTH_USER_MAX + 64];
 	static char u[OUT_MAX], h[OUT_MAX];
-	struct sip_cred_user cu;
+	struct sip_read rd;
 	const struct config *cfg;
 	struct sip_msg m;
 	enum sanity_fail f;
@@ -172,12 +172,20 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		free(buf);
 		return 0;
 	}
-	f = sanity_check_read(&m, cfg, &cu);
+	f = sanity_check_read(&m, cfg, &rd);
 	CHECK(sanity_check(&m, cfg) == f);
 	switch (what) {
 	case F_FROM:
 		if (m.n_from == 1 && m.from.len > 0)
 			check_naddr(m.from, f);
+		if (f != SANITY_OK)
+			break;
+		/* From's user and host as sanity read them give the key
+		 * read afresh */
+		r1 = auth_user_key(&m, &rd, k1, sizeof(k1));
+		r2 = auth_user_key(&m, NULL, k2, sizeof(k2));
+		CHECK(r1 == r2);
+		CHECK(r1 != 0 || strcmp(k1, k2) == 0);
 		break;
 	case F_TO:
 		if (m.n_to == 1 && m.to.len > 0)
@@ -190,7 +198,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case F_CREDS:
 		if (f != SANITY_OK)
 			break;
-		r1 = auth_user_key(&m, &cu, k1, sizeof(k1));
+		r1 = auth_user_key(&m, &rd, k1, sizeof(k1));
 		r2 = auth_user_key(&m, NULL, k2, sizeof(k2));
 		CHECK(r1 == r2);
 		CHECK(r1 != 0 || strcmp(k1, k2) == 0);

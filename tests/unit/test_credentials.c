@@ -281,7 +281,7 @@ Test(credentials, user_key_from_sanity_is_the_read_one, .timeout = 60)
 		const char *c = creds[rnd(sizeof(creds) / sizeof(creds[0]))];
 		size_t n = strlen(c);
 		struct sip_msg m;
-		struct sip_cred_user cu;
+		struct sip_read rd;
 		int r1, r2;
 
 		memcpy(head, c, n + 1);
@@ -299,10 +299,10 @@ Test(credentials, user_key_from_sanity_is_the_read_one, .timeout = 60)
 			 "Call-ID: c%d\r\nCSeq: 1 REGISTER\r\n%sContent-Length: 0\r\n\r\n",
 			 rnd(3), it, head);
 		if (sip_scan(msg, strlen(msg), &m, NULL) != 0 ||
-		    sanity_check_read(&m, NULL, &cu) != SANITY_OK)
+		    sanity_check_read(&m, NULL, &rd) != SANITY_OK)
 			continue;
 		checked++;
-		r1 = auth_user_key(&m, &cu, key1, sizeof(key1));
+		r1 = auth_user_key(&m, &rd, key1, sizeof(key1));
 		r2 = auth_user_key(&m, NULL, key2, sizeof(key2));
 		cr_assert_eq(r1, r2, "%d vs %d for %s", r1, r2, head);
 		if (r1 == 0)
@@ -314,4 +314,76 @@ Test(credentials, user_key_from_sanity_is_the_read_one, .timeout = 60)
 	cr_log_info("user key: %u requests sanity passed, %u with a key", checked, same);
 	cr_assert_gt(checked, 10000);
 	cr_assert_gt(same, checked / 4);
+}
+
+/*
+ * The user key takes From's user and host from sanity's fast reading
+ * instead of reading From again: for every request sanity passes, the key
+ * is the one auth_user_key() reads for itself through
+ * sip_extract_userhost() (libosip2 where its own shortcut declines).
+ * Seeded mutations of From values in the shapes phones and attackers
+ * send: display names quoted and not, upper-case hosts, ports and
+ * parameters, sips, tel, IPv6 references, percent escapes, a password,
+ * a user longer than the key.
+ */
+Test(credentials, user_key_from_sanitys_from_is_the_read_one, .timeout = 60)
+{
+	static const char *const froms[] = {
+		"<sip:105@example.org>;tag=1",
+		"\"Alice\" <sip:alice@Example.ORG:5060;transport=udp>;tag=a1",
+		"Bob <sips:bob.smith@pbx.example.org>;tag=x",
+		"sip:carol@198.51.100.7;tag=77",
+		"<sip:+4930123456@example.org;user=phone>;tag=9",
+		"<sip:example.org>;tag=2",
+		"<sip:d%41ve@example.org>;tag=3",
+		"<sip:eve@[2001:DB8::1]>;tag=4",
+		"<tel:+49-30-123>;tag=5",
+		"<sip:frank:secret@example.org>;tag=6",
+		"\"J\xc3\xbcrgen\" <sip:j@example.org>;tag=7",
+		"<sip:UUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUU"
+		"UUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUU@example.org>;tag=8",
+	};
+	static const char alpha[] = "\"<>@:;=%.[]-_ AZaz09!~*+'\\,?&\t";
+	char msg[1024], from[600], key1[SIP_AUTH_USER_MAX], key2[SIP_AUTH_USER_MAX];
+	unsigned fast = 0, checked = 0, keyed = 0;
+
+	for (int it = 0; it < 200000; it++) {
+		const char *f = froms[rnd(sizeof(froms) / sizeof(froms[0]))];
+		size_t n = strlen(f);
+		struct sip_msg m;
+		struct sip_read rd;
+		int r1, r2;
+
+		memcpy(from, f, n + 1);
+		for (int e = rnd(4); e > 0 && n > 2; e--) {
+			size_t pos = rnd((unsigned)n);
+
+			if (rnd(2))
+				from[pos] = alpha[rnd(sizeof(alpha) - 1)];
+			else
+				memmove(from + pos, from + pos + 1, n-- - pos);
+		}
+		snprintf(msg, sizeof(msg), "INVITE sip:200@example.org SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 203.0.113.1;branch=z9hG4bK1\r\n"
+			 "From: %s\r\nTo: <sip:200@example.org>\r\n"
+			 "Call-ID: c%d\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+			 from, it);
+		if (sip_scan(msg, strlen(msg), &m, NULL) != 0 ||
+		    sanity_check_read(&m, NULL, &rd) != SANITY_OK)
+			continue;
+		checked++;
+		fast += rd.from.set;
+		r1 = auth_user_key(&m, &rd, key1, sizeof(key1));
+		r2 = auth_user_key(&m, NULL, key2, sizeof(key2));
+		cr_assert_eq(r1, r2, "%d vs %d for %s", r1, r2, from);
+		if (r1 == 0)
+			cr_assert_str_eq(key1, key2, "for %s", from);
+		keyed += r1 == 0;
+	}
+	cr_log_info("From: %u requests sanity passed, %u read on its fast path, %u keyed",
+		    checked, fast, keyed);
+	cr_assert_gt(checked, 50000);
+	/* both readings are exercised */
+	cr_assert_gt(fast, checked / 3);
+	cr_assert_gt(checked - fast, checked / 20);
 }
