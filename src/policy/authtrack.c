@@ -82,6 +82,12 @@ from_tag(struct sip_str from)
 uint64_t
 txn_key(const struct hash_key *k, const struct sip_msg *m)
 {
+	return txn_key_read(k, m, NULL);
+}
+
+uint64_t
+txn_key_read(const struct hash_key *k, const struct sip_msg *m, const struct sip_read *rd)
+{
 	struct sip_str tag;
 	struct hash_state hs;
 	uint64_t h;
@@ -91,7 +97,7 @@ txn_key(const struct hash_key *k, const struct sip_msg *m)
 	/* Keyed: the value both picks the set and stands for the
 	 * transaction in it, so an attacker who could compute it could aim
 	 * requests at one set or forge a match for another's record. */
-	tag = from_tag(m->from);
+	tag = rd && rd->from.set ? rd->from.tag : from_tag(m->from);
 	hash_start(&hs, k);
 	hash_field(&hs, m->call_id.s, m->call_id.len);
 	hash_field(&hs, &m->cseq_num, sizeof(m->cseq_num));

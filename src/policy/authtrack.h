@@ -54,6 +54,10 @@ void txntab_free(struct txntab *t);
  * the caller's per-worker key), 0 when the message lacks what identifies a
  * transaction. */
 uint64_t txn_key(const struct hash_key *k, const struct sip_msg *m);
+/* The same, with the From tag sanity_check_read() read into rd when it
+ * read From (the answer is the same; the request's walk is saved). */
+uint64_t txn_key_read(const struct hash_key *k, const struct sip_msg *m,
+		      const struct sip_read *rd);
 /* Remember the request m under key, from src, speaking for user (cut at
  * AUTH_USER_MAX - 1 bytes; its User-Agent, R-URI and Call-ID at
  * AUTH_STR_MAX - 1, unfolded), replacing the oldest or an expired way of

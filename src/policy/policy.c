@@ -388,7 +388,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	bool creds = m->authorization.s || m->proxy_authorization.s;
 	bool want_txn = creds && p->txns && cfg->failed_auth_ban_enable;
 	bool want_enum = p->enums && cfg->enum_distinct_users && !trusted;
-	uint64_t key = want_txn || want_enum ? txn_key(&p->txn_hkey, m) : 0;
+	uint64_t key = want_txn || want_enum ? txn_key_read(&p->txn_hkey, m, &rd) : 0;
 
 	if (key && want_txn)
 		txntab_prefetch(p->txns, key);

@@ -169,24 +169,29 @@ uri_scheme(const char *p, const char *e, const char **rest)
 	return URI_BAD;
 }
 
-/* *( ";" 1*tok [ "=" 1*tok ] ) up to e. */
+/* *( ";" 1*tok [ "=" 1*tok ] ) up to e. tag, when not NULL, gets the
+ * value of the first "tag" parameter that has one (any case), as
+ * authtrack's from_tag() finds it, or stays as it was. */
 static bool
-fast_params(const char *p, const char *e)
+fast_params(const char *p, const char *e, struct sip_str *tag)
 {
-	const char *q;
+	const char *q, *n;
 
 	while (p < e) {
 		if (*p++ != ';')
 			return false;
-		for (q = p; p < e && fast_tok(*p); p++)
+		for (n = p; p < e && fast_tok(*p); p++)
 			;
-		if (p == q)
+		if (p == n)
 			return false;
 		if (p < e && *p == '=') {
 			for (q = ++p; p < e && fast_tok(*p); p++)
 				;
 			if (p == q)
 				return false;
+			if (tag != NULL && tag->s == NULL && q - n == 4 &&
+			    ascii_case_eq(n, "tag", 3))
+				*tag = (struct sip_str){ q, (uint32_t)(p - q) };
 		}
 	}
 	return true;
@@ -235,10 +240,12 @@ fast_host(const char *p, const char *e)
 
 /* After "sip:": [user "@"] host [":" port] *param, nothing else. fr, when
  * not NULL, gets the user and host (not for an IPv6 reference, which
- * sip_extract prints in canonical form). */
+ * sip_extract prints in canonical form); its tag from the parameters
+ * when tags is true (an addr-spec, whose parameters are the header's). */
 static bool
-fast_sip(const char *p, const char *e, struct sip_from_read *fr)
+fast_sip(const char *p, const char *e, struct sip_from_read *fr, bool tags)
 {
+	struct sip_str tag = { NULL, 0 };
 	const char *q, *u = p, *ue = p, *h, *he;
 
 	for (q = p; q < e && fast_tok(*q); q++)
@@ -261,10 +268,12 @@ fast_sip(const char *p, const char *e, struct sip_from_read *fr)
 		if (p == q || port == 0 || port > 65535)
 			return false;
 	}
-	if (!fast_params(p, e))
+	if (!fast_params(p, e, fr != NULL && tags ? &tag : NULL))
 		return false;
 	if (fr != NULL && *h != '[') {
 		fr->set = true;
+		if (tags)
+			fr->tag = tag;
 		fr->user = (struct sip_str){ u, (uint32_t)(ue - u) };
 		fr->host = (struct sip_str){ h, (uint32_t)(he - h) };
 	}
@@ -289,13 +298,13 @@ fast_tel(const char *p, const char *e)
 		;
 	if (p == q || (p == q + 1 && *q == '+'))
 		return false;
-	return fast_params(p, e);
+	return fast_params(p, e, NULL);
 }
 
-/* The whole of [p, e) is one plain URI (with its parameters); fr as for
- * fast_sip(). */
+/* The whole of [p, e) is one plain URI (with its parameters); fr and
+ * tags as for fast_sip(). */
 static bool
-fast_uri(const char *p, const char *e, struct sip_from_read *fr)
+fast_uri(const char *p, const char *e, struct sip_from_read *fr, bool tags)
 {
 	const char *rest;
 
@@ -303,7 +312,7 @@ fast_uri(const char *p, const char *e, struct sip_from_read *fr)
 		return false;
 	switch (uri_scheme(p, e, &rest)) {
 	case URI_SIP:
-		return p < e && !is_lws(*p) && fast_sip(rest, e, fr);
+		return p < e && !is_lws(*p) && fast_sip(rest, e, fr, tags);
 	case URI_TEL:
 		return p < e && !is_lws(*p) && fast_tel(rest, e);
 	default:
@@ -401,9 +410,9 @@ fast_naddr(struct sip_str v, const struct naddr *na, struct sip_from_read *fr)
 	if (na->uri_end - na->uri < 6)
 		return false;
 	if (!na->angle)
-		return fast_uri(na->uri, e, fr);
-	return fast_display(na) && fast_uri(na->uri, na->uri_end, fr) &&
-	    fast_params(na->params, e);
+		return fast_uri(na->uri, e, fr, true);
+	return fast_display(na) && fast_uri(na->uri, na->uri_end, fr, false) &&
+	    fast_params(na->params, e, fr ? &fr->tag : NULL);
 }
 
 /*
@@ -433,7 +442,7 @@ check_ruri(struct sip_str v)
 
 	if (!present(v) || uri_scheme(v.s, v.s + v.len, &rest) == URI_BAD)
 		return SANITY_RURI_SCHEME;
-	if (fast_uri(v.s, v.s + v.len, NULL) || slow_uri_ok(v, false))
+	if (fast_uri(v.s, v.s + v.len, NULL, false) || slow_uri_ok(v, false))
 		return SANITY_OK;
 	return SANITY_RURI_PARSE;
 }

@@ -179,6 +179,9 @@ struct sip_cred_user {
 struct sip_from_read {
 	bool set;
 	struct sip_str user, host;
+	/* its tag parameter as authtrack's from_tag() finds it ({NULL, 0}
+	 * when it has none), for the transaction key */
+	struct sip_str tag;
 };
 /* What sanity_check_read() read on its walk that the user key needs
  * again (meaningful when it returned SANITY_OK). */

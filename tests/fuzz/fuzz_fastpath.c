@@ -14,7 +14,8 @@
  *   - a From/To value or request-URI sanity passes is one libosip2 parses;
  *   - sanity_check() and sanity_check_read() give one answer;
  *   - the user key from sanity's reading of the credentials, and of From,
- *     equals the key read afresh from the message.
+ *     equals the key read afresh from the message; so does the
+ *     transaction key from sanity's reading of the From tag.
  *
  * Input: byte 0 picks what the rest of the input becomes:
  *   bits 0-1   0 the From value, 1 the To value, 2 the request-URI,
@@ -51,6 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 enum { F_FROM, F_TO, F_RURI, F_CREDS };
 
 static struct config *g_cfg[2];
+static const struct hash_key g_hkey = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -180,12 +182,13 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			check_naddr(m.from, f);
 		if (f != SANITY_OK)
 			break;
-		/* From's user and host as sanity read them give the key
-		 * read afresh */
+		/* From's user, host and tag as sanity read them give the
+		 * keys read afresh */
 		r1 = auth_user_key(&m, &rd, k1, sizeof(k1));
 		r2 = auth_user_key(&m, NULL, k2, sizeof(k2));
 		CHECK(r1 == r2);
 		CHECK(r1 != 0 || strcmp(k1, k2) == 0);
+		CHECK(txn_key_read(&g_hkey, &m, &rd) == txn_key(&g_hkey, &m));
 		break;
 	case F_TO:
 		if (m.n_to == 1 && m.to.len > 0)

@@ -317,16 +317,18 @@ Test(credentials, user_key_from_sanity_is_the_read_one, .timeout = 60)
 }
 
 /*
- * The user key takes From's user and host from sanity's fast reading
- * instead of reading From again: for every request sanity passes, the key
- * is the one auth_user_key() reads for itself through
- * sip_extract_userhost() (libosip2 where its own shortcut declines).
+ * The user key takes From's user and host, and the transaction key its
+ * tag, from sanity's fast reading instead of reading From again: for
+ * every request sanity passes, the keys are the ones auth_user_key() and
+ * txn_key() read for themselves (through sip_extract_userhost(), libosip2
+ * where its own shortcut declines, and authtrack's tag finder).
  * Seeded mutations of From values in the shapes phones and attackers
  * send: display names quoted and not, upper-case hosts, ports and
  * parameters, sips, tel, IPv6 references, percent escapes, a password,
- * a user longer than the key.
+ * a user longer than the key, tags in and out of the URI, repeated, in
+ * capitals, without a value.
  */
-Test(credentials, user_key_from_sanitys_from_is_the_read_one, .timeout = 60)
+Test(credentials, keys_from_sanitys_from_are_the_read_ones, .timeout = 60)
 {
 	static const char *const froms[] = {
 		"<sip:105@example.org>;tag=1",
@@ -339,11 +341,16 @@ Test(credentials, user_key_from_sanitys_from_is_the_read_one, .timeout = 60)
 		"<sip:eve@[2001:DB8::1]>;tag=4",
 		"<tel:+49-30-123>;tag=5",
 		"<sip:frank:secret@example.org>;tag=6",
+		"<sip:g@example.org;tag=in>;x;tag=out;tag=2",
+		"sip:h@198.51.100.7;TAG=77;tag=78",
+		"<sip:i@example.org>;tag;tag=z",
+		"<sip:j@example.org>",
 		"\"J\xc3\xbcrgen\" <sip:j@example.org>;tag=7",
 		"<sip:UUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUU"
 		"UUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUU@example.org>;tag=8",
 	};
 	static const char alpha[] = "\"<>@:;=%.[]-_ AZaz09!~*+'\\,?&\t";
+	const struct hash_key hk = { 0x0123456789abcdefULL, 0xfedcba9876543210ULL };
 	char msg[1024], from[600], key1[SIP_AUTH_USER_MAX], key2[SIP_AUTH_USER_MAX];
 	unsigned fast = 0, checked = 0, keyed = 0;
 
@@ -379,6 +386,7 @@ Test(credentials, user_key_from_sanitys_from_is_the_read_one, .timeout = 60)
 		if (r1 == 0)
 			cr_assert_str_eq(key1, key2, "for %s", from);
 		keyed += r1 == 0;
+		cr_assert_eq(txn_key_read(&hk, &m, &rd), txn_key(&hk, &m), "for %s", from);
 	}
 	cr_log_info("From: %u requests sanity passed, %u read on its fast path, %u keyed",
 		    checked, fast, keyed);
