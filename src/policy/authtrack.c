@@ -382,7 +382,7 @@ failtab_count(const struct failtab *f)
  * that does not fit its buffer), with both outputs empty.
  */
 static int
-from_read_userhost(const struct sip_from_read *fr, char *user, size_t ulen, char *host,
+from_read_userhost(const struct sip_uri_read *fr, char *user, size_t ulen, char *host,
 		   size_t hlen)
 {
 	if (fr->user.len >= ulen || fr->host.len >= hlen) {

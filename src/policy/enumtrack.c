@@ -111,8 +111,25 @@ hash_user(struct hash_state *hs, struct sip_str v)
 	hash_field(hs, v.s + i, end - i);
 }
 
+/* What hash_user() absorbs for a URI sanity read: the user, or with none
+ * the host and port (hash_user() stops at '>' or ';' there). */
+static void
+hash_user_read(struct hash_state *hs, const struct sip_uri_read *u)
+{
+	struct sip_str s = u->user.len ? u->user : u->hostport;
+
+	hash_field(hs, s.s, s.len);
+}
+
 uint64_t
 enum_target_hash(const struct enumtab *t, const struct sip_msg *m)
+{
+	return enum_target_hash_read(t, m, NULL);
+}
+
+uint64_t
+enum_target_hash_read(const struct enumtab *t, const struct sip_msg *m,
+		      const struct sip_read *rd)
 {
 	struct hash_state hs;
 	uint64_t h;
@@ -124,11 +141,15 @@ enum_target_hash(const struct enumtab *t, const struct sip_msg *m)
 	 * new target. Keyed: with a known hash a prober could pick spellings
 	 * of its targets that all count as one. */
 	hash_start(&hs, &t->key);
-	if (m->to.s)
+	if (rd && rd->to.set)
+		hash_user_read(&hs, &rd->to);
+	else if (m->to.s)
 		hash_user(&hs, m->to);
 	else
 		hash_field(&hs, "", 0);
-	if (m->ruri.s)
+	if (rd && rd->ruri.set)
+		hash_user_read(&hs, &rd->ruri);
+	else if (m->ruri.s)
 		hash_user(&hs, m->ruri);
 	h = hash_finish(&hs);
 	return h ? h : 1;

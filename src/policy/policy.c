@@ -464,7 +464,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	}
 
 	if (want_enum && key) {
-		uint64_t target = enum_target_hash(p->enums, m);
+		uint64_t target = enum_target_hash_read(p->enums, m, &rd);
 
 		/* A decoy under a live probe's key would have its 404 counted
 		 * for a user already counted: malformed, as for credentials. */

@@ -243,10 +243,10 @@ fast_host(const char *p, const char *e)
  * sip_extract prints in canonical form); its tag from the parameters
  * when tags is true (an addr-spec, whose parameters are the header's). */
 static bool
-fast_sip(const char *p, const char *e, struct sip_from_read *fr, bool tags)
+fast_sip(const char *p, const char *e, struct sip_uri_read *fr, bool tags)
 {
 	struct sip_str tag = { NULL, 0 };
-	const char *q, *u = p, *ue = p, *h, *he;
+	const char *q, *u = p, *ue = p, *h, *he, *pe;
 
 	for (q = p; q < e && fast_tok(*q); q++)
 		;
@@ -268,10 +268,12 @@ fast_sip(const char *p, const char *e, struct sip_from_read *fr, bool tags)
 		if (p == q || port == 0 || port > 65535)
 			return false;
 	}
+	pe = p;
 	if (!fast_params(p, e, fr != NULL && tags ? &tag : NULL))
 		return false;
 	if (fr != NULL && *h != '[') {
 		fr->set = true;
+		fr->hostport = (struct sip_str){ h, (uint32_t)(pe - h) };
 		if (tags)
 			fr->tag = tag;
 		fr->user = (struct sip_str){ u, (uint32_t)(ue - u) };
@@ -304,7 +306,7 @@ fast_tel(const char *p, const char *e)
 /* The whole of [p, e) is one plain URI (with its parameters); fr and
  * tags as for fast_sip(). */
 static bool
-fast_uri(const char *p, const char *e, struct sip_from_read *fr, bool tags)
+fast_uri(const char *p, const char *e, struct sip_uri_read *fr, bool tags)
 {
 	const char *rest;
 
@@ -396,7 +398,7 @@ fast_display(const struct naddr *na)
 
 /* A From/To value the fast path vouches for. */
 static bool
-fast_naddr(struct sip_str v, const struct naddr *na, struct sip_from_read *fr)
+fast_naddr(struct sip_str v, const struct naddr *na, struct sip_uri_read *fr)
 {
 	const char *e = v.s + v.len;
 
@@ -435,14 +437,21 @@ slow_uri_ok(struct sip_str v, bool name_addr)
 	return r == 0 || r == -ENOMEM;
 }
 
+/* ur, when not NULL, gets the user and host when the fast path read them. */
 static enum sanity_fail
-check_ruri(struct sip_str v)
+check_ruri(struct sip_str v, struct sip_uri_read *ur)
 {
+	struct sip_uri_read parts = { .set = false };
 	const char *rest;
 
 	if (!present(v) || uri_scheme(v.s, v.s + v.len, &rest) == URI_BAD)
 		return SANITY_RURI_SCHEME;
-	if (fast_uri(v.s, v.s + v.len, NULL, false) || slow_uri_ok(v, false))
+	if (fast_uri(v.s, v.s + v.len, ur ? &parts : NULL, false)) {
+		if (ur)
+			*ur = parts;
+		return SANITY_OK;
+	}
+	if (slow_uri_ok(v, false))
 		return SANITY_OK;
 	return SANITY_RURI_PARSE;
 }
@@ -472,9 +481,9 @@ display_ok(const struct naddr *na)
  * fr, when not NULL, gets the user and host when the fast path read them. */
 static enum sanity_fail
 check_naddr(struct sip_str v, enum sanity_fail f_scheme, enum sanity_fail f_parse,
-	    struct sip_from_read *fr)
+	    struct sip_uri_read *fr)
 {
-	struct sip_from_read parts = { .set = false };
+	struct sip_uri_read parts = { .set = false };
 	struct naddr na;
 	const char *rest;
 
@@ -614,7 +623,7 @@ sanity_check_read(const struct sip_msg *m, const struct config *cfg, struct sip_
 
 	if (rd) {
 		rd->cred.set = false;
-		rd->from.set = false;
+		rd->from.set = rd->to.set = rd->ruri.set = false;
 	}
 
 	/* sip_scan() accepts any SIP/x.y; only 2.0 is spoken. "SIP" is
@@ -648,7 +657,7 @@ sanity_check_read(const struct sip_msg *m, const struct config *cfg, struct sip_
 		return SANITY_MAX_FORWARDS;
 
 	if (m->is_request) {
-		f = check_ruri(m->ruri);
+		f = check_ruri(m->ruri, rd ? &rd->ruri : NULL);
 		if (f != SANITY_OK)
 			return f;
 	}
@@ -657,7 +666,7 @@ sanity_check_read(const struct sip_msg *m, const struct config *cfg, struct sip_
 	f = check_naddr(m->from, SANITY_FROM_SCHEME, SANITY_FROM_PARSE, rd ? &rd->from : NULL);
 	if (f != SANITY_OK)
 		return f;
-	f = check_naddr(m->to, SANITY_TO_SCHEME, SANITY_TO_PARSE, NULL);
+	f = check_naddr(m->to, SANITY_TO_SCHEME, SANITY_TO_PARSE, rd ? &rd->to : NULL);
 	if (f != SANITY_OK)
 		return f;
 	if (m->is_request) {

@@ -168,26 +168,28 @@ struct sip_cred_user {
 	char user[SIP_AUTH_USER_MAX];
 };
 /*
- * From's user and host as sanity_check_read() read them on its fast path
- * (set is false when it did not): a sip or sips URI of plain characters
- * only (no '%' to decode, no IPv6 reference), so the user as written and
- * the host lower-cased are what sip_extract_userhost() answers for the
- * whole From value. The user key takes them instead of reading From a
- * second time; test_credentials and fuzz_fastpath hold the two readings
- * to one answer.
+ * A From, To or request-URI as sanity_check_read() read it on its fast
+ * path (set is false when it did not): a sip or sips URI of plain
+ * characters only (no '%' to decode, no IPv6 reference). So for From the
+ * user as written and the host lower-cased are what
+ * sip_extract_userhost() answers for the whole value. The keys take these
+ * spans instead of reading the header a second time; test_credentials,
+ * test_enumtrack and fuzz_fastpath hold the two readings to one answer.
  */
-struct sip_from_read {
+struct sip_uri_read {
 	bool set;
-	struct sip_str user, host;
-	/* its tag parameter as authtrack's from_tag() finds it ({NULL, 0}
-	 * when it has none), for the transaction key */
+	struct sip_str user;     /* before '@'; empty when there is none */
+	struct sip_str host;
+	struct sip_str hostport; /* host and ":port", as written */
+	/* From only: its tag parameter as authtrack's from_tag() finds it
+	 * ({NULL, 0} when it has none), for the transaction key */
 	struct sip_str tag;
 };
-/* What sanity_check_read() read on its walk that the user key needs
- * again (meaningful when it returned SANITY_OK). */
+/* What sanity_check_read() read on its walk that the keys need again
+ * (meaningful when it returned SANITY_OK). */
 struct sip_read {
 	struct sip_cred_user cred;
-	struct sip_from_read from;
+	struct sip_uri_read from, to, ruri;
 };
 /* The request-URI's user and host, as sip_extract_userhost() does. */
 int sip_extract_uri_userhost(struct sip_str uri, char *user, size_t ulen, char *host, size_t hlen);

@@ -15,7 +15,8 @@
  *   - sanity_check() and sanity_check_read() give one answer;
  *   - the user key from sanity's reading of the credentials, and of From,
  *     equals the key read afresh from the message; so does the
- *     transaction key from sanity's reading of the From tag.
+ *     transaction key from sanity's reading of the From tag, and the
+ *     enumeration target from its reading of To and the request-URI.
  *
  * Input: byte 0 picks what the rest of the input becomes:
  *   bits 0-1   0 the From value, 1 the To value, 2 the request-URI,
@@ -35,6 +36,7 @@
 
 #include "authtrack.h"
 #include "config.h"
+#include "enumtrack.h"
 #include "log.h"
 #include "sanity.h"
 #include "sip.h"
@@ -53,6 +55,7 @@ enum { F_FROM, F_TO, F_RURI, F_CREDS };
 
 static struct config *g_cfg[2];
 static const struct hash_key g_hkey = { 0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL };
+static struct enumtab *g_enums;
 
 int
 LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -65,6 +68,8 @@ LLVMFuzzerInitialize(int *argc, char ***argv)
 	g_cfg[1] = config_new_default();
 	CHECK(g_cfg[0] != NULL && g_cfg[1] != NULL);
 	g_cfg[1]->reject_sqli_chars = true;
+	g_enums = enumtab_new(16, 16);
+	CHECK(g_enums != NULL);
 	return 0;
 }
 
@@ -193,10 +198,17 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	case F_TO:
 		if (m.n_to == 1 && m.to.len > 0)
 			check_naddr(m.to, f);
+		/* the enumeration target from sanity's reading of To */
+		if (f == SANITY_OK)
+			CHECK(enum_target_hash_read(g_enums, &m, &rd) ==
+			      enum_target_hash(g_enums, &m));
 		break;
 	case F_RURI:
-		if (f == SANITY_OK)
+		if (f == SANITY_OK) {
 			CHECK(sip_extract_uri_userhost(m.ruri, u, sizeof(u), h, sizeof(h)) == 0);
+			CHECK(enum_target_hash_read(g_enums, &m, &rd) ==
+			      enum_target_hash(g_enums, &m));
+		}
 		break;
 	case F_CREDS:
 		if (f != SANITY_OK)

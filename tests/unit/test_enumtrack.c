@@ -18,6 +18,8 @@
 #include "config.h"
 #include "enumtrack.h"
 #include "policy.h"
+#include "rng_harness.h"
+#include "sanity.h"
 #include "sip.h"
 #include "srctab.h"
 
@@ -309,6 +311,81 @@ Test(enumtab, display_name_does_not_hide_the_user)
 {
 	cr_assert_neq(target_of("\"x:y@z\" <sip:101@example.org>"),
 		      target_of("\"x:y@z\" <sip:102@example.org>"));
+}
+
+/*
+ * The policy takes the To and request-URI users from sanity's reading
+ * (enum_target_hash_read()) where sanity's fast path read them: for every
+ * request sanity passes, the target is the one enum_target_hash() reads
+ * for itself. Seeded mutations of To values and request-URIs: users and
+ * none, ports, parameters, display names with ':' and '@', sips, tel,
+ * IPv6, escapes.
+ */
+Test(enumtab, target_from_sanitys_reading_is_the_read_one, .timeout = 60)
+{
+	static const char *const tos[] = {
+		"<sip:100@example.org>",
+		"\"x\" <sip:100@Example.org:5060;transport=udp>;tag=9",
+		"sip:101@198.51.100.7;tag=1",
+		"<sip:example.org:5061;lr>",
+		"sip:example.org",
+		"<sips:alice.b@pbx.example.org>",
+		"<tel:+49-30-1>",
+		"<sip:d%41ve@example.org>",
+		"<sip:e@[2001:db8::1]>",
+		"Bob <sip:102@example.org>",
+	};
+	static const char *const ruris[] = {
+		"sip:100@example.org", "sip:example.org", "sip:100@198.51.100.1:5060",
+		"sips:a.b@example.org;transport=tls", "sip:example.org:5060;lr",
+		"tel:+4930123", "sip:x@[2001:db8::2]:5060",
+	};
+	static const char alpha[] = "\"<>@:;=%.[]-_ AZaz09!~*+";
+	uint64_t seed = 0x7a5e7a5e7a5eULL;
+	unsigned checked = 0, to_fast = 0, ruri_fast = 0;
+	char msg[1024], to[300], ruri[300];
+
+	for (int it = 0; it < 200000; it++) {
+		const char *t = tos[xorshift64_below(&seed, sizeof(tos) / sizeof(tos[0]))];
+		const char *r = ruris[xorshift64_below(&seed, sizeof(ruris) / sizeof(ruris[0]))];
+		char *v = xorshift64_below(&seed, 2) ? to : ruri;
+		size_t n;
+		struct sip_msg m;
+		struct sip_read rd;
+
+		snprintf(to, sizeof(to), "%s", t);
+		snprintf(ruri, sizeof(ruri), "%s", r);
+		n = strlen(v);
+		for (int e = (int)xorshift64_below(&seed, 4); e > 0 && n > 2; e--) {
+			size_t pos = xorshift64_below(&seed, (unsigned)n);
+
+			if (xorshift64_below(&seed, 2))
+				v[pos] = alpha[xorshift64_below(&seed, sizeof(alpha) - 1)];
+			else
+				memmove(v + pos, v + pos + 1, n-- - pos);
+		}
+		snprintf(msg, sizeof(msg), "INVITE %s SIP/2.0\r\n"
+			 "Via: SIP/2.0/UDP 203.0.113.1;branch=z9hG4bK1\r\n"
+			 "From: <sip:a@example.org>;tag=1\r\nTo: %s\r\n"
+			 "Call-ID: c%d\r\nCSeq: 1 INVITE\r\nContent-Length: 0\r\n\r\n",
+			 ruri, to, it);
+		if (sip_scan(msg, strlen(msg), &m, NULL) != 0 ||
+		    sanity_check_read(&m, NULL, &rd) != SANITY_OK)
+			continue;
+		checked++;
+		to_fast += rd.to.set;
+		ruri_fast += rd.ruri.set;
+		cr_assert_eq(enum_target_hash_read(g_t, &m, &rd), enum_target_hash(g_t, &m),
+			     "To %s, R-URI %s", to, ruri);
+	}
+	cr_log_info("enum target: %u requests sanity passed, To read %u, R-URI read %u",
+		    checked, to_fast, ruri_fast);
+	cr_assert_gt(checked, 50000);
+	/* both readings of each are exercised */
+	cr_assert_gt(to_fast, checked / 3);
+	cr_assert_gt(checked - to_fast, checked / 20);
+	cr_assert_gt(ruri_fast, checked / 3);
+	cr_assert_gt(checked - ruri_fast, checked / 20);
 }
 
 /* ---- through the policy ---- */
