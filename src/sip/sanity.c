@@ -303,16 +303,16 @@ fast_tel(const char *p, const char *e)
 	return fast_params(p, e, NULL);
 }
 
-/* The whole of [p, e) is one plain URI (with its parameters); fr and
- * tags as for fast_sip(). */
+/* The whole of [p, e) is one plain URI (with its parameters), whose
+ * scheme the caller read with uri_scheme() (kind, rest: once per URI, not
+ * twice); fr and tags as for fast_sip(). */
 static bool
-fast_uri(const char *p, const char *e, struct sip_uri_read *fr, bool tags)
+fast_uri(const char *p, const char *e, enum uri_kind kind, const char *rest,
+	 struct sip_uri_read *fr, bool tags)
 {
-	const char *rest;
-
 	if (e - p > SANITY_FAST_MAX)
 		return false;
-	switch (uri_scheme(p, e, &rest)) {
+	switch (kind) {
 	case URI_SIP:
 		return p < e && !is_lws(*p) && fast_sip(rest, e, fr, tags);
 	case URI_TEL:
@@ -398,7 +398,8 @@ fast_display(const struct naddr *na)
 
 /* A From/To value the fast path vouches for. */
 static bool
-fast_naddr(struct sip_str v, const struct naddr *na, struct sip_uri_read *fr)
+fast_naddr(struct sip_str v, const struct naddr *na, enum uri_kind kind, const char *rest,
+	   struct sip_uri_read *fr)
 {
 	const char *e = v.s + v.len;
 
@@ -412,8 +413,8 @@ fast_naddr(struct sip_str v, const struct naddr *na, struct sip_uri_read *fr)
 	if (na->uri_end - na->uri < 6)
 		return false;
 	if (!na->angle)
-		return fast_uri(na->uri, e, fr, true);
-	return fast_display(na) && fast_uri(na->uri, na->uri_end, fr, false) &&
+		return fast_uri(na->uri, e, kind, rest, fr, true);
+	return fast_display(na) && fast_uri(na->uri, na->uri_end, kind, rest, fr, false) &&
 	    fast_params(na->params, e, fr ? &fr->tag : NULL);
 }
 
@@ -442,11 +443,12 @@ static enum sanity_fail
 check_ruri(struct sip_str v, struct sip_uri_read *ur)
 {
 	struct sip_uri_read parts = { .set = false };
+	enum uri_kind kind;
 	const char *rest;
 
-	if (!present(v) || uri_scheme(v.s, v.s + v.len, &rest) == URI_BAD)
+	if (!present(v) || (kind = uri_scheme(v.s, v.s + v.len, &rest)) == URI_BAD)
 		return SANITY_RURI_SCHEME;
-	if (fast_uri(v.s, v.s + v.len, ur ? &parts : NULL, false)) {
+	if (fast_uri(v.s, v.s + v.len, kind, rest, ur ? &parts : NULL, false)) {
 		if (ur)
 			*ur = parts;
 		return SANITY_OK;
@@ -484,6 +486,7 @@ check_naddr(struct sip_str v, enum sanity_fail f_scheme, enum sanity_fail f_pars
 	    struct sip_uri_read *fr)
 {
 	struct sip_uri_read parts = { .set = false };
+	enum uri_kind kind;
 	struct naddr na;
 	const char *rest;
 
@@ -492,9 +495,13 @@ check_naddr(struct sip_str v, enum sanity_fail f_scheme, enum sanity_fail f_pars
 		if (!display_ok(&na) ||
 		    (!na.angle && memchr(v.s, '<', v.len) != NULL))
 			return f_parse;
-		if (uri_scheme(na.uri, na.uri_end, &rest) == URI_BAD)
+		/* the scheme lies in the URI's first five bytes: fast_uri()
+		 * reads the same one, whether the URI ends at uri_end or, for
+		 * an addr-spec, at the value's end */
+		kind = uri_scheme(na.uri, na.uri_end, &rest);
+		if (kind == URI_BAD)
 			return f_scheme;
-		if (fast_naddr(v, &na, fr ? &parts : NULL)) {
+		if (fast_naddr(v, &na, kind, rest, fr ? &parts : NULL)) {
 			if (fr)
 				*fr = parts;
 			return SANITY_OK;
