@@ -346,8 +346,9 @@ Test(credentials, keys_from_sanitys_from_are_the_read_ones, .timeout = 60)
 		"<sip:i@example.org>;tag;tag=z",
 		"<sip:j@example.org>",
 		"\"J\xc3\xbcrgen\" <sip:j@example.org>;tag=7",
-		"<sip:UUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUU"
-		"UUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUU@example.org>;tag=8",
+		/* a user longer than the key (one literal, in parentheses) */
+		("<sip:UUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUU"
+		 "UUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUUU@example.org>;tag=8"),
 	};
 	static const char alpha[] = "\"<>@:;=%.[]-_ AZaz09!~*+'\\,?&\t";
 	const struct hash_key hk = { 0x0123456789abcdefULL, 0xfedcba9876543210ULL };
