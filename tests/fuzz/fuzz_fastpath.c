@@ -132,6 +132,18 @@ build(char *msg, unsigned what, bool all_auth, const uint8_t *v, size_t n)
 	return len;
 }
 
+/* The user key from sanity's reading rd is the key read afresh. */
+static void
+check_user_key(const struct sip_msg *m, const struct sip_read *rd)
+{
+	static char k1[SIP_AUTH_USER_MAX + 64], k2[SIP_AUTH_USER_MAX + 64];
+	int r1 = auth_user_key(m, rd, k1, sizeof(k1));
+	int r2 = auth_user_key(m, NULL, k2, sizeof(k2));
+
+	CHECK(r1 == r2);
+	CHECK(r1 != 0 || strcmp(k1, k2) == 0);
+}
+
 /* A From/To value: the fast reading is libosip2's; what sanity passes,
  * libosip2 parses. */
 static void
@@ -154,7 +166,7 @@ check_naddr(struct sip_str v, enum sanity_fail f)
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static char msg[MSG_MAX], k1[SIP_AUTH_USER_MAX + 64], k2[SIP_AUTH_USER_MAX + 64];
+	static char msg[MSG_MAX];
 	static char u[OUT_MAX], h[OUT_MAX];
 	struct sip_read rd;
 	const struct config *cfg;
@@ -163,7 +175,6 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	unsigned what;
 	char *buf;
 	size_t len;
-	int r1, r2;
 
 	if (size < 1)
 		return 0;
@@ -189,10 +200,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			break;
 		/* From's user, host and tag as sanity read them give the
 		 * keys read afresh */
-		r1 = auth_user_key(&m, &rd, k1, sizeof(k1));
-		r2 = auth_user_key(&m, NULL, k2, sizeof(k2));
-		CHECK(r1 == r2);
-		CHECK(r1 != 0 || strcmp(k1, k2) == 0);
+		check_user_key(&m, &rd);
 		CHECK(txn_key_read(&g_hkey, &m, &rd) == txn_key(&g_hkey, &m));
 		break;
 	case F_TO:
@@ -211,12 +219,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		}
 		break;
 	case F_CREDS:
-		if (f != SANITY_OK)
-			break;
-		r1 = auth_user_key(&m, &rd, k1, sizeof(k1));
-		r2 = auth_user_key(&m, NULL, k2, sizeof(k2));
-		CHECK(r1 == r2);
-		CHECK(r1 != 0 || strcmp(k1, k2) == 0);
+		if (f == SANITY_OK)
+			check_user_key(&m, &rd);
 		break;
 	}
 	free(buf);

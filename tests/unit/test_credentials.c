@@ -285,14 +285,7 @@ Test(credentials, user_key_from_sanity_is_the_read_one, .timeout = 60)
 		int r1, r2;
 
 		memcpy(head, c, n + 1);
-		for (int e = rnd(4); e > 0 && n > 4; e--) {
-			size_t pos = rnd((unsigned)n - 2); /* keep the CRLF */
-
-			if (rnd(2))
-				head[pos] = alpha[rnd(sizeof(alpha) - 1)];
-			else
-				memmove(head + pos, head + pos + 1, n-- - pos);
-		}
+		xorshift64_mutate(&g_rng, head, n, 2 /* the CRLF */, alpha, sizeof(alpha) - 1);
 		snprintf(msg, sizeof(msg), "REGISTER sip:example.org SIP/2.0\r\n"
 			 "Via: SIP/2.0/UDP 203.0.113.1;branch=z9hG4bK1\r\n"
 			 "From: <sip:from%u@example.org>;tag=1\r\nTo: <sip:to@example.org>\r\n"
@@ -363,14 +356,7 @@ Test(credentials, keys_from_sanitys_from_are_the_read_ones, .timeout = 60)
 		int r1, r2;
 
 		memcpy(from, f, n + 1);
-		for (int e = rnd(4); e > 0 && n > 2; e--) {
-			size_t pos = rnd((unsigned)n);
-
-			if (rnd(2))
-				from[pos] = alpha[rnd(sizeof(alpha) - 1)];
-			else
-				memmove(from + pos, from + pos + 1, n-- - pos);
-		}
+		xorshift64_mutate(&g_rng, from, n, 0, alpha, sizeof(alpha) - 1);
 		snprintf(msg, sizeof(msg), "INVITE sip:200@example.org SIP/2.0\r\n"
 			 "Via: SIP/2.0/UDP 203.0.113.1;branch=z9hG4bK1\r\n"
 			 "From: %s\r\nTo: <sip:200@example.org>\r\n"

@@ -349,21 +349,12 @@ Test(enumtab, target_from_sanitys_reading_is_the_read_one, .timeout = 60)
 		const char *t = tos[xorshift64_below(&seed, sizeof(tos) / sizeof(tos[0]))];
 		const char *r = ruris[xorshift64_below(&seed, sizeof(ruris) / sizeof(ruris[0]))];
 		char *v = xorshift64_below(&seed, 2) ? to : ruri;
-		size_t n;
 		struct sip_msg m;
 		struct sip_read rd;
 
 		snprintf(to, sizeof(to), "%s", t);
 		snprintf(ruri, sizeof(ruri), "%s", r);
-		n = strlen(v);
-		for (int e = (int)xorshift64_below(&seed, 4); e > 0 && n > 2; e--) {
-			size_t pos = xorshift64_below(&seed, (unsigned)n);
-
-			if (xorshift64_below(&seed, 2))
-				v[pos] = alpha[xorshift64_below(&seed, sizeof(alpha) - 1)];
-			else
-				memmove(v + pos, v + pos + 1, n-- - pos);
-		}
+		xorshift64_mutate(&seed, v, strlen(v), 0, alpha, sizeof(alpha) - 1);
 		snprintf(msg, sizeof(msg), "INVITE %s SIP/2.0\r\n"
 			 "Via: SIP/2.0/UDP 203.0.113.1;branch=z9hG4bK1\r\n"
 			 "From: <sip:a@example.org>;tag=1\r\nTo: %s\r\n"
