@@ -376,30 +376,6 @@ failtab_count(const struct failtab *f)
 	return atomic_load_explicit(&f->total, memory_order_relaxed);
 }
 
-/*
- * From's user and host from sanity's reading: the user as written, the
- * host lower-cased, -ENOSPC where sip_extract_userhost() says it (a part
- * that does not fit its buffer), with both outputs empty.
- */
-static int
-from_read_userhost(const struct sip_uri_read *fr, char *user, size_t ulen, char *host,
-		   size_t hlen)
-{
-	if (fr->user.len >= ulen || fr->host.len >= hlen) {
-		user[0] = host[0] = '\0';
-		return -ENOSPC;
-	}
-	memcpy(user, fr->user.s, fr->user.len);
-	user[fr->user.len] = '\0';
-	for (uint32_t i = 0; i < fr->host.len; i++) {
-		char c = fr->host.s[i];
-
-		host[i] = (char)(c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c);
-	}
-	host[fr->host.len] = '\0';
-	return 0;
-}
-
 int
 auth_user_key(const struct sip_msg *m, const struct sip_read *rd, char *out, size_t len)
 {
@@ -414,7 +390,7 @@ auth_user_key(const struct sip_msg *m, const struct sip_read *rd, char *out, siz
 	 * without a second walk (this runs for every request while a user is
 	 * banned) */
 	if (rd && rd->from.set)
-		ret = from_read_userhost(&rd->from, fuser, sizeof(fuser), host, sizeof(host));
+		ret = sip_uri_read_userhost(&rd->from, fuser, sizeof(fuser), host, sizeof(host));
 	else
 		ret = sip_extract_userhost(m->from, fuser, sizeof(fuser), host, sizeof(host));
 	if (ret < 0)

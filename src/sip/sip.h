@@ -191,6 +191,11 @@ struct sip_read {
 	struct sip_cred_user cred;
 	struct sip_uri_read from, to, ruri;
 };
+/* The user and host of a From that sanity read (r->set): what
+ * sip_extract_userhost() answers for the whole value, without reading it
+ * again. 0 or -ENOSPC (both outputs empty). */
+int sip_uri_read_userhost(const struct sip_uri_read *r, char *user, size_t ulen, char *host,
+			  size_t hlen);
 /* The request-URI's user and host, as sip_extract_userhost() does. */
 int sip_extract_uri_userhost(struct sip_str uri, char *user, size_t ulen, char *host, size_t hlen);
 

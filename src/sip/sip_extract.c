@@ -351,6 +351,27 @@ ip6_put(const uint8_t a[16], char *host, size_t hlen)
  * tel:, odd characters), so that libosip2 decides exactly as before; 0 on
  * success, -ENOSPC when a part does not fit.
  */
+/*
+ * A user as written and a host lower-cased into the caller's buffers: a
+ * URI of plain characters, whose host has no IPv6 reference and whose
+ * user has no escape, reads as these two. -ENOSPC when either does not
+ * fit (what libosip2's path answers too).
+ */
+static int
+put_plain(const char *u, size_t ul, const char *h, size_t hl, char *user, size_t ulen,
+	  char *host, size_t hlen)
+{
+	if (ul >= ulen || hl >= hlen)
+		return -ENOSPC;
+	memcpy(user, u, ul);
+	user[ul] = '\0';
+	/* plain characters: ASCII case, no locale */
+	for (size_t i = 0; i < hl; i++)
+		host[i] = (char)(h[i] >= 'A' && h[i] <= 'Z' ? h[i] + ('a' - 'A') : h[i]);
+	host[hl] = '\0';
+	return 0;
+}
+
 int
 sip_extract_userhost_fast(struct sip_str v, char *user, size_t ulen, char *host, size_t hlen)
 {
@@ -449,20 +470,29 @@ sip_extract_userhost_fast(struct sip_str v, char *user, size_t ulen, char *host,
 		if (!simple_params(q, e))
 			return 1;
 	}
-	if ((size_t)(at ? at - uri : 0) >= ulen || (*h != '[' && (size_t)(he - h) >= hlen))
-		return -ENOSPC;
-	if (*h == '[' && ip6_put(a6, host, hlen) != 0)
+	if (*h != '[')
+		return put_plain(uri, at ? (size_t)(at - uri) : 0, h, (size_t)(he - h), user, ulen,
+				 host, hlen);
+	if ((size_t)(at ? at - uri : 0) >= ulen || ip6_put(a6, host, hlen) != 0)
 		return -ENOSPC;
 	if (at)
 		memcpy(user, uri, (size_t)(at - uri));
 	user[at ? at - uri : 0] = '\0';
-	if (*h == '[')
-		return 0;
-	/* the host holds simple characters only: ASCII case, no locale */
-	for (const char *q = h; q < he; q++)
-		host[q - h] = (char)(*q >= 'A' && *q <= 'Z' ? *q + ('a' - 'A') : *q);
-	host[he - h] = '\0';
 	return 0;
+}
+
+int
+sip_uri_read_userhost(const struct sip_uri_read *r, char *user, size_t ulen, char *host,
+		      size_t hlen)
+{
+	int ret = clear_outputs(user, ulen, host, hlen);
+
+	if (ret < 0)
+		return ret;
+	ret = put_plain(r->user.s, r->user.len, r->host.s, r->host.len, user, ulen, host, hlen);
+	if (ret < 0)
+		clear_outputs(user, ulen, host, hlen);
+	return ret;
 }
 
 int
