@@ -80,13 +80,7 @@ from_tag(struct sip_str from)
 }
 
 uint64_t
-txn_key(const struct hash_key *k, const struct sip_msg *m)
-{
-	return txn_key_read(k, m, NULL);
-}
-
-uint64_t
-txn_key_read(const struct hash_key *k, const struct sip_msg *m, const struct sip_read *rd)
+txn_key(const struct hash_key *k, const struct sip_msg *m, const struct sip_read *rd)
 {
 	struct sip_str tag;
 	struct hash_state hs;

@@ -53,11 +53,9 @@ void txntab_free(struct txntab *t);
 /* The transaction key of a request or of the reply to it under k (hash.h;
  * the caller's per-worker key), 0 when the message lacks what identifies a
  * transaction. */
-uint64_t txn_key(const struct hash_key *k, const struct sip_msg *m);
-/* The same, with the From tag sanity_check_read() read into rd when it
- * read From (the answer is the same; the request's walk is saved). */
-uint64_t txn_key_read(const struct hash_key *k, const struct sip_msg *m,
-		      const struct sip_read *rd);
+/* rd: what sanity_check_read() read of m (From's tag), or NULL to read it
+ * here (the answer is the same; a request's second walk is saved). */
+uint64_t txn_key(const struct hash_key *k, const struct sip_msg *m, const struct sip_read *rd);
 /* Remember the request m under key, from src, speaking for user (cut at
  * AUTH_USER_MAX - 1 bytes; its User-Agent, R-URI and Call-ID at
  * AUTH_STR_MAX - 1, unfolded), replacing the oldest or an expired way of

@@ -122,14 +122,7 @@ hash_user_read(struct hash_state *hs, const struct sip_uri_read *u)
 }
 
 uint64_t
-enum_target_hash(const struct enumtab *t, const struct sip_msg *m)
-{
-	return enum_target_hash_read(t, m, NULL);
-}
-
-uint64_t
-enum_target_hash_read(const struct enumtab *t, const struct sip_msg *m,
-		      const struct sip_read *rd)
+enum_target_hash(const struct enumtab *t, const struct sip_msg *m, const struct sip_read *rd)
 {
 	struct hash_state hs;
 	uint64_t h;

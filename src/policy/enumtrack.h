@@ -31,12 +31,11 @@ struct enumtab *enumtab_new(uint32_t max_txns, uint32_t max_sources);
 void enumtab_free(struct enumtab *t);
 
 /* A hash of the user a request targets (the To and request-URI user
- * parts, raw), under the table's key. */
-uint64_t enum_target_hash(const struct enumtab *t, const struct sip_msg *m);
-/* The same, with the To and request-URI parts sanity_check_read() read
- * into rd where it read them (the answer is the same). */
-uint64_t enum_target_hash_read(const struct enumtab *t, const struct sip_msg *m,
-			       const struct sip_read *rd);
+ * parts, raw), under the table's key. rd: what sanity_check_read() read
+ * of m (To and the request-URI), or NULL to read them here (the answer is
+ * the same). */
+uint64_t enum_target_hash(const struct enumtab *t, const struct sip_msg *m,
+			  const struct sip_read *rd);
 
 /* Start loading key's slots into the cache, ahead of enumtab_request(). */
 void enumtab_prefetch(const struct enumtab *t, uint64_t key);

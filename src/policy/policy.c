@@ -388,7 +388,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	bool creds = m->authorization.s || m->proxy_authorization.s;
 	bool want_txn = creds && p->txns && cfg->failed_auth_ban_enable;
 	bool want_enum = p->enums && cfg->enum_distinct_users && !trusted;
-	uint64_t key = want_txn || want_enum ? txn_key_read(&p->txn_hkey, m, &rd) : 0;
+	uint64_t key = want_txn || want_enum ? txn_key(&p->txn_hkey, m, &rd) : 0;
 
 	if (key && want_txn)
 		txntab_prefetch(p->txns, key);
@@ -464,7 +464,7 @@ policy_judge(struct policy *p, const struct addr *src, const uint8_t *payload,
 	}
 
 	if (want_enum && key) {
-		uint64_t target = enum_target_hash_read(p->enums, m, &rd);
+		uint64_t target = enum_target_hash(p->enums, m, &rd);
 
 		/* A decoy under a live probe's key would have its 404 counted
 		 * for a user already counted: malformed, as for credentials. */
@@ -552,7 +552,7 @@ policy_reply(struct policy *p, const struct sip_msg *m, uint64_t now_ms,
 	 * (expired, or forged) is ignored. */
 	if (m->is_request || m->status < 200)
 		return;
-	key = txn_key(&p->txn_hkey, m);
+	key = txn_key(&p->txn_hkey, m, NULL);
 	if (!key)
 		return;
 	if (p->enums && cfg->enum_distinct_users)

@@ -376,7 +376,7 @@ key_of(const char *from)
 		 "CSeq: 2 REGISTER\r\n"
 		 "Content-Length: 0\r\n\r\n", from);
 	cr_assert_eq(sip_scan(buf, strlen(buf), &m, NULL), 0, "%s", buf);
-	return txn_key(&k, &m);
+	return txn_key(&k, &m, NULL);
 }
 
 /* The From tag is found by jumping from one '"', '<', '>' or ';' to the

@@ -346,10 +346,10 @@ Test(hashflood, transactions_colliding_under_the_old_hash_do_not_evict)
 	/* The reimplementation is the old function: a check on its shape. */
 	cr_assert_eq(old_txn_key(ids[0]) & (sets - 1), old_txn_key(ids[15]) & (sets - 1));
 
-	guess = txn_key(&k, reg(ids[0]));
+	guess = txn_key(&k, reg(ids[0]), NULL);
 	txntab_put(tt, guess, 1000, &src, "alice@example.org", reg(ids[0]));
 	for (unsigned i = 1; i < 16; i++) {
-		keys[i] = txn_key(&k, reg(ids[i]));
+		keys[i] = txn_key(&k, reg(ids[i]), NULL);
 		txntab_put(tt, keys[i], 1000 + i, &src, "decoy@example.org", reg(ids[i]));
 	}
 	cr_expect(txntab_get(tt, guess, 2000, false, &t), "the guess was evicted");
