@@ -438,22 +438,17 @@ slow_uri_ok(struct sip_str v, bool name_addr)
 	return r == 0 || r == -ENOMEM;
 }
 
-/* ur, when not NULL, gets the user and host when the fast path read them. */
+/* ur, when not NULL, gets the user and host when the fast path read them
+ * (fast_sip() writes it only once the whole URI passed). */
 static enum sanity_fail
 check_ruri(struct sip_str v, struct sip_uri_read *ur)
 {
-	struct sip_uri_read parts = { .set = false };
 	enum uri_kind kind;
 	const char *rest;
 
 	if (!present(v) || (kind = uri_scheme(v.s, v.s + v.len, &rest)) == URI_BAD)
 		return SANITY_RURI_SCHEME;
-	if (fast_uri(v.s, v.s + v.len, kind, rest, ur ? &parts : NULL, false)) {
-		if (ur)
-			*ur = parts;
-		return SANITY_OK;
-	}
-	if (slow_uri_ok(v, false))
+	if (fast_uri(v.s, v.s + v.len, kind, rest, ur, false) || slow_uri_ok(v, false))
 		return SANITY_OK;
 	return SANITY_RURI_PARSE;
 }
@@ -480,7 +475,9 @@ display_ok(const struct naddr *na)
 }
 
 /* From or To: the scheme of the URI, then that the whole value parses.
- * fr, when not NULL, gets the user and host when the fast path read them. */
+ * fr, when not NULL, gets the user and host when the fast path read them;
+ * through a copy, because the header's parameters are judged after the
+ * URI wrote its part. */
 static enum sanity_fail
 check_naddr(struct sip_str v, enum sanity_fail f_scheme, enum sanity_fail f_parse,
 	    struct sip_uri_read *fr)
