@@ -266,6 +266,28 @@ Test(sip, methods)
 	cr_assert_str_eq(sip_flaw_name((enum sip_flaw)99), "?");
 }
 
+/* method_of_token() compares words that overlap: a difference at any
+ * byte of any method's name, in either overlapping half, must be seen. */
+Test(sip, method_names_differ_at_every_byte)
+{
+	for (int i = SIP_METHOD_INVITE; i < SIP_METHOD_OTHER; i++) {
+		const char *n = sip_method_name((enum sip_method)i);
+		size_t len = strlen(n);
+		char buf[16];
+
+		for (size_t at = 0; at < len; at++) {
+			for (const char *c = "AZaz09-.!"; *c; c++) {
+				if (*c == n[at])
+					continue;
+				memcpy(buf, n, len);
+				buf[at] = *c;
+				cr_assert_neq(sip_method_from_str(buf, len), (enum sip_method)i,
+					      "%.*s", (int)len, buf);
+			}
+		}
+	}
+}
+
 Test(sip, bad_start_lines)
 {
 	assert_flaw("INVITE sip:b SIP/2.0", SIP_FLAW_START_LINE); /* truncated */
