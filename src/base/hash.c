@@ -13,6 +13,7 @@
 
 #include <endian.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <string.h>
 #include <sys/random.h>
 
@@ -133,50 +134,40 @@ hash_u64x2(const struct hash_key *k, uint64_t a, uint64_t b)
 	return sip_final(&s);
 }
 
-void
-hash_start(struct hash_state *s, const struct hash_key *k)
-{
-	struct sip_state st;
-
-	sip_init(&st, k);
-	s->v0 = st.v0;
-	s->v1 = st.v1;
-	s->v2 = st.v2;
-	s->v3 = st.v3;
-	s->words = 0;
-}
-
-void
-hash_field(struct hash_state *s, const void *data, size_t len)
-{
-	const unsigned char *p = data;
-	struct sip_state st = { s->v0, s->v1, s->v2, s->v3 };
-	uint64_t last = 0;
-	size_t i, tail = len & 7;
-
-	sip_block(&st, (uint64_t)len);
-	for (i = 0; i + 8 <= len; i += 8)
-		sip_block(&st, load_le64(p + i));
-	if (tail) {
-		last = load_tail(p, len);
-		sip_block(&st, last);
-	}
-	s->words += 1 + (len + 7) / 8;
-	s->v0 = st.v0;
-	s->v1 = st.v1;
-	s->v2 = st.v2;
-	s->v3 = st.v3;
-}
-
 uint64_t
-hash_finish(struct hash_state *s)
+hash_fields(const struct hash_key *k, const struct hash_span *f, size_t n)
 {
-	struct sip_state st = { s->v0, s->v1, s->v2, s->v3 };
+	struct sip_state s;
+	uint64_t len[HASH_FIELDS_MAX] = { 0 }, words = 0;
+	bool big = false;
 
-	/* The word count in the top byte's place, as SipHash ends with the
-	 * length: a prefix of a longer input never hashes alike. */
-	sip_block(&st, s->words << 8 | 0xf1);
-	return sip_final(&st);
+	if (n > HASH_FIELDS_MAX)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		len[i] = f[i].len;
+		big |= f[i].len > 0xffff;
+	}
+	sip_init(&s, k);
+	if (!big) {
+		sip_block(&s, len[0] | len[1] << 16 | len[2] << 32 | len[3] << 48);
+	} else {
+		sip_block(&s, len[0] | len[1] << 32);
+		sip_block(&s, len[2] | len[3] << 32);
+	}
+	for (size_t i = 0; i < n; i++) {
+		const unsigned char *p = f[i].p;
+		size_t j, l = f[i].len;
+
+		for (j = 0; j + 8 <= l; j += 8)
+			sip_block(&s, load_le64(p + j));
+		if (l & 7)
+			sip_block(&s, load_tail(p, l));
+		words += (l + 7) / 8;
+	}
+	/* The count of fields and of words at the end, as SipHash ends with
+	 * the length: fewer fields, or a prefix, never hash alike. */
+	sip_block(&s, words << 16 | (uint64_t)n << 8 | (big ? 0xf2 : 0xf1));
+	return sip_final(&s);
 }
 
 int

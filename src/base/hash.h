@@ -39,20 +39,25 @@ uint64_t hash_u64x2(const struct hash_key *k, uint64_t a, uint64_t b);
 
 /*
  * A key made of several variable-length fields (a transaction is Call-ID,
- * CSeq and From tag), hashed in one pass without copying them together:
- * each field is absorbed as its length, then its bytes in 8-byte words
- * (the last one zero-padded). The length first makes the encoding
- * injective: ("ab", "c") and ("a", "bc") are different inputs. The result
- * is not hash_bytes() of anything; use the same calls on both sides.
+ * CSeq and From tag), hashed in one call without copying them together:
+ * the fields' lengths first, 16 bits each in one word (32 bits each in
+ * two when a field is longer than 65,535 bytes), then each field's bytes
+ * in 8-byte words (the last one zero-padded), then the field count. The
+ * lengths make the encoding injective: ("ab", "c") and ("a", "bc") are
+ * different inputs. One word for all the lengths, not one per field,
+ * because the verdict path hashes two such keys per message. The result
+ * is not hash_bytes() of anything; use the same fields on both sides.
  */
-struct hash_state {
-	uint64_t v0, v1, v2, v3;
-	uint64_t words; /* absorbed so far */
+#define HASH_FIELDS_MAX 4
+
+struct hash_span {
+	const void *p;
+	uint32_t len;
 };
 
-void hash_start(struct hash_state *s, const struct hash_key *k);
-void hash_field(struct hash_state *s, const void *data, size_t len);
-uint64_t hash_finish(struct hash_state *s);
+/* SipHash-1-3 of n fields under k. Callers pass a fixed count, at most
+ * HASH_FIELDS_MAX; a larger one is a bug and returns 0. */
+uint64_t hash_fields(const struct hash_key *k, const struct hash_span *f, size_t n);
 
 /*
  * A quick keyed mix of len bytes (a multiply and a shift per 8-byte word):

@@ -83,7 +83,7 @@ uint64_t
 txn_key(const struct hash_key *k, const struct sip_msg *m, const struct sip_read *rd)
 {
 	struct sip_str tag;
-	struct hash_state hs;
+	struct hash_span f[4];
 	uint64_t h;
 
 	if (!m->call_id.s || !m->cseq_ok || !m->from.s)
@@ -92,14 +92,12 @@ txn_key(const struct hash_key *k, const struct sip_msg *m, const struct sip_read
 	 * transaction in it, so an attacker who could compute it could aim
 	 * requests at one set or forge a match for another's record. */
 	tag = rd && rd->from.set ? rd->from.tag : from_tag(m->from);
-	hash_start(&hs, k);
-	hash_field(&hs, m->call_id.s, m->call_id.len);
-	hash_field(&hs, &m->cseq_num, sizeof(m->cseq_num));
-	hash_field(&hs, m->cseq_method_name.s ? m->cseq_method_name.s : "",
-		   m->cseq_method_name.len);
-	if (tag.s)
-		hash_field(&hs, tag.s, tag.len);
-	h = hash_finish(&hs);
+	f[0] = (struct hash_span){ m->call_id.s, m->call_id.len };
+	f[1] = (struct hash_span){ &m->cseq_num, sizeof(m->cseq_num) };
+	f[2] = (struct hash_span){ m->cseq_method_name.s ? m->cseq_method_name.s : "",
+				   m->cseq_method_name.len };
+	f[3] = (struct hash_span){ tag.s, tag.len };
+	h = hash_fields(k, f, tag.s ? 4 : 3);
 	return h ? h : 1;
 }
 

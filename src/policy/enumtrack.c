@@ -81,11 +81,11 @@ enumtab_free(struct enumtab *t)
 	free(t);
 }
 
-/* Absorb the user part of a name-addr or URI span into hs: after the
- * display name (a '<' outside quotes), after the scheme's ':', up to '@'.
- * Raw bytes: the hash only tells users apart. */
-static void
-hash_user(struct hash_state *hs, struct sip_str v)
+/* The user part of a name-addr or URI span: after the display name (a
+ * '<' outside quotes), after the scheme's ':', up to '@'. Raw bytes: the
+ * hash only tells users apart. */
+static struct hash_span
+user_span(struct sip_str v)
 {
 	uint32_t i = 0, start = 0, end;
 	bool quoted = false;
@@ -108,23 +108,23 @@ hash_user(struct hash_state *hs, struct sip_str v)
 	c = memchr(v.s + start, ':', v.len - start);
 	i = c ? (uint32_t)(c - v.s) + 1 : start;
 	end = (uint32_t)(sip_find4(v.s + i, v.s + v.len, '@', '>', ';', ';') - v.s);
-	hash_field(hs, v.s + i, end - i);
+	return (struct hash_span){ v.s + i, end - i };
 }
 
-/* What hash_user() absorbs for a URI sanity read: the user, or with none
- * the host and port (hash_user() stops at '>' or ';' there). */
-static void
-hash_user_read(struct hash_state *hs, const struct sip_uri_read *u)
+/* What user_span() gives for a URI sanity read: the user, or with none
+ * the host and port (user_span() stops at '>' or ';' there). */
+static struct hash_span
+user_span_read(const struct sip_uri_read *u)
 {
 	struct sip_str s = u->user.len ? u->user : u->hostport;
 
-	hash_field(hs, s.s, s.len);
+	return (struct hash_span){ s.s, s.len };
 }
 
 uint64_t
 enum_target_hash(const struct enumtab *t, const struct sip_msg *m, const struct sip_read *rd)
 {
-	struct hash_state hs;
+	struct hash_span f[2] = { { "", 0 }, { "", 0 } };
 	uint64_t h;
 
 	if (!m->to.s && !m->ruri.s)
@@ -133,18 +133,15 @@ enum_target_hash(const struct enumtab *t, const struct sip_msg *m, const struct 
 	 * (INVITE and OPTIONS are routed by it): a prober varying either is a
 	 * new target. Keyed: with a known hash a prober could pick spellings
 	 * of its targets that all count as one. */
-	hash_start(&hs, &t->key);
 	if (rd && rd->to.set)
-		hash_user_read(&hs, &rd->to);
+		f[0] = user_span_read(&rd->to);
 	else if (m->to.s)
-		hash_user(&hs, m->to);
-	else
-		hash_field(&hs, "", 0);
+		f[0] = user_span(m->to);
 	if (rd && rd->ruri.set)
-		hash_user_read(&hs, &rd->ruri);
+		f[1] = user_span_read(&rd->ruri);
 	else if (m->ruri.s)
-		hash_user(&hs, m->ruri);
-	h = hash_finish(&hs);
+		f[1] = user_span(m->ruri);
+	h = hash_fields(&t->key, f, m->ruri.s ? 2 : 1);
 	return h ? h : 1;
 }
 

@@ -93,22 +93,72 @@ Test(hash, random_keys_differ)
 static uint64_t
 fields2(const struct hash_key *k, const char *a, const char *b)
 {
-	struct hash_state s;
+	struct hash_span f[2] = { { a, (uint32_t)strlen(a) }, { b, (uint32_t)strlen(b) } };
 
-	hash_start(&s, k);
-	hash_field(&s, a, strlen(a));
-	hash_field(&s, b, strlen(b));
-	return hash_finish(&s);
+	return hash_fields(k, f, 2);
 }
 
 Test(hash, fields_are_delimited)
 {
 	struct hash_key k = ref_key(), k2 = { 1, 2 };
+	struct hash_span one = { "a", 1 };
 
 	/* The same calls give the same value; moving a field boundary, a
-	 * longer field or another key give another. */
+	 * longer field, another key, or fewer fields give another. */
 	cr_assert_eq(fields2(&k, "call-id-1", "tag"), fields2(&k, "call-id-1", "tag"));
 	cr_assert_neq(fields2(&k, "ab", "c"), fields2(&k, "a", "bc"));
 	cr_assert_neq(fields2(&k, "abcdefgh", ""), fields2(&k, "abcdefg", "h"));
+	cr_assert_neq(fields2(&k, "abcdefgh", ""), fields2(&k, "", "abcdefgh"));
 	cr_assert_neq(fields2(&k, "call-id-1", "tag"), fields2(&k2, "call-id-1", "tag"));
+	cr_assert_neq(fields2(&k, "a", ""), hash_fields(&k, &one, 1));
+	/* a padding byte is not a byte of the field */
+	struct hash_span p3[2] = { { "abc", 3 }, { "d", 1 } };
+	struct hash_span p4[2] = { { "abc\0", 4 }, { "d", 1 } };
+
+	cr_assert_neq(hash_fields(&k, p3, 2), hash_fields(&k, p4, 2));
+}
+
+/* Every split of one byte string into up to four fields hashes apart
+ * (lengths in one word up to 65,535 bytes a field): 12 bytes, all 455
+ * ways to cut them into four. */
+Test(hash, every_split_differs)
+{
+	struct hash_key k = ref_key();
+	const char *s = "0123456789ab";
+	uint64_t seen[455];
+	size_t n = 0;
+
+	for (uint32_t a = 0; a <= 12; a++)
+		for (uint32_t b = a; b <= 12; b++)
+			for (uint32_t c = b; c <= 12; c++) {
+				struct hash_span f[4] = {
+					{ s, a }, { s + a, b - a }, { s + b, c - b }, { s + c, 12 - c },
+				};
+
+				seen[n] = hash_fields(&k, f, 4);
+				for (size_t i = 0; i < n; i++)
+					cr_assert_neq(seen[i], seen[n], "split %u %u %u", a, b, c);
+				n++;
+			}
+	cr_assert_eq(n, 455);
+}
+
+/* A field over 65,535 bytes takes the lengths' two-word form: the same
+ * bytes split at 65,535 and 65,536 still differ, and both differ from a
+ * field of the short form. */
+Test(hash, long_fields_keep_their_lengths)
+{
+	struct hash_key k = ref_key();
+	static char big[70000];
+	struct hash_span a[2] = { { big, 65535 }, { big + 65535, 2 } };
+	struct hash_span b[2] = { { big, 65536 }, { big + 65536, 1 } };
+	struct hash_span c[2] = { { big, 65537 }, { big + 65537, 0 } };
+	struct hash_span many[HASH_FIELDS_MAX + 1] = { { "", 0 } };
+
+	memset(big, 'x', sizeof(big));
+	cr_assert_neq(hash_fields(&k, a, 2), hash_fields(&k, b, 2));
+	cr_assert_neq(hash_fields(&k, b, 2), hash_fields(&k, c, 2));
+	cr_assert_neq(hash_fields(&k, a, 2), hash_fields(&k, c, 2));
+	cr_assert_eq(hash_fields(&k, b, 2), hash_fields(&k, b, 2));
+	cr_assert_eq(hash_fields(&k, many, HASH_FIELDS_MAX + 1), 0);
 }
