@@ -76,19 +76,26 @@ load_le64(const unsigned char *p)
 /*
  * The last len & 7 bytes of [p, p+len), little-endian in the low bytes of
  * a word (len & 7 > 0). When the key has eight bytes or more, one load of
- * its last eight shifted down; a shorter key is read byte by byte.
+ * its last eight shifted down. A shorter key is read in two loads that
+ * overlap (the bytes both hold are the same, so OR-ing them is exact):
+ * the byte loop this replaced was a tenth of the hashing, for the 3- and
+ * 4-byte fields (a user, a CSeq number) the verdict path hashes.
  */
 static inline uint64_t
 load_tail(const unsigned char *p, size_t len)
 {
 	size_t tail = len & 7;
-	uint64_t v = 0;
+	uint32_t lo, hi;
 
 	if (len >= 8)
 		return load_le64(p + len - 8) >> (8 * (8 - tail));
-	for (size_t j = 0; j < tail; j++)
-		v |= (uint64_t)p[j] << (8 * j);
-	return v;
+	if (len >= 4) {
+		memcpy(&lo, p, 4);
+		memcpy(&hi, p + len - 4, 4);
+		return (uint64_t)le32toh(lo) | (uint64_t)le32toh(hi) << (8 * (len - 4));
+	}
+	return (uint64_t)p[0] | (uint64_t)p[len / 2] << (8 * (len / 2)) |
+	       (uint64_t)p[len - 1] << (8 * (len - 1));
 }
 
 uint64_t
