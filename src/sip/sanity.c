@@ -403,9 +403,9 @@ fast_naddr(struct sip_str v, const struct naddr *na, enum uri_kind kind, const c
 {
 	const char *e = v.s + v.len;
 
-	/* a fold or a tab means unfolding first: libosip2's job */
-	if (v.len > SANITY_FAST_MAX || memchr(v.s, '\n', v.len) != NULL ||
-	    memchr(v.s, '\t', v.len) != NULL)
+	/* a fold or a tab means unfolding first: libosip2's job (one
+	 * search for both: two libc calls were a tenth of this check) */
+	if (v.len > SANITY_FAST_MAX || sip_find2(v.s, e, '\n', '\t') != e)
 		return false;
 	/* osip_from_parse() wants at least six bytes of URI ("sip:h"
 	 * in angle brackets or before a parameter is refused); such values
