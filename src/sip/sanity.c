@@ -145,7 +145,7 @@ uri_scheme(const char *p, const char *e, const char **rest)
 	const char *c;
 	size_t n;
 
-	while (p < e && is_lws(*p))
+	while (p < e && sip_is_lws(*p))
 		p++;
 	/* Only a scheme of three or four letters is good, so its colon is
 	 * looked for there and not along the whole URI. */
@@ -314,9 +314,9 @@ fast_uri(const char *p, const char *e, enum uri_kind kind, const char *rest,
 		return false;
 	switch (kind) {
 	case URI_SIP:
-		return p < e && !is_lws(*p) && fast_sip(rest, e, fr, tags);
+		return p < e && !sip_is_lws(*p) && fast_sip(rest, e, fr, tags);
 	case URI_TEL:
-		return p < e && !is_lws(*p) && fast_tel(rest, e);
+		return p < e && !sip_is_lws(*p) && fast_tel(rest, e);
 	default:
 		return false;
 	}
@@ -330,7 +330,7 @@ sanity_split_naddr(const char *p, const char *e, bool list, struct naddr *na)
 	const char *q;
 
 	memset(na, 0, sizeof(*na));
-	while (p < e && is_lws(*p))
+	while (p < e && sip_is_lws(*p))
 		p++;
 	if (p < e && *p == '"') {
 		q = sanity_skip_quoted(p, e);
@@ -339,7 +339,7 @@ sanity_split_naddr(const char *p, const char *e, bool list, struct naddr *na)
 		na->disp = p + 1;
 		na->disp_end = q - 1;
 		na->quoted = true;
-		for (p = q; p < e && is_lws(*p); p++)
+		for (p = q; p < e && sip_is_lws(*p); p++)
 			;
 		if (p == e || *p != '<')
 			return false;
@@ -351,7 +351,7 @@ sanity_split_naddr(const char *p, const char *e, bool list, struct naddr *na)
 		if (q < e && *q == '<') {
 			na->disp = p;
 			for (na->disp_end = q; na->disp_end > p &&
-			    is_lws(na->disp_end[-1]); na->disp_end--)
+			    sip_is_lws(na->disp_end[-1]); na->disp_end--)
 				;
 			p = q;
 		}
@@ -468,7 +468,7 @@ display_ok(const struct naddr *na)
 	if (na->quoted)
 		return true;
 	for (p = na->disp; p < na->disp_end; p++)
-		if (!fast_tok(*p) && !is_lws(*p) && (uint8_t)*p < 0x80 &&
+		if (!fast_tok(*p) && !sip_is_lws(*p) && (uint8_t)*p < 0x80 &&
 		    *p != '%' && *p != '`' && *p != '\'')
 			return false;
 	return true;
@@ -529,9 +529,9 @@ creds_ok(struct sip_str v, struct sip_cred_user *cu)
 	const char *p = v.s, *e = v.s + v.len;
 	size_t n;
 
-	while (p < e && is_lws(*p))
+	while (p < e && sip_is_lws(*p))
 		p++;
-	if (e - p < 7 || !ascii_case_eq(p, "digest", 6) || !is_lws(p[6])) {
+	if (e - p < 7 || !ascii_case_eq(p, "digest", 6) || !sip_is_lws(p[6])) {
 		/* sip_extract_auth_username() refuses another scheme */
 		if (cu)
 			*cu = (struct sip_cred_user){ .set = true, .ret = -EINVAL };

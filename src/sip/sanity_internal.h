@@ -19,13 +19,6 @@
 #include "sanity.h"
 #include "sip.h"
 
-/* Linear whitespace inside a span: SP, HT and the CR/LF of a fold. */
-static inline bool
-is_lws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /* Present with a non-empty value: an empty Call-ID is as good as none. */
 static inline bool
 present(struct sip_str v)

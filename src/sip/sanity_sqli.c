@@ -82,9 +82,9 @@ sqli_contact(const char *p, const char *e)
 	bool angle;
 
 	while (p < e) {
-		while (p < e && (is_lws(*p) || *p == ','))
+		while (p < e && (sip_is_lws(*p) || *p == ','))
 			p++;
-		if (p == e || (*p == '*' && (p + 1 == e || is_lws(p[1]))))
+		if (p == e || (*p == '*' && (p + 1 == e || sip_is_lws(p[1]))))
 			return false;
 		for (s = p, angle = false; p < e && (angle || *p != ','); p++) {
 			if (*p == '"') {

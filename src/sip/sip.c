@@ -511,13 +511,6 @@ header_slot(struct sip_msg *m, const char *p, size_t n, uint8_t **cnt)
 	return NULL;
 }
 
-/* Linear whitespace inside a span: SP, HT and the CR/LF of a fold. */
-static inline int
-is_lws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 /*
  * Decimal digits [p, e) -> *v. Fails on no digits or a value above 2^31-1;
  * stops accumulating once over the cap so a long run cannot overflow.
@@ -549,11 +542,11 @@ parse_cseq(struct sip_msg *m, const char *end)
 		return;
 	e = p + m->cseq.len;
 	p = parse_uint31(p, e, &m->cseq_num);
-	if (p == NULL || p == e || !is_lws(*p)) {
+	if (p == NULL || p == e || !sip_is_lws(*p)) {
 		m->cseq_num = 0;
 		return;
 	}
-	while (p < e && is_lws(*p))
+	while (p < e && sip_is_lws(*p))
 		p++;
 	mp = p;
 	if (mp == e || !sip_tok_all(mp, e, end)) {
@@ -708,7 +701,7 @@ sip_scan(const char *buf, size_t len, struct sip_msg *m, enum sip_flaw *flaw)
 	/* RFC 5626 keep-alives: CRLFs before a start line are skipped. */
 	while (p < end && (*p == '\r' || *p == '\n'))
 		p++;
-	for (q = p; q < end && is_lws(*q); q++)
+	for (q = p; q < end && sip_is_lws(*q); q++)
 		;
 	if (q == end)
 		return fail(flaw, SIP_FLAW_EMPTY);

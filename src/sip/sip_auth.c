@@ -17,16 +17,10 @@
 #include "asciicase.h"
 #include "sip.h"
 
-static inline bool
-is_lws(char c)
-{
-	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
-}
-
 static const char *
 skip_lws(const char *p, const char *e)
 {
-	while (p < e && is_lws(*p))
+	while (p < e && sip_is_lws(*p))
 		p++;
 	return p;
 }
@@ -82,7 +76,7 @@ sip_extract_auth_params(struct sip_str v, struct sip_auth_param *ps, unsigned n)
 		return -EINVAL;
 	e = p + v.len;
 	p = skip_lws(p, e);
-	if (e - p < 7 || !ascii_case_eq(p, "Digest", 6) || !is_lws(p[6]))
+	if (e - p < 7 || !ascii_case_eq(p, "Digest", 6) || !sip_is_lws(p[6]))
 		return -EINVAL;
 	p = skip_lws(p + 6, e);
 	while (p < e) {
@@ -112,7 +106,7 @@ sip_extract_auth_params(struct sip_str v, struct sip_auth_param *ps, unsigned n)
 			}
 			ve = p++;
 		} else {
-			for (vs = p; p < e && !is_lws(*p) && *p != ',' && *p != '"'; p++)
+			for (vs = p; p < e && !sip_is_lws(*p) && *p != ',' && *p != '"'; p++)
 				;
 			ve = p;
 			if (vs == ve)

@@ -9,10 +9,20 @@
  * everywhere; they only differ in speed.
  */
 
+#include <stdbool.h>
 #include <stdint.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
+
+/* Linear whitespace inside a header value: SP, HT and the CR/LF of a
+ * fold (RFC 3261 25.1), for every reader of values (sip.c, sanity,
+ * sip_auth). */
+static inline bool
+sip_is_lws(char c)
+{
+	return c == ' ' || c == '\t' || c == '\r' || c == '\n';
+}
 
 /* Nonzero for the RFC 3261 token characters (method and header names,
  * auth-param names): one table for every reader of them (sip.c). */
