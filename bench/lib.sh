@@ -437,6 +437,23 @@ polscale() {
 	return $rc
 }
 
+# polscale_cold COUNT MB: the legit mix judged by one worker that writes MB
+# MiB between two messages (swb-polscale cold:MB), each message timed
+# alone: the policy with its code and tables out of the caches, as the
+# latency test's packets find it. Prints "p50_ns p90_ns".
+polscale_cold() {
+	local n=$1 mb=$2 pcap=$RUN/cold.pcap o rc=0
+	"$BIN/swb-gen" --dst "$DST4" --rate 100000 --count "$n" --pcap "$pcap" >/dev/null || rc=1
+	if [ $rc = 0 ] && o=$("$SWPOLSCALE" "$CFG" "$pcap" 1 "cold:$mb") &&
+		[ "$(kv pass "$o")" = "$n" ]; then
+		echo "$(kv cold_p50_ns "$o") $(kv cold_p90_ns "$o")"
+	else
+		rc=1
+	fi
+	rm -f "$pcap"
+	return $rc
+}
+
 # shapes_run ARGS: bench/shapes.py with this build's replay and the bench
 # config (captures in the run dir, removed by it); shapes_count: how many
 # shapes it judges.

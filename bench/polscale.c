@@ -23,20 +23,34 @@
  * the whole policy. The addresses are only numbers in memory; nothing is
  * sent.
  *
- * Usage: swb-polscale CONFIG CAPTURE THREADS [new4]
+ * With "cold:MB", each worker writes one byte in every 64-byte line of a
+ * buffer of MB MiB (small pages) before each message, and times each
+ * message alone: the policy as a packet finds it after a quiet spell, its
+ * code, tables and stack pushed out of the caches (and its pages out of
+ * the TLB) by whatever ran in between. This is the part of the latency
+ * target's gap (issue 19: added latency at 10k/s) that a policy change can
+ * move; the live bench measures the same thing with the kernel around it,
+ * and with noise. MB of about the last-level cache sends everything to
+ * memory; the wall and CPU times then count the evictions too.
+ *
+ * Usage: swb-polscale CONFIG CAPTURE THREADS [new4] [cold:MB]
  *   CAPTURE: a pcap or pcapng file (swb-gen --pcap writes one), at most
  *   2,000,000 packets
  * Output (one line): threads=N packets=P pass=X drop=Y wall_ms=W cpu_ms=C
  *   thread_cpu_ms=c1,c2,... shares=n1,n2,... sources=S
- *   (wall: first worker start to last worker end; S: sources tracked at the end)
+ *   [cold_mb=M cold_p10_ns=A cold_p50_ns=B cold_p90_ns=C]
+ *   (wall: first worker start to last worker end; S: sources tracked at the
+ *   end; cold_*: each message's own time, over all workers' messages)
  */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 
 #include "authtrack.h"
@@ -83,6 +97,11 @@ struct worker {
 	double cpu_ms;
 	struct timespec t0, t1;
 	pthread_barrier_t *go;
+	/* cold:MB: the buffer written between messages, and each message's
+	 * time (ns) */
+	volatile uint8_t *evict;
+	size_t evict_len;
+	uint32_t *cold_ns, n_cold;
 };
 
 static double
@@ -167,15 +186,73 @@ work(void *arg)
 	for (uint32_t i = 0; i < w->n; i++) {
 		struct packet_info pi;
 		struct verdict_result res;
+		struct timespec a, b;
 
+		if (w->evict) {
+			for (size_t j = 0; j < w->evict_len; j += 64)
+				w->evict[j] = (uint8_t)(i + j);
+			clock_gettime(CLOCK_MONOTONIC, &a);
+		}
 		if (packet_parse(w->pkts[i].data, w->pkts[i].len, &pi) != PACKET_OK)
 			continue;
 		verdict_packet(&w->vc, &pi, true, w->pkts[i].ms, &res);
+		if (w->evict) {
+			double ns;
+
+			clock_gettime(CLOCK_MONOTONIC, &b);
+			ns = ms_between(&a, &b) * 1e6;
+			w->cold_ns[w->n_cold++] = ns >= UINT32_MAX ? UINT32_MAX : (uint32_t)ns;
+		}
 	}
 	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &c1);
 	clock_gettime(CLOCK_MONOTONIC, &w->t1);
 	w->cpu_ms = ms_between(&c0, &c1);
 	return NULL;
+}
+
+/* Small pages on purpose: what runs between two packets pushes the
+ * policy's pages out of the TLB too. */
+static int
+cold_alloc(struct worker *w, size_t len, uint32_t n)
+{
+	void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (m == MAP_FAILED)
+		return -1;
+	(void)madvise(m, len, MADV_NOHUGEPAGE);
+	w->evict = m;
+	w->evict_len = len;
+	w->cold_ns = malloc((n ? n : 1) * sizeof(*w->cold_ns));
+	return w->cold_ns ? 0 : -1;
+}
+
+static int
+cmp_u32(const void *a, const void *b)
+{
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* cold:MB: every worker's message times, merged; p10, p50 and p90. */
+static void
+print_cold(const struct worker *ws, unsigned nt, size_t mb)
+{
+	uint32_t *all, n = 0;
+
+	for (unsigned t = 0; t < nt; t++)
+		n += ws[t].n_cold;
+	if (n == 0 || !(all = malloc(n * sizeof(*all))))
+		return;
+	n = 0;
+	for (unsigned t = 0; t < nt; t++) {
+		memcpy(all + n, ws[t].cold_ns, ws[t].n_cold * sizeof(*all));
+		n += ws[t].n_cold;
+	}
+	qsort(all, n, sizeof(*all), cmp_u32);
+	printf(" cold_mb=%zu cold_p10_ns=%u cold_p50_ns=%u cold_p90_ns=%u", mb, all[n / 10],
+	       all[n / 2], all[n * 9 / 10]);
+	free(all);
 }
 
 /*
@@ -305,12 +382,23 @@ main(int argc, char **argv)
 	struct timespec t0, t1;
 	uint64_t pass = 0, drop = 0, sources = 0;
 	double cpu = 0;
+	bool new4 = false;
+	long cold_mb = 0;
+	char *e;
 	int r;
 
-	if (argc < 4 || argc > 5 || (nt = (unsigned)atoi(argv[3])) < 1 || nt > MAX_THREADS ||
-	    (argc == 5 && strcmp(argv[4], "new4") != 0)) {
-		fprintf(stderr, "usage: swb-polscale CONFIG CAPTURE THREADS(1..%d) [new4]\n",
-			MAX_THREADS);
+	for (int i = 4; i < argc; i++) {
+		if (strcmp(argv[i], "new4") == 0)
+			new4 = true;
+		else if (strncmp(argv[i], "cold:", 5) == 0 &&
+			 (cold_mb = strtol(argv[i] + 5, &e, 10)) >= 1 && cold_mb <= 1024 && !*e)
+			continue;
+		else
+			argc = 0;	/* usage */
+	}
+	if (argc < 4 || argc > 6 || (nt = (unsigned)atoi(argv[3])) < 1 || nt > MAX_THREADS) {
+		fprintf(stderr, "usage: swb-polscale CONFIG CAPTURE THREADS(1..%d) [new4] "
+			"[cold:MB(1..1024)]\n", MAX_THREADS);
 		return 2;
 	}
 	if (config_load_file(argv[1], &cfg, stderr) < 0)
@@ -321,7 +409,7 @@ main(int argc, char **argv)
 				r ? strerror(-r) : "no IP packets");
 		return 1;
 	}
-	if (argc == 5)
+	if (new4)
 		new_sources(all, n);
 	bans = bantab_new(cfg->max_bans);
 	fails = failtab_new(cfg->max_auth_users);
@@ -352,6 +440,10 @@ main(int argc, char **argv)
 		}
 		w->vc = (struct verdict_core){ .pol = &w->pol, .tcp = w->tcp, .hooks = &hooks,
 					       .arg = w };
+		if (cold_mb && cold_alloc(w, (size_t)cold_mb << 20, n) < 0) {
+			fprintf(stderr, "swb-polscale: out of memory\n");
+			return 1;
+		}
 	}
 	for (uint32_t i = 0; i < n; i++) {
 		struct worker *w = &ws[pick(&all[i], nt)];
@@ -406,7 +498,10 @@ main(int argc, char **argv)
 		srctab_get_stats(ws[t].pol.src, &st);
 		sources += st.used;
 	}
-	printf(" sources=%llu\n", (unsigned long long)sources);
+	printf(" sources=%llu", (unsigned long long)sources);
+	if (cold_mb)
+		print_cold(ws, nt, (size_t)cold_mb);
+	printf("\n");
 	for (unsigned t = 0; t < nt; t++) {
 		srctab_free(ws[t].pol.src);
 		txntab_free(ws[t].pol.txns);
@@ -414,6 +509,9 @@ main(int argc, char **argv)
 		tcptab_free(ws[t].tcp);
 		free(ws[t].pkts);
 		free(ws[t].bytes);
+		free(ws[t].cold_ns);
+		if (ws[t].evict)
+			munmap((void *)ws[t].evict, ws[t].evict_len);
 	}
 	pthread_barrier_destroy(&go);
 	bantab_free(bans);

@@ -226,6 +226,9 @@ if [ "$MODE" = smoke ]; then
 	ps=$(polscale 2000 1)
 	[[ $ps =~ ^polscale_rep1=2000,2000,[0-9.]+,[0-9.]+,2000,[0-9.]+,[0-9.]+,2000,[0-9.]+,2000$ ]]
 	check "the policy on one and two workers, and from new IPv4 sources (swb-polscale), passes the legit mix" $? "${ps:-no output}"
+	pc=$(polscale_cold 500 1)
+	[[ $pc =~ ^[0-9]+\ [0-9]+$ ]]
+	check "the policy on cold caches (swb-polscale cold:1) passes the mix and times each message" $? "${pc:-no output}"
 	# Captures only, no packets: every shape an attacker may choose is
 	# judged and passes (each is well-formed SIP a server takes).
 	shapes_run --count 200 --reps 1 --no-callgrind >"$RUN/shapes.out" 2>&1
