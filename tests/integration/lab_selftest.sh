@@ -166,6 +166,29 @@ lab_check "flood 200/s for 2 s reaches Kamailio (v4)" check_flood
 lab_check "flood 100/s for 1 s reaches Kamailio (v6)" check_flood6
 lab_check "garbage is survived, OPTIONS still answered" check_garbage
 
+# ---- one lab at a time: a second one with the same prefix (another
+# suite, tools/lab.sh) waits for this one, and its lab_down leaves this
+# one's namespaces alone
+check_second_lab_waits() {
+	local out
+	if out=$(LAB_LOCK_WAIT=2 bash -c '. "$SIPWARDEN_SRC/tests/lab/lab.sh"; lab_lock' 2>&1); then
+		echo "a second lab took the lock this one holds: $out"
+		return 1
+	fi
+	echo "$out"
+	grep -q "is running here: waiting" <<<"$out" &&
+		grep -q "still held by PID $$" <<<"$out"
+}
+check_second_down_leaves_ours() {
+	bash -c '. "$SIPWARDEN_SRC/tests/lab/lab.sh"; lab_down' 2>&1
+	for ns in $LAB_NAMESPACES; do
+		lab_ns_exists "$ns" || { echo "$ns was removed"; return 1; }
+	done
+	[ "$(lab_lock_holder)" = $$ ]
+}
+lab_check "a second lab with the same prefix waits for this one" check_second_lab_waits
+lab_check "a second lab's lab_down leaves this one's namespaces" check_second_down_leaves_ours
+
 # ---- teardown leaves nothing behind
 check_down() {
 	lab_down
@@ -173,7 +196,7 @@ check_down() {
 		echo "namespaces left behind"
 		return 1
 	fi
-	[ ! -e "$LAB_RUN/kamailio.pid" ]
+	[ ! -e "$LAB_RUN/kamailio.pid" ] && [ -z "$(lab_lock_holder)" ]
 }
 lab_check "lab_down removes every namespace" check_down
 

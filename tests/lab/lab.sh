@@ -97,6 +97,7 @@ LAB_DIR="$SIPWARDEN_SRC/tests/lab"
 # LAB_PREFIX lets several labs run side by side (each in its own namespaces;
 # give each its own LAB_RUN too).
 : "${LAB_PREFIX:=swl}"
+export LAB_PREFIX
 LAB_NS_SRV=$LAB_PREFIX-srv
 LAB_NS_NET=$LAB_PREFIX-net
 LAB_NS_CLI=$LAB_PREFIX-cli
@@ -336,7 +337,70 @@ lab_pid_stop() {
 
 lab_ns_exists() { [ -e "/run/netns/$1" ]; }
 
+# ---------------------------------------------------------------- one lab at a time
+# Two labs with the same LAB_PREFIX on one machine (a second clone's test
+# suite, a second meson test, tools/lab.sh during a suite) share namespace
+# names: each tears down or reuses the other's, and both fail in ways that
+# look like product bugs. lab_up takes a lock and waits for a running lab
+# to finish (at most LAB_LOCK_WAIT seconds, default 900); lab_down gives it
+# back, and leaves alone a lab that another live shell holds. The lock is a
+# file holding the holder's PID ($$: the test script, its subshells
+# included), read and written under a short flock on a guard file: a child
+# that outlives the lab holds nothing, and a lock whose holder is gone (a
+# killed run) is taken over.
+LAB_LOCK=${LAB_LOCK:-/run/lock/sipwarden-lab-$LAB_PREFIX}
+
+lab_lock_holder() { cat "$LAB_LOCK.pid" 2>/dev/null; }
+
+# lab_lock_try: 0 when this shell holds the lock (now or already).
+lab_lock_try() {
+	mkdir -p "$(dirname "$LAB_LOCK")"
+	(
+		flock 9
+		holder=$(lab_lock_holder)
+		[ "$holder" = $$ ] && exit 0
+		if [ -n "$holder" ] && kill -0 "$holder" 2>/dev/null; then
+			exit 1
+		fi
+		[ -z "$holder" ] || lab_log "taking over the lab lock of PID $holder (no longer running)"
+		echo $$ >"$LAB_LOCK.pid"
+	) 9>"$LAB_LOCK.guard"
+}
+
+lab_lock() {
+	local waited=0 max=${LAB_LOCK_WAIT:-900}
+	lab_lock_try && return 0
+	lab_log "another lab ($LAB_PREFIX-*, PID $(lab_lock_holder)) is running here: waiting for it (at most $max s)"
+	while ! lab_lock_try; do
+		if [ "$waited" -ge "$max" ]; then
+			lab_fail "the lab is still held by PID $(lab_lock_holder) after $max s ($LAB_LOCK.pid)"
+		fi
+		sleep 1
+		waited=$((waited + 1))
+	done
+}
+
+lab_unlock() {
+	(
+		flock 9
+		[ "$(lab_lock_holder)" != $$ ] || rm -f "$LAB_LOCK.pid"
+	) 9>"$LAB_LOCK.guard"
+	return 0
+}
+
 lab_down() {
+	# Another live lab's namespaces are not ours to remove (this shell
+	# exited before its lab_up, say).
+	if ! lab_lock_try; then
+		lab_log "another lab holds $LAB_LOCK.pid (PID $(lab_lock_holder)): leaving its namespaces alone"
+		return 0
+	fi
+	lab_teardown
+	lab_unlock
+}
+
+# Everything the lab started, then its namespaces (the lock held).
+lab_teardown() {
 	local ns f pid
 	# 1. recorded PIDs (kamailio, sipwarden, anything a test recorded)
 	if [ -d "$LAB_RUN" ]; then
@@ -395,7 +459,8 @@ lab_if_nodad() {
 
 lab_up() {
 	local ns i batch
-	lab_down || true
+	lab_lock
+	lab_teardown
 	lab_run_prepare
 
 	for ns in $LAB_NAMESPACES; do
