@@ -104,29 +104,13 @@ sip_flaw_name(enum sip_flaw f)
 static inline int
 token_eq(const char *s, const char *lit, size_t n)
 {
-	uint64_t a, b, c, d;
-	uint32_t w, x, y, z;
-	uint16_t h, i, j, k;
-
-	if (n >= 8) {
-		memcpy(&a, s, 8);
-		memcpy(&b, s + n - 8, 8);
-		memcpy(&c, lit, 8);
-		memcpy(&d, lit + n - 8, 8);
-		return a == c && b == d;
-	}
-	if (n >= 4) {
-		memcpy(&w, s, 4);
-		memcpy(&x, s + n - 4, 4);
-		memcpy(&y, lit, 4);
-		memcpy(&z, lit + n - 4, 4);
-		return w == y && x == z;
-	}
-	memcpy(&h, s, 2);
-	memcpy(&i, s + n - 2, 2);
-	memcpy(&j, lit, 2);
-	memcpy(&k, lit + n - 2, 2);
-	return h == j && i == k;
+	/* memcmp() of a constant size, tested for equality, compiles to
+	 * loads and a compare */
+	if (n >= 8)
+		return memcmp(s, lit, 8) == 0 && memcmp(s + n - 8, lit + n - 8, 8) == 0;
+	if (n >= 4)
+		return memcmp(s, lit, 4) == 0 && memcmp(s + n - 4, lit + n - 4, 4) == 0;
+	return memcmp(s, lit, 2) == 0 && memcmp(s + n - 2, lit + n - 2, 2) == 0;
 }
 
 /*
