@@ -344,14 +344,6 @@ ip6_put(const uint8_t a[16], char *host, size_t hlen)
 }
 
 /*
- * The common shapes of From/To without libosip2's allocations: an optional
- * quoted or plain display name, <sip:user@host...> or sip:user@host;params,
- * with nothing to unescape, the host a name, IPv4 or a plain IPv6 reference.
- * Returns 1 for anything else (escapes, quotes with backslashes, zone ids,
- * tel:, odd characters), so that libosip2 decides exactly as before; 0 on
- * success, -ENOSPC when a part does not fit.
- */
-/*
  * A user as written and a host lower-cased into the caller's buffers: a
  * URI of plain characters, whose host has no IPv6 reference and whose
  * user has no escape, reads as these two. -ENOSPC when either does not
@@ -372,6 +364,14 @@ put_plain(const char *u, size_t ul, const char *h, size_t hl, char *user, size_t
 	return 0;
 }
 
+/*
+ * The common shapes of From/To without libosip2's allocations: an optional
+ * quoted or plain display name, <sip:user@host...> or sip:user@host;params,
+ * with nothing to unescape, the host a name, IPv4 or a plain IPv6 reference.
+ * Returns 1 for anything else (escapes, quotes with backslashes, zone ids,
+ * tel:, odd characters), so that libosip2 decides exactly as before; 0 on
+ * success, -ENOSPC when a part does not fit.
+ */
 int
 sip_extract_userhost_fast(struct sip_str v, char *user, size_t ulen, char *host, size_t hlen)
 {
