@@ -317,9 +317,9 @@ Test(enumtab, display_name_does_not_hide_the_user)
  * The policy takes the To and request-URI users from sanity's reading
  * (enum_target_hash() given its reading) where sanity's fast path read
  * them: for every request sanity passes, the target is the one
- * enum_target_hash() reads for itself (given NULL). Seeded mutations of To values and request-URIs: users and
- * none, ports, parameters, display names with ':' and '@', sips, tel,
- * IPv6, escapes.
+ * enum_target_hash() reads for itself (given NULL). Seeded mutations of
+ * To values and request-URIs: users and none, ports, parameters, display
+ * names with ':' and '@', sips, tel, IPv6, escapes.
  */
 Test(enumtab, target_from_sanitys_reading_is_the_read_one, .timeout = 60)
 {
