@@ -180,6 +180,7 @@ check_second_lab_waits() {
 		grep -q "still held by PID $$" <<<"$out"
 }
 check_second_down_leaves_ours() {
+	local ns
 	bash -c '. "$SIPWARDEN_SRC/tests/lab/lab.sh"; lab_down' 2>&1
 	for ns in $LAB_NAMESPACES; do
 		lab_ns_exists "$ns" || { echo "$ns was removed"; return 1; }
